@@ -1,0 +1,36 @@
+# mgnet: everything runs in a local virtual environment that the targets create.
+#   make test        the test suite (fast; slow tests: make test-slow)
+#   make reproduce   run every experiment at default scale, draw figures, write the report
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+SCALE  ?= default
+RESULTS ?= results
+STAMP   = $(VENV)/.installed
+
+.PHONY: all install test test-slow reproduce figures clean-venv
+
+all: test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest
+
+test-slow: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m "slow"
+
+reproduce: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/mgnet reproduce --scale $(SCALE) --results $(RESULTS)
+
+figures: $(STAMP)
+	$(BIN)/mgnet figures --results $(RESULTS)
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,194 @@
+"""The ``mgnet`` command line.
+
+Subcommands::
+
+    mgnet run EXPERIMENT [--config F] [--condition NAME] [--seed N] [--scale S] [--out F]
+    mgnet info FILE.h5 [--config]
+    mgnet list
+    mgnet figures [--results DIR]
+    mgnet reproduce [--scale S] [--results DIR]
+
+Bad input (unknown experiment, key, unit, preset, out-of-range value, missing or
+non-run file) ends with exit status 2 and one line on stderr naming the problem and
+what is allowed; ``--debug`` shows the traceback instead.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["main", "run_experiment", "default_run_path"]
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, no usage dump
+        raise UsageError(f"{message} (see 'mgnet {self.prog.split()[-1]} --help')"
+                         if " " in self.prog else f"{message} (see 'mgnet --help')")
+
+
+def default_run_path(results: Path, cfg) -> Path:
+    """``results/runs/<experiment>/<condition>_seed<N>_<scale>.h5``."""
+    return results / "runs" / cfg.experiment / f"{cfg.condition}_seed{cfg.seed}_{cfg.scale}.h5"
+
+
+def _progress_printer(label: str):
+    start = time.time()
+
+    def progress(stage: str, fraction: float):
+        print(f"  [{label}] {fraction * 100:5.1f} %  {stage}  ({time.time() - start:.1f} s)",
+              file=sys.stderr, flush=True)
+    return progress
+
+
+def run_experiment(cfg, out: Path, *, quiet: bool = False) -> Path:
+    """Run one configured experiment and write its run file atomically to ``out``."""
+    from analysis.run_file import write_run
+    from models.backend import configure
+    from . import registry
+    from .provenance import provenance_attrs
+
+    if out.exists():
+        raise FileExistsError(f"{out} already exists; run files are never overwritten "
+                              f"(choose --out or another seed)")
+    backend = configure(device="runtime", codegen_target="cython", threads=1, seed=cfg.seed)
+    exp = registry.get(cfg.experiment)
+    progress = None if quiet else _progress_printer(cfg.experiment)
+    data = exp.run(cfg, progress)
+    data.attrs = dict(provenance_attrs(cfg, backend, run_id=out.stem), **data.attrs)
+    return write_run(out, data)
+
+
+def _cmd_run(args) -> int:
+    from .config import load_config, make_config
+    cli = dict(condition=args.condition, seed=args.seed, scale=args.scale)
+    if args.config:
+        cfg = load_config(args.config, experiment=args.experiment, **cli)
+    else:
+        cfg = make_config(args.experiment, **{k: v for k, v in cli.items() if v is not None})
+    out = Path(args.out) if args.out else default_run_path(Path(args.results), cfg)
+    if out.suffix != ".h5":
+        raise UsageError(f"--out must end in .h5, got '{out}'")
+    t0 = time.time()
+    path = run_experiment(cfg, out, quiet=args.quiet)
+    print(f"wrote {path} ({time.time() - t0:.1f} s)")
+    return 0
+
+
+def _cmd_info(args) -> int:
+    from analysis.run_file import summarize
+    print(summarize(args.file, show_config=args.config))
+    return 0
+
+
+def _cmd_list(args) -> int:
+    from . import registry
+    for name in registry.names():
+        exp = registry.get(name)
+        print(f"{name:24s} {exp.DESCRIPTION}")
+    return 0
+
+
+def _cmd_figures(args) -> int:
+    from analysis.report import make_figures
+    for path in make_figures(Path(args.results)):
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_reproduce(args) -> int:
+    from .reproduce import reproduce
+    report = reproduce(Path(args.results), scale=args.scale)
+    print(f"wrote {report}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .config import SCALES
+    p = _Parser(prog="mgnet", description="Mg2+, synaptic configuration and memory "
+                "encoding in simulated hippocampal cultures (Brian2).")
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    r = sub.add_parser("run", help="run one experiment and write a run file", parents=[common])
+    r.add_argument("experiment", help="experiment name (see 'mgnet list')")
+    r.add_argument("--config", help="TOML config file")
+    r.add_argument("--condition", help="condition preset (baseline, elevated_mg, ...)")
+    r.add_argument("--seed", type=_seed, help="random seed (integer >= 0)")
+    r.add_argument("--scale", choices=SCALES, help="quick | default | paper")
+    r.add_argument("--out", help="run-file path (default results/runs/<exp>/...)")
+    r.add_argument("--results", default=os.environ.get("MGNET_RESULTS", "results"),
+                   help="results directory (default: results)")
+    r.add_argument("--quiet", action="store_true", help="no progress output")
+    r.set_defaults(func=_cmd_run)
+
+    i = sub.add_parser("info", help="summarise a run file", parents=[common])
+    i.add_argument("file", help="run file (.h5)")
+    i.add_argument("--config", action="store_true", help="also print the resolved config")
+    i.set_defaults(func=_cmd_info)
+
+    ls = sub.add_parser("list", help="list experiments", parents=[common])
+    ls.set_defaults(func=_cmd_list)
+
+    f = sub.add_parser("figures", help="draw all figures from saved run files", parents=[common])
+    f.add_argument("--results", default=os.environ.get("MGNET_RESULTS", "results"))
+    f.set_defaults(func=_cmd_figures)
+
+    rp = sub.add_parser("reproduce", help="run every experiment, draw figures, write the report", parents=[common])
+    rp.add_argument("--scale", choices=SCALES, default="default")
+    rp.add_argument("--results", default=os.environ.get("MGNET_RESULTS", "results"))
+    rp.set_defaults(func=_cmd_reproduce)
+    return p
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be an integer >= 0, got '{text}'")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seed must be an integer >= 0, got '{text}'")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``mgnet`` console script."""
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        return args.func(args)
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+    except KeyboardInterrupt:
+        print("mgnet: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - every error becomes one line
+        if debug:
+            raise
+        from analysis.run_file import RunFileError
+        from .config import ConfigError
+        known = (UsageError, ConfigError, RunFileError, FileExistsError, FileNotFoundError)
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, known):
+            print(f"mgnet: error: {msg}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"mgnet: internal error ({type(exc).__name__}): {msg} (rerun with --debug "
+              f"for the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,376 @@
+"""Experiment configuration: TOML files with unit strings, validated without ``eval``.
+
+A config file looks like::
+
+    experiment = "synapse-check"
+    condition = "baseline"          # a preset of models.parameters.CONDITIONS
+    seed = 0
+    scale = "quick"                 # quick | default | paper
+
+    [params.magnesium]              # overrides of models.parameters dataclasses
+    mg_o = "1.0 mM"
+
+    [options]                       # options of the experiment (its OPTIONS dataclass)
+    n_contacts = 12
+
+Quantities are written as ``"<number> <unit>"`` where the unit is a product/quotient
+of Brian2 unit names with optional integer powers (``"0.8 mM"``, ``"2 s"``,
+``"0.062 1/mV"``, ``"5 nS/um^2"``).  The parser looks names up in Brian2's table of
+units and never evaluates text.  Every key, dimension and range is checked against
+the dataclass field metadata declared with :func:`models.parameters.param`; any
+problem raises :class:`ConfigError` with one line naming the key and what is allowed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from brian2 import Quantity, Unit, get_dimensions, second, molar
+from brian2.units import allunits, fundamentalunits
+
+from models.parameters import CONDITIONS, ModelParams, condition as condition_params, \
+    with_overrides
+
+__all__ = ["ConfigError", "RunConfig", "SCALES", "parse_quantity", "format_quantity",
+           "coerce_value", "parse_options", "load_config", "make_config", "to_toml"]
+
+SCALES = ("quick", "default", "paper")
+
+
+class ConfigError(ValueError):
+    """A bad configuration value; the message is one line naming key and allowed range."""
+
+
+# --------------------------------------------------------------------------------------
+# Quantities
+# --------------------------------------------------------------------------------------
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_QUANTITY_RE = re.compile(rf"^\s*({_NUMBER})\s*(.*?)\s*$")
+_TOKEN_RE = re.compile(r"\s*(?:([A-Za-zµμ_][A-Za-z0-9µμ_]*)|(\d+)|(\*\*|\^|\*|/|\(|\)))")
+_ALIASES = {"s": second, "sec": second, "min": 60 * second, "h": 3600 * second,
+            "M": molar, "1": Quantity(1.0)}
+
+
+def _lookup_unit(name: str):
+    name = name.replace("µ", "u").replace("μ", "u")
+    if name in _ALIASES:
+        return _ALIASES[name]
+    obj = getattr(allunits, name, None)
+    if obj is None:
+        obj = getattr(fundamentalunits, name, None)
+    if not isinstance(obj, Unit):
+        raise ConfigError(f"unknown unit '{name}'")
+    return obj
+
+
+def _parse_unit(text: str):
+    """Parse a unit expression (names, *, /, ^ or ** integer powers, parentheses)."""
+    tokens = []
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        m = _TOKEN_RE.match(text, pos)
+        if not m or m.end() == pos:
+            raise ConfigError(f"cannot parse unit '{text}'")
+        tokens.append(m.group(1) or m.group(2) or m.group(3))
+        pos = m.end()
+    tokens = [t for t in tokens if t]
+    idx = 0
+
+    def peek():
+        return tokens[idx] if idx < len(tokens) else None
+
+    def take():
+        nonlocal idx
+        idx += 1
+        return tokens[idx - 1]
+
+    def atom():
+        tok = take() if peek() is not None else None
+        if tok is None:
+            raise ConfigError(f"incomplete unit '{text}'")
+        if tok == "(":
+            val = expr()
+            if take() != ")":
+                raise ConfigError(f"unbalanced parentheses in unit '{text}'")
+        elif tok.isdigit():
+            if int(tok) != 1:
+                raise ConfigError(f"unexpected number in unit '{text}'")
+            val = Quantity(1.0)
+        else:
+            val = _lookup_unit(tok)
+        if peek() in ("^", "**"):
+            take()
+            sign = 1
+            p = take() if peek() is not None else ""
+            if p == "-":  # pragma: no cover - tokenizer folds '-' into numbers only
+                sign, p = -1, take()
+            if not p.isdigit():
+                raise ConfigError(f"powers in unit '{text}' must be integers")
+            val = val ** (sign * int(p))
+        return val
+
+    def expr():
+        val = atom()
+        while peek() in ("*", "/"):
+            op = take()
+            rhs = atom()
+            val = val * rhs if op == "*" else val / rhs
+        return val
+
+    result = expr()
+    if idx != len(tokens):
+        raise ConfigError(f"cannot parse unit '{text}'")
+    return result
+
+
+def parse_quantity(text: str) -> Quantity:
+    """Parse ``"<number> <unit>"`` into a Brian2 quantity without evaluating code.
+
+    Examples
+    --------
+    >>> parse_quantity("0.8 mM")
+    0.8 * mmolar
+    """
+    if not isinstance(text, str):
+        raise ConfigError(f"expected a string like '0.8 mM', got {text!r}")
+    m = _QUANTITY_RE.match(text)
+    if not m:
+        raise ConfigError(f"'{text}' is not '<number> <unit>'")
+    number = float(m.group(1))
+    unit_text = m.group(2)
+    if not unit_text:
+        return Quantity(number)
+    return number * _parse_unit(unit_text)
+
+
+def format_quantity(q) -> str:
+    """Inverse of :func:`parse_quantity`: a string Brian2 can read back."""
+    if isinstance(q, Quantity) and not q.is_dimensionless:
+        return str(q).replace(" * ", " ").replace("mmolar", "mM").replace("umolar", "uM")
+    return repr(float(q))
+
+
+# --------------------------------------------------------------------------------------
+# Dataclass-driven validation
+# --------------------------------------------------------------------------------------
+def _describe_range(meta: dict) -> str:
+    low, high = meta.get("low"), meta.get("high")
+    if meta.get("choices"):
+        return "one of " + ", ".join(map(str, meta["choices"]))
+    parts = []
+    if low is not None:
+        parts.append(f">= {format_quantity(low) if isinstance(low, Quantity) else low}")
+    if high is not None:
+        parts.append(f"<= {format_quantity(high) if isinstance(high, Quantity) else high}")
+    return " and ".join(parts) if parts else "any value"
+
+
+def coerce_value(key: str, raw: Any, default: Any, meta: dict) -> Any:
+    """Check one raw TOML value against a field default and its metadata.
+
+    Raises
+    ------
+    ConfigError
+        Wrong type, wrong dimension or out of range; the message names ``key``.
+    """
+    allowed = _describe_range(meta)
+    if isinstance(default, Quantity):
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool) and \
+                default.is_dimensionless:
+            value = Quantity(float(raw))
+        else:
+            try:
+                value = parse_quantity(raw)
+            except ConfigError as exc:
+                raise ConfigError(f"{key}: {exc}; expected a quantity like "
+                                  f"'{format_quantity(default)}'") from None
+        if get_dimensions(value) != get_dimensions(default):
+            raise ConfigError(f"{key}: '{raw}' has the wrong unit; expected a quantity "
+                              f"like '{format_quantity(default)}'")
+        if not math.isfinite(float(value)):
+            raise ConfigError(f"{key}: value must be finite")
+        low, high = meta.get("low"), meta.get("high")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ConfigError(f"{key} = '{raw}' is out of range; allowed: {allowed}")
+        return value
+    if isinstance(default, bool):
+        if not isinstance(raw, bool):
+            raise ConfigError(f"{key}: expected true or false, got {raw!r}")
+        return raw
+    if isinstance(default, (int, float)) and not isinstance(default, bool):
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            raise ConfigError(f"{key}: expected a number, got {raw!r}; allowed: {allowed}")
+        if isinstance(default, int) and not isinstance(raw, int):
+            raise ConfigError(f"{key}: expected an integer, got {raw!r}")
+        if not math.isfinite(raw):
+            raise ConfigError(f"{key}: value must be finite")
+        low, high = meta.get("low"), meta.get("high")
+        if (low is not None and raw < low) or (high is not None and raw > high):
+            raise ConfigError(f"{key} = {raw} is out of range; allowed: {allowed}")
+        return type(default)(raw)
+    if isinstance(default, str):
+        if not isinstance(raw, str):
+            raise ConfigError(f"{key}: expected a string, got {raw!r}")
+        if meta.get("choices") and raw not in meta["choices"]:
+            raise ConfigError(f"{key} = '{raw}' is not allowed; allowed: {allowed}")
+        return raw
+    if isinstance(default, tuple):
+        if not isinstance(raw, list):
+            raise ConfigError(f"{key}: expected a list, got {raw!r}")
+        item_meta = dict(meta)
+        proto = default[0] if default else 0.0
+        return tuple(coerce_value(f"{key}[{n}]", r, proto, item_meta)
+                     for n, r in enumerate(raw))
+    raise ConfigError(f"{key}: unsupported parameter type")  # pragma: no cover
+
+
+def _apply_table(prefix: str, cls, table: dict) -> dict:
+    if not isinstance(table, dict):
+        raise ConfigError(f"[{prefix}] must be a table")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    out = {}
+    for key, raw in table.items():
+        if key not in fields:
+            raise ConfigError(f"unknown key '{prefix}.{key}'; allowed: {', '.join(fields)}")
+        f = fields[key]
+        default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+        out[key] = coerce_value(f"{prefix}.{key}", raw, default, dict(f.metadata))
+    return out
+
+
+def parse_options(options_cls, table: dict, base=None):
+    """Validate an ``[options]`` table against an experiment's OPTIONS dataclass."""
+    values = _apply_table("options", options_cls, table or {})
+    base = base if base is not None else options_cls()
+    return dataclasses.replace(base, **values)
+
+
+# --------------------------------------------------------------------------------------
+# Run configuration
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RunConfig:
+    """A fully resolved, validated configuration of one run."""
+    experiment: str
+    condition: str
+    seed: int
+    scale: str
+    params: ModelParams
+    options: Any
+    param_overrides: dict = field(default_factory=dict)
+
+    def to_toml(self) -> str:
+        """The fully resolved config (every parameter and option) as TOML."""
+        return to_toml(self)
+
+
+_TOP_KEYS = {"experiment", "condition", "seed", "scale", "params", "options"}
+
+
+def make_config(experiment: str, *, condition: str = "baseline", seed: int = 0,
+                scale: str = "default", params: dict | None = None,
+                options: dict | None = None, registry=None) -> RunConfig:
+    """Validate and resolve a configuration given as plain (TOML-like) values."""
+    from . import registry as default_registry
+    registry = registry or default_registry
+    exp = registry.get(experiment)
+    if condition not in CONDITIONS:
+        raise ConfigError(f"unknown condition '{condition}'; allowed: {', '.join(CONDITIONS)}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2 ** 31:
+        raise ConfigError(f"seed = {seed!r} is not allowed; allowed: an integer 0 .. 2^31-1")
+    if scale not in SCALES:
+        raise ConfigError(f"unknown scale '{scale}'; allowed: {', '.join(SCALES)}")
+    base = condition_params(condition)
+    overrides = {}
+    params = params or {}
+    if not isinstance(params, dict):
+        raise ConfigError("[params] must be a table of parameter sections")
+    sections = {f.name: f for f in dataclasses.fields(ModelParams)}
+    for section, table in params.items():
+        if section not in sections:
+            raise ConfigError(f"unknown parameter section 'params.{section}'; allowed: "
+                              f"{', '.join(sections)}")
+        overrides[section] = _apply_table(f"params.{section}", type(getattr(base, section)),
+                                          table)
+    model_params = with_overrides(base, overrides)
+    opts = parse_options(exp.OPTIONS, options or {}, base=exp.scale_options(scale))
+    if hasattr(exp, "check_options"):
+        exp.check_options(opts)
+    return RunConfig(experiment, condition, seed, scale, model_params, opts, overrides)
+
+
+def load_config(path: str | Path, *, experiment: str | None = None, **cli) -> RunConfig:
+    """Load a TOML config file; command-line values in ``cli`` take precedence.
+
+    Raises
+    ------
+    ConfigError
+        Missing file, TOML syntax error, unknown key, wrong unit, out-of-range value.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file '{path}' does not exist")
+    try:
+        data = tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise ConfigError(f"unknown key '{sorted(unknown)[0]}' in {path}; allowed: "
+                          f"{', '.join(sorted(_TOP_KEYS))}")
+    exp_name = experiment or data.get("experiment")
+    if data.get("experiment") and experiment and data["experiment"] != experiment:
+        raise ConfigError(f"{path} is for experiment '{data['experiment']}', not "
+                          f"'{experiment}'")
+    if not exp_name:
+        raise ConfigError(f"{path}: no experiment named (key 'experiment')")
+    kwargs = {k: data[k] for k in ("condition", "seed", "scale") if k in data}
+    kwargs.update({k: v for k, v in cli.items() if v is not None})
+    return make_config(exp_name, params=data.get("params"), options=data.get("options"),
+                       **kwargs)
+
+
+# --------------------------------------------------------------------------------------
+# TOML writer (tomllib only reads)
+# --------------------------------------------------------------------------------------
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Quantity):
+        return f'"{format_quantity(v)}"'
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
+
+def _dc_table(obj) -> dict:
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+
+
+def to_toml(cfg: RunConfig) -> str:
+    """Serialise a resolved :class:`RunConfig` (all values, not only overrides)."""
+    lines = [f"experiment = {_toml_value(cfg.experiment)}",
+             f"condition = {_toml_value(cfg.condition)}",
+             f"seed = {cfg.seed}", f"scale = {_toml_value(cfg.scale)}", ""]
+    for f in dataclasses.fields(cfg.params):
+        lines.append(f"[params.{f.name}]")
+        for k, v in _dc_table(getattr(cfg.params, f.name)).items():
+            lines.append(f"{k} = {_toml_value(v)}")
+        lines.append("")
+    if dataclasses.is_dataclass(cfg.options):
+        lines.append("[options]")
+        for k, v in _dc_table(cfg.options).items():
+            lines.append(f"{k} = {_toml_value(v)}")
+    return "\n".join(lines) + "\n"

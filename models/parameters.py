@@ -1,0 +1,320 @@
+"""Model parameters: one frozen dataclass per mechanism, every default with its source.
+
+Each field is declared with :func:`param`, which records the literature source, the
+allowed range and whether the value is uncertain (or still awaiting calibration) in
+the field's metadata.  The config loader (``experiments/config.py``) reads that
+metadata to validate user input, and ``docs/parameters.md`` can be generated from it,
+so this file is the single source of truth for every constant of the model.
+
+Magnesium is kept in two separate parameters: ``mg_o`` (extracellular, read by the
+NMDA block) and ``mg_i`` (presynaptic intracellular, read by the release-probability
+law and the configuration).  Every mechanism states which one it reads.
+
+Condition presets (science.md §5) are dictionaries of overrides applied to these
+dataclasses; see :data:`CONDITIONS` and :func:`condition`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from brian2 import Quantity, mM, mV, ms, nS, pF, pA, nA, second, Hz, um, umolar  # noqa: F401
+
+__all__ = [
+    "param", "param_info", "MgBlockParams", "MagnesiumParams", "ReleaseParams",
+    "ShortTermPlasticityParams", "ReceptorParams", "SpineCalciumParams",
+    "NeuronParams", "ModelParams", "CONDITIONS", "condition", "with_overrides",
+]
+
+
+def param(default: Any, source: str, *, low: Any = None, high: Any = None,
+          uncertain: bool = False, calibrated: str | None = None,
+          choices: tuple | None = None, doc: str = ""):
+    """Declare a model parameter with its provenance.
+
+    Parameters
+    ----------
+    default : Quantity, float, int, bool or str
+        Default value.  Physical values are Brian2 quantities; their dimension is
+        the dimension every override must have.
+    source : str
+        Literature source (or "convention" / "this project" with a reason).
+    low, high : same dimension as ``default``, optional
+        Inclusive bounds enforced by the config loader.
+    uncertain : bool
+        The literature value is uncertain; the parameter is exposed, not hidden.
+    calibrated : str, optional
+        Name of the calibration target (e.g. "T6") that sets this value once.
+    choices : tuple, optional
+        Allowed values for string parameters.
+    doc : str
+        One-line meaning, with units in words where helpful.
+    """
+    meta = dict(source=source, low=low, high=high, uncertain=uncertain,
+                calibrated=calibrated, choices=choices, doc=doc)
+    if isinstance(default, Quantity):
+        # Quantities are numpy arrays (mutable, unhashable): dataclasses need a factory.
+        return field(default_factory=lambda d=default: d, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def param_info(cls_or_obj) -> dict[str, dict]:
+    """Metadata of every parameter of a parameter dataclass (name -> metadata dict)."""
+    return {f.name: dict(f.metadata) for f in dataclasses.fields(cls_or_obj)}
+
+
+# ---------------------------------------------------------------------------------
+# Mechanism 1: NMDA Mg2+ block (reads [Mg]o; optional inside block reads [Mg]i)
+# ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MgBlockParams:
+    """Voltage-dependent Mg2+ block of NMDA receptors.
+
+    B(V) = 1 / (1 + [Mg]o / K_o * exp(-gamma * V)).  Named presets live in
+    :data:`models.magnesium.BLOCK_PRESETS`; the defaults are Jahr & Stevens (1990).
+    """
+    preset: str = param("jahr_stevens_1990", "Jahr & Stevens (1990) J Neurosci 10:3178",
+                        choices=("jahr_stevens_1990", "bbp_2022"),
+                        doc="named block parameter set; K_o and gamma follow it")
+    inside_block: bool = param(False, "Johnson & Ascher (1990) Biophys J 57:1085",
+                               doc="also apply block by intracellular [Mg]i (optional)")
+    kd_inside_0mV: Quantity = param(8.0 * mM, "Johnson & Ascher (1990): K_d ~ 8 mM at 0 mV",
+                                    low=0.1 * mM, high=1000 * mM, uncertain=True,
+                                    doc="inside-block dissociation constant at 0 mV")
+    delta_inside: Quantity = param(0.0236 / mV,
+                                   "Johnson & Ascher (1990): electrical distance ~0.3, z=2 "
+                                   "(2*0.3*F/RT at 35 C)", low=0 / mV, high=0.2 / mV,
+                                   uncertain=True,
+                                   doc="voltage sensitivity of the inside block (K_d falls "
+                                       "e-fold per 1/delta of depolarisation)")
+
+
+# ---------------------------------------------------------------------------------
+# Magnesium concentrations (the two independent parameters)
+# ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MagnesiumParams:
+    """Extracellular and presynaptic intracellular free Mg2+."""
+    mg_o: Quantity = param(0.8 * mM, "Slutsky et al. (2004) Neuron 44:835: culture baseline "
+                           "0.8 mM (physiological CSF 0.7-1.2 mM)", low=0 * mM, high=100 * mM,
+                           doc="extracellular [Mg2+]o, read by the NMDA block")
+    mg_i: Quantity = param(0.5 * mM, "Zhou, Bi & Liu (2024) Nat Commun 15:3406; resting free "
+                           "[Mg2+]i of cultured neurons ~0.5 mM (Romani 2011)",
+                           low=0.01 * mM, high=20 * mM,
+                           doc="presynaptic intracellular [Mg2+]i, read by the Pr law")
+    mg_i_ref: Quantity = param(0.5 * mM, "convention: reference [Mg]i at which Pr = c_b",
+                               low=0.01 * mM, high=20 * mM,
+                               doc="reference [Mg]i of the Pr power law")
+
+
+# ---------------------------------------------------------------------------------
+# Mechanism 2: release probability law and presynaptic configuration ([Mg]i)
+# ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReleaseParams:
+    """Per-bouton release probability as a power law of [Mg]i.
+
+    Pr = min(pr_max, c_b * ([Mg]i/[Mg]ref)^-k), with c_b the bouton's release
+    competence.  k is uncertain and is calibrated once against T6 (silent fraction).
+    """
+    k: float = param(1.0, "Zhou et al. (2024) Fig 4d (double-log slope; uncertain)",
+                     low=0.0, high=5.0, uncertain=True, calibrated="T6",
+                     doc="exponent of the Pr power law in [Mg]i")
+    pr_max: float = param(0.95, "convention: a single release site never releases with "
+                          "certainty; Zhou et al. (2024) Fig 1c maximum Pr ~0.9",
+                          low=0.0, high=1.0, doc="upper bound of Pr")
+    functional_threshold: float = param(0.04, "Zhou et al. (2024) Methods: functional "
+                                        "bouton Pr >= 0.04", low=0.0, high=1.0,
+                                        doc="measured Pr at or above which a bouton is functional")
+
+
+# ---------------------------------------------------------------------------------
+# Mechanism 3: short-term plasticity (Tsodyks-Markram), stochastic single-site release
+# ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ShortTermPlasticityParams:
+    """Tsodyks–Markram facilitation and depression of one release site.
+
+    u decays to 0 between spikes (time constant tau_f) and is incremented by
+    U(1 - u) at each spike, so the first spike releases with probability U = Pr;
+    the vesicle recovers with time constant tau_d (Markram, Wang & Tsodyks 1998).
+    """
+    tau_f: Quantity = param(100 * ms, "Dittman, Kreitzer & Regehr (2000) J Neurosci "
+                            "20:1374: facilitation decay at CA3-CA1 synapses ~100 ms",
+                            low=1 * ms, high=10 * second, uncertain=True,
+                            doc="facilitation time constant")
+    tau_d: Quantity = param(500 * ms, "Dittman, Kreitzer & Regehr (2000): resting recovery "
+                            "rate k0 ~2 /s", low=1 * ms, high=20 * second, uncertain=True,
+                            doc="vesicle recovery (depression) time constant")
+
+
+# ---------------------------------------------------------------------------------
+# Mechanism 4: postsynaptic receptors and spine Ca2+
+# ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReceptorParams:
+    """AMPA, NMDA (GluN2A/GluN2B) and GABA_A conductances per contact."""
+    q_ampa: Quantity = param(0.5 * nS, "Jonas, Major & Sakmann (1993) J Physiol 472:615 "
+                             "(quantal AMPA conductance ~0.1-1 nS at hippocampal synapses)",
+                             low=0 * nS, high=20 * nS, doc="AMPA conductance per vesicle (q)")
+    nmda_ampa_ratio: float = param(0.3, "Myme et al. (2003) J Neurophysiol 90:771 "
+                                   "(NMDA/AMPA peak conductance ratio ~0.2-0.5)",
+                                   low=0.0, high=5.0, uncertain=True,
+                                   doc="NMDA peak conductance per vesicle / q")
+    q_gaba: Quantity = param(1.0 * nS, "Brunel & Wang (2001) J Comput Neurosci 11:63 order "
+                             "of magnitude", low=0 * nS, high=50 * nS,
+                             doc="GABA_A conductance per vesicle")
+    tau_ampa: Quantity = param(2.0 * ms, "Destexhe, Mainen & Sejnowski (1998) in Methods in "
+                               "Neuronal Modeling: AMPA decay ~2 ms", low=0.1 * ms, high=50 * ms,
+                               doc="AMPA decay time constant")
+    tau_nmda_rise: Quantity = param(2.0 * ms, "Brunel & Wang (2001): NMDA rise 2 ms",
+                                    low=0.1 * ms, high=50 * ms, doc="NMDA rise time constant")
+    tau_nmda_2a: Quantity = param(50 * ms, "Vicini et al. (1998) J Neurophysiol 79:555: "
+                                  "GluN2A decay ~50 ms", low=1 * ms, high=1 * second,
+                                  doc="GluN2A decay time constant")
+    tau_nmda_2b: Quantity = param(300 * ms, "Vicini et al. (1998): GluN2B decay ~300 ms",
+                                  low=1 * ms, high=2 * second, doc="GluN2B decay time constant")
+    glun2b_fraction: float = param(0.5, "Zhou et al. (2024) Fig 3: GluN2B carries ~57 % of "
+                                   "spine Ca2+; Slutsky (2004) NR2B up-regulation",
+                                   low=0.0, high=1.0, uncertain=True,
+                                   doc="initial GluN2B fraction of NMDA conductance")
+    tau_gaba: Quantity = param(8.0 * ms, "Bartos et al. (2002) PNAS 99:13222 (GABA_A decay "
+                               "~2-10 ms)", low=0.1 * ms, high=100 * ms,
+                               doc="GABA_A decay time constant")
+    e_ampa: Quantity = param(0 * mV, "reversal of non-selective cation channels",
+                             low=-30 * mV, high=30 * mV, doc="AMPA reversal")
+    e_nmda: Quantity = param(0 * mV, "reversal of non-selective cation channels",
+                             low=-30 * mV, high=30 * mV, doc="NMDA reversal")
+    e_gaba: Quantity = param(-70 * mV, "Cl- reversal in mature hippocampal neurons",
+                             low=-100 * mV, high=-40 * mV, doc="GABA_A reversal")
+
+
+@dataclass(frozen=True)
+class SpineCalciumParams:
+    """Event-driven spine Ca2+ per contact (integrated transients, arbitrary units).
+
+    Each release adds an NMDA Ca2+ transient proportional to B(V) at that moment and
+    to the NMDA driving force; each postsynaptic spike adds a back-propagating-spike
+    transient.  Between events Ca2+ decays exponentially, so the integrated
+    transient of one event is amplitude * tau_ca (no per-contact ODE).
+    """
+    tau_ca: Quantity = param(11.95 * ms, "Graupner & Brunel (2012) PNAS 109:3991, hippocampal "
+                             "cultures set (Wittenberg & Wang 2006)", low=0.1 * ms,
+                             high=1 * second, doc="spine Ca2+ decay time constant")
+    ca_nmda_unblocked: float = param(1.0, "normalisation: Ca2+ of one release with B = 1 at "
+                                     "V = -65 mV sets the arbitrary unit", low=0.0, high=1e3,
+                                     doc="NMDA Ca2+ amplitude per release with no block, per "
+                                         "unit NMDA conductance at the reference driving force")
+    ca_bap: float = param(0.2, "Sabatini, Oertner & Svoboda (2002) Neuron 33:439: bAP Ca2+ "
+                          "smaller than synaptic NMDA Ca2+ at depolarised spines", low=0.0,
+                          high=1e3, uncertain=True, doc="Ca2+ amplitude of one bAP")
+    glun2b_ca_weight: float = param(1.0, "Sobczyk, Scheuss & Svoboda (2005) J Neurosci "
+                                    "25:6037: per-conductance Ca2+ similar for 2A/2B",
+                                    low=0.0, high=10.0, uncertain=True,
+                                    doc="Ca2+ per unit charge of GluN2B relative to GluN2A")
+    v_ref: Quantity = param(-65 * mV, "convention: reference potential for the unit",
+                            low=-100 * mV, high=0 * mV, doc="reference potential")
+
+
+# ---------------------------------------------------------------------------------
+# Neurons: conductance-based adaptive exponential integrate-and-fire (AdEx)
+# ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NeuronParams:
+    """Conductance-based AdEx neuron with a fast and a slow adaptation current.
+
+    Defaults: Brette & Gerstner (2005) J Neurophysiol 94:3637, with a slow
+    adaptation current (tau 4 s) for culture network bursts (Masquelier & Deco 2013).
+    """
+    c_m: Quantity = param(281 * pF, "Brette & Gerstner (2005)", low=1 * pF, high=10000 * pF,
+                          doc="membrane capacitance")
+    g_l: Quantity = param(30 * nS, "Brette & Gerstner (2005)", low=0.1 * nS, high=1000 * nS,
+                          doc="leak conductance")
+    e_l: Quantity = param(-70.6 * mV, "Brette & Gerstner (2005)", low=-100 * mV, high=-30 * mV,
+                          doc="leak reversal")
+    v_t: Quantity = param(-50.4 * mV, "Brette & Gerstner (2005)", low=-80 * mV, high=0 * mV,
+                          doc="threshold slope point")
+    delta_t: Quantity = param(2 * mV, "Brette & Gerstner (2005)", low=0.1 * mV, high=20 * mV,
+                              doc="slope factor")
+    v_reset: Quantity = param(-70.6 * mV, "Brette & Gerstner (2005)", low=-100 * mV,
+                              high=-30 * mV, doc="reset potential")
+    v_spike: Quantity = param(0 * mV, "numerical cut-off (Brette & Gerstner 2005 use +20 mV)",
+                              low=-40 * mV, high=50 * mV, doc="spike detection threshold")
+    t_ref: Quantity = param(2 * ms, "convention", low=0 * ms, high=20 * ms,
+                            doc="absolute refractory period")
+    a: Quantity = param(4 * nS, "Brette & Gerstner (2005)", low=0 * nS, high=100 * nS,
+                        doc="subthreshold adaptation")
+    b: Quantity = param(80.5 * pA, "Brette & Gerstner (2005)", low=0 * pA, high=2 * nA,
+                        doc="spike-triggered fast adaptation increment")
+    tau_w: Quantity = param(144 * ms, "Brette & Gerstner (2005)", low=1 * ms, high=10 * second,
+                            doc="fast adaptation time constant")
+    b_slow: Quantity = param(0 * pA, "Masquelier & Deco (2013) PLoS ONE 8:e75824: slow "
+                             "adaptation terminates culture bursts (off by default; set by "
+                             "the culture calibration)", low=0 * pA, high=2 * nA, uncertain=True,
+                             doc="spike-triggered slow adaptation increment")
+    tau_w_slow: Quantity = param(4 * second, "Masquelier & Deco (2013): adaptation 4 s",
+                                 low=10 * ms, high=100 * second, doc="slow adaptation time constant")
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """All mechanism parameters of one condition."""
+    magnesium: MagnesiumParams = field(default_factory=MagnesiumParams)
+    mg_block: MgBlockParams = field(default_factory=MgBlockParams)
+    release: ReleaseParams = field(default_factory=ReleaseParams)
+    stp: ShortTermPlasticityParams = field(default_factory=ShortTermPlasticityParams)
+    receptors: ReceptorParams = field(default_factory=ReceptorParams)
+    spine_ca: SpineCalciumParams = field(default_factory=SpineCalciumParams)
+    neuron: NeuronParams = field(default_factory=NeuronParams)
+
+
+def with_overrides(params: ModelParams, overrides: dict[str, dict[str, Any]]) -> ModelParams:
+    """Return a copy of ``params`` with ``{section: {name: value}}`` applied.
+
+    Values must already carry the right units (the config loader checks them).
+    """
+    changes = {}
+    for section, values in overrides.items():
+        if not hasattr(params, section):
+            raise KeyError(f"unknown parameter section '{section}'")
+        changes[section] = dataclasses.replace(getattr(params, section), **values)
+    return dataclasses.replace(params, **changes)
+
+
+# ---------------------------------------------------------------------------------
+# Condition presets (science.md §5)
+# ---------------------------------------------------------------------------------
+#: Elevated [Mg]i.  NOT YET CALIBRATED: placeholder until the T6 calibration command
+#: (synaptic-configuration issue) derives it; Zhou et al. (2024) raised [Mg]i by
+#: roughly 1.5-2x with extracellular 0.8 -> 1.2 mM and Mg-L-threonate.
+ELEVATED_MG_I = 0.8 * mM
+#: Aged [Mg]i.  Uncertain: aged neurons have lower [Mg]i (Slutsky 2010); placeholder.
+AGED_MG_I = 0.35 * mM
+
+CONDITIONS: dict[str, dict[str, dict[str, Any]]] = {
+    # [Mg]o 0.8 mM, [Mg]i 0.5 mM, young configuration.
+    "baseline": {},
+    # Both arms raised (uncalibrated [Mg]i placeholder, see ELEVATED_MG_I).
+    "elevated_mg": {"magnesium": {"mg_o": 1.2 * mM, "mg_i": ELEVATED_MG_I}},
+    # Ablation: only the NMDA-block arm.
+    "elevated_mg_o_only": {"magnesium": {"mg_o": 1.2 * mM}},
+    # Ablation: only the presynaptic configuration arm.
+    "elevated_mg_i_only": {"magnesium": {"mg_i": ELEVATED_MG_I}},
+    # DLoHi-like aged configuration (lower [Mg]i; uncalibrated placeholder).
+    "aged": {"magnesium": {"mg_i": AGED_MG_I}},
+    "aged_elevated_mg": {"magnesium": {"mg_o": 1.2 * mM, "mg_i": ELEVATED_MG_I}},
+}
+
+
+def condition(name: str, base: ModelParams | None = None) -> ModelParams:
+    """Parameters of a named condition preset (science.md §5).
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not a preset; the message lists the allowed names.
+    """
+    if name not in CONDITIONS:
+        raise KeyError(f"unknown condition '{name}'; allowed: {', '.join(CONDITIONS)}")
+    return with_overrides(base or ModelParams(), CONDITIONS[name])
