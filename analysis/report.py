@@ -1,26 +1,148 @@
 """Figures and the reproduction report, computed only from saved run files.
 
-``make_figures(results)`` draws every figure for which run files exist;
-``write_report(results)`` writes ``results/report.md`` and ``results/report.html``.
+- :func:`make_figures` draws every figure whose run files exist to ``results/figures/*.png``
+  (panels whose runs are missing are skipped): the synapse check and the synaptic-configuration
+  panels of Zhou, Bi & Liu (2024) (:mod:`analysis.figures.configuration`).
+- :func:`write_report` writes ``results/report.md`` and ``results/report.html``: the
+  synapse-check table, the table of configuration targets T1–T9 (paper value, model value,
+  rule, verdict, figure) with a plain-language list of what did not reproduce, the
+  reconfiguration time course, and the provenance of every run file.
+- :func:`export_docs_figures` writes small PNG copies of the main figures to ``docs/figures``
+  (``make docs-figures`` → ``mgnet figures --docs``).
+
+Never imports brian2: a report can be rebuilt on a machine without a compiler.
+Command: ``mgnet figures`` / ``mgnet reproduce``.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import html
+import re
+import warnings
 from pathlib import Path
+from typing import Any, Callable, Sequence
 
+import h5py
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
+from . import configuration_report as cr  # noqa: E402
 from .run_file import list_runs, read_run  # noqa: E402
 
-__all__ = ["make_figures", "write_report", "load_runs"]
+__all__ = ["make_figures", "write_report", "load_runs", "configuration_figures",
+           "configuration_section", "export_docs_figures", "DOCS_FIGURES", "FIGURE_DPI"]
+
+#: Resolution of the figures under ``results/figures``.
+FIGURE_DPI = 150
+
+#: Figures copied to ``docs/figures`` by :func:`export_docs_figures`, in this order.
+DOCS_FIGURES = tuple(cr.FIGURE_FILES.values()) + ("synapse_check.png",)
 
 
 def load_runs(results: Path, experiment: str):
     """All complete run files of ``experiment`` under ``results/runs``."""
     return [read_run(p) for p in list_runs(Path(results) / "runs", experiment)]
+
+
+# ------------------------------------------------------------------------------- figures
+
+
+def _save(fig, path: Path, dpi: int) -> Path:
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
+def _panel(out_dir: Path, name: str, figsize, layout, draw: Callable[[Any], None],
+           dpi: int) -> Path | None:
+    """Draw one figure file; a panel whose data are degenerate is skipped with a warning so
+    the other panels still appear."""
+    fig, axes = plt.subplots(*layout, figsize=figsize, squeeze=False)
+    try:
+        draw(axes.ravel() if axes.size > 1 else axes[0, 0])
+        fig.tight_layout()
+    except (ValueError, KeyError, cr.ConfigurationDataError) as exc:
+        plt.close(fig)
+        warnings.warn(f"figure {name} skipped: {exc}", RuntimeWarning, stacklevel=3)
+        return None
+    return _save(fig, out_dir / name, dpi)
+
+
+def configuration_figures(results: Path, out_dir: Path | None = None,
+                          runs: cr.ConfigurationRuns | None = None,
+                          dpi: int = FIGURE_DPI) -> list[Path]:
+    """Draw the synaptic-configuration panels (Zhou 2024 Figs 1b–f, 3a, 4a, 4d; T8, T9)
+    whose run files exist; return the written paths.
+
+    Parameters
+    ----------
+    results : path
+        Results directory (run files under ``results/runs``).
+    out_dir : path, optional
+        Default ``results/figures``.
+    runs : ConfigurationRuns, optional
+        Already loaded runs (otherwise read from ``results``).
+    dpi : int
+    """
+    from .figures import configuration as fc
+    results = Path(results)
+    out_dir = Path(out_dir) if out_dir is not None else results / "figures"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    runs = runs if runs is not None else cr.load_configuration_runs(results)
+    conds, problems = cr.assay_conditions(runs.assay)
+    for cond, msg in problems.items():
+        warnings.warn(f"bouton-assay {cond} unusable: {msg}", RuntimeWarning, stacklevel=2)
+    F = cr.FIGURE_FILES
+    written: list[Path | None] = []
+    tables = {c: cd.branches for c, cd in conds.items()}
+    b = conds.get(cr.BASELINE)
+
+    if b is not None:
+        shown = {c: t for c, t in tables.items() if c in (cr.BASELINE, cr.ELEVATED)}
+        written.append(_panel(out_dir, F["fig1b"], (5.2, 4.2), (1, 1),
+                              lambda ax: fc.plot_hyperbola(ax, shown), dpi))
+        pr = {c: np.asarray(cd.boutons["pr_1ap"], float)[cd.functional] for c, cd in conds.items()}
+        silent = {c: 1 - float(np.sum(cd.branches["n_functional"]))
+                  / max(float(np.sum(cd.branches["n_boutons"])), 1.0) for c, cd in conds.items()}
+        written.append(_panel(out_dir, F["fig1c"], (8, 3.4), (1, 2),
+                              lambda ax: fc.plot_pr_distributions(ax[0], ax[1], pr, silent), dpi))
+        f = b.functional
+        written.append(_panel(
+            out_dir, F["fig1d"], (8, 3.4), (1, 2),
+            lambda ax: fc.plot_burst_facilitation(ax[0], ax[1], b.boutons["pr_1ap"][f],
+                                                  b.boutons["pr_burst"][f]), dpi))
+        written.append(_panel(out_dir, F["fig1ef"], (8, 3.4), (1, 2),
+                              lambda ax: fc.plot_sum_pr_by_condition(ax[0], ax[1], tables), dpi))
+        if "wca" in b.boutons:
+            written.append(_panel(
+                out_dir, F["fig3a"], (4.5, 4), (1, 1),
+                lambda ax: fc.plot_wca_vs_pr(ax, b.boutons["pr_1ap"][f], b.boutons["wca"][f]),
+                dpi))
+        pooled, present = cr.pooled_assay_table(conds)
+        from .configuration_metrics import dhilo_dlohi_split
+        split = dhilo_dlohi_split(pooled)
+        written.append(_panel(out_dir, F["capacity"], (8, 3.6), (1, 2),
+                              lambda ax: fc.plot_capacity(ax[0], ax[1], pooled, present, split),
+                              dpi))
+        if np.isfinite(np.asarray(pooled["G"], float)).any():
+            written.append(_panel(out_dir, F["g_split"], (4.6, 4.2), (1, 1),
+                                  lambda ax: fc.plot_g_vs_gburst(ax, pooled, split), dpi))
+
+    if runs.dose:
+        def draw_dose(ax):
+            cat = lambda k: np.concatenate([np.asarray(r.boutons[k], float)  # noqa: E731
+                                            for r in runs.dose])
+            lvl = cat("mg_level") if all("mg_level" in r.boutons for r in runs.dose) else None
+            fc.plot_pr_vs_mg(ax, cat("mg_i_measured"), cat("pr_1ap"), lvl)
+        written.append(_panel(out_dir, F["fig4d"], (4.6, 4), (1, 1), draw_dose, dpi))
+
+    if runs.reconfiguration:
+        def draw_tc(axes):
+            fc.plot_timecourse(axes, cr.reconfiguration_timecourse(runs.reconfiguration))
+        written.append(_panel(out_dir, F["fig4a"], (7, 5), (2, 2), draw_tc, dpi))
+    return [p for p in written if p is not None]
 
 
 def make_figures(results: Path) -> list[Path]:
@@ -35,17 +157,192 @@ def make_figures(results: Path) -> list[Path]:
         fig, ax = plt.subplots(figsize=(4, 4))
         plot_release_check(ax, runs)
         fig.tight_layout()
-        path = out_dir / "synapse_check.png"
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-        written.append(path)
+        written.append(_save(fig, out_dir / "synapse_check.png", 120))
+    written += configuration_figures(results, out_dir)
     return written
+
+
+def export_docs_figures(results: Path, dest: Path = Path("docs/figures"),
+                        width_px: int = 640) -> list[Path]:
+    """Write small PNG copies of the main figures for the documentation.
+
+    The figures under ``results/figures`` are drawn first if none of :data:`DOCS_FIGURES`
+    exists yet.  Each is downscaled (never enlarged) to ``width_px`` pixels wide with a
+    Lanczos filter and stored as a 256-colour palette PNG, which keeps the repository small
+    and the files byte-stable (no timestamps are written).
+
+    Parameters
+    ----------
+    results : path
+        Results directory.
+    dest : path, default ``docs/figures`` (relative to the working directory)
+    width_px : int, default 640
+
+    Returns
+    -------
+    list of pathlib.Path
+        The written files, in the order of :data:`DOCS_FIGURES`.
+    """
+    results, dest = Path(results), Path(dest)
+    src_dir = results / "figures"
+    if not any((src_dir / n).exists() for n in DOCS_FIGURES):
+        make_figures(results)
+    dest.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name in DOCS_FIGURES:
+        src = src_dir / name
+        if src.exists():
+            out.append(_shrink_png(src, dest / name, int(width_px)))
+    return out
+
+
+def _shrink_png(src: Path, dst: Path, width_px: int) -> Path:
+    try:
+        from PIL import Image  # a matplotlib dependency, so normally present
+    except ImportError:  # pragma: no cover - fallback without Pillow
+        import matplotlib.image as mpimg
+        img = mpimg.imread(src)
+        h, w = img.shape[:2]
+        scale = min(1.0, width_px / w)
+        fig = plt.figure(figsize=(w * scale / 100, h * scale / 100), dpi=100)
+        fig.figimage(img, resize=True)
+        fig.savefig(dst, dpi=100)
+        plt.close(fig)
+        return dst
+    with Image.open(src) as im:
+        im = im.convert("RGB")
+        if im.width > width_px:
+            h = max(1, round(im.height * width_px / im.width))
+            im = im.resize((width_px, h), Image.Resampling.LANCZOS)
+        im.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(dst, optimize=True)
+    return dst
+
+
+# -------------------------------------------------------------------------------- report
+
+
+def _cell(text: Any) -> str:
+    # A "|" would end the markdown cell early.
+    return str(text).replace("|", "/").replace("\n", " ")
 
 
 def _md_table(rows: list[list[str]], header: list[str]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    lines += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def _verdict(value: bool | None) -> str:
+    return {True: "yes", False: "**no**", None: "not run"}[value]
+
+
+def _fmt(x: float, nd: int = 3) -> str:
+    return f"{x:.{nd}g}" if x is not None and np.isfinite(x) else "n/a"
+
+
+def configuration_section(results: Path, runs: cr.ConfigurationRuns | None = None,
+                          figures_dir: Path | None = None) -> tuple[str, list[dict]]:
+    """Markdown of the "Synaptic configuration" section and the T1–T9 rows behind it.
+
+    Parameters
+    ----------
+    results : path
+    runs : ConfigurationRuns, optional
+    figures_dir : path, optional
+        Where to look for drawn figures (default ``results/figures``); a figure link is only
+        given for files that exist.
+    """
+    results = Path(results)
+    runs = runs if runs is not None else cr.load_configuration_runs(results)
+    figures_dir = Path(figures_dir) if figures_dir is not None else results / "figures"
+    rows = cr.configuration_targets(runs.assay, runs.dose)
+    conds, problems = cr.assay_conditions(runs.assay)
+
+    parts = ["## Synaptic configuration (Zhou et al. 2024): targets T1–T9", "",
+             "Every number below is recomputed from the raw per-bouton rows of the run files "
+             "(branch tables with `branch_metrics`; stored derived columns are not used). "
+             "Functional bouton: measured Pr ≥ 0.04 of 30 trials; densities and sums per 10 µm "
+             "(science.md §2). Kind V = validation (must emerge), C = calibration (used once "
+             "to set a documented parameter). Where the model's ground truth is known it is "
+             "given next to the 30-trial estimate (\"true\").", ""]
+    inputs = []
+    for cond, cd in conds.items():
+        inputs.append(f"- `{cr.ASSAY_EXPERIMENT}` {cond}: {cd.n_runs} run(s), "
+                      f"{cd.n_branches} branches, {cd.n_boutons} boutons "
+                      f"({int(np.sum(cd.functional))} functional)")
+    for cond, msg in problems.items():
+        inputs.append(f"- `{cr.ASSAY_EXPERIMENT}` {cond}: unusable ({msg})")
+    if runs.dose:
+        n = sum(len(r.boutons["branch_id"]) for r in runs.dose if r.boutons)
+        inputs.append(f"- `{cr.DOSE_EXPERIMENT}`: {len(runs.dose)} run(s), {n} boutons")
+    if runs.reconfiguration:
+        inputs.append(f"- `{cr.RECONFIG_EXPERIMENT}`: {len(runs.reconfiguration)} run(s)")
+    parts += ["Inputs:", ""] + (inputs or ["- no configuration run files found"]) + [""]
+
+    table = []
+    for r in rows:
+        fig = r["figure"]
+        link = f"[{Path(fig).stem}]({fig})" if fig and (results / fig).exists() else "—"
+        table.append([r["id"], r["kind"], r["finding"], r["paper"], r["model"],
+                      r["tolerance"], _verdict(r["reproduced"]), link])
+    parts.append(_md_table(table, ["target", "kind", "finding", "paper", "model",
+                                   "reproduced when", "reproduced", "figure"]))
+    parts.append("")
+
+    parts += ["### What did not reproduce", ""]
+    fails = cr.failure_summary(rows)
+    parts += [f"- {s}" for s in fails] if fails else [
+        "- Every target reproduced within its tolerance."]
+    parts.append("")
+
+    notes = []
+    for r in rows:
+        notes += [f"{r['id']}: {n}" for n in r.get("notes", [])]
+    size = cr.sample_size_notes(conds)
+    if size:
+        notes.append("Samples smaller than the paper's (statistics weaker than the paper's): "
+                     + "; ".join(size))
+    if notes:
+        parts += ["### Methods and caveats", ""] + [f"- {n}" for n in notes] + [""]
+
+    if runs.reconfiguration:
+        try:
+            tc = cr.reconfiguration_timecourse(runs.reconfiguration)
+        except cr.ConfigurationDataError as exc:
+            parts += ["### Reconfiguration time course (Fig 4a)", "", f"- not available: {exc}", ""]
+        else:
+            trows = [[f"{r['time_h']:g}", str(r["n_branches"]),
+                      f"{_fmt(r['D'])} ± {_fmt(r['D_sem'], 2)}",
+                      f"{_fmt(r['mean_pr'])} ± {_fmt(r['mean_pr_sem'], 2)}",
+                      f"{_fmt(r['sum_pr'])} ± {_fmt(r['sum_pr_sem'], 2)}",
+                      f"{_fmt(100 * r['silent_fraction'], 3)} %",
+                      _fmt(r.get("D_progress", float("nan")), 2),
+                      _fmt(r.get("mean_pr_progress", float("nan")), 2)] for r in tc]
+            parts += ["### Reconfiguration time course (Fig 4a)", "",
+                      "Branch means ± s.e.m. after the [Mg]i step from baseline to elevated. "
+                      "Progress: change since the first time point as a fraction of the change "
+                      "at the last one (the paper: little at 1–2 h, clear at ≈ 4 h).", "",
+                      _md_table(trows, ["time (h)", "branches", "D", "P̄r", "ΣPr", "silent",
+                                        "D progress", "P̄r progress"]), ""]
+
+    shown = [n for n in cr.FIGURE_FILES.values() if (figures_dir / n).exists()]
+    if shown:
+        parts += ["### Figures", ""]
+        parts += [f"![{Path(n).stem}](figures/{n})" for n in shown]
+        parts.append("")
+    return "\n".join(parts), rows
+
+
+def _root_attrs(path: Path) -> dict:
+    with h5py.File(path, "r") as f:
+        out = {}
+        for k, v in f.attrs.items():
+            if isinstance(v, bytes):
+                v = v.decode("utf-8", "replace")
+            elif isinstance(v, np.generic):
+                v = v.item()
+            out[k] = v
+        return out
 
 
 def write_report(results: Path, scale: str = "default") -> Path:
@@ -70,12 +367,16 @@ def write_report(results: Path, scale: str = "default") -> Path:
                         "expected).\n\n" + _md_table(rows, ["condition", "contact Pr / protocol",
                                                             "measured", "expected", "z"])
                         + "\n\n![synapse-check](figures/synapse_check.png)\n")
+
+    sections.append(configuration_section(results)[0])
+
     prov = []
-    for run in runs:
-        a = run.attrs
-        prov.append([a["run_id"], a["experiment"], a["condition"], str(a["seed"]),
-                     a["git_commit"][:10] + (" (dirty)" if a["git_dirty"] else ""),
-                     a["brian2_version"], a["created_utc"]])
+    for path in list_runs(results / "runs"):
+        a = _root_attrs(path)
+        prov.append([str(a.get("run_id", path.stem)), str(a.get("experiment", "?")),
+                     str(a.get("condition", "?")), str(a.get("seed", "?")),
+                     str(a.get("git_commit", "?"))[:10] + (" (dirty)" if a.get("git_dirty") else ""),
+                     str(a.get("brian2_version", "?")), str(a.get("created_utc", "?"))])
     if prov:
         sections.append("## Provenance\n\n" + _md_table(
             prov, ["run", "experiment", "condition", "seed", "commit", "brian2", "created"]))
@@ -86,37 +387,62 @@ def write_report(results: Path, scale: str = "default") -> Path:
                    _md_section_html(s) for s in sections)
     (results / "report.html").write_text(
         "<!doctype html><meta charset='utf-8'><title>mgnet report</title>"
-        "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}</style>"
+        "<style>body{font-family:sans-serif;max-width:75em;margin:auto}"
+        "table{border-collapse:collapse;font-size:90%}"
+        "td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top}"
+        "img{max-width:100%}</style>"
         + body)
     return md_path
 
 
+_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def _inline(text: str) -> str:
+    """Escape text and render markdown links, **bold** and `code`."""
+    out = html.escape(text, quote=False)
+    out = _LINK.sub(lambda m: f"<a href=\"{html.escape(m.group(2))}\">{m.group(1)}</a>", out)
+    out = _BOLD.sub(r"<b>\1</b>", out)
+    return _CODE.sub(r"<code>\1</code>", out)
+
+
 def _md_section_html(section: str) -> str:
-    """Minimal markdown (headings, tables, images, paragraphs) to HTML."""
+    """Minimal markdown (headings, tables, images, bullet lists, links, paragraphs) to HTML."""
     out = []
     table: list[str] = []
+    items: list[str] = []
 
     def flush():
         if table:
-            rows = [r.strip("|").split("|") for r in table if not set(r) <= set("|-: ")]
+            rows = [r.strip().strip("|").split("|") for r in table
+                    if not set(r.strip()) <= set("|-: ")]
             out.append("<table>" + "".join(
-                "<tr>" + "".join(f"<{'th' if n == 0 else 'td'}>{html.escape(c.strip())}"
+                "<tr>" + "".join(f"<{'th' if n == 0 else 'td'}>{_inline(c.strip())}"
                                  f"</{'th' if n == 0 else 'td'}>" for c in r) + "</tr>"
                 for n, r in enumerate(rows)) + "</table>")
             table.clear()
+        if items:
+            out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
+            items.clear()
     for line in section.splitlines():
         if line.startswith("|"):
             table.append(line)
             continue
+        if line.startswith("- "):
+            if table:
+                flush()
+            items.append(line[2:])
+            continue
         flush()
         if line.startswith("#"):
             level = len(line) - len(line.lstrip("#"))
-            out.append(f"<h{level}>{html.escape(line.lstrip('# '))}</h{level}>")
+            out.append(f"<h{level}>{_inline(line.lstrip('# '))}</h{level}>")
         elif line.startswith("!["):
             src = line[line.index("(") + 1: line.rindex(")")]
-            out.append(f"<img src='{html.escape(src)}' style='max-width:100%'>")
+            out.append(f"<img src='{html.escape(src)}'>")
         elif line.strip():
-            out.append(f"<p>{html.escape(line)}</p>")
+            out.append(f"<p>{_inline(line)}</p>")
     flush()
     return "\n".join(out)

@@ -16,6 +16,9 @@ __all__ = ["EXPERIMENTS", "get", "names"]
 #: experiment name -> module path
 EXPERIMENTS: dict[str, str] = {
     "synapse-check": "experiments.synapse_check",
+    "bouton-assay": "experiments.bouton_assay",
+    "mg-dose-response": "experiments.mg_dose_response",
+    "reconfiguration": "experiments.reconfiguration",
 }
 
 

@@ -24,7 +24,7 @@ from brian2 import Quantity, mM, mV, ms, nS, pF, pA, nA, second, Hz, um, umolar 
 __all__ = [
     "param", "param_info", "MgBlockParams", "MagnesiumParams", "ReleaseParams",
     "ShortTermPlasticityParams", "ReceptorParams", "SpineCalciumParams",
-    "NeuronParams", "ModelParams", "CONDITIONS", "condition", "with_overrides",
+    "NeuronParams", "ConfigurationParams", "ModelParams", "CONDITIONS", "condition", "with_overrides",
 ]
 
 
@@ -257,6 +257,140 @@ class NeuronParams:
                                  low=10 * ms, high=100 * second, doc="slow adaptation time constant")
 
 
+# ---------------------------------------------------------------------------------
+# T6 calibration (science.md §3 T6; docs/calibration.md).  `mgnet calibrate t6`
+# (experiments/calibrate.py) writes models/calibration.toml; it is read here at import
+# (models/ never imports experiments/).  Calibrated: ConfigurationParams.anatomical_density
+# and ELEVATED_MG_I.  If the file is missing, the old hard-coded values are used and
+# T6_CALIBRATED is False.
+# ---------------------------------------------------------------------------------
+import re as _re
+import tomllib as _tomllib
+from pathlib import Path as _Path
+
+#: The T6 calibration file read at import.
+CALIBRATION_FILE = _Path(__file__).with_name("calibration.toml")
+#: Uncalibrated fallbacks (used only when CALIBRATION_FILE is missing).
+_T6_FALLBACK = {"anatomical_density": 6.0, "elevated_mg_i_mM": 0.8}
+_CONC_RE = _re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(mM|uM|µM|M)\s*$")
+
+
+def _parse_conc_mM(text: str) -> float:
+    """``"0.83 mM"`` (or uM, M) -> 0.83 (mM)."""
+    m = _CONC_RE.match(str(text))
+    if not m:
+        raise ValueError(f"cannot parse concentration '{text}' (expected e.g. '0.83 mM')")
+    return float(m.group(1)) * {"M": 1e3, "mM": 1.0, "uM": 1e-3, "µM": 1e-3}[m.group(2)]
+
+
+def load_t6_calibration(path=CALIBRATION_FILE) -> dict | None:
+    """T6-calibrated values ``{"anatomical_density": float, "elevated_mg_i_mM": float}``
+    from ``path``, or None if the file does not exist.
+
+    Raises
+    ------
+    ValueError
+        If the file exists but lacks ``[calibrated]`` anatomical_density / elevated_mg_i.
+    """
+    try:
+        with open(path, "rb") as fh:
+            data = _tomllib.load(fh)
+    except FileNotFoundError:
+        return None
+    try:
+        cal = data["calibrated"]
+        return {"anatomical_density": float(cal["anatomical_density"]),
+                "elevated_mg_i_mM": _parse_conc_mM(cal["elevated_mg_i"])}
+    except (KeyError, TypeError, ValueError, _tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: malformed T6 calibration ({exc}); re-run "
+                         f"'mgnet calibrate t6'") from exc
+
+
+_T6 = load_t6_calibration()
+#: True if the T6 values below come from models/calibration.toml.
+T6_CALIBRATED = _T6 is not None
+_T6 = _T6 or dict(_T6_FALLBACK)
+_T6_DENSITY_SOURCE = (
+    ("calibrated against T6 (models/calibration.toml): measured silent-bouton fraction "
+     "53 % at baseline, Zhou et al. (2024) Nat Commun 15:3406; see docs/calibration.md"
+     if T6_CALIBRATED else
+     "UNCALIBRATED fallback (models/calibration.toml missing; run 'mgnet calibrate t6')")
+    + ". Literature: cultured hippocampal neurons at 2-3 weeks carry ~0.4-0.8 synapses "
+    "per um of dendrite (Papa et al. 1995 J Neurosci 15:1); uncertain")
+
+
+# ---------------------------------------------------------------------------------
+# Mechanism 2 (cont.): the bouton population of a dendritic branch (reads [Mg]i)
+# ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConfigurationParams:
+    """Anatomy, competence, set-point and slow dynamics of branch configurations.
+
+    Each branch carries a fixed number of anatomical boutons.  A bouton has a release
+    competence c (its Pr at the reference [Mg]i when active), a quantal size that grows
+    with its size, and an activation key; the boutons whose key lies below the branch's
+    activation level ``a`` are active (can release), the rest are silent.  A slow
+    homeostatic process moves ``a`` so that the branch's total Pr returns to its
+    set-point; [Mg]i reaches the release machinery through a two-stage slow cascade
+    (energy supply, then transport of release proteins; Sun et al. 2015), so the
+    configuration follows a [Mg]i step with a lag of hours.
+    """
+    anatomical_density: float = param(
+        _T6["anatomical_density"], _T6_DENSITY_SOURCE, low=0.5, high=50.0, uncertain=True,
+        calibrated="T6" if T6_CALIBRATED else None,
+        doc="anatomical boutons per 10 um of branch")
+    length_min_um: float = param(20.0, "Zhou et al. (2024) Fig 1: analysed branch segments "
+                                 "of tens of um", low=1.0, high=1000.0,
+                                 doc="shortest branch segment (um)")
+    length_max_um: float = param(60.0, "Zhou et al. (2024) Fig 1", low=1.0, high=1000.0,
+                                 doc="longest branch segment (um)")
+    competence_median: float = param(
+        0.25, "Murthy, Sejnowski & Stevens (1997) Neuron 18:599: FM-dye Pr of hippocampal "
+        "boutons broadly distributed with mean ~0.3", low=0.001, high=1.0, uncertain=True,
+        doc="median release competence (Pr of an active bouton at the reference [Mg]i)")
+    competence_sigma: float = param(
+        0.7, "Murthy et al. (1997); Zhou et al. (2024) Fig 1c: Pr spans 0.04-0.9 (log-normal "
+        "width, uncertain)", low=0.0, high=3.0, uncertain=True,
+        doc="log-normal sigma of competence across boutons")
+    q_size_exponent: float = param(
+        0.5, "Murthy et al. (2001) Neuron 32:673 and Holderith et al. (2012) Nat Neurosci "
+        "15:988: bouton size (active zone) correlates with Pr and PSD size with q; "
+        "exponent uncertain", low=0.0, high=3.0, uncertain=True,
+        doc="q = q_ampa * (c / competence_median)^exponent")
+    size_activation_correlation: float = param(
+        0.3, "silent boutons are small and immature (Sun et al. 2015 Mol Brain 8:42; "
+        "Voronin & Cherubini 2004); strength uncertain", low=-1.0, high=1.0, uncertain=True,
+        doc="correlation between bouton competence and early activation")
+    setpoint_median: float = param(
+        0.6, "Zhou et al. (2024) Fig 1b,e: branch sum of Pr per 10 um (uncertain)",
+        low=0.01, high=20.0, uncertain=True, doc="median branch set-point of sum Pr per 10 um")
+    setpoint_cv: float = param(0.2, "Zhou et al. (2024) Fig 1b: scatter around the hyperbola "
+                               "(uncertain)", low=0.0, high=2.0, uncertain=True,
+                               doc="coefficient of variation of set-points across branches")
+    mg_i_branch_cv: float = param(
+        0.3, "Zhou et al. (2024) Fig 4d: [Mg]i differs between neurons and branches "
+        "(uncertain)", low=0.0, high=2.0, uncertain=True,
+        doc="coefficient of variation of [Mg]i across branches")
+    mg_i_measurement_cv: float = param(
+        0.25, "ratiometric Mg2+ imaging (Mag-fura-2 / KMG-104) precision (uncertain)",
+        low=0.0, high=2.0, uncertain=True,
+        doc="relative scatter of measured vs true [Mg]i (dose-response assay)")
+    tau_mg_cascade: Quantity = param(
+        1.5 * 3600 * second, "Zhou et al. (2024) Fig 4a: little change 1-2 h after a [Mg]i "
+        "step, clear at ~4 h (two-stage cascade; uncertain)", low=1 * second,
+        high=100 * 3600 * second, uncertain=True,
+        doc="time constant of each of the two cascade stages")
+    tau_homeostasis: Quantity = param(
+        1.0 * 3600 * second, "presynaptic homeostasis of total release over hours "
+        "(Zhou et al. 2024; Slutsky et al. 2010); uncertain", low=1 * second,
+        high=100 * 3600 * second, uncertain=True,
+        doc="time constant of the set-point homeostasis of the activation level")
+    aged_competence_factor: float = param(
+        1.0, "aged hippocampus: fewer, larger synapses (Slutsky et al. 2010); applied by "
+        "the 'aged' presets", low=0.1, high=10.0, uncertain=True,
+        doc="multiplies every competence (larger, higher-Pr boutons)")
+
+
 @dataclass(frozen=True)
 class ModelParams:
     """All mechanism parameters of one condition."""
@@ -267,6 +401,7 @@ class ModelParams:
     receptors: ReceptorParams = field(default_factory=ReceptorParams)
     spine_ca: SpineCalciumParams = field(default_factory=SpineCalciumParams)
     neuron: NeuronParams = field(default_factory=NeuronParams)
+    configuration: ConfigurationParams = field(default_factory=ConfigurationParams)
 
 
 def with_overrides(params: ModelParams, overrides: dict[str, dict[str, Any]]) -> ModelParams:
@@ -285,12 +420,16 @@ def with_overrides(params: ModelParams, overrides: dict[str, dict[str, Any]]) ->
 # ---------------------------------------------------------------------------------
 # Condition presets (science.md §5)
 # ---------------------------------------------------------------------------------
-#: Elevated [Mg]i.  NOT YET CALIBRATED: placeholder until the T6 calibration command
-#: (synaptic-configuration issue) derives it; Zhou et al. (2024) raised [Mg]i by
-#: roughly 1.5-2x with extracellular 0.8 -> 1.2 mM and Mg-L-threonate.
-ELEVATED_MG_I = 0.8 * mM
+#: Elevated [Mg]i, calibrated against T6 (models/calibration.toml): the equilibrated
+#: measured silent-bouton fraction falls from 53 % to 30 % (Zhou et al. 2024) with k fixed
+#: at ReleaseParams.k (T6 identifies only ([Mg]i,elev/[Mg]i,base)^-k; docs/calibration.md).
+#: If the file is missing: the uncalibrated placeholder 0.8 mM (T6_CALIBRATED is False).
+ELEVATED_MG_I = _T6["elevated_mg_i_mM"] * mM
 #: Aged [Mg]i.  Uncertain: aged neurons have lower [Mg]i (Slutsky 2010); placeholder.
 AGED_MG_I = 0.35 * mM
+#: Aged boutons are larger with higher Pr (Slutsky 2010: fewer, larger synapses);
+#: uncertain placeholder.
+AGED_COMPETENCE_FACTOR = 1.5
 
 CONDITIONS: dict[str, dict[str, dict[str, Any]]] = {
     # [Mg]o 0.8 mM, [Mg]i 0.5 mM, young configuration.
@@ -302,8 +441,10 @@ CONDITIONS: dict[str, dict[str, dict[str, Any]]] = {
     # Ablation: only the presynaptic configuration arm.
     "elevated_mg_i_only": {"magnesium": {"mg_i": ELEVATED_MG_I}},
     # DLoHi-like aged configuration (lower [Mg]i; uncalibrated placeholder).
-    "aged": {"magnesium": {"mg_i": AGED_MG_I}},
-    "aged_elevated_mg": {"magnesium": {"mg_o": 1.2 * mM, "mg_i": ELEVATED_MG_I}},
+    "aged": {"magnesium": {"mg_i": AGED_MG_I},
+             "configuration": {"aged_competence_factor": AGED_COMPETENCE_FACTOR}},
+    "aged_elevated_mg": {"magnesium": {"mg_o": 1.2 * mM, "mg_i": ELEVATED_MG_I},
+                         "configuration": {"aged_competence_factor": AGED_COMPETENCE_FACTOR}},
 }
 
 

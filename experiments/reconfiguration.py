@@ -1,0 +1,80 @@
+"""reconfiguration: time course of the configuration after a step in [Mg]i (T2's lag).
+
+Reproduces Zhou, Bi & Liu (2024) Nat Commun 15:3406, Fig 4a: after [Mg]i is raised,
+D rises and P̄r falls with a lag (little at 1-2 h, clear at ~4 h) while ΣPr stays
+constant.  The same branches are assayed at 0, 1, 2, 4, 8 and 24 h after a step from
+the condition's [Mg]i to the elevated [Mg]i of the ``elevated_mg`` preset (the
+configuration dynamics of :mod:`models.configuration`: a two-stage Mg cascade and
+set-point homeostasis).  One Brian2 build, one standalone rerun per time point.
+
+Run: ``mgnet run reconfiguration``
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import mM, nS
+
+from models.assay import AssaySample, run_field_assay
+from models.configuration import reconfiguration_time_course
+from models.parameters import condition as condition_params, param
+from . import bouton_assay as ba
+
+NAME = "reconfiguration"
+DESCRIPTION = "configuration time course after a [Mg]i step (Fig 4a)"
+
+
+@dataclass(frozen=True)
+class OPTIONS(ba.OPTIONS):
+    """Bouton-assay options plus the sampled times."""
+    times_h: tuple = param((0.0, 1.0, 2.0, 4.0, 8.0, 24.0), "Zhou et al. (2024) Fig 4a and "
+                           "the issue: 0, 1, 2, 4, 8, 24 h", low=0.0, high=1000.0,
+                           doc="hours after the [Mg]i step")
+
+
+SCALES = {"quick": {"n_branches": 12, "times_h": (0.0, 4.0, 24.0)},
+          "default": {"n_branches": 60}, "paper": {"n_branches": 120}}
+check_options = ba.check_options
+
+
+def run(cfg, progress=None):
+    """Assay the same branches at each time after the step; RunData with time_h."""
+    from analysis.run_file import RunData
+    p = cfg.params
+    opts = cfg.options
+    times = np.asarray(opts.times_h, dtype=float)
+    if len(times) == 0 or np.any(np.diff(times) < 0):
+        from .config import ConfigError
+        raise ConfigError("options.times_h must be a non-empty increasing list of hours")
+    pop = ba.population(cfg)
+    mg_ref = float(p.magnesium.mg_i_ref / mM)
+    before = float(p.magnesium.mg_i / mM)
+    after = float(condition_params("elevated_mg").magnesium.mg_i / mM)
+    tc = reconfiguration_time_course(pop, before, after, times, mg_ref, p.release,
+                                     p.configuration)
+    q = float(p.receptors.q_ampa / nS) * pop.q_rel
+    samples = [AssaySample(pr, q, float(p.magnesium.mg_o / mM)) for pr in tc["pr_true"]]
+    results = run_field_assay(pop.branch_id, samples, p, protocol=ba.protocol_of(opts),
+                              seed=cfg.seed, device_name=opts.device, progress=progress)
+    bout_parts, branch_parts = [], []
+    for k, (t, res) in enumerate(zip(times, results)):
+        mg_eff = tc["m_b"][k]  # [Mg]i that has reached each branch's machinery
+        rows = ba.bouton_rows(pop, tc["pr_true"][k], mg_eff, q, res, opts.n_spikes,
+                              branch_offset=k * pop.n_branches)
+        rows["time_h"] = np.full(pop.n_boutons, t)
+        bout_parts.append(rows)
+        branch_parts.append(ba.branch_rows(pop, rows, mg_eff, branch_offset=k * pop.n_branches,
+                                           extra={"time_h": np.full(pop.n_branches, t),
+                                                  "sum_pr_true_model": tc["sum_pr_true"][k],
+                                                  "activation": tc["a"][k]}))
+    boutons = {c: np.concatenate([b[c] for b in bout_parts]) for c in bout_parts[0]}
+    branches = {c: np.concatenate([b[c] for b in branch_parts]) for c in branch_parts[0]}
+    units = dict(ba.EXTRA_UNITS, **{"/boutons/time_h": "h", "/branches/time_h": "h",
+                                    "/branches/sum_pr_true_model": "1/(10 um)",
+                                    "/branches/activation": "1"})
+    return RunData(attrs={}, spikes={}, boutons=boutons, branches=branches,
+                   protocol=ba._protocol_phases(opts),
+                   metrics={"n_branches": int(pop.n_branches), "n_times": int(len(times)),
+                            "mg_i_before_mM": before, "mg_i_after_mM": after},
+                   units=units)

@@ -1,0 +1,232 @@
+"""Virtual FM-dye / spine-Ca2+ assay: field stimulation of every bouton of many branches.
+
+Zhou, Bi & Liu (2024) Nat Commun 15:3406, Methods (science.md §2): boutons are driven
+by field stimulation with 30 single APs at 0.5 Hz (the "1AP" protocol), then by the
+same 30 APs as 6 trains of 5 at 100 Hz (the "burst" protocol).  Every bouton is one
+stochastic Tsodyks–Markram contact (:mod:`models.synapses`) onto the postsynaptic
+neuron of its branch (one conductance-based AdEx neuron per branch, so that B(V),
+the NMDA driving force and back-propagating spikes shape spine Ca2+).  All boutons
+fire together, as under field stimulation.
+
+Counters are split by protocol phase inside the synapse code (a ``t_switch``
+constant), so one simulation yields both protocols and nothing has to be read in
+between; this lets the compile-once standalone device rerun new configurations
+(Pr, q per bouton and [Mg]o) through ``run_args`` without recompiling.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from brian2 import (Network, SpikeGeneratorGroup, SpikeMonitor, Hz, mM, nS, second,
+                    device, get_device)
+
+from .neurons import make_neurons
+from .parameters import ModelParams
+from .protocols import burst_times, one_ap_times
+from .synapses import make_contacts
+
+__all__ = ["AssaySample", "AssayProtocol", "run_field_assay", "ASSAY_COUNTERS_MODEL"]
+
+#: Phase-1 (1AP) copies of the contact counters; phase 2 = total - phase 1.
+ASSAY_COUNTERS_MODEL = """
+t_switch : second (shared, constant)   # start of the burst protocol
+n_rel_1 : 1                            # releases during the 1AP protocol
+wca1_2a : 1                            # GluN2A Ca2+ during the 1AP protocol
+wca1_2b : 1                            # GluN2B Ca2+ during the 1AP protocol
+wca1_bap : 1                           # bAP Ca2+ during the 1AP protocol
+"""
+ASSAY_COUNTERS_ON_PRE = """
+n_rel_1 += release*int(t < t_switch)
+wca1_2a += ca_2a*int(t < t_switch)
+wca1_2b += ca_2b*int(t < t_switch)
+"""
+ASSAY_COUNTERS_ON_POST = """
+wca1_bap += ca_bap*int(t < t_switch)
+"""
+
+
+@dataclass(frozen=True)
+class AssayProtocol:
+    """The two stimulation protocols (defaults: Zhou et al. 2024 Methods)."""
+    n_spikes: int = 30
+    one_ap_rate: float = 0.5          # Hz
+    burst_rate: float = 100.0         # Hz
+    spikes_per_train: int = 5
+    train_interval: float = 4.0       # s, onset to onset (>= 2 s)
+
+    def times(self) -> tuple[np.ndarray, float, float]:
+        """(spike times in s, t_switch, t_stop)."""
+        t1 = np.asarray(one_ap_times(self.n_spikes, self.one_ap_rate * Hz))
+        n_trains = self.n_spikes // self.spikes_per_train
+        t2 = np.asarray(burst_times(n_trains, self.spikes_per_train, self.burst_rate * Hz,
+                                    self.train_interval * second))
+        start2 = t1[-1] + self.train_interval
+        t_switch = start2 - self.train_interval / 2
+        times = np.concatenate([t1, t2 + start2])
+        return times, float(t_switch), float(times[-1] + 1.0)
+
+
+@dataclass
+class AssaySample:
+    """One configuration to assay on the same anatomy."""
+    pr: np.ndarray          #: true Pr (U) of every bouton (0 for silent boutons)
+    q: np.ndarray           #: quantal AMPA conductance of every bouton (nS)
+    mg_o: float             #: extracellular [Mg2+] (mM)
+
+
+def _structure_key(branch_of_contact: np.ndarray, protocol: AssayProtocol,
+                   params: ModelParams, seed: int) -> str:
+    h = hashlib.sha1()
+    h.update(np.asarray(branch_of_contact, dtype=np.int64).tobytes())
+    h.update(repr(protocol).encode())
+    # Only what enters the generated code: Mg levels and Pr/q arrive as run_args, and
+    # the configuration parameters act before the simulation.
+    for part in (params.neuron, params.receptors, params.stp, params.spine_ca,
+                 params.mg_block):
+        h.update(repr(part).encode())
+    h.update(str(seed).encode())
+    return h.hexdigest()[:16]
+
+
+@contextmanager
+def _locked(directory: Path):
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def default_cache_dir() -> Path:
+    """Where standalone projects are built (``$MGNET_CACHE`` or ~/.cache/mgnet)."""
+    return Path(os.environ.get("MGNET_CACHE", Path.home() / ".cache" / "mgnet")) / "standalone"
+
+
+def run_field_assay(branch_of_contact, samples: list[AssaySample], params: ModelParams,
+                    *, protocol: AssayProtocol | None = None, seed: int = 0,
+                    device_name: str = "runtime", progress=None) -> list[dict]:
+    """Assay every sample on one anatomy and return per-bouton counts and Ca2+.
+
+    Parameters
+    ----------
+    branch_of_contact : array of int
+        Branch (postsynaptic neuron) of every bouton; fixes the network structure.
+    samples : list of AssaySample
+        Configurations to assay (same number of boutons each).
+    params : ModelParams
+        Neuron, receptor, STP, spine-Ca2+ and block parameters (Mg values in the
+        samples override ``params.magnesium.mg_o``).
+    protocol : AssayProtocol
+    seed : int
+        Random seed (release draws).  Each sample uses the same seed, so samples
+        are paired.
+    device_name : {"runtime", "cpp_standalone"}
+        Standalone builds once per structure (cached in :func:`default_cache_dir`)
+        and reruns every sample with ``run_args``.
+
+    Returns
+    -------
+    list of dict
+        Per sample: ``n_release_1ap``, ``n_release_burst``, ``wca``, ``wca_burst``,
+        ``wca_2b``, ``wca_burst_2b``, ``wca_nmda``, ``wca_burst_nmda`` (per bouton),
+        ``post_spikes_1ap``, ``post_spikes_burst`` (per branch).
+    """
+    import brian2
+    protocol = protocol or AssayProtocol()
+    j = np.asarray(branch_of_contact, dtype=int)
+    n_branch = int(j.max()) + 1
+    n_contacts = len(j)
+    for s in samples:
+        if len(s.pr) != n_contacts or len(s.q) != n_contacts:
+            raise ValueError("every sample needs one pr and one q per bouton")
+    times, t_switch, t_stop = protocol.times()
+
+    def build():
+        brian2.seed(seed)
+        pre = SpikeGeneratorGroup(1, np.zeros(len(times), int), times * second,
+                                  name="field_stimulation")
+        post = make_neurons(n_branch, neuron=params.neuron, receptors=params.receptors,
+                            block=params.mg_block, magnesium=params.magnesium,
+                            name="branches")
+        contacts = make_contacts(pre, post, np.zeros(n_contacts, int), j,
+                                 pr=samples[0].pr, q=samples[0].q * nS, stp=params.stp,
+                                 receptors=params.receptors, spine_ca=params.spine_ca,
+                                 name="boutons", extra_model=ASSAY_COUNTERS_MODEL,
+                                 extra_on_pre=ASSAY_COUNTERS_ON_PRE,
+                                 extra_on_post=ASSAY_COUNTERS_ON_POST)
+        contacts.t_switch = t_switch * second
+        spikes = SpikeMonitor(post, name="branch_spikes")
+        net = Network(pre, post, contacts, spikes)
+        return net, post, contacts, spikes
+
+    def collect(post, contacts, spikes):
+        n_tot = np.array(contacts.n_release[:])
+        n1 = np.array(contacts.n_rel_1[:])
+        w2a, w2b, wbap = (np.array(contacts.wca_2a[:]), np.array(contacts.wca_2b[:]),
+                          np.array(contacts.wca_bap[:]))
+        w1_2a, w1_2b, w1_bap = (np.array(contacts.wca1_2a[:]), np.array(contacts.wca1_2b[:]),
+                                np.array(contacts.wca1_bap[:]))
+        st = np.asarray(spikes.t / second)
+        si = np.asarray(spikes.i)
+        return {
+            "n_release_1ap": np.rint(n1).astype(np.int64),
+            "n_release_burst": np.rint(n_tot - n1).astype(np.int64),
+            "wca": w1_2a + w1_2b + w1_bap,
+            "wca_burst": (w2a - w1_2a) + (w2b - w1_2b) + (wbap - w1_bap),
+            "wca_2b": w1_2b, "wca_burst_2b": w2b - w1_2b,
+            "wca_nmda": w1_2a + w1_2b, "wca_burst_nmda": (w2a - w1_2a) + (w2b - w1_2b),
+            "post_spikes_1ap": np.bincount(si[st < t_switch], minlength=n_branch),
+            "post_spikes_burst": np.bincount(si[st >= t_switch], minlength=n_branch),
+        }
+
+    results = []
+    if device_name == "runtime":
+        net, post, contacts, spikes = build()
+        net.store("initial")
+        for k, s in enumerate(samples):
+            net.restore("initial")
+            brian2.seed(seed)
+            contacts.U = s.pr
+            contacts.q = s.q * nS
+            contacts.q_nmda = s.q * nS * params.receptors.nmda_ampa_ratio
+            post.mg_o = s.mg_o * mM
+            if progress:
+                progress(f"sample {k + 1}/{len(samples)}", k / len(samples))
+            net.run(t_stop * second, namespace={})
+            results.append(collect(post, contacts, spikes))
+        return results
+
+    if device_name != "cpp_standalone":
+        raise ValueError(f"unknown device '{device_name}'")
+    key = _structure_key(j, protocol, params, seed)
+    directory = default_cache_dir() / f"assay-{key}"
+    with _locked(directory):
+        brian2.set_device("cpp_standalone", directory=str(directory), build_on_run=False)
+        try:
+            net, post, contacts, spikes = build()
+            net.run(t_stop * second, namespace={})
+            if progress:
+                progress("compiling (cached after the first time)", 0.0)
+            get_device().build(run=False, directory=str(directory))
+            for k, s in enumerate(samples):
+                if progress:
+                    progress(f"sample {k + 1}/{len(samples)}", k / len(samples))
+                get_device().run(run_args={contacts.U: s.pr, contacts.q: s.q * nS,
+                                           contacts.q_nmda: s.q * nS *
+                                           params.receptors.nmda_ampa_ratio,
+                                           post.mg_o: s.mg_o * mM},
+                                 results_directory=f"results_{os.getpid()}_{k}")
+                results.append(collect(post, contacts, spikes))
+        finally:
+            get_device().reinit()
+            get_device().activate()
+            brian2.set_device("runtime")
+    return results

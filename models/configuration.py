@@ -1,0 +1,235 @@
+"""Presynaptic configuration of dendritic branches, set by intracellular Mg2+ ([Mg]i).
+
+Zhou, Bi & Liu (2024) Nat Commun 15:3406 (Figs 1, 4); Sun et al. (2015) Mol Brain 8:42;
+science.md §4 item 2.  Reads **[Mg]i only**.
+
+A branch has a fixed set of anatomical boutons (no synaptogenesis).  Bouton *i* has
+
+* a release competence ``c_i`` (log-normal): its release probability when active,
+  ``Pr_i = min(pr_max, c_i * (m_b / [Mg]ref) ** -k)``, where ``m_b`` is the [Mg]i level
+  that has reached the release machinery of branch *b* (see the cascade below);
+* a quantal size ``q_i = q_ampa * (c_i / c_median) ** q_size_exponent`` (bigger boutons
+  have both higher Pr and bigger PSDs);
+* an activation key ``e_i`` in (0, 1), correlated with competence (small boutons are
+  the last to be activated); bouton *i* is active iff ``e_i < a_b``, the branch's
+  activation level.  Inactive boutons are silent (Pr = 0).
+
+Dynamics (time in hours; numpy, no Brian2 needed):
+
+* cascade: ``dm1/dt = ([Mg]i - m1)/tau``, ``dm_b/dt = (m1 - m_b)/tau`` (energy supply,
+  then transport of Ca2+-sensing release proteins; two stages give the observed lag);
+* homeostasis: ``da_b/dt = (S*_b - SumPr_b(a_b, m_b)) / (S*_b tau_h)``, so the branch's
+  total Pr (per 10 um) returns to its set-point ``S*_b``.  When [Mg]i rises, every
+  Pr falls and silent boutons are recruited until SumPr is back at S*: many boutons
+  with low Pr (DHiLo).  Nothing in this module refers to D, P̄r or their hyperbola:
+  those are measured by the virtual assay and must emerge.
+
+``SumPr(a)`` is made continuous by crediting the next bouton in activation order
+with the fraction of its key interval that ``a`` has covered; at equilibrium that
+bouton is active if the fraction exceeds one half.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import norm
+
+from .parameters import ConfigurationParams, ReleaseParams
+
+__all__ = ["BranchPopulation", "sample_branches", "release_probabilities",
+           "equilibrium_activation", "equilibrium_pr", "reconfiguration_time_course"]
+
+
+@dataclass(frozen=True)
+class BranchPopulation:
+    """Anatomy of a set of branches (fixed by the seed; conditions change only Mg).
+
+    Per-bouton arrays are ordered by branch, then by activation key.
+    """
+    branch_id: np.ndarray       #: per bouton
+    competence: np.ndarray      #: per bouton, c_i (before the aged factor)
+    q_rel: np.ndarray           #: per bouton, q_i / q_ampa
+    key: np.ndarray             #: per bouton, activation key e_i, sorted within a branch
+    length_um: np.ndarray       #: per branch
+    setpoint: np.ndarray        #: per branch, S*_b (sum Pr per 10 um)
+    mg_factor: np.ndarray       #: per branch, [Mg]i of the branch / condition [Mg]i
+
+    @property
+    def n_branches(self) -> int:
+        return len(self.length_um)
+
+    @property
+    def n_boutons(self) -> int:
+        return len(self.branch_id)
+
+    def starts(self) -> np.ndarray:
+        """Index of each branch's first bouton (length n_branches + 1)."""
+        return np.searchsorted(self.branch_id, np.arange(self.n_branches + 1))
+
+
+def sample_branches(n_branches: int, params: ConfigurationParams | None = None,
+                    rng: np.random.Generator | int = 0) -> BranchPopulation:
+    """Draw the anatomy of ``n_branches`` branches.
+
+    Parameters
+    ----------
+    n_branches : int
+        Number of branches.
+    params : ConfigurationParams
+        Densities and distributions.
+    rng : numpy Generator or int seed
+        Same seed, same anatomy: conditions are compared on identical branches.
+    """
+    if n_branches < 1:
+        raise ValueError("need at least one branch")
+    p = params or ConfigurationParams()
+    rng = np.random.default_rng(rng)
+    if p.length_max_um < p.length_min_um:
+        raise ValueError("length_max_um must be >= length_min_um")
+    length = rng.uniform(p.length_min_um, p.length_max_um, n_branches)
+    n_anat = np.maximum(1, rng.poisson(p.anatomical_density * length / 10.0))
+    branch_id = np.repeat(np.arange(n_branches), n_anat)
+    n = len(branch_id)
+    z_c = rng.standard_normal(n)
+    z_e = rng.standard_normal(n)
+    competence = p.competence_median * np.exp(p.competence_sigma * z_c)
+    rho = p.size_activation_correlation
+    # Larger boutons (high z_c) get lower keys, i.e. are activated first.
+    key = norm.cdf(-rho * z_c + np.sqrt(1 - rho ** 2) * z_e)
+    q_rel = (competence / p.competence_median) ** p.q_size_exponent
+    # Sort boutons by key within each branch so activation is a prefix.
+    order = np.lexsort((key, branch_id))
+    sd_set = np.sqrt(np.log(1 + p.setpoint_cv ** 2))
+    setpoint = p.setpoint_median * np.exp(sd_set * rng.standard_normal(n_branches))
+    sd_mg = np.sqrt(np.log(1 + p.mg_i_branch_cv ** 2))
+    mg_factor = np.exp(sd_mg * rng.standard_normal(n_branches) - sd_mg ** 2 / 2)
+    return BranchPopulation(branch_id[order], competence[order], q_rel[order], key[order],
+                            length, setpoint, mg_factor)
+
+
+def release_probabilities(pop: BranchPopulation, m_b: np.ndarray, mg_ref: float,
+                          release: ReleaseParams | None = None,
+                          config: ConfigurationParams | None = None) -> np.ndarray:
+    """Pr of every bouton if it were active, given each branch's effective [Mg]i ``m_b``
+    (same units as ``mg_ref``)."""
+    release = release or ReleaseParams()
+    config = config or ConfigurationParams()
+    m = np.asarray(m_b, dtype=float)[pop.branch_id]
+    c = pop.competence * config.aged_competence_factor
+    return np.clip(c * (m / mg_ref) ** (-release.k), 0.0, release.pr_max)
+
+
+def _sum_pr_at(pop: BranchPopulation, pr_if_active: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Continuous SumPr per 10 um at activation levels ``a`` (one per branch)."""
+    starts = pop.starts()
+    out = np.empty(pop.n_branches)
+    for b in range(pop.n_branches):
+        keys = pop.key[starts[b]:starts[b + 1]]
+        pr = pr_if_active[starts[b]:starts[b + 1]]
+        k = np.searchsorted(keys, a[b])          # boutons fully active
+        total = pr[:k].sum()
+        if k < len(keys):
+            lo = keys[k - 1] if k > 0 else 0.0
+            total += pr[k] * (a[b] - lo) / max(keys[k] - lo, 1e-12)
+        out[b] = total * 10.0 / pop.length_um[b]
+    return out
+
+
+def equilibrium_activation(pop: BranchPopulation, pr_if_active: np.ndarray) -> np.ndarray:
+    """Activation level of each branch at which SumPr equals its set-point (or 1 if the
+    branch cannot reach it with all boutons active)."""
+    starts = pop.starts()
+    a = np.empty(pop.n_branches)
+    for b in range(pop.n_branches):
+        keys = pop.key[starts[b]:starts[b + 1]]
+        pr = pr_if_active[starts[b]:starts[b + 1]] * 10.0 / pop.length_um[b]
+        target = pop.setpoint[b]
+        cum = np.concatenate([[0.0], np.cumsum(pr)])
+        k = np.searchsorted(cum, target)         # first prefix reaching the target
+        if k >= len(cum):
+            a[b] = 1.0
+            continue
+        lo = keys[k - 2] if k >= 2 else 0.0
+        frac = (target - cum[k - 1]) / max(pr[k - 1], 1e-12)
+        a[b] = lo + frac * (keys[k - 1] - lo)
+    return a
+
+
+def _active(pop: BranchPopulation, a: np.ndarray) -> np.ndarray:
+    """Boolean active mask: key below a, plus the partly covered bouton if > half."""
+    starts = pop.starts()
+    active = np.zeros(pop.n_boutons, dtype=bool)
+    for b in range(pop.n_branches):
+        keys = pop.key[starts[b]:starts[b + 1]]
+        k = np.searchsorted(keys, a[b])
+        active[starts[b]:starts[b] + k] = True
+        if k < len(keys):
+            lo = keys[k - 1] if k > 0 else 0.0
+            if (a[b] - lo) / max(keys[k] - lo, 1e-12) > 0.5:
+                active[starts[b] + k] = True
+    return active
+
+
+def equilibrium_pr(pop: BranchPopulation, mg_i: float, mg_ref: float,
+                   release: ReleaseParams | None = None,
+                   config: ConfigurationParams | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Equilibrated configuration at condition [Mg]i ``mg_i`` (same units as mg_ref).
+
+    Returns
+    -------
+    pr_true : ndarray
+        True release probability per bouton (0 for silent boutons).
+    mg_branch : ndarray
+        [Mg]i of each branch.
+    """
+    mg_branch = mg_i * pop.mg_factor
+    pr_if = release_probabilities(pop, mg_branch, mg_ref, release, config)
+    a = equilibrium_activation(pop, pr_if)
+    return np.where(_active(pop, a), pr_if, 0.0), mg_branch
+
+
+def reconfiguration_time_course(pop: BranchPopulation, mg_before: float, mg_after: float,
+                                times_h, mg_ref: float,
+                                release: ReleaseParams | None = None,
+                                config: ConfigurationParams | None = None,
+                                dt_h: float = 0.02) -> dict:
+    """Configuration after a step of condition [Mg]i from ``mg_before`` to ``mg_after``
+    at t = 0, starting from equilibrium.
+
+    Returns
+    -------
+    dict
+        ``times_h``; ``pr_true`` (len(times) x n_boutons); ``m_b`` and ``a``
+        (len(times) x n_branches); ``sum_pr_true`` (len(times) x n_branches).
+    """
+    config = config or ConfigurationParams()
+    times_h = np.asarray(times_h, dtype=float)
+    if np.any(times_h < 0) or np.any(np.diff(times_h) < 0):
+        raise ValueError("times must be non-negative and increasing")
+    tau = float(config.tau_mg_cascade) / 3600.0
+    tau_h = float(config.tau_homeostasis) / 3600.0
+    m1 = mg_before * pop.mg_factor
+    m2 = m1.copy()
+    target = mg_after * pop.mg_factor
+    a = equilibrium_activation(pop, release_probabilities(pop, m2, mg_ref, release, config))
+    out = {"times_h": times_h, "pr_true": [], "m_b": [], "a": [], "sum_pr_true": []}
+    t = 0.0
+    for t_next in times_h:
+        while t < t_next - 1e-12:
+            h = min(dt_h, t_next - t)
+            m1 = m1 + h * (target - m1) / tau
+            m2 = m2 + h * (m1 - m2) / tau
+            pr_if = release_probabilities(pop, m2, mg_ref, release, config)
+            s = _sum_pr_at(pop, pr_if, a)
+            a = np.clip(a + h * (pop.setpoint - s) / (pop.setpoint * tau_h), 0.0, 1.0)
+            t += h
+        pr_if = release_probabilities(pop, m2, mg_ref, release, config)
+        pr = np.where(_active(pop, a), pr_if, 0.0)
+        out["pr_true"].append(pr)
+        out["m_b"].append(m2.copy())
+        out["a"].append(a.copy())
+        out["sum_pr_true"].append(_sum_pr_at(pop, pr_if, a))
+    for k in ("pr_true", "m_b", "a", "sum_pr_true"):
+        out[k] = np.array(out[k])
+    return out

@@ -1,0 +1,219 @@
+"""T6 calibration (experiments/calibrate.py, models/calibration.toml, docs/calibration.md)."""
+import argparse
+import math
+
+import numpy as np
+import pytest
+from scipy.stats import binom
+
+from experiments import calibrate as cal
+from experiments.calibrate import (CalibrationError, T6Evaluator, calibrate_t6,
+                                   functional_probability, min_releases, parse_mg, format_mg)
+
+FAST = 300          # branches for the fast tests
+SEED = 11
+
+
+def _stored():
+    if not cal.CALIBRATION_FILE.exists():
+        pytest.skip("models/calibration.toml missing: run 'mgnet calibrate t6' "
+                    "(parameters.py then uses uncalibrated fallbacks)")
+    return cal.read_calibration()
+
+
+# --------------------------------------------------------------------------------------
+# The virtual assay in expectation
+# --------------------------------------------------------------------------------------
+def test_functional_threshold_needs_two_releases():
+    assert 0.04 * 30 == pytest.approx(1.2)
+    assert min_releases(0.04, 30) == 2
+    assert min_releases(1 / 30, 30) == 1
+    assert min_releases(0.0, 30) == 0
+
+
+def test_functional_probability_is_binomial_with_tm_mean_release():
+    pr = np.array([0.0, 0.02, 0.04, 0.1, 0.3, 0.9])
+    p = functional_probability(pr)
+    assert p[0] == 0.0
+    assert np.all(np.diff(p) > 0)
+    # At 0.5 Hz with tau_d 500 ms the per-spike mean release is within 2 % of U ...
+    from models.synapses import tm_mean_release
+    per_spike = tm_mean_release(0.3, np.full(29, 2.0), 0.1, 0.5)
+    assert per_spike[0] == pytest.approx(0.3)
+    assert np.all(np.abs(per_spike / 0.3 - 1) < 0.02)
+    # ... and the count is binomial with the train-averaged value.
+    assert p[4] == pytest.approx(binom.sf(1, 30, per_spike.mean()), rel=1e-4)
+    assert p[2] == pytest.approx(binom.sf(1, 30, 0.04), rel=2e-3)
+
+
+def test_mg_strings_roundtrip():
+    assert parse_mg("0.83 mM") == pytest.approx(0.83)
+    assert parse_mg("830 uM") == pytest.approx(0.83)
+    assert parse_mg(format_mg(1.04719)) == pytest.approx(1.047)
+    with pytest.raises(ValueError):
+        parse_mg("0.83")
+
+
+def test_thinning_matches_sample_branches_distribution():
+    """The common-random-numbers population has the distribution of sample_branches."""
+    import dataclasses
+    from models.configuration import sample_branches
+    from models.parameters import ConfigurationParams
+    ev = T6Evaluator(400, SEED)
+    thinned = ev.population(4.0)
+    direct = sample_branches(400, dataclasses.replace(ConfigurationParams(),
+                                                      anatomical_density=4.0), rng=SEED + 1)
+    per10_t = thinned.n_boutons / thinned.length_um.sum() * 10
+    per10_d = direct.n_boutons / direct.length_um.sum() * 10
+    assert per10_t == pytest.approx(4.0, rel=0.03)
+    assert per10_d == pytest.approx(4.0, rel=0.03)
+    assert np.median(thinned.competence) == pytest.approx(np.median(direct.competence), rel=0.05)
+    for b in range(5):   # keys stay sorted within every branch
+        s, e = thinned.starts()[b], thinned.starts()[b + 1]
+        assert np.all(np.diff(thinned.key[s:e]) >= 0)
+
+
+# --------------------------------------------------------------------------------------
+# (a) recovery of planted values
+# --------------------------------------------------------------------------------------
+def test_calibration_recovers_planted_density_and_elevation():
+    density, mg_elev = 4.0, 0.8
+    ev = T6Evaluator(FAST, SEED)
+    s_base = ev.measured(density, ev.mg_base)
+    s_elev = ev.measured(density, mg_elev)
+    assert s_elev < s_base
+    r = calibrate_t6(n_branches=FAST, seed=SEED, write=False, target_baseline=s_base,
+                     target_elevated=s_elev, verbose=False)
+    assert r["anatomical_density"] == pytest.approx(density, abs=0.05)
+    assert r["elevated_mg_i_mM"] == pytest.approx(mg_elev, abs=0.01)
+    assert r["achieved_baseline"] == pytest.approx(s_base, abs=2e-3)
+    assert r["achieved_elevated"] == pytest.approx(s_elev, abs=2e-3)
+    assert r["pr_ratio"] == pytest.approx((r["elevated_mg_i_mM"] / 0.5) ** -r["k"])
+    assert r["path"] is None
+
+
+def test_unreachable_targets_raise_clear_errors():
+    with pytest.raises(CalibrationError, match="baseline target .* unreachable"):
+        calibrate_t6(n_branches=FAST, seed=SEED, write=False, target_baseline=0.999,
+                     target_elevated=0.3, verbose=False)
+    with pytest.raises(CalibrationError, match="elevated target .* unreachable"):
+        calibrate_t6(n_branches=FAST, seed=SEED, write=False, target_baseline=0.53,
+                     target_elevated=0.02, verbose=False)
+
+
+def test_written_file_is_read_by_parameters_loader(tmp_path):
+    from models.parameters import load_t6_calibration
+    ev = T6Evaluator(FAST, SEED)
+    s_base, s_elev = ev.measured(4.0, ev.mg_base), ev.measured(4.0, 0.8)
+    out = tmp_path / "calibration.toml"
+    r = calibrate_t6(n_branches=FAST, seed=SEED, write=True, path=out, target_baseline=s_base,
+                     target_elevated=s_elev, verbose=False)
+    assert r["path"] == str(out)
+    data = cal.read_calibration(out)
+    for key in ("created_utc", "git_commit", "command"):
+        assert data["provenance"][key]
+    assert data["fixed"]["k"] == r["k"] and data["fixed"]["seed"] == SEED
+    assert data["fixed"]["n_branches"] == FAST
+    assert data["targets"]["silent_fraction_baseline"] == pytest.approx(s_base)
+    assert load_t6_calibration(out) == {"anatomical_density": r["anatomical_density"],
+                                        "elevated_mg_i_mM": r["elevated_mg_i_mM"]}
+    assert load_t6_calibration(tmp_path / "missing.toml") is None
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[calibrated]\nanatomical_density = 3.0\n")
+    with pytest.raises(ValueError, match="malformed"):
+        load_t6_calibration(bad)
+
+
+# --------------------------------------------------------------------------------------
+# (b) the stored values reproduce T6
+# --------------------------------------------------------------------------------------
+def test_stored_values_reproduce_t6_on_the_calibration_population():
+    data = _stored()
+    c, fixed, ach = data["calibrated"], data["fixed"], data["achieved"]
+    ev = T6Evaluator(fixed["n_branches"], fixed["seed"])
+    density, mg = c["anatomical_density"], parse_mg(c["elevated_mg_i"])
+    base, elev = ev.measured(density, ev.mg_base), ev.measured(density, mg)
+    assert base == pytest.approx(ach["silent_fraction_baseline"], abs=1e-6)
+    assert elev == pytest.approx(ach["silent_fraction_elevated"], abs=1e-6)
+    assert abs(base - data["targets"]["silent_fraction_baseline"]) < 0.01
+    assert abs(elev - data["targets"]["silent_fraction_elevated"]) < 0.01
+
+
+def _pooled_silent(pop, pr):
+    """Pooled expected measured silent fraction and its branch-cluster standard error."""
+    silent = 1.0 - functional_probability(pr)
+    s_b = np.bincount(pop.branch_id, silent, pop.n_branches)
+    n_b = np.bincount(pop.branch_id, None, pop.n_branches)
+    ratio = s_b.sum() / n_b.sum()
+    se = math.sqrt(np.sum((s_b - ratio * n_b) ** 2)) / n_b.sum()
+    return ratio, se
+
+
+def test_stored_values_reproduce_t6_on_an_independent_population():
+    """Fresh sample_branches draw (another seed, fewer branches): within 1 point plus
+    three standard errors of the smaller sample."""
+    data = _stored()
+    from models.configuration import equilibrium_pr, sample_branches
+    from models.parameters import ConfigurationParams, ELEVATED_MG_I, MagnesiumParams
+    from brian2 import mM
+    mag = MagnesiumParams()
+    pop = sample_branches(FAST * 2, ConfigurationParams(), rng=data["fixed"]["seed"] + 101)
+    for mg, key in ((float(mag.mg_i / mM), "silent_fraction_baseline"),
+                    (float(ELEVATED_MG_I / mM), "silent_fraction_elevated")):
+        pr, _ = equilibrium_pr(pop, mg, float(mag.mg_i_ref / mM))
+        value, se = _pooled_silent(pop, pr)
+        assert abs(value - data["targets"][key]) < 0.01 + 3 * se, (key, value, se)
+
+
+# --------------------------------------------------------------------------------------
+# (c) parameters.py uses the file
+# --------------------------------------------------------------------------------------
+def test_parameters_use_the_calibration_file():
+    data = _stored()
+    from brian2 import mM
+    import models.parameters as P
+    assert P.T6_CALIBRATED
+    assert P.CALIBRATION_FILE == cal.CALIBRATION_FILE
+    assert P.ConfigurationParams().anatomical_density == data["calibrated"]["anatomical_density"]
+    mg = parse_mg(data["calibrated"]["elevated_mg_i"])
+    assert float(P.ELEVATED_MG_I / mM) == pytest.approx(mg)
+    for name in ("elevated_mg", "elevated_mg_i_only", "aged_elevated_mg"):
+        assert float(P.condition(name).magnesium.mg_i / mM) == pytest.approx(mg)
+    info = P.param_info(P.ConfigurationParams)["anatomical_density"]
+    assert "calibrated against T6 (models/calibration.toml)" in info["source"]
+    assert info["calibrated"] == "T6"
+
+
+def test_fallback_values_are_the_old_placeholders():
+    import models.parameters as P
+    assert P._T6_FALLBACK == {"anatomical_density": 6.0, "elevated_mg_i_mM": 0.8}
+
+
+# --------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------
+def test_add_parser_registers_calibrate_subcommand():
+    p = argparse.ArgumentParser(prog="mgnet")
+    sub = p.add_subparsers(dest="command")
+    cal.add_parser(sub)
+    args = p.parse_args(["calibrate", "t6", "--dry-run", "--n-branches", "50"])
+    assert args.func is cal.run_cli
+    assert args.target == "t6" and args.dry_run and args.n_branches == 50
+    assert args.seed == cal.DEFAULT_SEED
+    with pytest.raises(SystemExit):
+        p.parse_args(["calibrate", "t7"])
+
+
+def test_run_cli_dry_run_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "c.toml"
+    args = argparse.Namespace(target="t6", dry_run=True, n_branches=FAST, seed=SEED,
+                              out=str(out), debug=False)
+    status = cal.run_cli(args)
+    text = capsys.readouterr()
+    assert not out.exists()
+    assert status in (0, 2)            # 2: T6 unreachable with the current defaults
+    assert "T6 calibration" in text.out
+    if status == 0:
+        assert "dry run" in text.out
+    else:
+        assert "calibration failed" in text.err
