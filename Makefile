@@ -8,7 +8,7 @@ SCALE  ?= default
 RESULTS ?= results
 STAMP   = $(VENV)/.installed
 
-.PHONY: all install test test-slow reproduce figures clean-venv
+.PHONY: all install test test-slow reproduce figures docs-figures calibrate bench clean-venv
 
 all: test
 
@@ -31,6 +31,15 @@ reproduce: $(STAMP)
 
 figures: $(STAMP)
 	$(BIN)/mgnet figures --results $(RESULTS)
+
+docs-figures: $(STAMP)
+	$(BIN)/mgnet figures --docs --results $(RESULTS)
+
+calibrate: $(STAMP)
+	$(BIN)/mgnet calibrate t6
+
+bench: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_assay.py
 
 clean-venv:
 	rm -rf $(VENV)

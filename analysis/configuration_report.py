@@ -820,10 +820,9 @@ def target_t4(conds: Mapping[str, ConditionData], problems: Mapping[str, str] | 
     b = conds[BASELINE]
     pr = _col(b, "pr_1ap")[b.functional]
     dpr = _col(b, "pr_burst")[b.functional] - pr
-    try:
-        sp = spearman(pr, dpr)
-    except ValueError as exc:
-        return _not_run("T4", str(exc))
+    if pr.size < 3 or np.ptp(pr) == 0 or np.ptp(dpr) == 0:
+        return _not_run("T4", "Pr or ΔPr of functional baseline boutons does not vary")
+    sp = spearman(pr, dpr)
     lo, hi = pr < 0.2, pr > 0.4
     m_lo = float(dpr[lo].mean()) if lo.any() else float("nan")
     m_hi = float(dpr[hi].mean()) if hi.any() else float("nan")
@@ -1028,6 +1027,9 @@ def target_t9(conds: Mapping[str, ConditionData], problems: Mapping[str, str] | 
     else:
         checks.append(_check("elevated_gain", None, "no elevated_mg run"))
     try:
+        ok = np.isfinite(np.asarray(pooled["mean_pr"], float)) & np.isfinite(cap)
+        if ok.sum() < 3 or np.ptp(pooled["mean_pr"][ok]) == 0 or np.ptp(cap[ok]) == 0:
+            raise ValueError("P̄r or capacity does not vary across branches")
         sp = spearman(pooled["mean_pr"], cap)
         values.update(rho=sp.rho, rho_p=sp.p_value)
         parts.append(f"ρ(capacity, P̄r) {_f(sp.rho, 2)} ({_p(sp.p_value)})")

@@ -20,7 +20,7 @@ import html
 import re
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import h5py
 import matplotlib
@@ -237,7 +237,8 @@ def _verdict(value: bool | None) -> str:
 
 
 def _fmt(x: float, nd: int = 3) -> str:
-    return f"{x:.{nd}g}" if x is not None and np.isfinite(x) else "n/a"
+    # "+ 0.0" turns a negative zero into "0"
+    return f"{x + 0.0:.{nd}g}" if x is not None and np.isfinite(x) else "n/a"
 
 
 def configuration_section(results: Path, runs: cr.ConfigurationRuns | None = None,
@@ -295,9 +296,11 @@ def configuration_section(results: Path, runs: cr.ConfigurationRuns | None = Non
         "- Every target reproduced within its tolerance."]
     parts.append("")
 
-    notes = []
+    by_text: dict[str, list[str]] = {}
     for r in rows:
-        notes += [f"{r['id']}: {n}" for n in r.get("notes", [])]
+        for n in r.get("notes", []):
+            by_text.setdefault(n, []).append(r["id"])
+    notes = [f"{', '.join(ids)}: {n}" for n, ids in by_text.items()]
     size = cr.sample_size_notes(conds)
     if size:
         notes.append("Samples smaller than the paper's (statistics weaker than the paper's): "

@@ -99,8 +99,14 @@ def _cmd_list(args) -> int:
 
 def _cmd_figures(args) -> int:
     from analysis.report import make_figures
-    for path in make_figures(Path(args.results)):
+    paths = make_figures(Path(args.results))
+    if args.docs:
+        from analysis.report import export_docs_figures
+        paths += export_docs_figures(Path(args.results))
+    for path in paths:
         print(f"wrote {path}")
+    if not paths:
+        print(f"no run files under {Path(args.results) / 'runs'}; run 'mgnet reproduce' first")
     return 0
 
 
@@ -143,12 +149,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("figures", help="draw all figures from saved run files", parents=[common])
     f.add_argument("--results", default=os.environ.get("MGNET_RESULTS", "results"))
+    f.add_argument("--docs", action="store_true",
+                   help="also refresh the small README figures under docs/figures/")
     f.set_defaults(func=_cmd_figures)
 
     rp = sub.add_parser("reproduce", help="run every experiment, draw figures, write the report", parents=[common])
     rp.add_argument("--scale", choices=SCALES, default="default")
     rp.add_argument("--results", default=os.environ.get("MGNET_RESULTS", "results"))
     rp.set_defaults(func=_cmd_reproduce)
+
+    from .calibrate import add_parser as add_calibrate
+    add_calibrate(sub, parents=[common])
     return p
 
 

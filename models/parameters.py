@@ -118,8 +118,9 @@ class ReleaseParams:
     Pr = min(pr_max, c_b * ([Mg]i/[Mg]ref)^-k), with c_b the bouton's release
     competence.  k is uncertain and is calibrated once against T6 (silent fraction).
     """
-    k: float = param(1.0, "Zhou et al. (2024) Fig 4d (double-log slope; uncertain)",
-                     low=0.0, high=5.0, uncertain=True, calibrated="T6",
+    k: float = param(1.0, "Zhou et al. (2024) Fig 4d (double-log slope; uncertain). Not "
+                     "identifiable from T6 (only ([Mg]i ratio)^-k is): fixed at 1, see "
+                     "docs/calibration.md", low=0.0, high=5.0, uncertain=True,
                      doc="exponent of the Pr power law in [Mg]i")
     pr_max: float = param(0.95, "convention: a single release site never releases with "
                           "certainty; Zhou et al. (2024) Fig 1c maximum Pr ~0.9",
@@ -345,7 +346,7 @@ class ConfigurationParams:
     length_max_um: float = param(60.0, "Zhou et al. (2024) Fig 1", low=1.0, high=1000.0,
                                  doc="longest branch segment (um)")
     competence_median: float = param(
-        0.25, "Murthy, Sejnowski & Stevens (1997) Neuron 18:599: FM-dye Pr of hippocampal "
+        0.3, "Murthy, Sejnowski & Stevens (1997) Neuron 18:599: FM-dye Pr of hippocampal "
         "boutons broadly distributed with mean ~0.3", low=0.001, high=1.0, uncertain=True,
         doc="median release competence (Pr of an active bouton at the reference [Mg]i)")
     competence_sigma: float = param(
@@ -434,7 +435,7 @@ AGED_COMPETENCE_FACTOR = 1.5
 CONDITIONS: dict[str, dict[str, dict[str, Any]]] = {
     # [Mg]o 0.8 mM, [Mg]i 0.5 mM, young configuration.
     "baseline": {},
-    # Both arms raised (uncalibrated [Mg]i placeholder, see ELEVATED_MG_I).
+    # Both arms raised ([Mg]i calibrated against T6, see ELEVATED_MG_I).
     "elevated_mg": {"magnesium": {"mg_o": 1.2 * mM, "mg_i": ELEVATED_MG_I}},
     # Ablation: only the NMDA-block arm.
     "elevated_mg_o_only": {"magnesium": {"mg_o": 1.2 * mM}},

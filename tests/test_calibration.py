@@ -184,9 +184,50 @@ def test_parameters_use_the_calibration_file():
     assert info["calibrated"] == "T6"
 
 
-def test_fallback_values_are_the_old_placeholders():
+def _load_parameters_copy(directory, toml_text=None):
+    """Import a copy of models/parameters.py from ``directory`` (it reads the
+    calibration.toml next to itself), optionally with a calibration file."""
+    import importlib.util
+    import shutil
+    import sys
     import models.parameters as P
-    assert P._T6_FALLBACK == {"anatomical_density": 6.0, "elevated_mg_i_mM": 0.8}
+    shutil.copy(P.__file__, directory / "parameters.py")
+    if toml_text is not None:
+        (directory / "calibration.toml").write_text(toml_text)
+    name = f"_mgnet_params_copy_{abs(hash(str(directory)))}"
+    spec = importlib.util.spec_from_file_location(name, directory / "parameters.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module          # dataclasses resolve annotations via sys.modules
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(name, None)
+    return module
+
+
+def test_parameters_module_takes_defaults_from_the_file(tmp_path):
+    """Independent of the real file: a calibration.toml next to parameters.py sets the
+    density default, ELEVATED_MG_I and the presets."""
+    from brian2 import mM
+    P = _load_parameters_copy(tmp_path, '[calibrated]\nanatomical_density = 3.25\n'
+                                        'elevated_mg_i = "0.915 mM"\n')
+    assert P.T6_CALIBRATED
+    assert P.ConfigurationParams().anatomical_density == 3.25
+    assert float(P.ELEVATED_MG_I / mM) == pytest.approx(0.915)
+    assert float(P.condition("elevated_mg").magnesium.mg_i / mM) == pytest.approx(0.915)
+    info = P.param_info(P.ConfigurationParams)["anatomical_density"]
+    assert "calibrated against T6 (models/calibration.toml)" in info["source"]
+    assert info["calibrated"] == "T6"
+
+
+def test_parameters_module_falls_back_without_the_file(tmp_path):
+    from brian2 import mM
+    P = _load_parameters_copy(tmp_path)
+    assert not P.T6_CALIBRATED
+    assert P.ConfigurationParams().anatomical_density == 6.0
+    assert float(P.ELEVATED_MG_I / mM) == pytest.approx(0.8)
+    info = P.param_info(P.ConfigurationParams)["anatomical_density"]
+    assert "UNCALIBRATED" in info["source"] and info["calibrated"] is None
 
 
 # --------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 
 from analysis import configuration_report as cr
 from analysis.configuration_metrics import binary_entropy
-from analysis.run_file import RunData, list_runs, read_run, write_run
+from analysis.run_file import RunData, read_run, write_run
 
 N_TRIALS = 30
 
@@ -332,8 +332,8 @@ def test_reconfiguration_timecourse(tmp_path):
 # ---------------------------------------------------------------------- report and figures
 
 
-@pytest.fixture
-def results(tmp_path):
+def write_full_results(tmp_path):
+    """Synthetic runs of all three experiments under ``tmp_path/runs``."""
     rng = np.random.default_rng(4)
     write(tmp_path, "bouton-assay", "baseline", *make_assay(rng, pr_range=(0.15, 0.7)))
     write(tmp_path, "bouton-assay", "elevated_mg",
@@ -356,6 +356,11 @@ def results(tmp_path):
     cat = lambda parts: {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}  # noqa: E731
     write(tmp_path, "reconfiguration", "baseline", cat(bs), cat(brs))
     return tmp_path
+
+
+@pytest.fixture
+def results(tmp_path):
+    return write_full_results(tmp_path)
 
 
 def test_make_figures_and_report(results, tmp_path):
@@ -387,12 +392,19 @@ def test_make_figures_and_report(results, tmp_path):
 
 
 def test_make_figures_skips_missing_runs(tmp_path):
+    """Only a dose-response run: only Fig 4d is drawn and only T3 is judged."""
     from analysis.report import make_figures, write_report
     rng = np.random.default_rng(9)
-    write(tmp_path, "bouton-assay", "baseline", *make_assay(rng))
-    names = {p.name for p in make_figures(tmp_path)}
-    assert "fig1b_hyperbola.png" in names
-    assert "fig4d_pr_vs_mg.png" not in names and "fig4a_timecourse.png" not in names
+    n = 300
+    level = rng.choice([0.25, 0.5, 1.0], n)
+    n1 = rng.binomial(30, np.clip(0.3 * (level / 0.5) ** -1.0, 0, 1))
+    write(tmp_path, "mg-dose-response", "baseline",
+          {"branch_id": np.zeros(n, int), "mg_i_measured": level * rng.lognormal(0, 0.3, n),
+           "n_release_1ap": n1, "n_release_burst": n1, "pr_1ap": n1 / 30, "pr_burst": n1 / 30},
+          {"branch_id": np.zeros(1, int), "length_um": np.full(1, 40.0)})
+    assert [p.name for p in make_figures(tmp_path)] == ["fig4d_pr_vs_mg.png"]
     text = write_report(tmp_path).read_text()
-    assert "not run" in text and "T3" in text
-    assert len(list_runs(tmp_path / "runs")) == 1
+    rows = [line for line in text.splitlines() if line.startswith("| T")]
+    assert len(rows) == 9
+    assert sum("| not run |" in line for line in rows) == 8
+    assert "no bouton-assay run for condition baseline" in text

@@ -280,7 +280,9 @@ def _replace(f, name, values):
         (lambda f: _replace(f, "/synapses/ee/post", np.arange(29)), "/synapses/ee columns have different lengths"),
         (lambda f: _replace(f, "/boutons/pr_1ap", np.full(40, 1.2)), "/boutons/pr_1ap must lie in [0, 1]"),
         (lambda f: _replace(f, "/synapses/ee/pr", np.full(30, -0.1)), "/synapses/ee/pr must lie in [0, 1]"),
-        (lambda f: _replace(f, "/branches/mean_pr", np.full(6, np.nan)), "/branches/mean_pr must lie in [0, 1]"),
+        # NaN is allowed in /branches/mean_pr (a branch without functional boutons has no
+        # mean Pr) but not in per-bouton probabilities.
+        (lambda f: _replace(f, "/boutons/pr_1ap", np.full(len(f["/boutons/pr_1ap"]), np.nan)), "/boutons/pr_1ap must lie in [0, 1]"),
         (lambda f: _replace(f, "/boutons/n_release_1ap", np.full(40, 2.5)), "/boutons/n_release_1ap must hold non-negative whole"),
         (lambda f: _replace(f, "/spikes/exc/node_ids", np.arange(499, dtype=np.uint64)), "/spikes/exc has 500 timestamps but 499 node_ids"),
         (lambda f: _replace(f, "/spikes/exc/timestamps", np.r_[np.nan, np.ones(499)]), "/spikes/exc/timestamps must be finite and >= 0"),

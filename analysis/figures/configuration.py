@@ -28,6 +28,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from ..configuration_metrics import FUNCTIONAL_PR_THRESHOLD
 from ..statistics import hyperbolic_fit, linear_fit, power_law_fit
@@ -130,6 +131,16 @@ def plot_hyperbola(ax, tables: Mapping[str, Mapping[str, Any]], fit=None, insets
         for a in (in1, in2):
             a.tick_params(labelsize=5, length=2)
     return ax
+
+
+def _log_axes(ax):
+    """Log–log axes with plain-number labels on the decades and no crowded minor labels."""
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    fmt = FuncFormatter(lambda v, _: f"{v:g}")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(fmt)
+        axis.set_minor_formatter(NullFormatter())
 
 
 def _ecdf(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -280,8 +291,7 @@ def plot_wca_vs_pr(ax, pr: Any, wca: Any, fit=None, label: str = "baseline"):
                 label=f"wCa ∝ Pr^{fit.exponent:.2f}, R² {fit.r2:.2f}")
         ax.plot(xs, fit.predict(xs[0]) * (xs / xs[0]) ** 0.55, "k:", lw=1,
                 label="paper exponent 0.55")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    _log_axes(ax)
     ax.set_xlabel("Pr")
     ax.set_ylabel("wCa (spine Ca²⁺, a.u.)")
     ax.legend(fontsize=_SMALL, frameon=False)
@@ -313,10 +323,17 @@ def plot_timecourse(axes, rows: Sequence[Mapping[str, float]]):
                 ax.legend(fontsize=_SMALL, frameon=False)
         if t.size and np.isfinite(y[0]):
             ax.axhline(y[0], color="0.6", lw=0.6, ls=":")
+        if key == "sum_pr" and np.isfinite(y).any():
+            # ΣPr should stay flat: a zero-based axis keeps small wiggles from looking large
+            ax.set_ylim(0, float(np.nanmax(y + np.nan_to_num(err))) * 1.25)
+        elif key == "silent_fraction":
+            ax.set_ylim(0, 1)
         ax.set_xscale("symlog", linthresh=1.0)
         ticks = [v for v in (0, 1, 2, 4, 8, 24) if t.size and v <= t.max()]
         ax.set_xticks(ticks)
         ax.set_xticklabels([f"{v:g}" for v in ticks], fontsize=_SMALL)
+        if t.size:
+            ax.set_xlim(-0.3, t.max() * 1.2 + 0.3)
         ax.set_xlabel("hours after [Mg]i step")
         ax.set_ylabel(lab)
     axes[0].set_title("Fig 4a: reconfiguration time course", fontsize=9, loc="left")
@@ -344,7 +361,7 @@ def plot_pr_vs_mg(ax, mg_measured: Any, pr: Any, level: Any = None, fit=None):
         for i, L in enumerate(levels):
             sel = lv == L
             ax.scatter(mg[keep][sel], p[keep][sel], s=5, alpha=0.4, edgecolors="none",
-                       color=cmap(i / max(len(levels) - 1, 1)), label=f"{L:g} mM")
+                       color=cmap(0.85 * i / max(len(levels) - 1, 1)), label=f"{L:g} mM")
     else:
         ax.scatter(mg[keep], p[keep], s=5, alpha=0.4, color="0.3", edgecolors="none")
     if keep.sum() >= 3:
@@ -352,8 +369,11 @@ def plot_pr_vs_mg(ax, mg_measured: Any, pr: Any, level: Any = None, fit=None):
         xs = np.geomspace(mg[keep].min(), mg[keep].max(), 50)
         ax.plot(xs, fit.predict(xs), "r-", lw=1.4,
                 label=f"slope {fit.exponent:.2f}, R² {fit.r2:.2f}")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    _log_axes(ax)
+    lo, hi = mg[keep].min(), mg[keep].max()
+    ticks = [v for v in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10) if lo <= v <= hi]
+    if ticks:
+        ax.set_xticks(ticks)
     ax.set_xlabel("[Mg]i measured (mM)")
     ax.set_ylabel("Pr (functional boutons)")
     ax.legend(fontsize=6, frameon=False, ncol=2)

@@ -1,0 +1,67 @@
+"""Throughput of the virtual bouton assays (synaptic-configuration issue).
+
+Measures, in one process run, the default-scale bouton assay (80 branches, baseline
+and elevated_mg) through the compile-once standalone device, and the same first
+sample through Brian2's runtime (Cython) mode as the reference, and prints
+
+* wall time of the build and of each rerun,
+* throughput: presynaptic contact events (boutons x 60 spikes) per second of wall time,
+* the ratio runtime / standalone for one sample.
+
+Run: ``.venv/bin/python benchmarks/bench_assay.py [--branches 80] [--skip-runtime]``
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+import os
+
+import numpy as np
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--branches", type=int, default=80)
+    ap.add_argument("--skip-runtime", action="store_true")
+    args = ap.parse_args()
+    cache = tempfile.mkdtemp(prefix="mgnet-bench-")
+    os.environ["MGNET_CACHE"] = cache  # cold build, measured
+    from brian2 import mM, nS
+    from models.backend import quiet_brian
+    from models.assay import AssaySample, run_field_assay
+    from models.configuration import equilibrium_pr, sample_branches
+    from models.parameters import condition
+    quiet_brian()
+    base, elev = condition("baseline"), condition("elevated_mg")
+    pop = sample_branches(args.branches, base.configuration, rng=0)
+    samples = []
+    for p in (base, elev):
+        pr, _ = equilibrium_pr(pop, float(p.magnesium.mg_i / mM), 0.5, p.release,
+                               p.configuration)
+        samples.append(AssaySample(pr, float(p.receptors.q_ampa / nS) * pop.q_rel,
+                                   float(p.magnesium.mg_o / mM)))
+    events = pop.n_boutons * 60
+    stamps = []
+    t0 = time.perf_counter()
+    run_field_assay(pop.branch_id, samples, base, device_name="cpp_standalone",
+                    progress=lambda s, f: stamps.append((s, time.perf_counter())))
+    t_end = time.perf_counter()
+    t_build = stamps[1][1] - t0
+    t_runs = (t_end - stamps[1][1]) / len(samples)
+    print(f"boutons: {pop.n_boutons} on {pop.n_branches} branches; "
+          f"contact events per sample: {events}")
+    print(f"standalone: build {t_build:.1f} s (cold), {t_runs:.2f} s per sample, "
+          f"{events / t_runs:,.0f} events/s, total {t_end - t0:.1f} s for 2 conditions")
+    if not args.skip_runtime:
+        t1 = time.perf_counter()
+        run_field_assay(pop.branch_id, samples[:1], base, device_name="runtime")
+        t_rt = time.perf_counter() - t1
+        print(f"runtime (Cython): {t_rt:.1f} s for one sample, {events / t_rt:,.0f} events/s")
+        print(f"ratio runtime/standalone per sample: {t_rt / t_runs:.1f}x")
+    shutil.rmtree(cache, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
