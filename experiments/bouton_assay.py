@@ -48,7 +48,7 @@ class OPTIONS:
                                    doc="train onset-to-onset interval")
 
 
-SCALES = {"quick": {"n_branches": 12}, "default": {"n_branches": 80},
+SCALES = {"quick": {"n_branches": 12}, "default": {"n_branches": 160},
           "paper": {"n_branches": 240}}
 
 

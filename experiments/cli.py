@@ -63,6 +63,11 @@ def run_experiment(cfg, out: Path, *, quiet: bool = False) -> Path:
     exp = registry.get(cfg.experiment)
     progress = None if quiet else _progress_printer(cfg.experiment)
     data = exp.run(cfg, progress)
+    device_option = getattr(cfg.options, "device", None)
+    if device_option and device_option != backend["device"]:
+        # The experiment ran on its own device (compile-once standalone): record that.
+        from models.backend import backend_info
+        backend = backend_info(device_option, None, backend["threads"])
     data.attrs = dict(provenance_attrs(cfg, backend, run_id=out.stem), **data.attrs)
     return write_run(out, data)
 

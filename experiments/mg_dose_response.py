@@ -33,7 +33,7 @@ class OPTIONS(ba.OPTIONS):
                           doc="bath [Mg]i levels as multiples of the condition [Mg]i")
 
 
-SCALES = {"quick": {"n_branches": 12}, "default": {"n_branches": 90},
+SCALES = {"quick": {"n_branches": 12}, "default": {"n_branches": 120},
           "paper": {"n_branches": 240}}
 check_options = ba.check_options
 

@@ -65,6 +65,16 @@ def check_options(opts: OPTIONS) -> None:
         raise ConfigError("options.n_spikes must be a multiple of options.spikes_per_train")
 
 
+def _reporter(progress, stage, offset, span):
+    """Brian2 report callback forwarding the fraction done to ``progress``."""
+    if progress is None:
+        return None
+
+    def report(elapsed, completed, start, duration):
+        progress(stage, offset + span * float(completed))
+    return report
+
+
 def run(cfg, progress=None):
     """Simulate and return an :class:`analysis.run_file.RunData` (without provenance)."""
     from analysis.run_file import RunData
@@ -100,7 +110,8 @@ def run(cfg, progress=None):
     phase2_stop = (float(burst_start + t_burst[-1]) + 1.0) * second
     if progress:
         progress("1AP protocol", 0.0)
-    net.run(phase1_stop, namespace={})
+    net.run(phase1_stop, namespace={}, report=_reporter(progress, "1AP protocol", 0.0, 0.5),
+            report_period=10 * second)
     n_1ap = np.array(contacts.n_release[:])
     spikes_1ap = np.array(contacts.n_spikes[:])
     wca_1ap = np.array(contacts.wca_2a[:] + contacts.wca_2b[:] + contacts.wca_bap[:])
@@ -112,7 +123,8 @@ def run(cfg, progress=None):
     contacts.wca_bap = 0
     if progress:
         progress("burst protocol", 0.5)
-    net.run(phase2_stop - phase1_stop, namespace={})
+    net.run(phase2_stop - phase1_stop, namespace={},
+            report=_reporter(progress, "burst protocol", 0.5, 0.5), report_period=10 * second)
     n_burst = np.array(contacts.n_release[:])
     spikes_burst = np.array(contacts.n_spikes[:])
     wca_burst = np.array(contacts.wca_2a[:] + contacts.wca_2b[:] + contacts.wca_bap[:])

@@ -460,3 +460,292 @@ def condition(name: str, base: ModelParams | None = None) -> ModelParams:
     if name not in CONDITIONS:
         raise KeyError(f"unknown condition '{name}'; allowed: {', '.join(CONDITIONS)}")
     return with_overrides(base or ModelParams(), CONDITIONS[name])
+
+
+# ---------------------------------------------------------------------------------
+# Mechanism 7: the culture network (science.md §4 item 7; models/culture.py,
+# docs/culture.md).  The network calibration (`experiments/calibrate_culture.py`,
+# `mgnet calibrate culture`) writes models/culture_calibration.toml; its [calibrated]
+# values are read here at import and become the CultureParams defaults.  If the file is
+# missing, the uncalibrated fallbacks below are used and CULTURE_CALIBRATED is False.
+# ---------------------------------------------------------------------------------
+#: The network calibration file read at import.
+CULTURE_CALIBRATION_FILE = _Path(__file__).with_name("culture_calibration.toml")
+#: Uncalibrated fallbacks (used only when CULTURE_CALIBRATION_FILE is missing).
+_CULTURE_FALLBACK = {"q_ee_scale": 4.0, "bg_weight_nS": 2.0, "b_slow_pA": 100.0}
+
+
+def load_culture_calibration(path=CULTURE_CALIBRATION_FILE) -> dict | None:
+    """Calibrated network values ``{"q_ee_scale", "bg_weight_nS", "b_slow_pA"}`` (plain
+    floats) from ``path``, or None if the file does not exist.
+
+    Raises
+    ------
+    ValueError
+        If the file exists but its ``[calibrated]`` table lacks one of the keys.
+    """
+    try:
+        with open(path, "rb") as fh:
+            data = _tomllib.load(fh)
+    except FileNotFoundError:
+        return None
+    try:
+        cal = data["calibrated"]
+        return {key: float(cal[key]) for key in _CULTURE_FALLBACK}
+    except (KeyError, TypeError, ValueError, _tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: malformed culture calibration ({exc}); re-run "
+                         f"'mgnet calibrate culture'") from exc
+
+
+_CULTURE_CAL = load_culture_calibration()
+#: True if the calibrated CultureParams defaults come from culture_calibration.toml.
+CULTURE_CALIBRATED = _CULTURE_CAL is not None
+_CULTURE_CAL = _CULTURE_CAL or dict(_CULTURE_FALLBACK)
+_CULTURE_CAL_SOURCE = (
+    "calibrated once so that the baseline culture lands in the burst bands of science.md "
+    "§4 item 7 (models/culture_calibration.toml, 'mgnet calibrate culture'; docs/culture.md)"
+    if CULTURE_CALIBRATED else
+    "UNCALIBRATED fallback (models/culture_calibration.toml missing; run "
+    "'mgnet calibrate culture')")
+
+
+@dataclass(frozen=True)
+class CultureParams:
+    """Culture network: size, connectivity, network STP, background drive (docs/culture.md).
+
+    Excitatory contacts (E->E and E->I) take their release probability and functional
+    state from the bouton configuration of :mod:`models.configuration` at the condition's
+    [Mg]i (each postsynaptic neuron's excitatory contacts are grouped into dendritic
+    branches); inhibitory contacts have a fixed Pr.  Three values are set once by the
+    network calibration (``calibrated="culture"``): the E->E quantal scale, the
+    background event conductance and the slow adaptation of excitatory cells.
+    """
+    n_neurons: int = param(2000, "convention: a small dissociated culture / MEA field; "
+                           "sizes 200-20000 supported", low=10, high=200000,
+                           doc="number of neurons")
+    exc_fraction: float = param(0.8, "science.md §4 item 7: E/I ~ 80/20", low=0.0, high=1.0,
+                                doc="fraction of excitatory neurons")
+    connection_probability: float = param(
+        0.1, "Brunel (2000) J Comput Neurosci 8:183 (sparse random network, p = 0.1); "
+        "uncertain for cultures", low=0.0, high=1.0, uncertain=True,
+        doc="probability that an ordered pair is connected, at reference_size neurons")
+    reference_size: int = param(
+        2000, "this project: the expected in-degree is held at "
+        "connection_probability*reference_size at every size (p = min(1, p*N_ref/N)) so "
+        "that the calibrated input per neuron does not change with network size", low=1,
+        high=200000, doc="size at which connection_probability applies")
+    extra_contacts_mean: float = param(
+        2.0, "science.md §4 item 7: several contacts per connection; contacts per "
+        "connection = 1 + Poisson(mean), mean 3 anatomical contacts (uncertain)",
+        low=0.0, high=50.0, uncertain=True,
+        doc="mean of the Poisson number of contacts beyond the first, per connection")
+    pr_inh: float = param(
+        0.5, "uncertain: GABAergic boutons in hippocampal cultures release with "
+        "intermediate Pr; Zhou et al. (2024) measured glutamatergic boutons only, so "
+        "inhibitory Pr does not follow [Mg]i here", low=0.0, high=1.0, uncertain=True,
+        doc="release probability of every inhibitory contact")
+    tau_f: Quantity = param(1.6 * second, "Masquelier & Deco (2013) PLoS ONE 8:e75824: "
+                            "tau_f 1.6 s for culture network bursts", low=1 * ms,
+                            high=20 * second, uncertain=True,
+                            doc="TM facilitation time constant of network contacts")
+    tau_d: Quantity = param(0.8 * second, "Masquelier & Deco (2013): tau_d 0.8 s",
+                            low=1 * ms, high=20 * second, uncertain=True,
+                            doc="TM recovery (depression) time constant of network contacts")
+    q_ee_scale: float = param(
+        _CULTURE_CAL["q_ee_scale"], _CULTURE_CAL_SOURCE, low=0.0, high=100.0,
+        uncertain=True, calibrated="culture",
+        doc="multiplies every E->E quantal conductance (q = q_ampa * q_rel * scale; NMDA "
+            "follows through nmda_ampa_ratio)")
+    q_ei_scale: float = param(
+        1.0, "this project: E->I contacts at the same scale as E->E (ratio; uncertain)",
+        low=0.0, high=100.0, uncertain=True,
+        doc="E->I quantal scale relative to q_ee_scale")
+    q_inh_scale: float = param(
+        3.0, "this project: inhibition strong enough to keep the between-burst state "
+        "quiet (uncertain; GABA_A quantal conductances ~1-5 nS, Bartos et al. 2002)",
+        low=0.0, high=100.0, uncertain=True,
+        doc="multiplies q_gaba for I->E and I->I contacts")
+    bg_rate: Quantity = param(
+        1000 * Hz, "this project: Poisson stand-in for spontaneous miniature release and "
+        "unmodelled synaptic noise onto each neuron (docs/culture.md)", low=0 * Hz,
+        high=1e6 * Hz, uncertain=True, doc="background AMPA event rate per neuron")
+    bg_weight: Quantity = param(
+        _CULTURE_CAL["bg_weight_nS"] * nS, _CULTURE_CAL_SOURCE, low=0 * nS, high=100 * nS,
+        uncertain=True, calibrated="culture",
+        doc="AMPA conductance per background event")
+    bg_to_inh: bool = param(True, "convention: interneurons receive the same background",
+                            doc="apply the background input to inhibitory cells too")
+    b_slow: Quantity = param(
+        _CULTURE_CAL["b_slow_pA"] * pA, _CULTURE_CAL_SOURCE + "; slow adaptation ends "
+        "culture bursts (Masquelier & Deco 2013, tau 4 s = NeuronParams.tau_w_slow)",
+        low=0 * pA, high=2 * nA, uncertain=True, calibrated="culture",
+        doc="slow spike-triggered adaptation increment of excitatory cells")
+    inh_a: Quantity = param(0 * nS, "fast-spiking interneurons: no subthreshold adaptation "
+                            "(AdEx tonic/fast-spiking class, Naud et al. 2008 Biol Cybern "
+                            "99:335)", low=0 * nS, high=100 * nS,
+                            doc="subthreshold adaptation of inhibitory cells")
+    inh_b: Quantity = param(0 * pA, "fast-spiking interneurons: no spike-frequency "
+                            "adaptation (Naud et al. 2008)", low=0 * pA, high=2 * nA,
+                            doc="spike-triggered adaptation of inhibitory cells")
+    delay: Quantity = param(1.5 * ms, "convention: axonal + synaptic delay ~1-2 ms in "
+                            "cultures", low=0 * ms, high=20 * ms,
+                            doc="synaptic delay of every network contact (homogeneous)")
+    v_init_spread: Quantity = param(
+        5 * mV, "convention: random initial potentials between e_l and e_l + spread "
+        "(subthreshold: they cannot by themselves make a neuron fire)", low=0 * mV,
+        high=15 * mV, doc="spread of the initial membrane potentials")
+
+
+__all__ += ["CultureParams", "CULTURE_CALIBRATED", "CULTURE_CALIBRATION_FILE",
+            "load_culture_calibration"]
+
+
+# ---------------------------------------------------------------------------------
+# Mechanism 5: calcium-based synaptic plasticity (Graupner & Brunel 2012; science.md §4
+# item 5; models/plasticity.py, docs/plasticity.md).  Reads [Mg]o only through the NMDA
+# Ca2+ of each release (C_pre scales with it); the reference condition below fixes the unit.
+# ---------------------------------------------------------------------------------
+#: Where every published value below comes from.  The values are those of the SI Tables
+#: S1 (STDP-curve sets) and S2 (fits to data) of Graupner & Brunel (2012), as transcribed
+#: by the first author in `synapticChange.py` (`choseParameterSet`) of
+#: github.com/mgraupe/CalciumBasedPlasticityModel; noise term as in the Correction,
+#: PNAS 109:21551 (2012), doi:10.1073/pnas.1220044110.
+_GB2012 = ("Graupner & Brunel (2012) PNAS 109:3991, SI Table {table} ('{name}'), values as in "
+           "the authors' code github.com/mgraupe/CalciumBasedPlasticityModel "
+           "synapticChange.py")
+_GB_CULT = _GB2012.format(table="S2", name="hippocampal cultures") + \
+    " (fit to Wang et al. 2005 Nat Neurosci 8:187)"
+
+
+@dataclass(frozen=True)
+class PlasticityParams:
+    """Graupner & Brunel (2012) calcium-based plasticity rule of every excitatory contact.
+
+    ``tau drho/dt = -rho(1-rho)(rho*-rho) + gamma_p(1-rho)Θ[c-theta_p] - gamma_d rho Θ[c-theta_d]
+    + sigma sqrt(tau) sqrt(Θ[c-theta_p]+Θ[c-theta_d]) eta(t)``; c jumps by ``c_pre`` (times
+    the NMDA Ca2+ of the actual release relative to the reference condition) a delay
+    ``delay`` after a presynaptic spike and by ``c_post`` at a postsynaptic spike, and
+    decays with ``tau_ca``.  The AMPA quantal size follows w = w0 (1 + (b - 1) rho).
+    Defaults: the published "hippocampal cultures" set; other published sets in
+    :data:`PLASTICITY_PRESETS`.
+    """
+    tau_ca: Quantity = param(11.9536 * ms, _GB_CULT + "; science.md rounds to 11.95 ms",
+                             low=0.1 * ms, high=1 * second, doc="plasticity Ca2+ decay time")
+    c_pre: float = param(0.58156, _GB_CULT, low=0.0, high=100.0,
+                         doc="Ca2+ jump of one release at the reference condition")
+    c_post: float = param(1.76444, _GB_CULT, low=0.0, high=100.0,
+                          doc="Ca2+ jump of one postsynaptic spike")
+    theta_d: float = param(1.0, _GB_CULT + " (sets the Ca2+ unit)", low=1e-6, high=100.0,
+                           doc="depression threshold")
+    theta_p: float = param(1.3, _GB_CULT, low=1e-6, high=100.0, doc="potentiation threshold")
+    gamma_d: float = param(61.141, _GB_CULT, low=0.0, high=1e5, doc="depression rate (units of 1/tau)")
+    gamma_p: float = param(113.6545, _GB_CULT, low=0.0, high=1e5,
+                           doc="potentiation rate (units of 1/tau)")
+    sigma: float = param(2.5654, _GB_CULT, low=0.0, high=1e3, doc="noise amplitude")
+    tau: Quantity = param(33.7596 * second, _GB_CULT + "; science.md rounds to 33.76 s",
+                          low=1 * ms, high=1e5 * second, doc="time constant of rho")
+    rho_star: float = param(0.5, _GB_CULT + "; every published set uses 1/2 and the "
+                            "event-driven closed form requires it", low=0.5, high=0.5,
+                            doc="unstable fixed point between DOWN (0) and UP (1)")
+    delay: Quantity = param(10 * ms, _GB_CULT, low=0 * ms, high=100 * ms,
+                            doc="delay of the presynaptic Ca2+ transient (D)")
+    beta: float = param(0.5, _GB_CULT, low=0.0, high=1.0,
+                        doc="fraction of synapses in the DOWN state before a protocol "
+                            "(used by the change-in-strength prediction)")
+    b: float = param(36.0263, _GB_CULT + "; fitted to slice/culture data, uncertain as a "
+                     "network weight ratio", low=1.0, high=1000.0, uncertain=True,
+                     doc="w1/w0: UP-state over DOWN-state weight")
+    noise: bool = param(True, "Graupner & Brunel (2012); False gives the deterministic rule",
+                        doc="include the noise term (sigma)")
+    bistable: bool = param(True, "Graupner & Brunel (2012); False drops the cubic term "
+                           "(the linear rule of their time-above-threshold analysis)",
+                           doc="include the cubic (bistability) term")
+    ref_v: Quantity = param(-70.6 * mV, "this project: resting potential e_l of NeuronParams "
+                            "(Brette & Gerstner 2005)", low=-100 * mV, high=0 * mV,
+                            doc="membrane potential of the reference release (C_pre_eff = c_pre)")
+    ref_mg_o: Quantity = param(0.8 * mM, "this project: baseline culture [Mg]o (Slutsky et "
+                               "al. 2004)", low=0.001 * mM, high=100 * mM,
+                               doc="[Mg]o of the reference release")
+    ref_glun2b_fraction: float = param(0.5, "this project: default ReceptorParams."
+                                       "glun2b_fraction", low=0.0, high=1.0,
+                                       doc="GluN2B fraction of the reference release")
+    pending_slots: int = param(4, "this project: FIFO of presynaptic Ca2+ amplitudes in "
+                               "flight during the delay (docs/plasticity.md)", low=1, high=16,
+                               doc="releases that can be in flight within one delay")
+
+
+def _gb_set(table: str, name: str, **values) -> PlasticityParams:
+    """A published Graupner & Brunel (2012) set (all 13 published numbers given)."""
+    return PlasticityParams(**values)
+
+
+#: The published parameter sets of Graupner & Brunel (2012): SI Table S1 (the six STDP
+#: curve types of Fig. 2) and Table S2 (fits to hippocampal cultures, hippocampal slices,
+#: cortical slices).  tau_ca and D in the tables are in ms; tau in s.
+PLASTICITY_PRESETS: dict[str, PlasticityParams] = {
+    "hippocampal_cultures": PlasticityParams(),
+    "hippocampal_slices": _gb_set(
+        "S2", "hippocampal slices", tau_ca=48.8373 * ms, c_pre=1.0, c_post=0.275865,
+        theta_d=1.0, theta_p=1.3, gamma_d=313.0965, gamma_p=1645.59, sigma=9.1844,
+        tau=688.355 * second, rho_star=0.5, delay=18.8008 * ms, beta=0.7, b=5.28145),
+    "cortical_slices": _gb_set(
+        "S2", "cortical slices", tau_ca=22.6936 * ms, c_pre=0.5617539, c_post=1.23964,
+        theta_d=1.0, theta_p=1.3, gamma_d=331.909, gamma_p=725.085, sigma=3.3501,
+        tau=346.3615 * second, rho_star=0.5, delay=4.6098 * ms, beta=0.5, b=5.40988),
+    "DP": _gb_set(
+        "S1", "DP", tau_ca=20 * ms, c_pre=1.0, c_post=2.0, theta_d=1.0, theta_p=1.3,
+        gamma_d=200.0, gamma_p=321.808, sigma=2.8284, tau=150 * second, rho_star=0.5,
+        delay=13.7 * ms, beta=0.5, b=5.0),
+    "DPD": _gb_set(
+        "S1", "DPD", tau_ca=20 * ms, c_pre=0.9, c_post=0.9, theta_d=1.0, theta_p=1.3,
+        gamma_d=250.0, gamma_p=550.0, sigma=2.8284, tau=150 * second, rho_star=0.5,
+        delay=4.6 * ms, beta=0.5, b=5.0),
+    "DPD_prime": _gb_set(
+        "S1", "DPDprime", tau_ca=20 * ms, c_pre=1.0, c_post=2.0, theta_d=1.0, theta_p=2.5,
+        gamma_d=50.0, gamma_p=600.0, sigma=2.8284, tau=150 * second, rho_star=0.5,
+        delay=2.2 * ms, beta=0.5, b=5.0),
+    "P": _gb_set(
+        "S1", "P", tau_ca=20 * ms, c_pre=2.0, c_post=2.0, theta_d=1.0, theta_p=1.3,
+        gamma_d=160.0, gamma_p=257.447, sigma=2.8284, tau=150 * second, rho_star=0.5,
+        delay=0 * ms, beta=0.5, b=5.0),
+    "D": _gb_set(
+        "S1", "D", tau_ca=20 * ms, c_pre=0.6, c_post=0.6, theta_d=1.0, theta_p=1.3,
+        gamma_d=500.0, gamma_p=550.0, sigma=5.6568, tau=150 * second, rho_star=0.5,
+        delay=0 * ms, beta=0.5, b=5.0),
+    "D_prime": _gb_set(
+        "S1", "Dprime", tau_ca=20 * ms, c_pre=1.0, c_post=2.0, theta_d=1.0, theta_p=3.5,
+        gamma_d=60.0, gamma_p=600.0, sigma=2.8284, tau=150 * second, rho_star=0.5,
+        delay=0 * ms, beta=0.5, b=5.0),
+}
+#: Source of each preset (for run-file provenance and docs).
+PLASTICITY_PRESET_SOURCES: dict[str, str] = {
+    "hippocampal_cultures": _GB_CULT,
+    "hippocampal_slices": _GB2012.format(table="S2", name="hippocampal slices")
+    + " (fit to Wittenberg & Wang 2006 J Neurosci 26:6610)",
+    "cortical_slices": _GB2012.format(table="S2", name="cortical slices")
+    + " (fit to Sjostrom, Turrigiano & Nelson 2001 Neuron 32:1149)",
+    "DP": _GB2012.format(table="S1", name="DP") + "; Fig. 2 'DP' curve",
+    "DPD": _GB2012.format(table="S1", name="DPD") + "; Fig. 2 'DPD' curve",
+    "DPD_prime": _GB2012.format(table="S1", name="DPD'") + "; Fig. 2 'DPD'' curve",
+    "P": _GB2012.format(table="S1", name="P") + "; Fig. 2 'P' curve",
+    "D": _GB2012.format(table="S1", name="D") + "; Fig. 2 'D' curve",
+    "D_prime": _GB2012.format(table="S1", name="D'") + "; Fig. 2 'D'' curve",
+}
+
+
+def plasticity_preset(name: str) -> PlasticityParams:
+    """A published Graupner & Brunel (2012) parameter set by name.
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not a preset; the message lists the allowed names.
+    """
+    if name not in PLASTICITY_PRESETS:
+        raise KeyError(f"unknown plasticity preset '{name}'; allowed: "
+                       f"{', '.join(PLASTICITY_PRESETS)}")
+    return PLASTICITY_PRESETS[name]
+
+
+__all__ += ["PlasticityParams", "PLASTICITY_PRESETS", "PLASTICITY_PRESET_SOURCES",
+            "plasticity_preset"]

@@ -141,7 +141,9 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
                   spine_ca: SpineCalciumParams | None = None,
                   nmda: bool = True, delay=None, name: str = "contacts",
                   extra_model: str = "", extra_on_pre: str = "", extra_on_post: str = "",
-                  extra_namespace: dict | None = None, dt=None) -> Synapses:
+                  extra_namespace: dict | None = None, dt=None,
+                  extra_pre_pathways: dict[str, str] | None = None,
+                  extra_pathway_delays: dict | None = None) -> Synapses:
     """Create one synapse per contact from ``source`` to ``target``.
 
     Parameters
@@ -164,6 +166,13 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
         receives bAPs.
     extra_model, extra_on_pre, extra_on_post, extra_namespace
         Blocks of other mechanisms (e.g. plasticity) composed after these.
+    extra_pre_pathways : dict, optional
+        Additional presynaptically triggered pathways ``{name: code}`` (e.g. the
+        delayed plasticity Ca2+ pathway of :mod:`models.plasticity`); the release
+        code stays the ``"pre"`` pathway.
+    extra_pathway_delays : dict, optional
+        Scalar delays ``{name: Quantity}`` of the extra pathways (default: per-synapse
+        delay variables, zero).
 
     Returns
     -------
@@ -199,8 +208,14 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
     else:
         on_pre += INH_RECEPTOR_ON_PRE
         default_q = receptors.q_gaba
+    on_pre = on_pre + extra_on_pre
+    if extra_pre_pathways:
+        # Several presynaptic pathways, each with its own delay (Brian2 dict form).
+        on_pre = {"pre": on_pre, **extra_pre_pathways}
+        base = {} if delay is None else dict(delay) if isinstance(delay, dict) else {"pre": delay}
+        delay = {**base, **(extra_pathway_delays or {})}
     syn = Synapses(source, target, model=model + extra_model,
-                   on_pre=on_pre + extra_on_pre,
+                   on_pre=on_pre,
                    on_post=(on_post + extra_on_post) or None,
                    namespace=ns, name=name, dt=dt, delay=delay)
     syn.connect(i=i, j=j)
