@@ -235,16 +235,18 @@ def _condition_key(cond: str) -> tuple[int, str]:
     return (CONDITION_ORDER.index(cond) if cond in CONDITION_ORDER else len(CONDITION_ORDER), cond)
 
 
-def load_configuration_runs(results: str | Path) -> ConfigurationRuns:
+def load_configuration_runs(results: str | Path, scale: str | None = None) -> ConfigurationRuns:
     """Read every complete run file of the three configuration experiments.
 
     Parameters
     ----------
     results : path
         Results directory; run files are searched under ``results/runs``.
+    scale : str, optional
+        Only runs made at this scale.
     """
     runs_dir = Path(results) / "runs"
-    load = lambda exp: [read_run(p) for p in list_runs(runs_dir, exp)]  # noqa: E731
+    load = lambda exp: [read_run(p) for p in list_runs(runs_dir, exp, scale)]  # noqa: E731
     return ConfigurationRuns(
         assay=_by_condition(load(ASSAY_EXPERIMENT)),
         dose=load(DOSE_EXPERIMENT),

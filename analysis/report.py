@@ -41,9 +41,23 @@ FIGURE_DPI = 150
 DOCS_FIGURES = tuple(cr.FIGURE_FILES.values()) + ("synapse_check.png",)
 
 
-def load_runs(results: Path, experiment: str):
-    """All complete run files of ``experiment`` under ``results/runs``."""
-    return [read_run(p) for p in list_runs(Path(results) / "runs", experiment)]
+def load_runs(results: Path, experiment: str, scale: str | None = None):
+    """All complete run files of ``experiment`` (at ``scale``, if given) under
+    ``results/runs``."""
+    return [read_run(p) for p in list_runs(Path(results) / "runs", experiment, scale)]
+
+
+def latest_scale(results: Path) -> str | None:
+    """Scale of the most recently written run file (None if there are none).
+
+    Figures and the report use one scale at a time, so quick and default runs in
+    the same results folder are never pooled.
+    """
+    paths = list_runs(Path(results) / "runs")
+    if not paths:
+        return None
+    newest = max(paths, key=lambda p: p.stat().st_mtime)
+    return read_run(newest).attrs.get("scale")
 
 
 # ------------------------------------------------------------------------------- figures
@@ -145,20 +159,23 @@ def configuration_figures(results: Path, out_dir: Path | None = None,
     return [p for p in written if p is not None]
 
 
-def make_figures(results: Path) -> list[Path]:
-    """Draw every figure whose run files exist; return the written paths."""
+def make_figures(results: Path, scale: str | None = None) -> list[Path]:
+    """Draw every figure whose run files (at ``scale``; default: the scale of the
+    newest run file) exist; return the written paths."""
     from .figures.synapse_check import plot_release_check
     results = Path(results)
+    scale = scale or latest_scale(results)
     out_dir = results / "figures"
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    runs = load_runs(results, "synapse-check")
+    runs = load_runs(results, "synapse-check", scale)
     if runs:
         fig, ax = plt.subplots(figsize=(4, 4))
         plot_release_check(ax, runs)
         fig.tight_layout()
         written.append(_save(fig, out_dir / "synapse_check.png", 120))
-    written += configuration_figures(results, out_dir)
+    written += configuration_figures(results, out_dir,
+                                     runs=cr.load_configuration_runs(results, scale))
     return written
 
 
@@ -348,13 +365,15 @@ def _root_attrs(path: Path) -> dict:
         return out
 
 
-def write_report(results: Path, scale: str = "default") -> Path:
-    """Write ``report.md`` and ``report.html`` from the run files under ``results``."""
+def write_report(results: Path, scale: str | None = None) -> Path:
+    """Write ``report.md`` and ``report.html`` from the run files under ``results``
+    made at ``scale`` (default: the scale of the newest run file)."""
     results = Path(results)
+    scale = scale or latest_scale(results)
     sections = [f"# mgnet reproduction report\n\nGenerated "
                 f"{_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')} "
                 f"at scale `{scale}` from the run files under `{results / 'runs'}`.\n"]
-    runs = load_runs(results, "synapse-check")
+    runs = load_runs(results, "synapse-check", scale)
     if runs:
         rows = []
         for run in runs:
@@ -371,10 +390,11 @@ def write_report(results: Path, scale: str = "default") -> Path:
                                                             "measured", "expected", "z"])
                         + "\n\n![synapse-check](figures/synapse_check.png)\n")
 
-    sections.append(configuration_section(results)[0])
+    sections.append(configuration_section(
+        results, runs=cr.load_configuration_runs(results, scale))[0])
 
     prov = []
-    for path in list_runs(results / "runs"):
+    for path in list_runs(results / "runs", scale=scale):
         a = _root_attrs(path)
         prov.append([str(a.get("run_id", path.stem)), str(a.get("experiment", "?")),
                      str(a.get("condition", "?")), str(a.get("seed", "?")),

@@ -1193,14 +1193,15 @@ def summarize(path: str | os.PathLike, *, show_config: bool = False) -> str:
 # ------------------------------------------------------------------------ listing
 
 
-def list_runs(directory: str | os.PathLike, experiment: str | None = None) -> list[Path]:
+def list_runs(directory: str | os.PathLike, experiment: str | None = None,
+              scale: str | None = None) -> list[Path]:
     """Find the complete run files below a directory.
 
     Only root attributes are read (``schema_version == 1`` and
     ``status == "complete"``), so this is cheap but does not fully validate the
     files; use :func:`read_run` or :func:`validate_run` for that. Temporary files of
-    writes in progress (``.<name>.tmp-*``), hidden files and files that are not
-    HDF5 are skipped.
+    writes in progress (``.<name>.tmp-*``), hidden files, files below hidden folders
+    (such as ``.superseded/``) and files that are not HDF5 are skipped.
 
     Parameters
     ----------
@@ -1208,6 +1209,9 @@ def list_runs(directory: str | os.PathLike, experiment: str | None = None) -> li
         Searched recursively for ``*.h5``; a missing directory gives an empty list.
     experiment : str, optional
         Keep only runs whose root attribute ``experiment`` equals this.
+    scale : str, optional
+        Keep only runs whose root attribute ``scale`` equals this (so quick and
+        default runs in one results folder are never pooled).
 
     Returns
     -------
@@ -1219,18 +1223,24 @@ def list_runs(directory: str | os.PathLike, experiment: str | None = None) -> li
         return []
     found = []
     for p in sorted(root.rglob("*.h5")):
-        if p.name.startswith(".") or _TMP_MARKER in p.name or not p.is_file():
+        # Hidden files and anything under a hidden folder (e.g. runs/.superseded/,
+        # where reproduce keeps run files of older configs) are not current results.
+        if any(part.startswith(".") for part in p.relative_to(root).parts):
+            continue
+        if _TMP_MARKER in p.name or not p.is_file():
             continue
         try:
             if not h5py.is_hdf5(p):
                 continue
             with h5py.File(p, "r") as f:
-                attrs = {k: _to_python(f.attrs[k]) for k in ("schema_version", "status", "experiment") if k in f.attrs}
+                attrs = {k: _to_python(f.attrs[k]) for k in ("schema_version", "status", "experiment", "scale") if k in f.attrs}
         except OSError:
             continue
         if attrs.get("schema_version") != SCHEMA_VERSION or attrs.get("status") != "complete":
             continue
         if experiment is not None and attrs.get("experiment") != experiment:
+            continue
+        if scale is not None and attrs.get("scale") != scale:
             continue
         found.append(p)
     return found

@@ -104,7 +104,7 @@ def _cmd_list(args) -> int:
 
 def _cmd_figures(args) -> int:
     from analysis.report import make_figures
-    paths = make_figures(Path(args.results))
+    paths = make_figures(Path(args.results), args.scale)
     if args.docs:
         from analysis.report import export_docs_figures
         paths += export_docs_figures(Path(args.results))
@@ -154,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("figures", help="draw all figures from saved run files", parents=[common])
     f.add_argument("--results", default=os.environ.get("MGNET_RESULTS", "results"))
+    f.add_argument("--scale", choices=SCALES, default=None,
+                   help="draw from runs of this scale (default: the newest run's scale)")
     f.add_argument("--docs", action="store_true",
                    help="also refresh the small README figures under docs/figures/")
     f.set_defaults(func=_cmd_figures)

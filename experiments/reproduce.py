@@ -101,7 +101,7 @@ def reproduce(results: Path, scale: str = "default", workers: int = 2) -> Path:
                       file=sys.stderr, flush=True)
     if failed:
         raise RuntimeError(f"{len(failed)} run(s) failed: {', '.join(failed)}")
-    figures = make_figures(results)
+    figures = make_figures(results, scale)
     for f in figures:
         print(f"wrote {f}", file=sys.stderr)
     return write_report(results, scale=scale)

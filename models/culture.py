@@ -61,7 +61,7 @@ from .synapses import make_contacts
 __all__ = ["PATHWAYS", "Pathway", "CultureStructure", "ContactValues", "Culture",
            "effective_connection_probability", "population_from_counts",
            "deal_into_branches", "culture_structure", "contact_values", "build_culture",
-           "PLASTIC_BLOCK_KEYS"]
+           "PLASTIC_BLOCK_KEYS", "structural_signature", "simulate_culture"]
 
 #: Pathways in build order: (name, presynaptic population, postsynaptic population).
 PATHWAYS = (("ee", "exc", "exc"), ("ei", "exc", "inh"), ("ie", "inh", "exc"),
@@ -88,15 +88,19 @@ _BACKGROUND_CODE = "g_ampa += bg_w*poisson(bg_rate*dt)"
 class Pathway:
     """Contacts of one pathway, in the order of the Brian2 synapses.
 
-    Excitatory pathways are ordered by branch, then activation key (the order of
-    :class:`models.configuration.BranchPopulation`), so per-bouton arrays of the
-    configuration apply to the contacts directly.
+    Contacts are sorted by presynaptic neuron (then postsynaptic neuron and contact), so
+    that the contacts a spike reaches are contiguous in memory (several times faster
+    spike propagation than a branch-major order).  For excitatory pathways the bouton
+    attributes live in ``pop`` (ordered by branch, then activation key, as every
+    :class:`models.configuration.BranchPopulation`) and ``bouton[k]`` is the bouton of
+    contact ``k``: a per-bouton array ``x`` applies to the contacts as ``x[bouton]``.
     """
     name: str
     pre: np.ndarray                         #: presynaptic index within its population
     post: np.ndarray                        #: postsynaptic index within its population
     contact: np.ndarray                     #: index of the contact within its connection
     pop: BranchPopulation | None = None     #: branches of excitatory contacts
+    bouton: np.ndarray | None = None        #: bouton (index into pop) of every contact
 
     @property
     def n_contacts(self) -> int:
@@ -109,7 +113,9 @@ class Pathway:
     @property
     def branch(self) -> np.ndarray:
         """Branch id of each contact (-1 for inhibitory contacts)."""
-        return self.pop.branch_id if self.pop is not None else np.full(self.n_contacts, -1)
+        if self.pop is None:
+            return np.full(self.n_contacts, -1)
+        return self.pop.branch_id[self.bouton]
 
 
 @dataclass(frozen=True)
@@ -297,9 +303,16 @@ def culture_structure(n_neurons: int, culture: CultureParams,
             n_per = np.bincount(post, minlength=sizes[tgt])
             counts, lengths = deal_into_branches(n_per, config, rng_b)
             pop, order = population_from_counts(counts, lengths, config, rng_b)
-            pathways[name] = Pathway(name, pre[order], post[order], contact[order], pop)
+            # Bouton k is the contact in slot order[k]; synapses are sorted by pre.
+            bouton_of_slot = np.empty_like(order)
+            bouton_of_slot[order] = np.arange(len(order))
+            syn_order = np.lexsort((contact, post, pre))
+            pathways[name] = Pathway(name, pre[syn_order], post[syn_order],
+                                     contact[syn_order], pop, bouton_of_slot[syn_order])
         else:
-            pathways[name] = Pathway(name, pre, post, contact, None)
+            syn_order = np.lexsort((contact, post, pre))
+            pathways[name] = Pathway(name, pre[syn_order], post[syn_order],
+                                     contact[syn_order], None, None)
     rng_v = np.random.default_rng(streams[-1])
     e_l_mV = float(e_l / mV)
     spread = float(culture.v_init_spread / mV)
@@ -338,9 +351,9 @@ def contact_values(structure: CultureStructure, params: ModelParams,
             pr, mg_branch = equilibrium_pr(pw.pop, mg_i, mg_ref, params.release,
                                            params.configuration)
             scale = culture.q_ee_scale * (culture.q_ei_scale if name == "ei" else 1.0)
-            q = q_ampa * pw.pop.q_rel * scale
-            out[name] = ContactValues(pr, q, q * rec.nmda_ampa_ratio,
-                                      np.asarray(mg_branch)[pw.pop.branch_id])
+            q = q_ampa * pw.pop.q_rel[pw.bouton] * scale
+            out[name] = ContactValues(pr[pw.bouton], q, q * rec.nmda_ampa_ratio,
+                                      np.asarray(mg_branch)[pw.branch])
         else:
             n = pw.n_contacts
             q = np.full(n, float(rec.q_gaba / nS) * culture.q_inh_scale)
@@ -530,3 +543,178 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
         if not hasattr(value, "__len__") or np.ndim(value) == 0:
             view[:] = value
     return cult
+
+
+# --------------------------------------------------------------------------------------
+# Simulation: runtime, or compile-once cpp_standalone re-targeted with run_args
+# --------------------------------------------------------------------------------------
+#: CultureParams fields that reach the network only as run_args-able values.
+_CULTURE_VALUE_FIELDS = ("q_ee_scale", "q_ei_scale", "q_inh_scale", "pr_inh", "bg_rate",
+                         "bg_weight", "b_slow", "bg_to_inh")
+
+
+def structural_signature(params: ModelParams, culture: CultureParams) -> str:
+    """Everything of a condition that enters the generated code or the structure.
+
+    Two (params, culture) pairs with the same signature (and the same size and seed)
+    can share one compiled standalone project: they differ only in [Mg]o, [Mg]i, the
+    aged competence factor and the values of :data:`_CULTURE_VALUE_FIELDS`.
+    """
+    p = dataclasses.replace(
+        params, magnesium=type(params.magnesium)(),
+        configuration=dataclasses.replace(params.configuration, aged_competence_factor=1.0),
+        neuron=dataclasses.replace(params.neuron, b_slow=0 * pA))
+    defaults = CultureParams()
+    c = dataclasses.replace(culture, **{k: getattr(defaults, k)
+                                        for k in _CULTURE_VALUE_FIELDS})
+    return repr((p, c))
+
+
+def _project_key(structure: CultureStructure, signature: str, duration_s: float,
+                 sim_seed: int, dt_s: float) -> str:
+    import hashlib
+    h = hashlib.sha1()
+    for arr in structure.key_arrays():
+        h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
+    for pop in ("exc", "inh"):
+        h.update(np.ascontiguousarray(structure.v_init[pop]).tobytes())
+    h.update(signature.encode())
+    h.update(repr((round(duration_s, 9), int(sim_seed), round(dt_s, 12))).encode())
+    return h.hexdigest()[:16]
+
+
+def _flock(directory, exclusive: bool):
+    import fcntl
+    from contextlib import contextmanager
+    from pathlib import Path
+
+    @contextmanager
+    def locked():
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        with open(d / ".lock", "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+    return locked()
+
+
+def simulate_culture(n_neurons: int, samples: list, *, seed: int, duration,
+                     device_name: str = "cpp_standalone", sim_seed: int | None = None,
+                     progress=None, cache_dir=None) -> list[dict]:
+    """Simulate spontaneous activity of one culture structure at several conditions.
+
+    Parameters
+    ----------
+    n_neurons : int
+    samples : list of (ModelParams, CultureParams)
+        Conditions to run on the same structure; they must share
+        :func:`structural_signature` (the first one builds the network).
+    seed : int
+        Structure seed (connectivity, branches, initial potentials).
+    duration : Quantity
+        Simulated time per sample.
+    device_name : {"cpp_standalone", "runtime"}
+        ``cpp_standalone`` compiles once per structure into a cached project
+        (``$MGNET_CACHE``/standalone/culture-<key>, exclusive file lock while building,
+        shared lock while running) and re-runs it with ``run_args`` for every sample.
+    sim_seed : int, optional
+        Seed of Brian2's generator (release draws, background); default ``seed``.  Every
+        sample starts from the same generator state (paired conditions).
+
+    Returns
+    -------
+    list of dict
+        Per sample: ``spikes`` ({"exc"|"inh": (times_s, ids)}), ``n_exc``, ``n_inh``,
+        ``n_contacts`` (per pathway), ``values`` (ContactValues per pathway) and
+        ``timing`` (``build_s``, ``compile_s``, ``run_s`` wall-clock seconds).
+    """
+    import os
+    import shutil
+    import time
+    import brian2
+    from brian2 import defaultclock, device as _dev, get_device
+    from .assay import default_cache_dir
+
+    if not samples:
+        return []
+    sim_seed = seed if sim_seed is None else int(sim_seed)
+    params0, culture0 = samples[0]
+    sig = structural_signature(params0, culture0)
+    for p, c in samples[1:]:
+        if structural_signature(p, c) != sig:
+            raise ValueError("all samples of one simulate_culture call must share the "
+                             "structure (only Mg, the aged competence factor and "
+                             f"{', '.join(_CULTURE_VALUE_FIELDS)} may differ)")
+    duration_s = float(duration / second)
+    t0 = time.time()
+    structure = culture_structure(n_neurons, culture0, params0.configuration, seed=seed,
+                                  e_l=params0.neuron.e_l)
+    values = [contact_values(structure, p, c) for p, c in samples]
+    base = {"n_exc": structure.n_exc, "n_inh": structure.n_inh,
+            "n_contacts": structure.n_contacts(),
+            "connection_probability": structure.connection_probability}
+
+    def say(msg, frac):
+        if progress:
+            progress(msg, frac)
+
+    results = []
+    if device_name == "runtime":
+        brian2.seed(sim_seed)
+        cult = build_culture(n_neurons, params0, culture0, seed=seed, structure=structure)
+        cult.net.store("initial")
+        build_s = time.time() - t0
+        for k, ((p, c), vals) in enumerate(zip(samples, values)):
+            say(f"sample {k + 1}/{len(samples)}", k / len(samples))
+            cult.net.restore("initial")
+            brian2.seed(sim_seed)
+            cult.set_condition(p, c, vals)
+            t1 = time.time()
+            cult.net.run(duration, namespace={})
+            cult.check_finite()
+            results.append(dict(base, spikes=cult.spike_data(), values=vals,
+                                timing={"build_s": build_s, "compile_s": 0.0,
+                                        "run_s": time.time() - t1}))
+        return results
+
+    if device_name != "cpp_standalone":
+        raise ValueError(f"unknown device '{device_name}'; allowed: cpp_standalone, runtime")
+    key = _project_key(structure, sig, duration_s, sim_seed, float(defaultclock.dt / second))
+    root = default_cache_dir() if cache_dir is None else cache_dir
+    directory = os.path.join(str(root), f"culture-{key}")
+    try:
+        with _flock(directory, exclusive=True):
+            brian2.set_device("cpp_standalone", directory=directory, build_on_run=False)
+            brian2.seed(sim_seed)
+            cult = build_culture(n_neurons, params0, culture0, seed=seed,
+                                 structure=structure)
+            cult.net.run(duration, namespace={})
+            build_s = time.time() - t0
+            say("compiling (cached after the first time)", 0.0)
+            t1 = time.time()
+            get_device().build(run=False, directory=directory)
+            compile_s = time.time() - t1
+        with _flock(directory, exclusive=False):
+            for k, ((p, c), vals) in enumerate(zip(samples, values)):
+                say(f"sample {k + 1}/{len(samples)}", k / len(samples))
+                res_dir = f"results_{os.getpid()}_{k}"
+                t1 = time.time()
+                get_device().run(run_args=cult.run_args(p, c, vals),
+                                 results_directory=res_dir)
+                run_s = time.time() - t1
+                try:
+                    cult.check_finite()
+                    spikes = cult.spike_data()
+                finally:
+                    shutil.rmtree(os.path.join(directory, res_dir), ignore_errors=True)
+                results.append(dict(base, spikes=spikes, values=vals,
+                                    timing={"build_s": build_s, "compile_s": compile_s,
+                                            "run_s": run_s}))
+    finally:
+        get_device().reinit()
+        get_device().activate()
+        brian2.set_device("runtime")
+    return results

@@ -534,6 +534,13 @@ def test_list_runs_finds_only_complete_runs(tmp_path):
     assert list_runs(runs) == [a, b]
     assert list_runs(runs, experiment="fig3") == [b]
     assert list_runs(tmp_path / "missing") == []
+    # Superseded runs (hidden folder) are not current results; scales are not pooled.
+    (runs / ".superseded" / "x").mkdir(parents=True)
+    (runs / ".superseded" / "x" / "old.h5").write_bytes(a.read_bytes())
+    assert list_runs(runs) == [a, b]
+    q = write_run(runs / "fig2" / "q.h5", make_data(attrs=make_attrs(scale="quick")))
+    assert list_runs(runs, scale="quick") == [q]
+    assert q not in list_runs(runs, scale="default") and a not in list_runs(runs, scale="quick")
 
 
 def test_analysis_does_not_import_brian2():
