@@ -167,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .calibrate import add_parser as add_calibrate
     add_calibrate(sub, parents=[common])
+    from .paramdoc import add_parser as add_params
+    add_params(sub, parents=[common])
     return p
 
 

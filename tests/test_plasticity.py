@@ -81,11 +81,12 @@ def test_stdp_curve_matches_closed_form(brian):
     """DP set, noise and cubic off (the linear rule the closed form describes exactly):
     60 pre-post pairs per Delta t, 21 values from -100 to +100 ms.
 
-    Pairs are isolated (Ca2+ falls by e^-9 between pairs), so for the linear rule the
-    result does not depend on the pair frequency; the run uses a 0.3 s period to stay
-    fast and the test asserts that the 1 Hz prediction is the same to 1e-6.
-    Tolerance |Delta rho error| < 1e-6 against the exact pulsed prediction; the paper's
-    period-averaged OU mean is within 4e-3 (its averaging approximation).
+    Pairs are nearly isolated (Ca2+ falls by >= e^-9 between pairs), so for the linear
+    rule the result hardly depends on the pair frequency; the run uses a 0.3 s period
+    to stay fast.  Tolerances: |Delta rho error| < 1e-6 against the exact pulsed
+    prediction at the simulated frequency, < 1e-4 against the 1 Hz prediction; the
+    paper's period-averaged OU mean at 1 Hz is within 4e-3 (its averaging
+    approximation).
     """
     b = brian
     p = dataclasses.replace(PLASTICITY_PRESETS["DP"], noise=False, bistable=False)
@@ -106,9 +107,10 @@ def test_stdp_curve_matches_closed_form(brian):
     rho = pl.current_rho(c, p)
     pred = pl.stdp_prediction(dts, p, n_pairs=n_pairs, frequency=1 / period, rho0=0.5)
     pred_1hz = pl.stdp_prediction(dts, p, n_pairs=n_pairs, frequency=1.0, rho0=0.5)
-    np.testing.assert_allclose(pred["rho_pulsed"], pred_1hz["rho_pulsed"], atol=1e-6)
-    err = np.abs(rho - pred_1hz["rho_pulsed"])
-    assert err.max() < 1e-6, (dts[err.argmax()], rho, pred_1hz["rho_pulsed"])
+    err = np.abs(rho - pred["rho_pulsed"])
+    assert err.max() < 1e-6, (dts[err.argmax()], rho, pred["rho_pulsed"])
+    # At 1 Hz the pairs are isolated even better (residual Ca2+ e^-40 instead of e^-9).
+    assert np.abs(rho - pred_1hz["rho_pulsed"]).max() < 1e-4
     assert np.abs(rho - pred_1hz["rho_mean"]).max() < 4e-3
     # The DP shape: depression for post-pre, potentiation for pre-post (Fig. 2).
     assert rho[dts == -0.02][0] < 0.45 and rho[np.isclose(dts, 0.01)][0] > 0.54
