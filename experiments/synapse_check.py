@@ -100,7 +100,8 @@ def run(cfg, progress=None):
                         magnesium=p.magnesium, name="postsynaptic")
     i = np.repeat(np.arange(n_conn), n_per)
     contacts = make_contacts(pre, post, i, i, pr=np.tile(prs, n_conn), stp=p.stp,
-                             receptors=p.receptors, spine_ca=p.spine_ca, name="contacts")
+                             receptors=p.receptors, spine_ca=p.spine_ca, block=p.mg_block,
+                             name="contacts")
     pre_mon = SpikeMonitor(pre, name="pre_spikes")
     post_mon = SpikeMonitor(post, name="post_spikes")
     v_mon = StateMonitor(post, "v", record=[0], dt=1 * ms, name="v_trace")

@@ -159,7 +159,7 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
         contacts = make_contacts(pre, post, np.zeros(n_contacts, int), j,
                                  pr=samples[0].pr, q=samples[0].q * nS, stp=params.stp,
                                  receptors=params.receptors, spine_ca=params.spine_ca,
-                                 name="boutons", extra_model=ASSAY_COUNTERS_MODEL,
+                                 block=params.mg_block, name="boutons", extra_model=ASSAY_COUNTERS_MODEL,
                                  extra_on_pre=ASSAY_COUNTERS_ON_PRE,
                                  extra_on_post=ASSAY_COUNTERS_ON_POST)
         contacts.t_switch = t_switch * second

@@ -17,6 +17,7 @@ second blocker competing for the pore with K_i(V) = K_i(0) exp(-delta V).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,7 +54,7 @@ BLOCK_EXPR_INSIDE = ("1 / (1 + mg_o / K_mg * exp(-gamma_mg * v)"
                      " + mg_i / K_mg_i * exp(delta_mg_i * v))")
 
 
-def block_expr(params: MgBlockParams | None = None, v: str = "v") -> str:
+def block_expr(params: MgBlockParams | None = None, v: str = "v", mg_suffix: str = "") -> str:
     """The block expression for Brian2 equations, with the voltage variable ``v``.
 
     Parameters
@@ -63,11 +64,15 @@ def block_expr(params: MgBlockParams | None = None, v: str = "v") -> str:
     v : str
         Name of the membrane-potential variable in the target equations
         (e.g. ``"v_post"`` inside a Synapses object).
+    mg_suffix : str
+        Appended to ``mg_o``/``mg_i`` (``"_post"`` when a Synapses object reads the
+        postsynaptic neuron's concentrations).
     """
     params = params or MgBlockParams()
     expr = BLOCK_EXPR_INSIDE if params.inside_block else BLOCK_EXPR
-    # Whole-word replacement: the expressions contain no other identifier named v.
-    import re
+    # Whole-word replacements: the expressions contain no other identifiers with
+    # these names.
+    expr = re.sub(r"\bmg_([oi])\b", lambda m: f"mg_{m.group(1)}{mg_suffix}", expr)
     return re.sub(r"\bv\b", v, expr)
 
 

@@ -16,7 +16,8 @@ reference: V = ref_v, [Mg]o = ref_mg_o, f_2b = ref_glun2b_fraction, default q_nm
 NMDA Ca2+ is the ``ca_2a + ca_2b`` of :data:`models.synapses.SPINE_CA_ON_PRE` (the block
 B(V, [Mg]o) at release, the driving force, the GluN2A/GluN2B split and charge, and the
 release itself: failures give 0), and the reference is computed by evaluating that very
-code with numpy, so there is one formula.
+code with numpy, so there is one formula.  C_pre,eff is clipped at 0: in the time step of
+a postsynaptic spike ``v_post`` is the spike's runaway value (> E_NMDA).
 
 **Event-driven scheme (no per-contact ODE, no clock).**  Between Ca2+ events c decays
 from its value c0 just after the last event, so in an interval of length L the time
@@ -32,8 +33,8 @@ in the order they occur:
    to 1 if θ_p < θ_d) with its exact OU increment (noise intensity σ²/τ);
 3. below both (L − T_lo): the cubic alone, exact for ρ* = ½:
    ρ(t) = ½ + ½ x0 / √(x0² + (¼ − x0²) e^{−t/(2τ)}),  x0 = ρ0 − ½
-   (the brief's ½ − sign(½−ρ0)·½/√(1 + y0 e^{−t/(2τ)}), y0 = ρ0(1−ρ0)/(½−ρ0)², written
-   so that ρ0 = ½, 0, 1 need no special case; derivation in docs/plasticity.md).
+   (= ½ − sign(½−ρ0)·½/√(1 + y0 e^{−t/(2τ)}), y0 = ρ0(1−ρ0)/(½−ρ0)², written so
+   that ρ0 = ½, 0, 1 need no special case; derivation in docs/plasticity.md).
 
 The one approximation: inside intervals 1 and 2 the cubic term is dropped (the
 time-above-threshold approximation of Graupner & Brunel's analysis).  Its error per
@@ -50,6 +51,9 @@ K/D (400 Hz for D = 10 ms) are exact.  Beyond that the extra amplitude is merged
 newest pending slot, i.e. delivered up to one interspike interval early; total Ca2+ is
 conserved.
 
+The stored ``rho`` is as of each contact's last event (``t_pl``); :func:`current_rho`
+projects it to any time (deterministic part) for read-out.
+
 Only this module's names start with ``pl_`` in the Brian2 namespace; per-contact
 variables: ``rho``, ``c_pl``, ``t_pl``, ``q_down``, ``c_pre_sum``, ``n_pend``,
 ``cpend_k`` and the shared switch ``plasticity_on`` (0 freezes ρ and q, e.g. for
@@ -61,13 +65,13 @@ import math
 import re
 
 import numpy as np
-from brian2 import Quantity, mM, second
+from brian2 import Quantity, second
 
 from .magnesium import block_namespace, nmda_block
 from .parameters import (PLASTICITY_PRESETS, PLASTICITY_PRESET_SOURCES, MagnesiumParams,
                          MgBlockParams, PlasticityParams, ReceptorParams, SpineCalciumParams,
                          ShortTermPlasticityParams, plasticity_preset)
-from .synapses import SPINE_CA_ON_PRE, contact_namespace, make_contacts
+from .synapses import SPINE_CA_ON_PRE, contact_namespace, make_contacts, spine_ca_on_pre
 
 __all__ = ["PlasticityParams", "PLASTICITY_PRESETS", "PLASTICITY_PRESET_SOURCES",
            "plasticity_preset", "CA_PRE_PATHWAY", "plasticity_blocks", "plasticity_namespace",
@@ -152,7 +156,7 @@ def _noise_term(params: PlasticityParams, seg: str, e: str, T: str) -> str:
 def _advance_code(params: PlasticityParams) -> str:
     """Advance rho from t_pl to t (c_pl decays; no jump).  Each line is one statement."""
     lines = [
-        "pl_L = t - t_pl                                                  # time since the last Ca2+ event",
+        "pl_L = clip(t - t_pl, 0*second, 1e30*second)                     # time since the last Ca2+ event",
         "pl_T_hi = clip(pl_tau_ca*log(clip(c_pl/pl_theta_hi, 1, 1e30)), 0*second, pl_L)  # above both thresholds",
         "pl_T_lo = clip(pl_tau_ca*log(clip(c_pl/pl_theta_lo, 1, 1e30)), 0*second, pl_L)  # above the lower one",
         "pl_e_hi = exp(-pl_k_hi*pl_T_hi)                                  # piece 1: both processes",
@@ -258,10 +262,11 @@ def reference_nmda_ca(params: PlasticityParams | None = None, *,
     receptors = receptors or ReceptorParams()
     mg_i = MagnesiumParams().mg_i if mg_i is None else mg_i
     ns = dict(contact_namespace(None, receptors, spine_ca))
-    ns.update(exp=np.exp, release=1.0, q_nmda=ns["q_nmda_ref"], v_post=params.ref_v,
-              f_2b_post=float(params.ref_glun2b_fraction),
-              mg_block_post=float(nmda_block(params.ref_v, params.ref_mg_o, block, mg_i=mg_i)))
-    _exec(SPINE_CA_ON_PRE, ns, only=("drive", "ca_2a", "ca_2b"))
+    ns.update(block_namespace(block))
+    ns.update(exp=np.exp, clip=np.clip, release=1.0, q_nmda=ns["q_nmda_ref"],
+              v_post=params.ref_v, f_2b_post=float(params.ref_glun2b_fraction),
+              mg_o_post=params.ref_mg_o, mg_i_post=mg_i)
+    _exec(spine_ca_on_pre(block), ns, only=("v_ca", "drive", "ca_2a", "ca_2b"))
     ref = float(ns["ca_2a"] + ns["ca_2b"])
     if not ref > 0:
         raise ValueError("the reference NMDA Ca2+ is zero (NMDA receptors ablated?): "
@@ -322,7 +327,7 @@ def make_plastic_contacts(source, target, i, j, *, pr, q=None,
                           receptors: ReceptorParams | None = None,
                           spine_ca: SpineCalciumParams | None = None,
                           block: MgBlockParams | None = None, nmda: bool = True,
-                          delay=None, name: str = "contacts", dt=None,
+                          delay=None, name: str = "contacts", dt=None, t_start=None,
                           extra_model: str = "", extra_on_pre: str = "",
                           extra_on_post: str = "", extra_namespace: dict | None = None):
     """Excitatory contacts (:func:`models.synapses.make_contacts`) with the plasticity rule.
@@ -340,12 +345,16 @@ def make_plastic_contacts(source, target, i, j, *, pr, q=None,
         Scalar synaptic delay of the release pathway; the Ca2+ pathway gets
         ``delay + plasticity.delay``.  (Per-synapse delays set later on ``syn.delay``
         must also be added to ``syn.ca_pre.delay``.)
+    t_start : Quantity, optional
+        Network time at which the contacts start to exist (default 0 s; pass ``net.t``
+        when adding contacts to a network that has already run).  ρ evolves (cubic
+        drift) from then on.
     Other parameters as in :func:`models.synapses.make_contacts`.
 
     Returns
     -------
     brian2.Synapses
-        With ``rho = rho_init``, ``c_pl = 0``, ``t_pl`` = the current time and
+        With ``rho = rho_init``, ``c_pl = 0``, ``t_pl = t_start`` and
         ``plasticity_on = 1``.
     """
     params = plasticity or PlasticityParams()
@@ -364,7 +373,8 @@ def make_plastic_contacts(source, target, i, j, *, pr, q=None,
                                                    spine_ca=spine_ca, block=block, nmda=nmda)
     ca_delay = params.delay + (0 * second if delay is None else delay)
     syn = make_contacts(source, target, i, j, pr=pr, q=q, kind="exc", stp=stp,
-                        receptors=receptors, spine_ca=spine_ca, nmda=nmda, delay=delay,
+                        receptors=receptors, spine_ca=spine_ca, block=block, nmda=nmda,
+                        delay=delay,
                         name=name, dt=dt,
                         extra_model=model + extra_model,
                         extra_on_pre=on_pre["pre"] + extra_on_pre,
@@ -372,11 +382,17 @@ def make_plastic_contacts(source, target, i, j, *, pr, q=None,
                         extra_namespace={**ns, **(extra_namespace or {})},
                         extra_pre_pathways={CA_PRE_PATHWAY: on_pre[CA_PRE_PATHWAY]},
                         extra_pathway_delays={CA_PRE_PATHWAY: ca_delay})
+    # The pop must follow the push of the same time step when the delay is 0 (Brian2
+    # gives every presynaptic pathway order -1 and the postsynaptic one +1).
+    getattr(syn, CA_PRE_PATHWAY).order = 0
     rho_each = np.broadcast_to(rho_arr, (len(syn),))
     syn.rho = rho_each
-    syn.q_down = q_down_for(syn.q[:], rho_each, params.b)
+    # From the arguments, not syn.q: standalone cannot read state before the run.
+    q_each = (receptors or ReceptorParams()).q_ampa if q is None else q
+    syn.q_down = q_down_for(q_each, rho_each, params.b)
     syn.c_pl = 0
-    syn.t_pl = float(np.asarray(syn.clock.t_)) * second
+    # Not syn.clock.t: a shared clock keeps the end time of a previous network's run.
+    syn.t_pl = 0 * second if t_start is None else t_start
     syn.n_pend = 0
     syn.plasticity_on = 1
     return syn

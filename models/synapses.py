@@ -28,13 +28,16 @@ to these sums because τ_Ca is a constant).
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Synapses, second, nS
+from brian2 import Synapses, second, nS, mV
 
+from .magnesium import block_expr
 from .neurons import nmda_peak_normalisation
-from .parameters import ReceptorParams, ShortTermPlasticityParams, SpineCalciumParams
+from .parameters import (MgBlockParams, ReceptorParams, ShortTermPlasticityParams,
+                         SpineCalciumParams)
 
 __all__ = ["STP_MODEL", "STP_ON_PRE", "EXC_RECEPTOR_ON_PRE", "INH_RECEPTOR_ON_PRE",
-           "SPINE_CA_MODEL", "SPINE_CA_ON_PRE", "SPINE_CA_ON_POST", "contact_namespace",
+           "SPINE_CA_MODEL", "SPINE_CA_ON_PRE", "SPINE_CA_ON_POST", "spine_ca_on_pre",
+           "contact_namespace",
            "make_contacts", "tm_mean_release", "tm_steady_state_x"]
 
 #: Per-contact state of stochastic single-site release with TM plasticity.
@@ -92,9 +95,14 @@ wca_bap : 1           # integrated back-propagating-spike Ca2+ since reset (a.u.
 
 #: NMDA Ca2+ of the actual release: charge of each subunit (kappa = integral of the
 #: unit-peak conductance, relative to GluN2A) times the block at this moment and the
-#: driving force relative to the reference potential.
+#: driving force relative to the reference potential.  The potential is clipped to
+#: [v_ca_lo, E_NMDA]: in the time step in which the postsynaptic neuron crosses its
+#: spike cut-off (synaptic events run before the reset) ``v_post`` holds the AdEx
+#: runaway value, which must not produce a (negative) Ca2+ transient.  ``{block}`` is
+#: the block expression of models.magnesium evaluated at the clipped potential.
 SPINE_CA_ON_PRE = """
-drive = ca_unit*release*(q_nmda/q_nmda_ref)*mg_block_post*(e_nmda - v_post)/(e_nmda - v_ref)
+v_ca = clip(v_post, v_ca_lo, v_ca_hi)
+drive = ca_unit*release*(q_nmda/q_nmda_ref)*({block})*(e_nmda - v_ca)/(e_nmda - v_ref)
 ca_2a = drive*(1 - f_2b_post)
 ca_2b = drive*f_2b_post*kappa_2b*w_2b_ca
 ca = ca*exp(-(t - t_ca)/tau_ca) + ca_2a + ca_2b                         # closed-form decay + jump
@@ -130,15 +138,22 @@ def contact_namespace(stp: ShortTermPlasticityParams | None = None,
         "tau_ca": spine_ca.tau_ca, "ca_unit": spine_ca.ca_nmda_unblocked,
         "ca_bap": spine_ca.ca_bap, "w_2b_ca": spine_ca.glun2b_ca_weight,
         "v_ref": spine_ca.v_ref, "e_nmda": receptors.e_nmda,
+        "v_ca_lo": -150 * mV, "v_ca_hi": receptors.e_nmda,
         "q_nmda_ref": receptors.q_ampa * receptors.nmda_ampa_ratio
         if receptors.nmda_ampa_ratio > 0 else 1 * nS,
     }
+
+
+def spine_ca_on_pre(block: MgBlockParams | None = None) -> str:
+    """:data:`SPINE_CA_ON_PRE` with the block expression of ``block`` inserted."""
+    return SPINE_CA_ON_PRE.replace("{block}", block_expr(block, v="v_ca", mg_suffix="_post"))
 
 
 def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
                   stp: ShortTermPlasticityParams | None = None,
                   receptors: ReceptorParams | None = None,
                   spine_ca: SpineCalciumParams | None = None,
+                  block: MgBlockParams | None = None,
                   nmda: bool = True, delay=None, name: str = "contacts",
                   extra_model: str = "", extra_on_pre: str = "", extra_on_post: str = "",
                   extra_namespace: dict | None = None, dt=None,
@@ -161,6 +176,9 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
         ``receptors.q_gaba`` for inhibitory contacts).
     kind : {"exc", "inh"}
         Excitatory contacts carry AMPA+NMDA and spine Ca2+; inhibitory ones GABA_A.
+    block : MgBlockParams
+        Must be the block parameters the target was built with (the spine Ca2+ code
+        evaluates the same block expression at the clipped potential).
     nmda : bool
         False if the target has no NMDA receptors (ablation); spine Ca2+ then only
         receives bAPs.
@@ -200,7 +218,7 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
     if kind == "exc":
         model += SPINE_CA_MODEL
         if nmda:
-            on_pre += EXC_RECEPTOR_ON_PRE + SPINE_CA_ON_PRE
+            on_pre += EXC_RECEPTOR_ON_PRE + spine_ca_on_pre(block)
         else:
             on_pre += AMPA_ONLY_ON_PRE
         on_post = SPINE_CA_ON_POST

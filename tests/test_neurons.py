@@ -135,3 +135,23 @@ def test_adex_rest_and_rheobase(brian):
     counts = np.bincount(np.asarray(spk.i)[late], minlength=3)
     assert counts[0] == 0 and counts[1] == 0 and counts[2] > 0, counts
     assert float(g.v[0] / mV) == pytest.approx(float(p.e_l / mV), abs=1e-3)
+
+
+def test_release_in_spike_step_gives_finite_nonnegative_ca(brian):
+    """Synaptic events run between threshold and reset, when v_post holds the AdEx
+    runaway value: the spine Ca2+ code clips the potential, so the NMDA transient of
+    a release in that step is finite and >= 0 (at E_NMDA the driving force is 0)."""
+    from models.neurons import make_neurons
+    from models.synapses import make_contacts
+    b = brian
+    pre = b.SpikeGeneratorGroup(1, [0], [0 * ms])
+    post = make_neurons(1)
+    c = make_contacts(pre, post, [0], [0], pr=1.0, q=1e-6 * nS)
+    post.v = 30 * mV  # above the cut-off: runaway in the first step, then reset
+    spk = b.SpikeMonitor(post)
+    net = b.Network(pre, post, c, spk)
+    net.run(0.3 * ms)
+    assert spk.num_spikes == 1 and c.n_release[0] == 1
+    for var in ("wca_2a", "wca_2b", "ca"):
+        value = float(getattr(c, var)[0])
+        assert np.isfinite(value) and value >= 0, (var, value)
