@@ -749,3 +749,35 @@ def plasticity_preset(name: str) -> PlasticityParams:
 
 __all__ += ["PlasticityParams", "PLASTICITY_PRESETS", "PLASTICITY_PRESET_SOURCES",
             "plasticity_preset"]
+
+
+# ---------------------------------------------------------------------------------
+# Mechanism 6: GluN2B metaplasticity (Slutsky et al. 2004) — reads the NMDA Ca2+ load
+# ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MetaplasticityParams:
+    """Slow per-neuron regulation of the GluN2B fraction by chronic NMDA Ca2+ load.
+
+    Slutsky et al. (2004) Neuron 44:835: raising [Mg]o from 0.8 to 1.2 mM lowers the
+    NMDA Ca2+ influx of uncorrelated background activity and, over hours, up-regulates
+    NR2B-containing receptors.  The target fraction is a decreasing Hill function of
+    the neuron's chronic load L (NMDA Ca2+ per second, a.u./s):
+    f* = f_min + (f_max - f_min) / (1 + (L / L_half)^n), approached with tau_meta.
+    L_half is the baseline culture's own mean load (so the baseline is a steady state
+    at f* = the default fraction when f_min + f_max = 2 * default); it is measured, not
+    fitted, by the background-filtering experiment.
+    """
+    f_min: float = param(0.2, "Slutsky et al. (2004) Fig 5: NR2B share varies ~2-fold; "
+                         "bounds uncertain", low=0.0, high=1.0, uncertain=True,
+                         doc="GluN2B fraction at very high chronic load")
+    f_max: float = param(0.8, "Slutsky et al. (2004); bounds uncertain", low=0.0, high=1.0,
+                         uncertain=True, doc="GluN2B fraction at zero chronic load")
+    hill: float = param(1.0, "simplest monotone regulation (uncertain)", low=0.1,
+                        high=10.0, uncertain=True, doc="Hill coefficient of f*(L)")
+    tau_meta: Quantity = param(6 * 3600 * second, "Slutsky et al. (2004): NR2B up-regulation "
+                               "develops over hours (4-24 h) of elevated Mg2+; uncertain",
+                               low=60 * second, high=30 * 24 * 3600 * second,
+                               uncertain=True, doc="time constant of the GluN2B fraction")
+
+
+__all__ += ["MetaplasticityParams"]

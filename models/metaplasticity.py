@@ -1,0 +1,96 @@
+"""GluN2B metaplasticity: the GluN2B fraction follows the chronic NMDA Ca2+ load.
+
+Slutsky et al. (2004) Neuron 44:835 (science.md §4 item 6): when [Mg]o rises from 0.8
+to 1.2 mM, NMDA Ca2+ influx during weakly depolarised, uncorrelated background activity
+falls; over hours the reduced chronic Ca2+ load up-regulates GluN2B-containing NMDA
+receptors.  Reads the NMDA Ca2+ of actual releases (hence [Mg]o through B(V)).
+
+Two time scales, handled separately (the slow one is hours, the network's seconds):
+
+* fast: during a network simulation each excitatory contact adds its release's NMDA
+  Ca2+ (``ca_2a + ca_2b`` of :data:`models.synapses.SPINE_CA_ON_PRE`) to the
+  postsynaptic neuron's accumulator ``nmda_ca_load`` (:data:`LOAD_ON_PRE`); the
+  chronic load is L = accumulated Ca2+ / simulated time;
+* slow: tau_meta df/dt = f*(L) - f with f*(L) = f_min + (f_max - f_min)/(1 + (L/L_half)^n),
+  integrated in closed form over a slow step during which L is held
+  (:func:`advance_glun2b`).  Alternating fast measurement and slow steps
+  (:func:`relax_glun2b`) follows the hours-long approach including the feedback that
+  GluN2B's slow decay raises the Ca2+ per release.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .parameters import MetaplasticityParams
+
+__all__ = ["LOAD_NEURON_EQS", "LOAD_ON_PRE", "target_glun2b", "advance_glun2b",
+           "relax_glun2b"]
+
+#: Per-neuron accumulator (compose into the neuron equations).
+LOAD_NEURON_EQS = """
+nmda_ca_load : 1       # NMDA Ca2+ received since reset (a.u.), for the chronic load
+"""
+#: Compose after the spine-Ca2+ code of excitatory contacts (uses its temporaries).
+LOAD_ON_PRE = """
+nmda_ca_load_post += ca_2a + ca_2b
+"""
+
+
+def target_glun2b(load, load_half: float, params: MetaplasticityParams | None = None):
+    """Steady-state GluN2B fraction f*(L) for chronic load ``load`` (a.u./s).
+
+    Decreasing in the load: low NMDA Ca2+ load (e.g. higher [Mg]o during background
+    activity) raises the GluN2B fraction.
+    """
+    p = params or MetaplasticityParams()
+    if load_half <= 0:
+        raise ValueError("load_half must be > 0")
+    x = np.clip(np.asarray(load, dtype=float), 0, None) / load_half
+    return p.f_min + (p.f_max - p.f_min) / (1 + x ** p.hill)
+
+
+def advance_glun2b(f, load, dt_s: float, load_half: float,
+                   params: MetaplasticityParams | None = None):
+    """Exact solution of tau df/dt = f*(L) - f over ``dt_s`` seconds at constant load."""
+    p = params or MetaplasticityParams()
+    target = target_glun2b(load, load_half, p)
+    decay = np.exp(-dt_s / float(p.tau_meta))
+    return target + (np.asarray(f, dtype=float) - target) * decay
+
+
+def relax_glun2b(measure_load, f0, load_half: float, total_s: float, n_steps: int,
+                 params: MetaplasticityParams | None = None, progress=None) -> dict:
+    """Alternate fast load measurements and slow closed-form steps.
+
+    Parameters
+    ----------
+    measure_load : callable
+        ``measure_load(f) -> L``: runs the network with GluN2B fractions ``f`` (one per
+        neuron) and returns each neuron's chronic load (a.u./s).
+    f0 : array
+        Initial GluN2B fractions.
+    load_half : float
+        Half-effect load (the baseline culture's mean load).
+    total_s : float
+        Slow time to cover (e.g. 24 h = 86400 s).
+    n_steps : int
+        Number of slow steps (one network measurement each).
+
+    Returns
+    -------
+    dict
+        ``times_s`` (n_steps + 1), ``f_mean`` and ``load_mean`` per step, final ``f``.
+    """
+    f = np.asarray(f0, dtype=float).copy()
+    dt = total_s / n_steps
+    times, f_mean, load_mean = [0.0], [float(f.mean())], []
+    for k in range(n_steps):
+        load = np.asarray(measure_load(f), dtype=float)
+        load_mean.append(float(load.mean()))
+        f = advance_glun2b(f, load, dt, load_half, params)
+        times.append((k + 1) * dt)
+        f_mean.append(float(f.mean()))
+        if progress:
+            progress(f"slow step {k + 1}/{n_steps}", (k + 1) / n_steps)
+    return {"times_s": np.array(times), "f_mean": np.array(f_mean),
+            "load_mean": np.array(load_mean), "f": f}
