@@ -176,6 +176,10 @@ def make_figures(results: Path, scale: str | None = None) -> list[Path]:
         written.append(_save(fig, out_dir / "synapse_check.png", 120))
     written += configuration_figures(results, out_dir,
                                      runs=cr.load_configuration_runs(results, scale))
+    # --- plasticity-induction (analysis/plasticity_report.py) ---
+    from .plasticity_report import plasticity_figures
+    written += plasticity_figures(results, out_dir, scale)
+    # --- end plasticity-induction ---
     return written
 
 
@@ -392,6 +396,13 @@ def write_report(results: Path, scale: str | None = None) -> Path:
 
     sections.append(configuration_section(
         results, runs=cr.load_configuration_runs(results, scale))[0])
+
+    # --- plasticity-induction (analysis/plasticity_report.py) ---
+    from .plasticity_report import plasticity_section
+    section = plasticity_section(results, scale)
+    if section:
+        sections.append(section)
+    # --- end plasticity-induction ---
 
     prov = []
     for path in list_runs(results / "runs", scale=scale):

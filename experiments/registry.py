@@ -19,6 +19,8 @@ EXPERIMENTS: dict[str, str] = {
     "bouton-assay": "experiments.bouton_assay",
     "mg-dose-response": "experiments.mg_dose_response",
     "reconfiguration": "experiments.reconfiguration",
+    "plasticity-induction": "experiments.plasticity_induction",
+    "culture-activity": "experiments.culture_activity",
 }
 
 

@@ -21,6 +21,7 @@ JOBS: list[tuple[str, tuple[str, ...], tuple[int, ...]]] = [
     ("bouton-assay", ("baseline", "elevated_mg"), (0,)),
     ("mg-dose-response", ("baseline",), (0,)),
     ("reconfiguration", ("baseline",), (0,)),
+    ("plasticity-induction", ("baseline", "elevated_mg"), (0,)),
     ("synapse-check", ("baseline", "elevated_mg"), (0,)),
 ]
 

@@ -403,6 +403,7 @@ class ModelParams:
     spine_ca: SpineCalciumParams = field(default_factory=SpineCalciumParams)
     neuron: NeuronParams = field(default_factory=NeuronParams)
     configuration: ConfigurationParams = field(default_factory=ConfigurationParams)
+    plasticity: PlasticityParams = field(default_factory=lambda: PlasticityParams())
 
 
 def with_overrides(params: ModelParams, overrides: dict[str, dict[str, Any]]) -> ModelParams:
@@ -573,6 +574,12 @@ class CultureParams:
         _CULTURE_CAL["bg_weight_nS"] * nS, _CULTURE_CAL_SOURCE, low=0 * nS, high=100 * nS,
         uncertain=True, calibrated="culture",
         doc="AMPA conductance per background event")
+    bg_weight_cv: float = param(
+        0.0, "this project: heterogeneous spontaneous drive / intrinsic excitability of "
+        "cultured neurons (a few spontaneously active 'leader' cells initiate bursts, "
+        "Eytan & Marom 2006 J Neurosci 26:8465); log-normal with mean 1 per neuron",
+        low=0.0, high=3.0, uncertain=True,
+        doc="coefficient of variation of the per-neuron background weight factor")
     bg_to_inh: bool = param(True, "convention: interneurons receive the same background",
                             doc="apply the background input to inhibitory cells too")
     b_slow: Quantity = param(

@@ -1,0 +1,103 @@
+"""Figures of the plasticity-induction experiment (prediction; science.md §4 items 4–5, T10).
+
+Pure drawing functions: each takes a matplotlib ``Axes`` and plain numbers computed by
+:mod:`analysis.plasticity_report` (never a run file, never brian2).
+
+- :func:`plot_stdp_curve`: mean relative change of total branch weight against
+  Δt = t_post − t_pre (the pairing protocol of Graupner & Brunel 2012 Fig 3: 60 pairs at
+  1 Hz), one line per condition or configuration, with bootstrap CIs.
+- :func:`plot_protocol_split`: the change per protocol for DHiLo vs DLoHi branches
+  (median split of measured P̄r, Zhou et al. 2024), with bootstrap CIs (pairing
+  protocols as pairing-specific change, i.e. minus the unpaired control, when present).
+
+Command: ``mgnet figures`` (after ``mgnet run plasticity-induction``).
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+
+__all__ = ["plot_stdp_curve", "plot_protocol_split", "GROUP_COLORS"]
+
+#: Colours of the configuration groups and conditions.
+GROUP_COLORS = {"DHiLo": "tab:orange", "DLoHi": "tab:blue", "all": "0.3",
+                "baseline": "0.3", "elevated_mg": "tab:green"}
+
+
+def plot_stdp_curve(ax, curves: Mapping[str, Mapping[str, Sequence[float]]], *,
+                    percent: bool = True, title: str | None = None,
+                    ylabel: str | None = None) -> None:
+    """STDP curve(s): mean change against Δt with CI bands.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    curves : mapping label -> {"dt_ms", "mean", "low", "high"}
+        One curve per label (e.g. condition or "DHiLo"/"DLoHi"); ``mean``, ``low`` and
+        ``high`` are relative changes (fractions).
+    percent : bool
+        Show the y axis in %.
+    ylabel : str, optional
+        Default: "change of total branch weight".
+    """
+    if not curves:
+        raise ValueError("no STDP curve to draw")
+    scale = 100.0 if percent else 1.0
+    for label, c in curves.items():
+        dt = np.asarray(c["dt_ms"], float)
+        order = np.argsort(dt)
+        m = np.asarray(c["mean"], float)[order] * scale
+        color = GROUP_COLORS.get(label)
+        ax.plot(dt[order], m, "o-", color=color, label=label, ms=4)
+        if "low" in c and "high" in c:
+            ax.fill_between(dt[order], np.asarray(c["low"], float)[order] * scale,
+                            np.asarray(c["high"], float)[order] * scale, color=color,
+                            alpha=0.2, lw=0)
+    ax.axhline(0, color="k", lw=0.6)
+    ax.axvline(0, color="k", lw=0.4, ls=":")
+    ax.set_xlabel("Δt = t_post − t_pre (ms)")
+    ax.set_ylabel(ylabel or "change of total branch weight" + (" (%)" if percent else ""))
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, frameon=False)
+
+
+def plot_protocol_split(ax, rows: Sequence[Mapping], protocols: Sequence[str], *,
+                        groups: Sequence[str] = ("DHiLo", "DLoHi"), percent: bool = True,
+                        title: str | None = None) -> None:
+    """Grouped bars: change per protocol for each configuration group, with CIs.
+
+    Parameters
+    ----------
+    rows : sequence of mappings
+        Each with ``protocol``, ``group``, ``mean``, ``low``, ``high`` (fractions);
+        rows of other groups or protocols are ignored.
+    protocols : sequence of str
+        Protocols in display order.
+    groups : sequence of str
+    """
+    scale = 100.0 if percent else 1.0
+    look = {(r["protocol"], r["group"]): r for r in rows}
+    if not any((p, g) in look for p in protocols for g in groups):
+        raise ValueError("no protocol/group rows to draw")
+    x = np.arange(len(protocols))
+    width = 0.8 / len(groups)
+    for k, g in enumerate(groups):
+        m, lo, hi = [], [], []
+        for p in protocols:
+            r = look.get((p, g))
+            m.append(r["mean"] if r else np.nan)
+            lo.append(r["low"] if r else np.nan)
+            hi.append(r["high"] if r else np.nan)
+        m, lo, hi = (np.asarray(v, float) * scale for v in (m, lo, hi))
+        err = np.vstack([np.clip(m - lo, 0, None), np.clip(hi - m, 0, None)])
+        ax.bar(x + (k - (len(groups) - 1) / 2) * width, m, width, yerr=err, capsize=2,
+               color=GROUP_COLORS.get(g), label=g)
+    ax.axhline(0, color="k", lw=0.6)
+    ax.set_xticks(x)
+    ax.set_xticklabels(protocols, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("change of total branch weight" + (" (%)" if percent else ""))
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, frameon=False)

@@ -1,0 +1,537 @@
+"""One-time, re-runnable calibration of the culture network against the culture bands.
+
+Target (science.md §4 item 7; calibration target, set once): the *baseline* culture of
+:mod:`models.culture` lands inside every band of :data:`analysis.bursts.CULTURE_BANDS`
+over >= 120 s: network-burst rate 1-30 per minute, inter-burst-interval CV 0.3-1, median
+burst duration 0.1-2 s, > 80 % of spikes inside bursts, between-burst rate < 1 Hz and an
+intra-burst rate of tens of Hz (Wagenaar, Pine & Potter 2006 BMC Neurosci 7:11; Brewer
+et al. 2009; Masquelier & Deco 2013 PLoS ONE 8:e75824).
+
+Three network parameters are searched (all other parameters keep their documented
+literature or convention values; docs/culture.md):
+
+* ``bg_weight`` - conductance of a background (spontaneous) AMPA event; sets how often
+  spontaneous spikes ignite a burst;
+* ``q_ee_scale`` - scale of every E->E (and, through ``q_ei_scale``, E->I) quantal
+  conductance; sets the recurrent gain (burst ignition and intra-burst rate);
+* ``b_slow`` - slow spike-triggered adaptation of excitatory cells (tau 4 s); with
+  depression it ends bursts and sets the refractory period between them.
+
+Procedure (a coarse grid, then a refinement of the steepest parameter):
+
+1. **Grid**: every combination of :data:`GRID` is simulated once at the calibration
+   size (2000 neurons) for ``search_duration`` (default 60 s, the first ``warmup``
+   seconds discarded) on one structure seed; all grid points share one compiled
+   standalone project (they differ only in run_args) and run in up to two processes.
+2. **Refinement**: around the best grid point, ``bg_weight`` (to which burst ignition is
+   steepest) is refined by bisection-like steps on the burst rate.
+3. The best point is the one with the most bands satisfied, ties broken by the
+   distance to band centres (:func:`score`).  It is written, with the search table and
+   provenance, to ``models/culture_calibration.toml``, which
+   :class:`models.parameters.CultureParams` reads at import.
+4. **Validation** (``--validate``; not tuned): the calibrated network is simulated for
+   ``validate_duration`` (>= 120 s) at ``validate_seeds`` structure seeds in every
+   condition of science.md §5; the per-seed, per-condition statistics are written to
+   ``docs/culture_validation.json`` and summarised in docs/culture.md.
+
+Entry points: :func:`calibrate_culture`, :func:`validate_culture`, the argparse hook
+:func:`add_parser` (``mgnet calibrate-culture`` / ``calibrate culture``; wiring into
+``experiments/cli.py`` is left to the CLI) and ``python -m experiments.calibrate_culture``.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as _dt
+import itertools
+import json
+import math
+import multiprocessing as mp
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+__all__ = ["CALIBRATION_FILE", "VALIDATION_FILE", "GRID", "TARGETS", "score",
+           "evaluate", "calibrate_culture", "validate_culture", "add_parser", "run_cli",
+           "main"]
+
+_REPO = Path(__file__).resolve().parent.parent
+#: Read by models/parameters.py at import (CultureParams defaults).
+CALIBRATION_FILE = _REPO / "models" / "culture_calibration.toml"
+#: Validation table (per seed, per condition) written by --validate.
+VALIDATION_FILE = _REPO / "docs" / "culture_validation.json"
+
+#: Coarse search grid (values in nS, 1, pA).  bg_weight is the steep direction.
+GRID = {"bg_weight_nS": (11.0, 12.0, 13.0),
+        "q_ee_scale": (12.0, 16.0),
+        "b_slow_pA": (0.0, 40.0)}
+#: Points of the bg_weight refinement around the best grid point (relative steps, nS).
+REFINE_STEPS_NS = (-0.5, -0.25, 0.25, 0.5)
+#: Target point inside each band (the score is the distance to these, in band units).
+TARGETS = {"burst_rate_per_min": 6.0, "ibi_cv": 0.6, "duration_median_s": 0.5,
+           "fraction_spikes_in_bursts": 0.95, "between_burst_rate_hz": 0.1,
+           "intra_burst_rate_hz": 30.0}
+#: Quantities compared on a log scale in the score.
+_LOG = ("burst_rate_per_min", "duration_median_s", "between_burst_rate_hz",
+        "intra_burst_rate_hz", "ibi_cv")
+#: Conditions of the validation (science.md §5).
+VALIDATION_CONDITIONS = ("baseline", "elevated_mg", "elevated_mg_o_only",
+                         "elevated_mg_i_only", "aged", "aged_elevated_mg")
+
+DEFAULT_N = 2000
+DEFAULT_SEED = 0
+DEFAULT_SEARCH_S = 60.0
+DEFAULT_WARMUP_S = 5.0
+DEFAULT_VALIDATE_S = 125.0
+DEFAULT_VALIDATE_SEEDS = (0, 1, 2, 3, 4)
+
+
+class CalibrationError(ValueError):
+    """The culture calibration cannot proceed (bad input or nothing simulated)."""
+
+
+# --------------------------------------------------------------------------------------
+# Objective
+# --------------------------------------------------------------------------------------
+def score(stats: dict) -> tuple[int, float]:
+    """(number of bands satisfied, distance to :data:`TARGETS`); larger is better for
+    the first, smaller for the second.
+
+    The distance is the root-mean-square over the bands of the deviation from the target
+    point, on a log scale for rates/durations/CV (log10) and linearly for the spike
+    fraction (in units of 0.1); an undefined statistic (NaN, e.g. no bursts) counts as a
+    deviation of 3.
+    """
+    from analysis.bursts import check_bands
+    bands = check_bands(stats)
+    n_ok = sum(b[3] for b in bands.values())
+    dev = []
+    for name, target in TARGETS.items():
+        v = float(stats.get(name, float("nan")))
+        if not math.isfinite(v):
+            dev.append(3.0)
+        elif name in _LOG:
+            dev.append(abs(math.log10(max(v, 1e-3)) - math.log10(target)))
+        else:
+            dev.append(abs(v - target) / 0.1)
+        # Within band and on the good side of the target (e.g. fewer between-burst
+        # spikes or more spikes in bursts) is no worse than the target itself.
+        if name == "fraction_spikes_in_bursts" and math.isfinite(v) and v >= target:
+            dev[-1] = 0.0
+        if name == "between_burst_rate_hz" and math.isfinite(v) and v <= target:
+            dev[-1] = 0.0
+        if name == "intra_burst_rate_hz" and math.isfinite(v) and v >= target:
+            dev[-1] = 0.0
+    return int(n_ok), float(np.sqrt(np.mean(np.square(dev))))
+
+
+def _culture(base, point: dict):
+    from brian2 import nS, pA
+    return dataclasses.replace(base, bg_weight=point["bg_weight_nS"] * nS,
+                               q_ee_scale=float(point["q_ee_scale"]),
+                               b_slow=point["b_slow_pA"] * pA)
+
+
+def _summarise(result: dict, t_start: float, t_stop: float) -> dict:
+    from .culture_activity import analyse, metrics_from
+    ana = analyse(result["spikes"], result["n_exc"], result["n_inh"], t_start, t_stop)
+    m = metrics_from(result, ana, t_start, t_stop)
+    keep = ("n_bursts", "burst_rate_per_min", "ibi_mean_s", "ibi_cv", "duration_mean_s",
+            "duration_median_s", "participation_mean", "fraction_spikes_in_bursts",
+            "between_burst_rate_hz", "intra_burst_rate_hz", "bands_ok", "all_bands_ok",
+            "rate_exc_hz", "rate_inh_hz", "run_s", "build_s", "compile_s",
+            "silent_fraction_ee", "mean_pr_ee_active", "n_contacts_ee", "n_contacts_ei",
+            "n_contacts_ie", "n_contacts_ii")
+    return {k: m[k] for k in keep}
+
+
+def _worker(args) -> list[dict]:
+    """Simulate a list of (condition, point) samples on one structure (subprocess)."""
+    (n, seed, duration_s, warmup_s, jobs) = args
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from brian2 import second
+    from models.backend import configure
+    from models.culture import simulate_culture
+    from models.parameters import CultureParams, condition
+    configure(device="runtime", threads=1)
+    base = CultureParams()
+    samples = [(condition(cond), _culture(base, point)) for cond, point in jobs]
+    results = simulate_culture(n, samples, seed=seed, duration=duration_s * second,
+                               device_name="cpp_standalone")
+    return [_summarise(r, warmup_s, duration_s) for r in results]
+
+
+def evaluate(jobs: list[tuple[str, dict]], *, n: int, seed: int, duration_s: float,
+             warmup_s: float, processes: int = 2, verbose: bool = True) -> list[dict]:
+    """Simulate ``jobs`` ((condition, point) pairs) on the structure of ``seed``, in up
+    to ``processes`` processes (the compiled project is shared and cached)."""
+    if not jobs:
+        return []
+    t0 = time.time()
+    # Build and compile once in a first process with one job, so that the workers only
+    # reuse the cached project (no two compilations of the same project at once).
+    first = _run_pool([(n, seed, duration_s, warmup_s, jobs[:1])], 1)[0]
+    rest = jobs[1:]
+    chunks = [rest[k::processes] for k in range(processes)] if rest else []
+    chunks = [c for c in chunks if c]
+    outs = _run_pool([(n, seed, duration_s, warmup_s, c) for c in chunks], len(chunks))
+    # Re-interleave to the job order.
+    results = [first[0]]
+    iters = [iter(o) for o in outs]
+    for k in range(len(rest)):
+        results.append(next(iters[k % len(chunks)]))
+    if verbose:
+        print(f"    {len(jobs)} simulations of {duration_s:g} s on seed {seed} "
+              f"({time.time() - t0:.0f} s wall)", flush=True)
+    return results
+
+
+def _run_pool(args_list, processes: int):
+    if processes <= 1 or len(args_list) == 1:
+        ctx = mp.get_context("spawn")
+        with ctx.Pool(1) as pool:
+            return pool.map(_worker, args_list)
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(min(processes, len(args_list))) as pool:
+        return pool.map(_worker, args_list)
+
+
+def _fmt_point(p: dict) -> str:
+    return (f"bg_weight {p['bg_weight_nS']:g} nS, q_ee_scale {p['q_ee_scale']:g}, "
+            f"b_slow {p['b_slow_pA']:g} pA")
+
+
+def _fmt_stats(s: dict) -> str:
+    return (f"{s['bands_ok']}/6 bands | rate {s['burst_rate_per_min']:.1f}/min, "
+            f"CV {s['ibi_cv']:.2f}, dur {s['duration_median_s']:.2f} s, in-burst "
+            f"{s['fraction_spikes_in_bursts']:.2f}, between {s['between_burst_rate_hz']:.2f} "
+            f"Hz, intra {s['intra_burst_rate_hz']:.1f} Hz (E {s['rate_exc_hz']:.2f} Hz, "
+            f"I {s['rate_inh_hz']:.2f} Hz)")
+
+
+def calibrate_culture(*, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
+                      search_duration_s: float = DEFAULT_SEARCH_S,
+                      warmup_s: float = DEFAULT_WARMUP_S, grid: dict | None = None,
+                      refine: bool = True, processes: int = 2, write: bool = True,
+                      path: str | Path = CALIBRATION_FILE, command: str | None = None,
+                      verbose: bool = True) -> dict:
+    """Grid search (+ bg_weight refinement) of the baseline culture; write the result.
+
+    Returns
+    -------
+    dict
+        ``best`` (point), ``best_stats``, ``table`` (every evaluated point with its
+        statistics and score), settings, provenance and ``path`` (None if not written).
+    """
+    t0 = time.time()
+    grid = dict(GRID if grid is None else grid)
+    keys = ("bg_weight_nS", "q_ee_scale", "b_slow_pA")
+    if set(grid) != set(keys):
+        raise CalibrationError(f"grid must define {', '.join(keys)}")
+    if not 0 <= warmup_s < search_duration_s:
+        raise CalibrationError("need 0 <= warmup < search duration")
+    points = [dict(zip(keys, vals)) for vals in itertools.product(*(grid[k] for k in keys))]
+    say = (lambda msg: print(msg, flush=True)) if verbose else (lambda msg: None)
+    say(f"culture calibration: {n} neurons, structure seed {seed}, {len(points)} grid "
+        f"points x {search_duration_s:g} s (warm-up {warmup_s:g} s), {processes} processes")
+    stats = evaluate([("baseline", p) for p in points], n=n, seed=seed,
+                     duration_s=search_duration_s, warmup_s=warmup_s, processes=processes,
+                     verbose=verbose)
+    table = []
+    for p, s in zip(points, stats):
+        table.append({"stage": "grid", **p, **s, "score": score(s)})
+        say(f"  grid  {_fmt_point(p)}: {_fmt_stats(s)}")
+    best = _best(table)
+    if refine:
+        around = [dict(best, bg_weight_nS=round(best["bg_weight_nS"] + d, 4))
+                  for d in REFINE_STEPS_NS]
+        around = [p for p in around if p["bg_weight_nS"] > 0 and not any(
+            _same(p, r) for r in table)]
+        say(f"  refining bg_weight around {_fmt_point(best)} ({len(around)} points)")
+        stats = evaluate([("baseline", {k: p[k] for k in keys}) for p in around], n=n,
+                         seed=seed, duration_s=search_duration_s, warmup_s=warmup_s,
+                         processes=processes, verbose=verbose)
+        for p, s in zip(around, stats):
+            p = {k: p[k] for k in keys}
+            table.append({"stage": "refine", **p, **s, "score": score(s)})
+            say(f"  refine {_fmt_point(p)}: {_fmt_stats(s)}")
+        best = _best(table)
+    best_point = {k: best[k] for k in keys}
+    say(f"best: {_fmt_point(best_point)}: {_fmt_stats(best)}")
+
+    from .provenance import git_state, package_version
+    commit, dirty = git_state()
+    result = {
+        "best": best_point, "best_stats": {k: v for k, v in best.items()
+                                           if k not in keys and k != "stage"},
+        "table": table, "n_neurons": int(n), "seed": int(seed),
+        "search_duration_s": float(search_duration_s), "warmup_s": float(warmup_s),
+        "grid": {k: list(v) for k, v in grid.items()}, "refine_steps_nS": list(REFINE_STEPS_NS),
+        "targets": dict(TARGETS),
+        "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "git_commit": commit, "git_dirty": bool(dirty),
+        "command": command or "python -m experiments.calibrate_culture",
+        "mgnet_version": package_version("mgnet"), "brian2_version": package_version("brian2"),
+        "numpy_version": np.__version__, "runtime_s": round(time.time() - t0, 1),
+        "path": None,
+    }
+    if write:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(_to_toml(result), encoding="utf-8")
+        tmp.replace(path)
+        result["path"] = str(path)
+        say(f"wrote {path} ({result['runtime_s']:.0f} s)")
+    else:
+        say("dry run: nothing written")
+    return result
+
+
+def _same(a: dict, b: dict) -> bool:
+    return all(abs(float(a[k]) - float(b[k])) < 1e-9
+               for k in ("bg_weight_nS", "q_ee_scale", "b_slow_pA"))
+
+
+def _best(table: list[dict]) -> dict:
+    return sorted(table, key=lambda r: (-r["score"][0], r["score"][1]))[0]
+
+
+# --------------------------------------------------------------------------------------
+# Validation: seeds x conditions at the calibrated values, >= 120 s
+# --------------------------------------------------------------------------------------
+def validate_culture(*, n: int = DEFAULT_N, seeds: Sequence[int] = DEFAULT_VALIDATE_SEEDS,
+                     conditions: Sequence[str] = VALIDATION_CONDITIONS,
+                     duration_s: float = DEFAULT_VALIDATE_S, warmup_s: float = DEFAULT_WARMUP_S,
+                     processes: int = 2, out: str | Path | None = VALIDATION_FILE,
+                     verbose: bool = True) -> dict:
+    """Simulate the calibrated network (CultureParams defaults, i.e. the calibration file)
+    for every seed and condition; nothing is tuned here.
+
+    Seeds run in parallel (one compiled project per seed, every condition re-run from it
+    with run_args).  Returns ``{"rows": [...], ...}``; writes JSON to ``out``.
+    """
+    from models.parameters import CULTURE_CALIBRATED, CultureParams
+    t0 = time.time()
+    base = CultureParams()
+    point = {"bg_weight_nS": float(base.bg_weight / 1e-9), "q_ee_scale": base.q_ee_scale,
+             "b_slow_pA": float(base.b_slow / 1e-12)}
+    say = (lambda msg: print(msg, flush=True)) if verbose else (lambda msg: None)
+    say(f"culture validation: {n} neurons, seeds {list(seeds)}, {len(conditions)} "
+        f"conditions x {duration_s:g} s (calibrated: {CULTURE_CALIBRATED}; "
+        f"{_fmt_point(point)})")
+    args = [(n, s, duration_s, warmup_s, [(c, point) for c in conditions]) for s in seeds]
+    outs = _run_pool(args, processes)
+    rows = []
+    for s, res in zip(seeds, outs):
+        for c, r in zip(conditions, res):
+            rows.append({"seed": int(s), "condition": c, **r})
+            say(f"  seed {s} {c:20s} {_fmt_stats(r)}")
+    result = {"rows": rows, "n_neurons": int(n), "duration_s": float(duration_s),
+              "warmup_s": float(warmup_s), "point": point,
+              "calibrated": bool(CULTURE_CALIBRATED),
+              "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+              "runtime_s": round(time.time() - t0, 1)}
+    if out is not None:
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1, default=_json_default), encoding="utf-8")
+        say(f"wrote {out} ({result['runtime_s']:.0f} s)")
+    return result
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, (np.bool_,)):
+        return bool(o)
+    raise TypeError(type(o))
+
+
+# --------------------------------------------------------------------------------------
+# TOML output
+# --------------------------------------------------------------------------------------
+def _tv(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return repr(v) if math.isfinite(v) else ("nan" if math.isnan(v) else
+                                                 ("inf" if v > 0 else "-inf"))
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_tv(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _to_toml(r: dict) -> str:
+    b, s = r["best"], r["best_stats"]
+    lines = [
+        "# Culture network calibration (science.md §4 item 7; docs/culture.md).",
+        "# GENERATED by experiments/calibrate_culture.py - do not edit by hand; re-run",
+        "#     mgnet calibrate culture     (or: python -m experiments.calibrate_culture)",
+        "# models/parameters.py reads [calibrated] at import (CultureParams defaults).",
+        "schema_version = 1",
+        "",
+        "[calibrated]",
+        f"bg_weight_nS = {_tv(b['bg_weight_nS'])}  # CultureParams.bg_weight (nS per "
+        f"background AMPA event)",
+        f"q_ee_scale = {_tv(b['q_ee_scale'])}  # CultureParams.q_ee_scale",
+        f"b_slow_pA = {_tv(b['b_slow_pA'])}  # CultureParams.b_slow (excitatory cells)",
+        "",
+        "[targets]",
+        'source = "science.md §4 item 7 (Wagenaar et al. 2006; Brewer et al. 2009; '
+        'Masquelier & Deco 2013); analysis.bursts.CULTURE_BANDS"',
+    ]
+    from analysis.bursts import CULTURE_BANDS
+    for name, (lo, hi) in CULTURE_BANDS.items():
+        lines.append(f"{name} = [{_tv(float(lo))}, {_tv(float(hi))}]")
+    lines += ["", "[target_point]  # inside the bands; the tie-breaking score"]
+    lines += [f"{k} = {_tv(v)}" for k, v in r["targets"].items()]
+    lines += ["", "[achieved]  # baseline, search run (structure seed below)"]
+    for k in ("bands_ok", "n_bursts", "burst_rate_per_min", "ibi_cv", "duration_median_s",
+              "fraction_spikes_in_bursts", "between_burst_rate_hz", "intra_burst_rate_hz",
+              "rate_exc_hz", "rate_inh_hz"):
+        lines.append(f"{k} = {_tv(s[k])}")
+    lines += ["", "[search]",
+              f"n_neurons = {r['n_neurons']}",
+              f"seed = {r['seed']}",
+              f"duration_s = {_tv(r['search_duration_s'])}",
+              f"warmup_s = {_tv(r['warmup_s'])}",
+              f"refine_steps_nS = {_tv(r['refine_steps_nS'])}"]
+    for k, v in r["grid"].items():
+        lines.append(f"grid_{k} = {_tv(v)}")
+    lines += ["", "# Every evaluated point: bg_weight_nS, q_ee_scale, b_slow_pA, bands_ok, "
+              "score distance, burst rate /min, IBI CV, median duration s, fraction in "
+              "bursts, between-burst Hz, intra-burst Hz", "[table]", "rows = ["]
+    for t in r["table"]:
+        row = [t["bg_weight_nS"], t["q_ee_scale"], t["b_slow_pA"], t["bands_ok"],
+               round(t["score"][1], 4), t["burst_rate_per_min"], t["ibi_cv"],
+               t["duration_median_s"], t["fraction_spikes_in_bursts"],
+               t["between_burst_rate_hz"], t["intra_burst_rate_hz"]]
+        lines.append("  " + _tv([float(x) if not isinstance(x, int) else x for x in row])
+                     + ",")
+    lines += ["]", "", "[provenance]"]
+    for k in ("created_utc", "git_commit", "git_dirty", "command", "mgnet_version",
+              "brian2_version", "numpy_version", "runtime_s"):
+        lines.append(f"{k} = {_tv(r[k])}")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------
+def _configure(c: argparse.ArgumentParser, add_debug: bool) -> argparse.ArgumentParser:
+    if add_debug:
+        c.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    c.add_argument("--dry-run", action="store_true",
+                   help="search and print, but do not write models/culture_calibration.toml")
+    c.add_argument("--n-neurons", type=int, default=DEFAULT_N,
+                   help=f"network size (default {DEFAULT_N})")
+    c.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help=f"structure seed of the search (default {DEFAULT_SEED})")
+    c.add_argument("--duration", type=float, default=DEFAULT_SEARCH_S,
+                   help=f"simulated seconds per search point (default {DEFAULT_SEARCH_S:g})")
+    c.add_argument("--processes", type=int, default=2,
+                   help="parallel simulation processes (default 2, one thread each)")
+    c.add_argument("--no-refine", action="store_true", help="grid only")
+    c.add_argument("--out", default=None, help="calibration file "
+                   "(default models/culture_calibration.toml)")
+    c.add_argument("--validate", action="store_true",
+                   help="only validate the current calibration: seeds x conditions at "
+                        f"{DEFAULT_VALIDATE_S:g} s, written to docs/culture_validation.json")
+    c.add_argument("--validate-seeds", default="0-4", help="seeds for --validate (e.g. 0-4)")
+    c.add_argument("--validate-duration", type=float, default=DEFAULT_VALIDATE_S,
+                   help=f"simulated seconds per validation run (>= 120; default "
+                        f"{DEFAULT_VALIDATE_S:g})")
+    c.set_defaults(func=run_cli)
+    return c
+
+
+def add_parser(subparsers, parents: Sequence[argparse.ArgumentParser] | None = None,
+               name: str = "culture"):
+    """Register the culture calibration on an argparse ``subparsers`` object.
+
+    ``name`` is the subcommand name: ``"culture"`` when ``subparsers`` belongs to a
+    ``calibrate`` command (``mgnet calibrate culture``), or e.g. ``"calibrate-culture"``
+    at the top level.  Pass ``parents`` (e.g. the CLI's common ``--debug`` parser);
+    without them the subcommand adds its own ``--debug``.  Sets ``func=run_cli``.
+    """
+    c = subparsers.add_parser(
+        name, parents=list(parents or ()),
+        help="one-time calibration of the culture network (background, E->E quantal scale, "
+             "slow adaptation) against the culture burst bands of science.md §4 item 7")
+    return _configure(c, add_debug=parents is None)
+
+
+def _seeds(text: str) -> list[int]:
+    out = []
+    for part in str(text).split(","):
+        if "-" in part:
+            a, b = part.split("-", 1)
+            out += list(range(int(a), int(b) + 1))
+        elif part.strip():
+            out.append(int(part))
+    if not out or min(out) < 0:
+        raise CalibrationError(f"bad seed list '{text}' (expected e.g. 0-4 or 0,2,5)")
+    return out
+
+
+def run_cli(args: argparse.Namespace, prog: str = "mgnet") -> int:
+    """Run the calibration (or --validate) selected on the command line."""
+    try:
+        if args.n_neurons < 10 or args.processes < 1 or args.duration <= DEFAULT_WARMUP_S:
+            raise CalibrationError("need --n-neurons >= 10, --processes >= 1 and "
+                                   f"--duration > {DEFAULT_WARMUP_S:g}")
+        if args.validate:
+            if args.validate_duration < 120:
+                raise CalibrationError("--validate-duration must be >= 120 s "
+                                       "(science.md §4 item 7)")
+            validate_culture(n=args.n_neurons, seeds=_seeds(args.validate_seeds),
+                             duration_s=args.validate_duration, processes=args.processes)
+            return 0
+        parts = [prog, "calibrate", "culture"]
+        for flag, value, default in (("--n-neurons", args.n_neurons, DEFAULT_N),
+                                     ("--seed", args.seed, DEFAULT_SEED),
+                                     ("--duration", args.duration, DEFAULT_SEARCH_S),
+                                     ("--processes", args.processes, 2)):
+            if value != default:
+                parts += [flag, str(value)]
+        if args.no_refine:
+            parts.append("--no-refine")
+        if args.out:
+            parts += ["--out", args.out]
+        if args.dry_run:
+            parts.append("--dry-run")
+        calibrate_culture(n=args.n_neurons, seed=args.seed, search_duration_s=args.duration,
+                          refine=not args.no_refine, processes=args.processes,
+                          write=not args.dry_run,
+                          path=Path(args.out) if args.out else CALIBRATION_FILE,
+                          command=shlex.join(parts))
+    except CalibrationError as exc:
+        if getattr(args, "debug", False):
+            raise
+        print(f"{prog}: culture calibration failed: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m experiments.calibrate_culture [--validate] ...``"""
+    p = _configure(argparse.ArgumentParser(prog="python -m experiments.calibrate_culture",
+                                           description=__doc__.splitlines()[0]),
+                   add_debug=False)
+    args = p.parse_args(sys.argv[1:] if argv is None else argv)
+    return run_cli(args, prog="python -m experiments.calibrate_culture")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

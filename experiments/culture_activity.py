@@ -1,0 +1,182 @@
+"""culture-activity: spontaneous network bursts of the culture at one condition.
+
+Reproduces the culture statistics of science.md §4 item 7 (network-burst rate 1-30 per
+minute, inter-burst-interval CV 0.3-1, burst duration 0.1-2 s, > 80 % of spikes in
+bursts, between-burst rate < 1 Hz, intra-burst rates of tens of Hz; Wagenaar, Pine &
+Potter 2006 BMC Neurosci 7:11; Brewer et al. 2009; Masquelier & Deco 2013 PLoS ONE
+8:e75824).  The baseline network is calibrated once to these bands
+(``mgnet calibrate culture``, experiments/calibrate_culture.py); every other condition
+(elevated_mg, the ablations, aged, aged_elevated_mg) is a validation, not tuned.
+
+The culture of :mod:`models.culture` (E/I AdEx neurons, random connectivity with
+several contacts per connection, excitatory Pr from the bouton configuration at the
+condition's [Mg]i, NMDA block at [Mg]o, Tsodyks–Markram depression/facilitation, slow
+adaptation, Poisson background) runs for ``duration`` without stimulation.  Network
+bursts are detected on the combined E+I population with
+:func:`analysis.bursts.detect_network_bursts` (default detector settings) after a
+``warmup`` that removes the start-up transient; :func:`analysis.bursts.burst_statistics`
+and :func:`analysis.bursts.check_bands` go to ``/metrics``, the detected bursts to
+``/bursts/*`` and the spikes to ``/spikes/exc`` and ``/spikes/inh`` (SONATA layout,
+node ids within each population).
+
+Device: ``cpp_standalone`` (default) compiles one project per structure (size, seed,
+connectivity parameters) into the cache (``$MGNET_CACHE``) and re-runs it for every
+condition with ``run_args`` ([Mg]o, Pr and q per contact, background, b_slow), so a
+sweep over conditions recompiles only once per seed; ``runtime`` uses Cython.
+
+Run: ``mgnet run culture-activity --condition baseline --seed 0``
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import mM, second
+
+from models.parameters import CULTURE_CALIBRATED, CultureParams, param
+
+NAME = "culture-activity"
+DESCRIPTION = "spontaneous network bursts of the culture vs culture bands (science.md §4.7)"
+
+
+@dataclass(frozen=True)
+class OPTIONS(CultureParams):
+    """Network parameters (:class:`models.parameters.CultureParams`) plus run options."""
+    duration: object = param(120 * second, "science.md §4 item 7: culture statistics over "
+                             ">= 120 s", low=1 * second, high=3600 * second,
+                             doc="simulated time")
+    warmup: object = param(5 * second, "this project: the first seconds (all adaptation at "
+                           "zero) are excluded from the burst statistics", low=0 * second,
+                           high=600 * second, doc="start of the analysed window")
+    device: str = param("cpp_standalone", "design.md §5: compile once per structure, rerun "
+                        "conditions with run_args", choices=("cpp_standalone", "runtime"),
+                        doc="Brian2 device")
+    save_synapses: bool = param(False, "design.md §4 /synapses/<pathway>/ (large: ~1e6 "
+                                "contacts at 2000 neurons)",
+                                doc="write pre, post, contact, pr of every contact")
+
+
+SCALES = {"quick": {"n_neurons": 400, "duration": 10 * second, "warmup": 1 * second,
+                    "device": "runtime"},
+          "default": {},
+          "paper": {"duration": 600 * second}}
+
+
+def check_options(opts) -> None:
+    """Cross-field checks."""
+    from .config import ConfigError
+    if opts.warmup >= opts.duration:
+        raise ConfigError("options.warmup must be shorter than options.duration")
+
+
+def culture_params(opts) -> CultureParams:
+    """The CultureParams part of the options."""
+    names = [f.name for f in dataclasses.fields(CultureParams)]
+    return CultureParams(**{k: getattr(opts, k) for k in names})
+
+
+def combined_spikes(spikes: dict, n_exc: int) -> tuple[np.ndarray, np.ndarray]:
+    """E and I spikes as one population (inhibitory ids offset by ``n_exc``)."""
+    te, ie = spikes["exc"]
+    ti, ii = spikes["inh"]
+    return (np.concatenate([te, ti]),
+            np.concatenate([np.asarray(ie, np.int64), np.asarray(ii, np.int64) + n_exc]))
+
+
+def analyse(spikes: dict, n_exc: int, n_inh: int, t_start: float, t_stop: float) -> dict:
+    """Burst detection and statistics on the combined population, plus the band check.
+
+    Returns
+    -------
+    dict
+        ``bursts`` (structured array), ``stats`` (burst_statistics) and ``bands``
+        (check_bands).
+    """
+    from analysis.bursts import burst_statistics, check_bands, detect_network_bursts
+    t, i = combined_spikes(spikes, n_exc)
+    n = n_exc + n_inh
+    bursts = detect_network_bursts(t, i, n, t_start, t_stop)
+    stats = burst_statistics(t, i, n, t_start, t_stop, bursts)
+    return {"bursts": bursts, "stats": stats, "bands": check_bands(stats)}
+
+
+def metrics_from(result: dict, analysis: dict, t_start: float, t_stop: float) -> dict:
+    """Flat /metrics dictionary of one simulated condition."""
+    m = {}
+    for k, v in analysis["stats"].items():
+        m[k] = int(v) if k == "n_bursts" else float(v)
+    ok_all = True
+    for name, (value, low, high, ok) in analysis["bands"].items():
+        m[f"band_{name}_ok"] = bool(ok)
+        ok_all &= ok
+    m["bands_ok"] = int(sum(b[3] for b in analysis["bands"].values()))
+    m["bands_total"] = len(analysis["bands"])
+    m["all_bands_ok"] = bool(ok_all)
+    dur = t_stop - t_start
+    for pop in ("exc", "inh"):
+        t, _ = result["spikes"][pop]
+        n = result[f"n_{pop}"]
+        m[f"rate_{pop}_hz"] = float(np.sum((t >= t_start) & (t < t_stop)) / (n * dur))
+    m["n_exc"], m["n_inh"] = int(result["n_exc"]), int(result["n_inh"])
+    for name, n in result["n_contacts"].items():
+        m[f"n_contacts_{name}"] = int(n)
+    m["connection_probability"] = float(result["connection_probability"])
+    ee = result["values"]["ee"]
+    m["silent_fraction_ee"] = float(np.mean(ee.pr == 0))
+    m["mean_pr_ee_active"] = float(ee.pr[ee.pr > 0].mean()) if np.any(ee.pr > 0) else \
+        float("nan")
+    m["mean_q_ee_nS"] = float(ee.q_nS.mean())
+    m["analysis_t_start_s"], m["analysis_t_stop_s"] = float(t_start), float(t_stop)
+    tm = result["timing"]
+    m["build_s"], m["compile_s"], m["run_s"] = (float(tm["build_s"]), float(tm["compile_s"]),
+                                                float(tm["run_s"]))
+    m["wall_per_sim_s"] = float(tm["run_s"] / t_stop)
+    return m
+
+
+def run(cfg, progress=None):
+    """Simulate spontaneous activity at the configured condition; return RunData."""
+    from analysis.run_file import RunData
+    from models.culture import simulate_culture
+    opts = cfg.options
+    p = cfg.params
+    culture = culture_params(opts)
+    (res,) = simulate_culture(culture.n_neurons, [(p, culture)], seed=cfg.seed,
+                              duration=opts.duration, device_name=opts.device,
+                              progress=progress)
+    t_start, t_stop = float(opts.warmup / second), float(opts.duration / second)
+    ana = analyse(res["spikes"], res["n_exc"], res["n_inh"], t_start, t_stop)
+    metrics = metrics_from(res, ana, t_start, t_stop)
+    metrics.update({"mg_o_mM": float(p.magnesium.mg_o / mM),
+                    "mg_i_mM": float(p.magnesium.mg_i / mM),
+                    "culture_calibrated": bool(CULTURE_CALIBRATED),
+                    "n_spikes_exc": int(len(res["spikes"]["exc"][0])),
+                    "n_spikes_inh": int(len(res["spikes"]["inh"][0]))})
+    b = ana["bursts"]
+    arrays = {"/bursts/start": np.asarray(b["start"], float),
+              "/bursts/stop": np.asarray(b["stop"], float),
+              "/bursts/n_spikes": np.asarray(b["n_spikes"], np.int64),
+              "/bursts/n_neurons_participating": np.asarray(b["n_neurons_participating"],
+                                                            np.int64),
+              "/bursts/peak_rate": np.asarray(b["peak_rate"], float)}
+    units = {"/bursts/start": "s", "/bursts/stop": "s", "/bursts/n_spikes": "count",
+             "/bursts/n_neurons_participating": "count", "/bursts/peak_rate": "Hz"}
+    synapses = {}
+    if opts.save_synapses:
+        from models.culture import culture_structure
+        st = culture_structure(culture.n_neurons, culture, p.configuration, seed=cfg.seed,
+                               e_l=p.neuron.e_l)
+        for name, pw in st.pathways.items():
+            synapses[name] = {"pre": pw.pre.astype(np.int64), "post": pw.post.astype(np.int64),
+                              "contact": pw.contact.astype(np.int64),
+                              "pr": np.asarray(res["values"][name].pr, float)}
+    attrs = {}
+    if opts.device == "cpp_standalone":
+        attrs = {"device": "cpp_standalone", "codegen_target": "cpp_standalone"}
+    return RunData(attrs=attrs, spikes={k: (np.asarray(t, float), np.asarray(i, np.int64))
+                                        for k, (t, i) in res["spikes"].items()},
+                   synapses=synapses,
+                   protocol={"spontaneous": {"t_start": 0.0, "t_stop": t_stop,
+                                             "plasticity": False}},
+                   metrics=metrics, arrays=arrays, units=units)
