@@ -403,6 +403,11 @@ def write_report(results: Path, scale: str | None = None) -> Path:
     if section:
         sections.append(section)
     # --- end plasticity-induction ---
+    # --- culture experiments (background-filtering) ---
+    from .culture_report import filtering_section
+    section = filtering_section(results, scale)
+    if section:
+        sections.append(section)
 
     prov = []
     for path in list_runs(results / "runs", scale=scale):

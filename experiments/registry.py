@@ -21,6 +21,7 @@ EXPERIMENTS: dict[str, str] = {
     "reconfiguration": "experiments.reconfiguration",
     "plasticity-induction": "experiments.plasticity_induction",
     "culture-activity": "experiments.culture_activity",
+    "background-filtering": "experiments.background_filtering",
 }
 
 

@@ -1,0 +1,260 @@
+"""background-filtering: [Mg]o filters NMDA Ca2+ of uncorrelated background activity.
+
+Tests the mechanism of Slutsky et al. (2004) Neuron 44:835 in the culture network
+(science.md §1, §4 items 1 and 6; T10 premise): raising [Mg]o from 0.8 to 1.2 mM should
+cut NMDA Ca2+ influx during weakly depolarised, uncorrelated background activity much
+more than during strongly depolarised, correlated network bursts; the Jahr–Stevens
+block alone predicts -32 % at -70 mV.  Over hours the lower chronic load raises the
+GluN2B fraction (:mod:`models.metaplasticity`).
+
+Method: the culture (:mod:`models.culture`) runs spontaneously; every E->E release adds
+its NMDA Ca2+ (through B(V) at that moment) to the postsynaptic neuron's accumulator,
+which is sampled every ``bin`` together with the number of releases.  Bins inside
+detected network bursts (:mod:`analysis.bursts`) are "correlated", bins at least
+``margin`` away from any burst are "background".  NMDA Ca2+ per release in each class
+is compared between conditions on the same structure and random stream (paired), with
+bootstrap 95 % CIs over neurons.  Then the GluN2B fraction is relaxed for ``hours``
+with alternating network measurements and closed-form slow steps, starting from the
+baseline steady state (L_half = the baseline culture's mean chronic load).
+
+Run: ``mgnet run background-filtering --scale quick``
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import StateMonitor, ms, second, mM
+
+from models.metaplasticity import LOAD_NEURON_EQS, relax_glun2b
+from models.parameters import param, condition as condition_params
+
+NAME = "background-filtering"
+DESCRIPTION = "NMDA Ca2+ in background vs bursts at [Mg]o 0.8 / 1.2 mM; GluN2B after hours"
+
+#: Counts every E->E release and its NMDA Ca2+ on the postsynaptic neuron.
+LOAD_ON_PRE = """
+nmda_ca_load_post += ca_2a + ca_2b
+n_nmda_release_post += release
+"""
+COUNT_EQS = """
+n_nmda_release : 1     # E->E releases received since reset
+"""
+
+
+@dataclass(frozen=True)
+class OPTIONS:
+    """Options of background-filtering."""
+    n_neurons: int = param(2000, "issue: default culture size 2000", low=50, high=20000,
+                           doc="neurons in the culture")
+    duration: object = param(60 * second, "long enough for several network bursts",
+                             low=1 * second, high=3600 * second,
+                             doc="simulated time per condition")
+    bin: object = param(50 * ms, "resolution of the load samples", low=1 * ms,
+                        high=1 * second, doc="sampling bin of the NMDA Ca2+ accumulators")
+    margin: object = param(200 * ms, "excludes burst onsets/tails from background",
+                           low=0 * ms, high=5 * second,
+                           doc="distance of background bins from any burst")
+    compare: tuple = param(("elevated_mg_o_only", "elevated_mg"), "science.md §5 ablation "
+                           "presets", doc="conditions compared with the run's condition")
+    hours: float = param(24.0, "Slutsky et al. (2004): NR2B up-regulation over hours",
+                         low=0.0, high=240.0, doc="slow time covered by the GluN2B relaxation")
+    slow_steps: int = param(3, "fast/slow alternation steps", low=1, high=100,
+                            doc="network measurements during the slow relaxation")
+    device: str = param("cpp_standalone", "design.md §5",
+                        choices=("cpp_standalone", "runtime"), doc="Brian2 device")
+
+
+SCALES = {"quick": {"n_neurons": 300, "duration": 10 * second, "slow_steps": 2},
+          "default": {"n_neurons": 2000, "duration": 60 * second},
+          "paper": {"n_neurons": 2000, "duration": 300 * second, "slow_steps": 6}}
+
+
+def check_options(opts) -> None:
+    from .config import ConfigError
+    from models.parameters import CONDITIONS
+    for c in opts.compare:
+        if c not in CONDITIONS:
+            raise ConfigError(f"options.compare: unknown condition '{c}'; allowed: "
+                              f"{', '.join(CONDITIONS)}")
+    if float(opts.bin) * 4 > float(opts.duration):
+        raise ConfigError("options.bin must be much shorter than options.duration")
+
+
+class _Runner:
+    """One culture structure, rerun at several conditions / GluN2B fractions."""
+
+    def __init__(self, cfg, progress):
+        import brian2
+        from models.assay import default_cache_dir
+        from models.culture import build_culture
+        from models.parameters import CultureParams
+        self.cfg, self.progress = cfg, progress
+        self.opts = cfg.options
+        self.culture = CultureParams()
+        self.device = self.opts.device
+        blocks = {"extra_on_pre": LOAD_ON_PRE, "neuron_eqs": LOAD_NEURON_EQS + COUNT_EQS}
+        if self.device == "cpp_standalone":
+            import hashlib
+            key = hashlib.sha1(repr((self.opts.n_neurons, float(self.opts.duration),
+                                     float(self.opts.bin), cfg.seed, repr(self.culture),
+                                     repr(cfg.params.neuron), repr(cfg.params.receptors)))
+                               .encode()).hexdigest()[:16]
+            self.directory = str(default_cache_dir() / f"bgfilter-{key}")
+            os.makedirs(self.directory, exist_ok=True)
+            brian2.set_device("cpp_standalone", directory=self.directory, build_on_run=False)
+        brian2.seed(cfg.seed)
+        self.cult = build_culture(self.opts.n_neurons, cfg.params, self.culture,
+                                  seed=cfg.seed, plastic_blocks=blocks)
+        self.mon = StateMonitor(self.cult.exc, ["nmda_ca_load", "n_nmda_release"],
+                                record=True, dt=self.opts.bin, name="load_monitor")
+        self.cult.net.add(self.mon)
+        if self.device == "runtime":
+            self.cult.net.store("initial")
+        else:
+            self.cult.net.run(self.opts.duration, namespace={})
+            if progress:
+                progress("compiling (cached after the first time)", 0.0)
+            brian2.get_device().build(run=False, directory=self.directory)
+        self.k = 0
+
+    def run(self, params, f_2b=None) -> dict:
+        import brian2
+        if self.device == "runtime":
+            self.cult.net.restore("initial")
+            brian2.seed(self.cfg.seed)
+            self.cult.set_condition(params, self.culture)
+            if f_2b is not None:
+                self.cult.exc.f_2b = f_2b
+            self.cult.net.run(self.opts.duration, namespace={})
+        else:
+            args = self.cult.run_args(params, self.culture)
+            if f_2b is not None:
+                args[self.cult.exc.f_2b] = np.asarray(f_2b, dtype=float)
+            self.k += 1
+            brian2.get_device().run(run_args=args,
+                                    results_directory=f"results_{os.getpid()}_{self.k}")
+        self.cult.check_finite()
+        return {"spikes": self.cult.spike_data(),
+                "load": np.array(self.mon.nmda_ca_load),       # neurons x samples
+                "releases": np.array(self.mon.n_nmda_release),
+                "t": np.array(self.mon.t / second)}
+
+    def close(self):
+        import brian2
+        if self.device == "cpp_standalone":
+            brian2.get_device().reinit()
+            brian2.get_device().activate()
+            brian2.set_device("runtime")
+
+
+def classify_bins(t_samples, bursts, margin_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Masks over sample intervals (k-1, k]: inside a burst / background."""
+    t0, t1 = t_samples[:-1], t_samples[1:]
+    mid = (t0 + t1) / 2
+    in_burst = np.zeros(len(mid), dtype=bool)
+    near = np.zeros(len(mid), dtype=bool)
+    for b in bursts:
+        start, stop = float(b["start"]), float(b["stop"])
+        in_burst |= (mid >= start) & (mid <= stop)
+        near |= (t1 >= start - margin_s) & (t0 <= stop + margin_s)
+    return in_burst, ~near
+
+
+def per_release_ca(sample: dict, in_burst, background) -> tuple[np.ndarray, np.ndarray]:
+    """Per neuron NMDA Ca2+ per release in burst and background intervals (NaN if none)."""
+    dl = np.diff(sample["load"], axis=1)
+    dr = np.diff(sample["releases"], axis=1)
+    out = []
+    for mask in (in_burst, background):
+        ca, rel = dl[:, mask].sum(axis=1), dr[:, mask].sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out.append(np.where(rel > 0, ca / rel, np.nan))
+    return out[0], out[1]
+
+
+def run(cfg, progress=None):
+    """Run the comparison and the GluN2B relaxation; RunData."""
+    from analysis.bursts import burst_statistics, detect_network_bursts
+    from analysis.run_file import RunData
+    opts = cfg.options
+    conds = [cfg.condition] + [c for c in opts.compare if c != cfg.condition]
+    params = {c: (cfg.params if c == cfg.condition else condition_params(c)) for c in conds}
+    runner = _Runner(cfg, progress)
+    try:
+        samples = {}
+        for n, c in enumerate(conds):
+            if progress:
+                progress(f"condition {c}", n / (len(conds) + 2))
+            samples[c] = runner.run(params[c])
+        # Burst windows from the run's own condition classify every condition's bins
+        # (same structure and random stream); each condition's own bursts are also
+        # reported.
+        n_exc = runner.cult.structure.n_exc
+        dur = float(opts.duration)
+        metrics, arrays, units = {}, {}, {}
+        per_release = {}
+        for c in conds:
+            times, ids = samples[c]["spikes"]["exc"]
+            bursts = detect_network_bursts(times, ids, n_exc, 0.0, dur)
+            stats = burst_statistics(times, ids, n_exc, 0.0, dur, bursts)
+            in_b, bg = classify_bins(samples[c]["t"], bursts, float(opts.margin))
+            ca_b, ca_bg = per_release_ca(samples[c], in_b, bg)
+            per_release[c] = (ca_b, ca_bg)
+            for k in ("n_bursts", "burst_rate_per_min", "fraction_spikes_in_bursts"):
+                metrics[f"{c}_{k}"] = float(stats[k])
+            metrics[f"{c}_ca_per_release_burst"] = float(np.nanmean(ca_b))
+            metrics[f"{c}_ca_per_release_background"] = float(np.nanmean(ca_bg))
+            metrics[f"{c}_background_fraction_of_time"] = float(bg.mean())
+            arrays[f"/filtering/{c}/ca_per_release_burst"] = ca_b
+            arrays[f"/filtering/{c}/ca_per_release_background"] = ca_bg
+            units[f"/filtering/{c}/ca_per_release_burst"] = "a.u."
+            units[f"/filtering/{c}/ca_per_release_background"] = "a.u."
+        # Slow GluN2B relaxation from the baseline steady state.
+        load_base = np.diff(samples[conds[0]]["load"][:, [0, -1]], axis=1)[:, 0] / dur
+        load_half = float(np.mean(load_base))
+        metrics["load_half"] = load_half
+        slow = {}
+        relax_conds = conds if load_half > 0 else []
+        if not relax_conds:
+            metrics["glun2b_note"] = ("no E->E NMDA Ca2+ load at baseline (silent culture): "
+                                      "GluN2B relaxation not computed")
+        for n, c in enumerate(relax_conds):
+            if progress:
+                progress(f"GluN2B relaxation {c}", (len(conds) + n / len(conds))
+                         / (len(conds) + 2))
+
+            def measure(f, c=c):
+                s = runner.run(params[c], f_2b=f)
+                return (s["load"][:, -1] - s["load"][:, 0]) / dur
+            f0 = np.full(n_exc, float(params[c].receptors.glun2b_fraction))
+            out = relax_glun2b(measure, f0, load_half, opts.hours * 3600.0, opts.slow_steps,
+                               getattr(params[c], "metaplasticity", None))
+            slow[c] = out
+            metrics[f"{c}_glun2b_after_hours"] = float(out["f_mean"][-1])
+            arrays[f"/glun2b/{c}/f_mean"] = out["f_mean"]
+            arrays[f"/glun2b/{c}/load_mean"] = out["load_mean"]
+            units[f"/glun2b/{c}/f_mean"] = "1"
+            units[f"/glun2b/{c}/load_mean"] = "a.u./s"
+        if slow:
+            arrays["/glun2b/times_h"] = slow[conds[0]]["times_s"] / 3600.0
+            units["/glun2b/times_h"] = "h"
+        spikes = {}
+        for c in conds:
+            for pop, (t, i) in samples[c]["spikes"].items():
+                spikes[f"{pop}_{c}"] = (t, i)
+        from brian2 import mV
+        from models.magnesium import nmda_block
+        for c in conds[1:]:
+            b0 = float(nmda_block(-70 * mV, params[conds[0]].magnesium.mg_o, cfg.params.mg_block))
+            b1 = float(nmda_block(-70 * mV, params[c].magnesium.mg_o, cfg.params.mg_block))
+            # What the block alone predicts for the NMDA Ca2+ at rest (-70 mV).
+            metrics[f"{c}_block_prediction_minus70mV"] = b1 / b0 - 1
+        metrics["conditions"] = ",".join(conds)
+        metrics["hours"] = float(opts.hours)
+        return RunData(attrs={}, spikes=spikes, metrics=metrics, arrays=arrays, units=units,
+                       protocol={"spontaneous": {"t_start": 0.0, "t_stop": dur,
+                                                 "plasticity": False}})
+    finally:
+        runner.close()
