@@ -67,11 +67,11 @@ CALIBRATION_FILE = _REPO / "models" / "culture_calibration.toml"
 VALIDATION_FILE = _REPO / "docs" / "culture_validation.json"
 
 #: Coarse search grid (values in nS, 1, pA).  bg_weight is the steep direction.
-GRID = {"bg_weight_nS": (11.0, 12.0, 13.0),
-        "q_ee_scale": (12.0, 16.0),
-        "b_slow_pA": (0.0, 40.0)}
+GRID = {"bg_weight_nS": (11.0, 11.5, 12.0),
+        "q_ee_scale": (12.0, 14.0),
+        "b_slow_pA": (20.0, 40.0)}
 #: Points of the bg_weight refinement around the best grid point (relative steps, nS).
-REFINE_STEPS_NS = (-0.5, -0.25, 0.25, 0.5)
+REFINE_STEPS_NS = (-0.25, 0.25)
 #: Target point inside each band (the score is the distance to these, in band units).
 TARGETS = {"burst_rate_per_min": 6.0, "ibi_cv": 0.6, "duration_median_s": 0.5,
            "fraction_spikes_in_bursts": 0.95, "between_burst_rate_hz": 0.1,

@@ -167,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .calibrate import add_parser as add_calibrate
     add_calibrate(sub, parents=[common])
+    from .calibrate_culture import add_parser as add_calibrate_culture
+    add_calibrate_culture(sub, parents=[common], name="calibrate-culture")
     from .paramdoc import add_parser as add_params
     add_params(sub, parents=[common])
     return p

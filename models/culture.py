@@ -546,7 +546,7 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
         synapses[name] = make_contacts(
             groups[src], groups[tgt], pw.pre, pw.post, pr=v.pr, q=v.q_nS * nS, kind=kind,
             stp=stp, receptors=params.receptors, spine_ca=params.spine_ca,
-            delay=culture.delay, name=f"{name_prefix}{name}", **extra)
+            block=params.mg_block, delay=culture.delay, name=f"{name_prefix}{name}", **extra)
         if kind == "exc":
             synapses[name].q_nmda = v.q_nmda_nS * nS
 

@@ -473,7 +473,7 @@ def condition(name: str, base: ModelParams | None = None) -> ModelParams:
 #: The network calibration file read at import.
 CULTURE_CALIBRATION_FILE = _Path(__file__).with_name("culture_calibration.toml")
 #: Uncalibrated fallbacks (used only when CULTURE_CALIBRATION_FILE is missing).
-_CULTURE_FALLBACK = {"q_ee_scale": 4.0, "bg_weight_nS": 2.0, "b_slow_pA": 100.0}
+_CULTURE_FALLBACK = {"q_ee_scale": 14.0, "bg_weight_nS": 12.0, "b_slow_pA": 20.0}
 
 
 def load_culture_calibration(path=CULTURE_CALIBRATION_FILE) -> dict | None:
@@ -567,8 +567,9 @@ class CultureParams:
         low=0.0, high=100.0, uncertain=True,
         doc="multiplies q_gaba for I->E and I->I contacts")
     bg_rate: Quantity = param(
-        1000 * Hz, "this project: Poisson stand-in for spontaneous miniature release and "
-        "unmodelled synaptic noise onto each neuron (docs/culture.md)", low=0 * Hz,
+        150 * Hz, "this project: Poisson stand-in for spontaneous synaptic input (minis and "
+        "spontaneous EPSPs from unmodelled cells) onto each neuron; few large events keep "
+        "the between-burst state quiet (docs/culture.md)", low=0 * Hz,
         high=1e6 * Hz, uncertain=True, doc="background AMPA event rate per neuron")
     bg_weight: Quantity = param(
         _CULTURE_CAL["bg_weight_nS"] * nS, _CULTURE_CAL_SOURCE, low=0 * nS, high=100 * nS,
