@@ -37,7 +37,8 @@ from scipy.stats import norm
 
 from .parameters import ConfigurationParams, ReleaseParams
 
-__all__ = ["BranchPopulation", "sample_branches", "release_probabilities",
+__all__ = ["BranchPopulation", "population_from_counts", "sample_branches",
+           "release_probabilities",
            "equilibrium_activation", "equilibrium_pr", "reconfiguration_time_course"]
 
 
@@ -68,6 +69,52 @@ class BranchPopulation:
         return np.searchsorted(self.branch_id, np.arange(self.n_branches + 1))
 
 
+def population_from_counts(counts, length_um, params: ConfigurationParams | None = None,
+                           rng: np.random.Generator | int = 0
+                           ) -> tuple[BranchPopulation, np.ndarray]:
+    """Bouton population for branches with given bouton counts and lengths.
+
+    Draws every bouton's competence (log-normal), activation key (correlated with
+    competence: larger boutons are activated first) and quantal size, and every
+    branch's set-point and [Mg]i factor (log-normal).  :func:`sample_branches` (random
+    counts) and the culture network (counts from its connectivity) both use it.
+
+    Returns
+    -------
+    pop : BranchPopulation
+        Boutons ordered by branch, then activation key.
+    order : ndarray of int
+        ``order[k]`` is the position, in the branch-major input order, of bouton k.
+    """
+    p = params or ConfigurationParams()
+    rng = np.random.default_rng(rng)
+    counts = np.asarray(counts, dtype=int)
+    length_um = np.asarray(length_um, dtype=float)
+    if counts.shape != length_um.shape:
+        raise ValueError("counts and length_um must have the same length")
+    if np.any(counts < 1):
+        raise ValueError("every branch needs at least one bouton")
+    n_br = len(counts)
+    branch_id = np.repeat(np.arange(n_br), counts)
+    n = len(branch_id)
+    z_c = rng.standard_normal(n)
+    z_e = rng.standard_normal(n)
+    competence = p.competence_median * np.exp(p.competence_sigma * z_c)
+    rho = p.size_activation_correlation
+    # Larger boutons (high z_c) get lower keys, i.e. are activated first.
+    key = norm.cdf(-rho * z_c + np.sqrt(1 - rho ** 2) * z_e)
+    q_rel = (competence / p.competence_median) ** p.q_size_exponent
+    # Sort boutons by key within each branch so activation is a prefix.
+    order = np.lexsort((key, branch_id))
+    sd_set = np.sqrt(np.log(1 + p.setpoint_cv ** 2))
+    setpoint = p.setpoint_median * np.exp(sd_set * rng.standard_normal(n_br))
+    sd_mg = np.sqrt(np.log(1 + p.mg_i_branch_cv ** 2))
+    mg_factor = np.exp(sd_mg * rng.standard_normal(n_br) - sd_mg ** 2 / 2)
+    pop = BranchPopulation(branch_id[order], competence[order], q_rel[order], key[order],
+                           length_um, setpoint, mg_factor)
+    return pop, order
+
+
 def sample_branches(n_branches: int, params: ConfigurationParams | None = None,
                     rng: np.random.Generator | int = 0) -> BranchPopulation:
     """Draw the anatomy of ``n_branches`` branches.
@@ -89,23 +136,8 @@ def sample_branches(n_branches: int, params: ConfigurationParams | None = None,
         raise ValueError("length_max_um must be >= length_min_um")
     length = rng.uniform(p.length_min_um, p.length_max_um, n_branches)
     n_anat = np.maximum(1, rng.poisson(p.anatomical_density * length / 10.0))
-    branch_id = np.repeat(np.arange(n_branches), n_anat)
-    n = len(branch_id)
-    z_c = rng.standard_normal(n)
-    z_e = rng.standard_normal(n)
-    competence = p.competence_median * np.exp(p.competence_sigma * z_c)
-    rho = p.size_activation_correlation
-    # Larger boutons (high z_c) get lower keys, i.e. are activated first.
-    key = norm.cdf(-rho * z_c + np.sqrt(1 - rho ** 2) * z_e)
-    q_rel = (competence / p.competence_median) ** p.q_size_exponent
-    # Sort boutons by key within each branch so activation is a prefix.
-    order = np.lexsort((key, branch_id))
-    sd_set = np.sqrt(np.log(1 + p.setpoint_cv ** 2))
-    setpoint = p.setpoint_median * np.exp(sd_set * rng.standard_normal(n_branches))
-    sd_mg = np.sqrt(np.log(1 + p.mg_i_branch_cv ** 2))
-    mg_factor = np.exp(sd_mg * rng.standard_normal(n_branches) - sd_mg ** 2 / 2)
-    return BranchPopulation(branch_id[order], competence[order], q_rel[order], key[order],
-                            length, setpoint, mg_factor)
+    pop, _ = population_from_counts(n_anat, length, p, rng)
+    return pop
 
 
 def release_probabilities(pop: BranchPopulation, m_b: np.ndarray, mg_ref: float,

@@ -49,17 +49,16 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
-from scipy.stats import norm
 from brian2 import Network, SpikeMonitor, mM, mV, nS, pA, Hz, second
 
-from .configuration import BranchPopulation, equilibrium_pr
+from .configuration import BranchPopulation, equilibrium_pr, population_from_counts
 from .neurons import make_neurons
 from .parameters import (ConfigurationParams, CultureParams, ModelParams,
                          ShortTermPlasticityParams)
 from .synapses import make_contacts
 
 __all__ = ["PATHWAYS", "Pathway", "CultureStructure", "ContactValues", "Culture",
-           "effective_connection_probability", "population_from_counts",
+           "effective_connection_probability",
            "deal_into_branches", "culture_structure", "contact_values", "build_culture",
            "PLASTIC_BLOCK_KEYS", "structural_signature", "simulate_culture"]
 
@@ -231,49 +230,6 @@ def deal_into_branches(n_per_neuron: np.ndarray, config: ConfigurationParams,
     if not counts:
         return np.zeros(0, int), np.zeros(0)
     return np.concatenate(counts), np.concatenate(lengths)
-
-
-def population_from_counts(counts: np.ndarray, length_um: np.ndarray,
-                           config: ConfigurationParams,
-                           rng: np.random.Generator) -> tuple[BranchPopulation, np.ndarray]:
-    """Bouton population for branches with *given* bouton counts and lengths.
-
-    The bouton and branch attributes are drawn with the distributions of
-    :func:`models.configuration.sample_branches` (log-normal competence, activation key
-    correlated with competence, q from bouton size, log-normal set-points and branch
-    [Mg]i factors); only the counts are imposed.  No new physics.
-
-    Returns
-    -------
-    pop : BranchPopulation
-        Boutons ordered by branch, then activation key.
-    order : ndarray of int
-        ``order[k]`` is the slot (position in the branch-major input order) of bouton k.
-    """
-    counts = np.asarray(counts, dtype=int)
-    length_um = np.asarray(length_um, dtype=float)
-    if counts.shape != length_um.shape:
-        raise ValueError("counts and length_um must have the same length")
-    if np.any(counts < 1):
-        raise ValueError("every branch needs at least one bouton")
-    p = config
-    n_br = len(counts)
-    branch_id = np.repeat(np.arange(n_br), counts)
-    n = len(branch_id)
-    z_c = rng.standard_normal(n)
-    z_e = rng.standard_normal(n)
-    competence = p.competence_median * np.exp(p.competence_sigma * z_c)
-    rho = p.size_activation_correlation
-    key = norm.cdf(-rho * z_c + np.sqrt(1 - rho ** 2) * z_e)
-    q_rel = (competence / p.competence_median) ** p.q_size_exponent
-    order = np.lexsort((key, branch_id))
-    sd_set = np.sqrt(np.log(1 + p.setpoint_cv ** 2))
-    setpoint = p.setpoint_median * np.exp(sd_set * rng.standard_normal(n_br))
-    sd_mg = np.sqrt(np.log(1 + p.mg_i_branch_cv ** 2))
-    mg_factor = np.exp(sd_mg * rng.standard_normal(n_br) - sd_mg ** 2 / 2)
-    pop = BranchPopulation(branch_id[order], competence[order], q_rel[order], key[order],
-                           length_um, setpoint, mg_factor)
-    return pop, order
 
 
 def culture_structure(n_neurons: int, culture: CultureParams,

@@ -107,7 +107,7 @@ def test_population_from_counts_matches_sample_branches(params):
     competence median, key-competence correlation and set-point median (tolerances from
     the sampling error of 20 000 boutons / 2000 branches)."""
     from models.configuration import sample_branches
-    from models.culture import population_from_counts
+    from models.configuration import population_from_counts
     cfg = params.configuration
     ref = sample_branches(2000, cfg, rng=1)
     counts = np.bincount(ref.branch_id)
