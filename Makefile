@@ -40,6 +40,7 @@ calibrate: $(STAMP)
 
 bench: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_assay.py
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_culture.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -2,11 +2,13 @@
 
 - :func:`make_figures` draws every figure whose run files exist to ``results/figures/*.png``
   (panels whose runs are missing are skipped): the synapse check and the synaptic-configuration
-  panels of Zhou, Bi & Liu (2024) (:mod:`analysis.figures.configuration`).
+  panels of Zhou, Bi & Liu (2024) (:mod:`analysis.figures.configuration`), the plasticity
+  figures and the culture raster and culture-band figures (:mod:`analysis.culture_report`).
 - :func:`write_report` writes ``results/report.md`` and ``results/report.html``: the
   synapse-check table, the table of configuration targets T1–T9 (paper value, model value,
   rule, verdict, figure) with a plain-language list of what did not reproduce, the
-  reconfiguration time course, and the provenance of every run file.
+  reconfiguration time course, the culture-band table per condition and seed
+  (culture-activity) and background filtering, and the provenance of every run file.
 - :func:`export_docs_figures` writes small PNG copies of the main figures to ``docs/figures``
   (``make docs-figures`` → ``mgnet figures --docs``).
 
@@ -29,6 +31,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import configuration_report as cr  # noqa: E402
+from .culture_report import FIGURE_FILES as CULTURE_FIGURE_FILES  # noqa: E402
 from .run_file import list_runs, read_run  # noqa: E402
 
 __all__ = ["make_figures", "write_report", "load_runs", "configuration_figures",
@@ -38,7 +41,8 @@ __all__ = ["make_figures", "write_report", "load_runs", "configuration_figures",
 FIGURE_DPI = 150
 
 #: Figures copied to ``docs/figures`` by :func:`export_docs_figures`, in this order.
-DOCS_FIGURES = tuple(cr.FIGURE_FILES.values()) + ("synapse_check.png",)
+DOCS_FIGURES = (tuple(cr.FIGURE_FILES.values()) + ("synapse_check.png",)
+                + tuple(CULTURE_FIGURE_FILES.values()))
 
 
 def load_runs(results: Path, experiment: str, scale: str | None = None):
@@ -180,6 +184,13 @@ def make_figures(results: Path, scale: str | None = None) -> list[Path]:
     from .plasticity_report import plasticity_figures
     written += plasticity_figures(results, out_dir, scale)
     # --- end plasticity-induction ---
+    # --- culture-activity (analysis/culture_report.py) ---
+    from .culture_report import activity_figures, filtering_figures
+    written += activity_figures(results, out_dir, scale)
+    written += filtering_figures(results, out_dir, scale)
+    # --- end culture-activity ---
+    from .memory_report import memory_figures
+    written += memory_figures(results, out_dir, scale)
     return written
 
 
@@ -403,11 +414,18 @@ def write_report(results: Path, scale: str | None = None) -> Path:
     if section:
         sections.append(section)
     # --- end plasticity-induction ---
-    # --- culture experiments (background-filtering) ---
-    from .culture_report import filtering_section
-    section = filtering_section(results, scale)
+    # --- culture experiments (culture-activity, background-filtering) ---
+    from .culture_report import activity_section, filtering_section
+    for section in (activity_section(results, scale), filtering_section(results, scale)):
+        if section:
+            sections.append(section)
+    # --- end culture experiments ---
+    # --- memory encoding (analysis/memory_report.py) ---
+    from .memory_report import memory_section
+    section = memory_section(results, scale)
     if section:
         sections.append(section)
+    # --- end memory encoding ---
 
     prov = []
     for path in list_runs(results / "runs", scale=scale):

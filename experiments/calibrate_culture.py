@@ -7,36 +7,40 @@ burst duration 0.1-2 s, > 80 % of spikes inside bursts, between-burst rate < 1 H
 intra-burst rate of tens of Hz (Wagenaar, Pine & Potter 2006 BMC Neurosci 7:11; Brewer
 et al. 2009; Masquelier & Deco 2013 PLoS ONE 8:e75824).
 
-Three network parameters are searched (all other parameters keep their documented
+Four network parameters are searched (all other parameters keep their documented
 literature or convention values; docs/culture.md):
 
 * ``bg_weight`` - conductance of a background (spontaneous) AMPA event; sets how often
-  spontaneous spikes ignite a burst;
+  spontaneous spikes ignite a burst (the steepest direction);
 * ``q_ee_scale`` - scale of every E->E (and, through ``q_ei_scale``, E->I) quantal
   conductance; sets the recurrent gain (burst ignition and intra-burst rate);
 * ``b_slow`` - slow spike-triggered adaptation of excitatory cells (tau 4 s); with
-  depression it ends bursts and sets the refractory period between them.
+  depression it ends bursts and sets the refractory period between them;
+* ``bg_mod_cv`` - SD of the shared slow modulation of the background rate; it makes the
+  ignition time, hence the inter-burst interval, irregular (IBI CV).
 
-Procedure (a coarse grid, then a refinement of the steepest parameter):
+Procedure:
 
 1. **Grid**: every combination of :data:`GRID` is simulated once at the calibration
    size (2000 neurons) for ``search_duration`` (default 60 s, the first ``warmup``
-   seconds discarded) on one structure seed; all grid points share one compiled
-   standalone project (they differ only in run_args) and run in up to two processes.
-2. **Refinement**: around the best grid point, ``bg_weight`` (to which burst ignition is
-   steepest) is refined by bisection-like steps on the burst rate.
-3. The best point is the one with the most bands satisfied, ties broken by the
-   distance to band centres (:func:`score`).  It is written, with the search table and
-   provenance, to ``models/culture_calibration.toml``, which
-   :class:`models.parameters.CultureParams` reads at import.
-4. **Validation** (``--validate``; not tuned): the calibrated network is simulated for
-   ``validate_duration`` (>= 120 s) at ``validate_seeds`` structure seeds in every
-   condition of science.md §5; the per-seed, per-condition statistics are written to
-   ``docs/culture_validation.json`` and summarised in docs/culture.md.
+   seconds discarded) on one structure seed; all points share one compiled standalone
+   project (they differ only in run_args) and run in two processes.
+2. **Full length**: the :data:`N_FINALISTS` best grid points are simulated again for
+   ``final_duration`` (default 125 s; the IBI CV needs >= 120 s of bursts) on the same
+   structure, and the best of these is the calibration.  "Best" is the most bands
+   satisfied, ties broken by the distance to a target point inside the bands
+   (:func:`score`).
+3. The result, with the search table and provenance, is written to
+   ``models/culture_calibration.toml``, which :class:`models.parameters.CultureParams`
+   reads at import.
+Validation (not tuned) is not part of this module: it is the ``culture-activity``
+experiment at default scale for the six conditions of science.md §5 x seeds 0-4
+(``mgnet reproduce --only culture-activity``), one run file per run, and the report
+(:mod:`analysis.culture_report`) computes the band table from those files.
+``--validate`` only prints that command.
 
-Entry points: :func:`calibrate_culture`, :func:`validate_culture`, the argparse hook
-:func:`add_parser` (``mgnet calibrate-culture`` / ``calibrate culture``; wiring into
-``experiments/cli.py`` is left to the CLI) and ``python -m experiments.calibrate_culture``.
+Entry points: :func:`calibrate_culture`, the argparse hook :func:`add_parser`
+(``mgnet calibrate-culture``, registered in ``experiments/cli.py``) and ``python -m experiments.calibrate_culture``.
 """
 from __future__ import annotations
 
@@ -56,22 +60,27 @@ from typing import Any, Sequence
 
 import numpy as np
 
-__all__ = ["CALIBRATION_FILE", "VALIDATION_FILE", "GRID", "TARGETS", "score",
-           "evaluate", "calibrate_culture", "validate_culture", "add_parser", "run_cli",
-           "main"]
+__all__ = ["CALIBRATION_FILE", "GRID", "KEYS", "TARGETS", "VALIDATE_COMMAND", "score",
+           "evaluate", "calibrate_culture", "add_parser", "run_cli", "main"]
 
 _REPO = Path(__file__).resolve().parent.parent
 #: Read by models/parameters.py at import (CultureParams defaults).
 CALIBRATION_FILE = _REPO / "models" / "culture_calibration.toml"
-#: Validation table (per seed, per condition) written by --validate.
-VALIDATION_FILE = _REPO / "docs" / "culture_validation.json"
+#: The validation (six conditions x seeds 0-4 at default scale, run files + report).
+VALIDATE_COMMAND = "mgnet reproduce --only culture-activity"
 
-#: Coarse search grid (values in nS, 1, pA).  bg_weight is the steep direction.
-GRID = {"bg_weight_nS": (11.0, 11.5, 12.0),
+#: Coarse search grid (values in nS, 1, pA, 1).  bg_weight is the steep direction; the
+#: ranges come from a first search without modulation (docs/culture.md §3): below 11.5 nS
+#: no bursts, above 12 nS ever more frequent, clock-like bursts; b_slow 20 pA gave longer,
+#: costlier bursts than 40 pA with the same band verdicts, so b_slow is held at 40 pA.
+GRID = {"bg_weight_nS": (11.5, 12.0),
         "q_ee_scale": (12.0, 14.0),
-        "b_slow_pA": (20.0, 40.0)}
-#: Points of the bg_weight refinement around the best grid point (relative steps, nS).
-REFINE_STEPS_NS = (-0.25, 0.25)
+        "b_slow_pA": (40.0,),
+        "bg_mod_cv": (0.15, 0.3)}
+#: Search parameters, in table order.
+KEYS = ("bg_weight_nS", "q_ee_scale", "b_slow_pA", "bg_mod_cv")
+#: Grid points re-simulated at full length.
+N_FINALISTS = 3
 #: Target point inside each band (the score is the distance to these, in band units).
 TARGETS = {"burst_rate_per_min": 6.0, "ibi_cv": 0.6, "duration_median_s": 0.5,
            "fraction_spikes_in_bursts": 0.95, "between_burst_rate_hz": 0.1,
@@ -79,16 +88,12 @@ TARGETS = {"burst_rate_per_min": 6.0, "ibi_cv": 0.6, "duration_median_s": 0.5,
 #: Quantities compared on a log scale in the score.
 _LOG = ("burst_rate_per_min", "duration_median_s", "between_burst_rate_hz",
         "intra_burst_rate_hz", "ibi_cv")
-#: Conditions of the validation (science.md §5).
-VALIDATION_CONDITIONS = ("baseline", "elevated_mg", "elevated_mg_o_only",
-                         "elevated_mg_i_only", "aged", "aged_elevated_mg")
 
 DEFAULT_N = 2000
 DEFAULT_SEED = 0
 DEFAULT_SEARCH_S = 60.0
+DEFAULT_FINAL_S = 125.0
 DEFAULT_WARMUP_S = 5.0
-DEFAULT_VALIDATE_S = 125.0
-DEFAULT_VALIDATE_SEEDS = (0, 1, 2, 3, 4)
 
 
 class CalibrationError(ValueError):
@@ -134,7 +139,8 @@ def _culture(base, point: dict):
     from brian2 import nS, pA
     return dataclasses.replace(base, bg_weight=point["bg_weight_nS"] * nS,
                                q_ee_scale=float(point["q_ee_scale"]),
-                               b_slow=point["b_slow_pA"] * pA)
+                               b_slow=point["b_slow_pA"] * pA,
+                               bg_mod_cv=float(point["bg_mod_cv"]))
 
 
 def _summarise(result: dict, t_start: float, t_stop: float) -> dict:
@@ -203,7 +209,7 @@ def _run_pool(args_list, processes: int):
 
 def _fmt_point(p: dict) -> str:
     return (f"bg_weight {p['bg_weight_nS']:g} nS, q_ee_scale {p['q_ee_scale']:g}, "
-            f"b_slow {p['b_slow_pA']:g} pA")
+            f"b_slow {p['b_slow_pA']:g} pA, bg_mod_cv {p['bg_mod_cv']:g}")
 
 
 def _fmt_stats(s: dict) -> str:
@@ -216,29 +222,31 @@ def _fmt_stats(s: dict) -> str:
 
 def calibrate_culture(*, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
                       search_duration_s: float = DEFAULT_SEARCH_S,
+                      final_duration_s: float = DEFAULT_FINAL_S,
                       warmup_s: float = DEFAULT_WARMUP_S, grid: dict | None = None,
-                      refine: bool = True, processes: int = 2, write: bool = True,
-                      path: str | Path = CALIBRATION_FILE, command: str | None = None,
-                      verbose: bool = True) -> dict:
-    """Grid search (+ bg_weight refinement) of the baseline culture; write the result.
+                      n_finalists: int = N_FINALISTS, processes: int = 2,
+                      write: bool = True, path: str | Path = CALIBRATION_FILE,
+                      command: str | None = None, verbose: bool = True) -> dict:
+    """Grid search of the baseline culture, finalists at full length; write the result.
 
     Returns
     -------
     dict
         ``best`` (point), ``best_stats``, ``table`` (every evaluated point with its
-        statistics and score), settings, provenance and ``path`` (None if not written).
+        statistics and score, stage "grid" or "final"), settings, provenance and
+        ``path`` (None if not written).
     """
     t0 = time.time()
     grid = dict(GRID if grid is None else grid)
-    keys = ("bg_weight_nS", "q_ee_scale", "b_slow_pA")
-    if set(grid) != set(keys):
-        raise CalibrationError(f"grid must define {', '.join(keys)}")
-    if not 0 <= warmup_s < search_duration_s:
-        raise CalibrationError("need 0 <= warmup < search duration")
-    points = [dict(zip(keys, vals)) for vals in itertools.product(*(grid[k] for k in keys))]
+    if set(grid) != set(KEYS):
+        raise CalibrationError(f"grid must define {', '.join(KEYS)}")
+    if not 0 <= warmup_s < min(search_duration_s, final_duration_s):
+        raise CalibrationError("need 0 <= warmup < search and final durations")
+    points = [dict(zip(KEYS, vals)) for vals in itertools.product(*(grid[k] for k in KEYS))]
     say = (lambda msg: print(msg, flush=True)) if verbose else (lambda msg: None)
     say(f"culture calibration: {n} neurons, structure seed {seed}, {len(points)} grid "
-        f"points x {search_duration_s:g} s (warm-up {warmup_s:g} s), {processes} processes")
+        f"points x {search_duration_s:g} s, then {n_finalists} x {final_duration_s:g} s "
+        f"(warm-up {warmup_s:g} s), {processes} processes")
     stats = evaluate([("baseline", p) for p in points], n=n, seed=seed,
                      duration_s=search_duration_s, warmup_s=warmup_s, processes=processes,
                      verbose=verbose)
@@ -246,38 +254,40 @@ def calibrate_culture(*, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
     for p, s in zip(points, stats):
         table.append({"stage": "grid", **p, **s, "score": score(s)})
         say(f"  grid  {_fmt_point(p)}: {_fmt_stats(s)}")
-    best = _best(table)
-    if refine:
-        around = [dict(best, bg_weight_nS=round(best["bg_weight_nS"] + d, 4))
-                  for d in REFINE_STEPS_NS]
-        around = [p for p in around if p["bg_weight_nS"] > 0 and not any(
-            _same(p, r) for r in table)]
-        say(f"  refining bg_weight around {_fmt_point(best)} ({len(around)} points)")
-        stats = evaluate([("baseline", {k: p[k] for k in keys}) for p in around], n=n,
-                         seed=seed, duration_s=search_duration_s, warmup_s=warmup_s,
+    finalists = [{k: r[k] for k in KEYS} for r in _ranked(table)[:max(0, n_finalists)]]
+    if finalists and final_duration_s > 0:
+        say(f"  full length ({final_duration_s:g} s): {len(finalists)} best grid points")
+        stats = evaluate([("baseline", p) for p in finalists], n=n, seed=seed,
+                         duration_s=final_duration_s, warmup_s=warmup_s,
                          processes=processes, verbose=verbose)
-        for p, s in zip(around, stats):
-            p = {k: p[k] for k in keys}
-            table.append({"stage": "refine", **p, **s, "score": score(s)})
-            say(f"  refine {_fmt_point(p)}: {_fmt_stats(s)}")
-        best = _best(table)
-    best_point = {k: best[k] for k in keys}
+        final = []
+        for p, s in zip(finalists, stats):
+            row = {"stage": "final", **p, **s, "score": score(s)}
+            table.append(row)
+            final.append(row)
+            say(f"  final {_fmt_point(p)}: {_fmt_stats(s)}")
+        best = _ranked(final)[0]
+    else:
+        best = _ranked(table)[0]
+    best_point = {k: best[k] for k in KEYS}
     say(f"best: {_fmt_point(best_point)}: {_fmt_stats(best)}")
 
     from .provenance import git_state, package_version
     commit, dirty = git_state()
     result = {
-        "best": best_point, "best_stats": {k: v for k, v in best.items()
-                                           if k not in keys and k != "stage"},
+        "best": best_point, "best_stage": best["stage"],
+        "best_stats": {k: v for k, v in best.items() if k not in KEYS and k != "stage"},
         "table": table, "n_neurons": int(n), "seed": int(seed),
-        "search_duration_s": float(search_duration_s), "warmup_s": float(warmup_s),
-        "grid": {k: list(v) for k, v in grid.items()}, "refine_steps_nS": list(REFINE_STEPS_NS),
+        "search_duration_s": float(search_duration_s),
+        "final_duration_s": float(final_duration_s), "warmup_s": float(warmup_s),
+        "grid": {k: list(v) for k, v in grid.items()}, "n_finalists": int(n_finalists),
         "targets": dict(TARGETS),
         "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "git_commit": commit, "git_dirty": bool(dirty),
         "command": command or "python -m experiments.calibrate_culture",
         "mgnet_version": package_version("mgnet"), "brian2_version": package_version("brian2"),
         "numpy_version": np.__version__, "runtime_s": round(time.time() - t0, 1),
+        "cpu_s": round(sum(r["run_s"] for r in table), 1),
         "path": None,
     }
     if write:
@@ -293,66 +303,9 @@ def calibrate_culture(*, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
     return result
 
 
-def _same(a: dict, b: dict) -> bool:
-    return all(abs(float(a[k]) - float(b[k])) < 1e-9
-               for k in ("bg_weight_nS", "q_ee_scale", "b_slow_pA"))
-
-
-def _best(table: list[dict]) -> dict:
-    return sorted(table, key=lambda r: (-r["score"][0], r["score"][1]))[0]
-
-
-# --------------------------------------------------------------------------------------
-# Validation: seeds x conditions at the calibrated values, >= 120 s
-# --------------------------------------------------------------------------------------
-def validate_culture(*, n: int = DEFAULT_N, seeds: Sequence[int] = DEFAULT_VALIDATE_SEEDS,
-                     conditions: Sequence[str] = VALIDATION_CONDITIONS,
-                     duration_s: float = DEFAULT_VALIDATE_S, warmup_s: float = DEFAULT_WARMUP_S,
-                     processes: int = 2, out: str | Path | None = VALIDATION_FILE,
-                     verbose: bool = True) -> dict:
-    """Simulate the calibrated network (CultureParams defaults, i.e. the calibration file)
-    for every seed and condition; nothing is tuned here.
-
-    Seeds run in parallel (one compiled project per seed, every condition re-run from it
-    with run_args).  Returns ``{"rows": [...], ...}``; writes JSON to ``out``.
-    """
-    from models.parameters import CULTURE_CALIBRATED, CultureParams
-    t0 = time.time()
-    base = CultureParams()
-    point = {"bg_weight_nS": float(base.bg_weight / 1e-9), "q_ee_scale": base.q_ee_scale,
-             "b_slow_pA": float(base.b_slow / 1e-12)}
-    say = (lambda msg: print(msg, flush=True)) if verbose else (lambda msg: None)
-    say(f"culture validation: {n} neurons, seeds {list(seeds)}, {len(conditions)} "
-        f"conditions x {duration_s:g} s (calibrated: {CULTURE_CALIBRATED}; "
-        f"{_fmt_point(point)})")
-    args = [(n, s, duration_s, warmup_s, [(c, point) for c in conditions]) for s in seeds]
-    outs = _run_pool(args, processes)
-    rows = []
-    for s, res in zip(seeds, outs):
-        for c, r in zip(conditions, res):
-            rows.append({"seed": int(s), "condition": c, **r})
-            say(f"  seed {s} {c:20s} {_fmt_stats(r)}")
-    result = {"rows": rows, "n_neurons": int(n), "duration_s": float(duration_s),
-              "warmup_s": float(warmup_s), "point": point,
-              "calibrated": bool(CULTURE_CALIBRATED),
-              "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-              "runtime_s": round(time.time() - t0, 1)}
-    if out is not None:
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=1, default=_json_default), encoding="utf-8")
-        say(f"wrote {out} ({result['runtime_s']:.0f} s)")
-    return result
-
-
-def _json_default(o):
-    if isinstance(o, (np.integer,)):
-        return int(o)
-    if isinstance(o, (np.floating,)):
-        return float(o)
-    if isinstance(o, (np.bool_,)):
-        return bool(o)
-    raise TypeError(type(o))
+def _ranked(table: list[dict]) -> list[dict]:
+    """Rows sorted best first: most bands satisfied, then smallest distance."""
+    return sorted(table, key=lambda r: (-r["score"][0], r["score"][1]))
 
 
 # --------------------------------------------------------------------------------------
@@ -377,7 +330,7 @@ def _to_toml(r: dict) -> str:
     lines = [
         "# Culture network calibration (science.md §4 item 7; docs/culture.md).",
         "# GENERATED by experiments/calibrate_culture.py - do not edit by hand; re-run",
-        "#     mgnet calibrate culture     (or: python -m experiments.calibrate_culture)",
+        "#     mgnet calibrate-culture     (or: python -m experiments.calibrate_culture)",
         "# models/parameters.py reads [calibrated] at import (CultureParams defaults).",
         "schema_version = 1",
         "",
@@ -386,6 +339,8 @@ def _to_toml(r: dict) -> str:
         f"background AMPA event)",
         f"q_ee_scale = {_tv(b['q_ee_scale'])}  # CultureParams.q_ee_scale",
         f"b_slow_pA = {_tv(b['b_slow_pA'])}  # CultureParams.b_slow (excitatory cells)",
+        f"bg_mod_cv = {_tv(b['bg_mod_cv'])}  # CultureParams.bg_mod_cv (shared background "
+        f"modulation)",
         "",
         "[targets]",
         'source = "science.md §4 item 7 (Wagenaar et al. 2006; Brewer et al. 2009; '
@@ -396,7 +351,8 @@ def _to_toml(r: dict) -> str:
         lines.append(f"{name} = [{_tv(float(lo))}, {_tv(float(hi))}]")
     lines += ["", "[target_point]  # inside the bands; the tie-breaking score"]
     lines += [f"{k} = {_tv(v)}" for k, v in r["targets"].items()]
-    lines += ["", "[achieved]  # baseline, search run (structure seed below)"]
+    lines += ["", f"[achieved]  # baseline, {r['best_stage']} run of the best point "
+              f"(structure seed below)"]
     for k in ("bands_ok", "n_bursts", "burst_rate_per_min", "ibi_cv", "duration_median_s",
               "fraction_spikes_in_bursts", "between_burst_rate_hz", "intra_burst_rate_hz",
               "rate_exc_hz", "rate_inh_hz"):
@@ -405,23 +361,26 @@ def _to_toml(r: dict) -> str:
               f"n_neurons = {r['n_neurons']}",
               f"seed = {r['seed']}",
               f"duration_s = {_tv(r['search_duration_s'])}",
-              f"warmup_s = {_tv(r['warmup_s'])}",
-              f"refine_steps_nS = {_tv(r['refine_steps_nS'])}"]
+              f"final_duration_s = {_tv(r['final_duration_s'])}",
+              f"n_finalists = {r['n_finalists']}",
+              f"warmup_s = {_tv(r['warmup_s'])}"]
     for k, v in r["grid"].items():
         lines.append(f"grid_{k} = {_tv(v)}")
-    lines += ["", "# Every evaluated point: bg_weight_nS, q_ee_scale, b_slow_pA, bands_ok, "
-              "score distance, burst rate /min, IBI CV, median duration s, fraction in "
-              "bursts, between-burst Hz, intra-burst Hz", "[table]", "rows = ["]
+    lines += ["", "# Every evaluated point: stage (0 grid, 1 full length), bg_weight_nS, "
+              "q_ee_scale, b_slow_pA, bg_mod_cv, bands_ok, score distance, burst rate /min, "
+              "IBI CV, median duration s, fraction in bursts, between-burst Hz, intra-burst "
+              "Hz, run wall s", "[table]", "rows = ["]
     for t in r["table"]:
-        row = [t["bg_weight_nS"], t["q_ee_scale"], t["b_slow_pA"], t["bands_ok"],
+        row = [int(t["stage"] == "final"), t["bg_weight_nS"], t["q_ee_scale"], t["b_slow_pA"],
+               t["bg_mod_cv"], t["bands_ok"],
                round(t["score"][1], 4), t["burst_rate_per_min"], t["ibi_cv"],
                t["duration_median_s"], t["fraction_spikes_in_bursts"],
-               t["between_burst_rate_hz"], t["intra_burst_rate_hz"]]
+               t["between_burst_rate_hz"], t["intra_burst_rate_hz"], round(t["run_s"], 1)]
         lines.append("  " + _tv([float(x) if not isinstance(x, int) else x for x in row])
                      + ",")
     lines += ["]", "", "[provenance]"]
     for k in ("created_utc", "git_commit", "git_dirty", "command", "mgnet_version",
-              "brian2_version", "numpy_version", "runtime_s"):
+              "brian2_version", "numpy_version", "runtime_s", "cpu_s"):
         lines.append(f"{k} = {_tv(r[k])}")
     return "\n".join(lines) + "\n"
 
@@ -442,16 +401,15 @@ def _configure(c: argparse.ArgumentParser, add_debug: bool) -> argparse.Argument
                    help=f"simulated seconds per search point (default {DEFAULT_SEARCH_S:g})")
     c.add_argument("--processes", type=int, default=2,
                    help="parallel simulation processes (default 2, one thread each)")
-    c.add_argument("--no-refine", action="store_true", help="grid only")
+    c.add_argument("--final-duration", type=float, default=DEFAULT_FINAL_S,
+                   help=f"simulated seconds of the full-length finalists (default "
+                        f"{DEFAULT_FINAL_S:g}; 0 = grid only)")
     c.add_argument("--out", default=None, help="calibration file "
                    "(default models/culture_calibration.toml)")
     c.add_argument("--validate", action="store_true",
-                   help="only validate the current calibration: seeds x conditions at "
-                        f"{DEFAULT_VALIDATE_S:g} s, written to docs/culture_validation.json")
-    c.add_argument("--validate-seeds", default="0-4", help="seeds for --validate (e.g. 0-4)")
-    c.add_argument("--validate-duration", type=float, default=DEFAULT_VALIDATE_S,
-                   help=f"simulated seconds per validation run (>= 120; default "
-                        f"{DEFAULT_VALIDATE_S:g})")
+                   help=f"print the validation command ('{VALIDATE_COMMAND}': six "
+                        "conditions x seeds 0-4 as run files, table in results/report.md) "
+                        "and exit")
     c.set_defaults(func=run_cli)
     return c
 
@@ -472,47 +430,34 @@ def add_parser(subparsers, parents: Sequence[argparse.ArgumentParser] | None = N
     return _configure(c, add_debug=parents is None)
 
 
-def _seeds(text: str) -> list[int]:
-    out = []
-    for part in str(text).split(","):
-        if "-" in part:
-            a, b = part.split("-", 1)
-            out += list(range(int(a), int(b) + 1))
-        elif part.strip():
-            out.append(int(part))
-    if not out or min(out) < 0:
-        raise CalibrationError(f"bad seed list '{text}' (expected e.g. 0-4 or 0,2,5)")
-    return out
-
-
 def run_cli(args: argparse.Namespace, prog: str = "mgnet") -> int:
-    """Run the calibration (or --validate) selected on the command line."""
+    """Run the calibration selected on the command line (``--validate``: print the
+    validation command instead)."""
+    if args.validate:
+        print(f"The culture validation is the culture-activity experiment, six conditions x "
+              f"seeds 0-4 at default scale (run files under results/runs/culture-activity/; "
+              f"the band table is in results/report.md):\n    {VALIDATE_COMMAND}")
+        return 0
     try:
         if args.n_neurons < 10 or args.processes < 1 or args.duration <= DEFAULT_WARMUP_S:
             raise CalibrationError("need --n-neurons >= 10, --processes >= 1 and "
                                    f"--duration > {DEFAULT_WARMUP_S:g}")
-        if args.validate:
-            if args.validate_duration < 120:
-                raise CalibrationError("--validate-duration must be >= 120 s "
-                                       "(science.md §4 item 7)")
-            validate_culture(n=args.n_neurons, seeds=_seeds(args.validate_seeds),
-                             duration_s=args.validate_duration, processes=args.processes)
-            return 0
-        parts = [prog, "calibrate", "culture"]
+        # The command that re-runs this calibration, recorded in the calibration file.
+        parts = [prog, "calibrate-culture"] if prog == "mgnet" else shlex.split(prog)
         for flag, value, default in (("--n-neurons", args.n_neurons, DEFAULT_N),
                                      ("--seed", args.seed, DEFAULT_SEED),
                                      ("--duration", args.duration, DEFAULT_SEARCH_S),
                                      ("--processes", args.processes, 2)):
             if value != default:
                 parts += [flag, str(value)]
-        if args.no_refine:
-            parts.append("--no-refine")
+        if args.final_duration != DEFAULT_FINAL_S:
+            parts += ["--final-duration", str(args.final_duration)]
         if args.out:
             parts += ["--out", args.out]
         if args.dry_run:
             parts.append("--dry-run")
         calibrate_culture(n=args.n_neurons, seed=args.seed, search_duration_s=args.duration,
-                          refine=not args.no_refine, processes=args.processes,
+                          final_duration_s=args.final_duration, processes=args.processes,
                           write=not args.dry_run,
                           path=Path(args.out) if args.out else CALIBRATION_FILE,
                           command=shlex.join(parts))
@@ -525,7 +470,7 @@ def run_cli(args: argparse.Namespace, prog: str = "mgnet") -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m experiments.calibrate_culture [--validate] ...``"""
+    """``python -m experiments.calibrate_culture [--dry-run] ...``"""
     p = _configure(argparse.ArgumentParser(prog="python -m experiments.calibrate_culture",
                                            description=__doc__.splitlines()[0]),
                    add_debug=False)

@@ -6,7 +6,9 @@ Subcommands::
     mgnet info FILE.h5 [--config]
     mgnet list
     mgnet figures [--results DIR]
-    mgnet reproduce [--scale S] [--results DIR]
+    mgnet reproduce [--scale S] [--results DIR] [--only EXP[,EXP...]]
+    mgnet sweep EXPERIMENT --conditions A,B --seeds 0-9 [--scale S]
+                [--workers N | --scheduler ADDRESS] [--results DIR]
 
 Bad input (unknown experiment, key, unit, preset, out-of-range value, missing or
 non-run file) ends with exit status 2 and one line on stderr naming the problem and
@@ -116,9 +118,36 @@ def _cmd_figures(args) -> int:
 
 
 def _cmd_reproduce(args) -> int:
-    from .reproduce import reproduce
-    report = reproduce(Path(args.results), scale=args.scale)
+    from .reproduce import reproduce, select_jobs
+    if args.only is not None:
+        try:
+            select_jobs(args.only)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    report = reproduce(Path(args.results), scale=args.scale, only=args.only)
     print(f"wrote {report}")
+    return 0
+
+
+def _cmd_sweep(args) -> int:
+    from .sweep import SweepError, parse_conditions, parse_seeds, sweep
+    try:
+        conditions = parse_conditions(args.conditions)
+        seeds = parse_seeds(args.seeds)
+        result = sweep(args.experiment, conditions, seeds, args.scale, Path(args.results),
+                       workers=args.workers, scheduler=args.scheduler, config=args.config,
+                       progress=not args.quiet, name=args.name)
+    except SweepError as exc:
+        raise UsageError(str(exc)) from None
+    c = result.counts
+    print(f"wrote {result.manifest_path} ({c['done']} done, {c['skipped']} skipped, "
+          f"{c['failed']} failed of {c['total']}; run files under "
+          f"{Path(args.results) / 'runs' / args.experiment})")
+    if c["failed"]:
+        print(f"mgnet: error: {c['failed']} of {c['total']} runs failed (see "
+              f"{result.manifest_path}); run the same command again to retry them",
+              file=sys.stderr)
+        return 1
     return 0
 
 
@@ -163,7 +192,32 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("reproduce", help="run every experiment, draw figures, write the report", parents=[common])
     rp.add_argument("--scale", choices=SCALES, default="default")
     rp.add_argument("--results", default=os.environ.get("MGNET_RESULTS", "results"))
+    rp.add_argument("--only", metavar="EXP[,EXP]", default=None,
+                    help="run only these experiments (comma-separated, e.g. "
+                         "culture-activity); figures and report still use every run file")
     rp.set_defaults(func=_cmd_reproduce)
+
+    sw = sub.add_parser("sweep", help="run the (condition, seed) runs of one experiment "
+                        "in parallel on Dask (resumable)", parents=[common])
+    sw.add_argument("experiment", help="experiment name (see 'mgnet list')")
+    sw.add_argument("--conditions", required=True, metavar="A,B",
+                    help="comma-separated condition presets, e.g. baseline,elevated_mg")
+    sw.add_argument("--seeds", required=True, metavar="SEEDS",
+                    help="seeds: N, A-B (inclusive) or a comma-separated list, e.g. 0-9")
+    sw.add_argument("--scale", choices=SCALES, default=None,
+                    help="quick | default | paper (default: the config's, else default)")
+    where = sw.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_workers, default=None,
+                       help="local worker processes, one thread each (default: CPU count)")
+    where.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="address of an existing Dask scheduler, e.g. tcp://host:8786")
+    sw.add_argument("--config", help="TOML config applied to every run")
+    sw.add_argument("--results", default=os.environ.get("MGNET_RESULTS", "results"),
+                    help="results directory shared by all workers (default: results)")
+    sw.add_argument("--name", help="manifest name: results/sweeps/NAME.json "
+                    "(default: EXPERIMENT_SCALE)")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    sw.set_defaults(func=_cmd_sweep)
 
     from .calibrate import add_parser as add_calibrate
     add_calibrate(sub, parents=[common])
@@ -181,6 +235,16 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"seed must be an integer >= 0, got '{text}'")
     if value < 0:
         raise argparse.ArgumentTypeError(f"seed must be an integer >= 0, got '{text}'")
+    return value
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got '{text}'")
     return value
 
 

@@ -5,7 +5,7 @@ minute, inter-burst-interval CV 0.3-1, burst duration 0.1-2 s, > 80 % of spikes 
 bursts, between-burst rate < 1 Hz, intra-burst rates of tens of Hz; Wagenaar, Pine &
 Potter 2006 BMC Neurosci 7:11; Brewer et al. 2009; Masquelier & Deco 2013 PLoS ONE
 8:e75824).  The baseline network is calibrated once to these bands
-(``mgnet calibrate culture``, experiments/calibrate_culture.py); every other condition
+(``mgnet calibrate-culture``, experiments/calibrate_culture.py); every other condition
 (elevated_mg, the ablations, aged, aged_elevated_mg) is a validation, not tuned.
 
 The culture of :mod:`models.culture` (E/I AdEx neurons, random connectivity with
@@ -43,9 +43,9 @@ DESCRIPTION = "spontaneous network bursts of the culture vs culture bands (scien
 @dataclass(frozen=True)
 class OPTIONS(CultureParams):
     """Network parameters (:class:`models.parameters.CultureParams`) plus run options."""
-    duration: object = param(120 * second, "science.md §4 item 7: culture statistics over "
-                             ">= 120 s", low=1 * second, high=3600 * second,
-                             doc="simulated time")
+    duration: object = param(125 * second, "science.md §4 item 7: culture statistics over "
+                             ">= 120 s (analysed after the 5 s warm-up)", low=1 * second,
+                             high=3600 * second, doc="simulated time")
     warmup: object = param(5 * second, "this project: the first seconds (all adaptation at "
                            "zero) are excluded from the burst statistics", low=0 * second,
                            high=600 * second, doc="start of the analysed window")

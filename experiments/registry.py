@@ -22,6 +22,7 @@ EXPERIMENTS: dict[str, str] = {
     "plasticity-induction": "experiments.plasticity_induction",
     "culture-activity": "experiments.culture_activity",
     "background-filtering": "experiments.background_filtering",
+    "memory-encoding": "experiments.memory_encoding",
 }
 
 

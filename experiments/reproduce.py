@@ -3,6 +3,9 @@
 Runs are resumable: a complete run file whose resolved config equals the current one
 is reused; one made from a different config (or mgnet version) is moved aside to
 ``results/runs/.superseded/`` (never overwritten, never deleted) and run again.
+``mgnet reproduce --only culture-activity[,EXP...]`` restricts the runs to those
+experiments (e.g. the culture validation: six conditions x seeds 0-4 at default scale);
+figures and the report are still drawn from every run file present.
 """
 from __future__ import annotations
 
@@ -14,7 +17,11 @@ from pathlib import Path
 
 from .config import make_config
 
-__all__ = ["JOBS", "reproduce", "plan"]
+__all__ = ["JOBS", "CULTURE_CONDITIONS", "job_names", "select_jobs", "reproduce", "plan"]
+
+#: The conditions of science.md §5, in report order (culture validation).
+CULTURE_CONDITIONS = ("baseline", "elevated_mg", "elevated_mg_o_only", "elevated_mg_i_only",
+                      "aged", "aged_elevated_mg")
 
 #: (experiment, conditions, seeds) run by ``mgnet reproduce``.
 JOBS: list[tuple[str, tuple[str, ...], tuple[int, ...]]] = [
@@ -23,13 +30,62 @@ JOBS: list[tuple[str, tuple[str, ...], tuple[int, ...]]] = [
     ("reconfiguration", ("baseline",), (0,)),
     ("plasticity-induction", ("baseline", "elevated_mg"), (0,)),
     ("synapse-check", ("baseline", "elevated_mg"), (0,)),
+    # Culture validation (science.md §4 item 7, §5): >= 120 s; the calibrated baseline
+    # at 5 seeds, every other condition at 2 (a 2000-neuron run costs ~4 CPU-minutes);
+    # the report's culture-band table is computed from these run files.
+    ("culture-activity", CULTURE_CONDITIONS[:1], (0, 1, 2, 3, 4)),
+    ("culture-activity", CULTURE_CONDITIONS[1:], (0, 1)),
+    ("background-filtering", ("baseline",), (0,)),
+    # Memory encoding (T10, T11; science.md §6): >= 10 paired seeds, every condition.
+    ("memory-encoding", CULTURE_CONDITIONS, tuple(range(10))),
 ]
+#: At ``--scale quick`` (tests, CI) every job runs its first seed only, and these
+#: experiments only :data:`QUICK_CONDITIONS`: the same code path in minutes.
+QUICK_TRIMMED = ("culture-activity", "memory-encoding")
+QUICK_CONDITIONS = ("baseline", "elevated_mg")
 
 
-def plan(scale: str):
-    """The resolved configs that ``reproduce`` runs at ``scale``."""
-    return [make_config(exp, condition=c, seed=s, scale=scale)
-            for exp, conditions, seeds in JOBS for c in conditions for s in seeds]
+def job_names() -> list[str]:
+    """Experiment names in :data:`JOBS`, in order (the values ``--only`` accepts)."""
+    return list(dict.fromkeys(exp for exp, _, _ in JOBS))
+
+
+def select_jobs(only=None) -> list[tuple[str, tuple[str, ...], tuple[int, ...]]]:
+    """The :data:`JOBS` entries of the experiments named in ``only`` (all if None).
+
+    ``only`` is an iterable of names or one comma-separated string.
+
+    Raises
+    ------
+    ValueError
+        If a name is not an experiment of :data:`JOBS` (the message lists the allowed
+        names) or if ``only`` names nothing.
+    """
+    if only is None:
+        return list(JOBS)
+    if isinstance(only, str):
+        only = only.split(",")
+    wanted = [n.strip() for n in only if n.strip()]
+    allowed = job_names()
+    unknown = [n for n in wanted if n not in allowed]
+    if unknown or not wanted:
+        what = (f"unknown experiment '{unknown[0]}'" if unknown else "no experiment given")
+        raise ValueError(f"{what} for --only; allowed: {', '.join(allowed)}")
+    return [job for job in JOBS if job[0] in wanted]
+
+
+def plan(scale: str, only=None):
+    """The resolved configs that ``reproduce`` runs at ``scale`` (restricted to the
+    experiments in ``only``, see :func:`select_jobs`)."""
+    out = []
+    for exp, conditions, seeds in select_jobs(only):
+        if scale == "quick":
+            seeds = seeds[:1]
+            if exp in QUICK_TRIMMED:
+                conditions = tuple(c for c in conditions if c in QUICK_CONDITIONS)
+        out += [make_config(exp, condition=c, seed=s, scale=scale)
+                for c in conditions for s in seeds]
+    return out
 
 
 def _reusable(path: Path, cfg) -> bool:
@@ -52,17 +108,20 @@ def _run_subprocess(cfg, out: Path) -> subprocess.Popen:
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def reproduce(results: Path, scale: str = "default", workers: int = 2) -> Path:
-    """Run all jobs at ``scale`` into ``results``; return the report path.
+def reproduce(results: Path, scale: str = "default", workers: int = 2,
+              only=None) -> Path:
+    """Run all jobs (or those of the experiments in ``only``) at ``scale`` into
+    ``results``; return the report path.
 
     Runs that are up to date are skipped; the others run in ``workers`` parallel
-    processes (one Brian2 thread each).
+    processes (one Brian2 thread each).  Figures and the report are drawn from every
+    run file at ``scale`` under ``results``, not only from the selected jobs.
     """
     from analysis.report import make_figures, write_report
     from .cli import default_run_path
 
     results = Path(results)
-    configs = plan(scale)
+    configs = plan(scale, only)
     t0 = time.time()
     todo = []
     for n, cfg in enumerate(configs, 1):

@@ -18,7 +18,7 @@ and a seed, into an explicit Brian2 :class:`~brian2.Network` (no magic network):
   dendritic branches: each neuron's excitatory contacts are dealt, in random order, onto
   branches of length U(length_min, length_max) carrying Poisson(anatomical_density * L / 10)
   boutons, exactly the anatomy that :func:`models.configuration.sample_branches` draws
-  (:func:`population_from_counts` draws the bouton attributes with the same
+  (:func:`models.configuration.population_from_counts` draws the bouton attributes with the same
   distributions for *given* counts).  Their Pr and functional state are the
   equilibrium configuration at the condition's [Mg]i
   (:func:`models.configuration.equilibrium_pr`); silent boutons keep Pr = 0 and their
@@ -28,7 +28,13 @@ and a seed, into an explicit Brian2 :class:`~brian2.Network` (no magic network):
   ``bg_weight``, drawn per neuron and time step as ``g_ampa += bg_w*poisson(bg_rate*dt)``
   (what :class:`brian2.PoissonInput` does, but with rate and weight as ``(shared,
   constant)`` variables so that a compile-once standalone project can change them
-  through ``run_args``).
+  through ``run_args``).  The rate is multiplied by ``max(0, 1 + x(t))``, where x is one
+  Ornstein-Uhlenbeck process shared by all neurons (SD ``bg_mod_cv``, correlation time
+  ``bg_mod_tau``): the modelled neurons are a sample of a larger culture whose
+  spontaneous input fluctuates slowly.  Without this shared fluctuation the burst
+  ignition of a 2000-neuron random network is a deterministic threshold crossing during
+  the recovery from slow adaptation and the inter-burst intervals are clock-like
+  (CV < 0.1, docs/culture.md).
 
 What a condition changes (``[Mg]o``, the excitatory Pr per contact, quantal sizes, the
 slow adaptation and the background) is held in variables, so
@@ -49,18 +55,19 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
-from brian2 import Network, SpikeMonitor, mM, mV, nS, pA, Hz, second
+from brian2 import Network, NeuronGroup, SpikeMonitor, linked_var, mM, mV, nS, pA, Hz, second
 
 from .configuration import BranchPopulation, equilibrium_pr, population_from_counts
 from .neurons import make_neurons
-from .parameters import (ConfigurationParams, CultureParams, ModelParams,
+from .parameters import (ConfigurationParams, CultureParams, ModelParams, PlasticityParams,
                          ShortTermPlasticityParams)
 from .synapses import make_contacts
 
 __all__ = ["PATHWAYS", "Pathway", "CultureStructure", "ContactValues", "Culture",
            "effective_connection_probability",
            "deal_into_branches", "culture_structure", "contact_values", "build_culture",
-           "PLASTIC_BLOCK_KEYS", "structural_signature", "simulate_culture"]
+           "PLASTIC_BLOCK_KEYS", "structural_signature", "simulate_culture",
+           "initial_efficacy", "plastic_quantal_sizes"]
 
 #: Pathways in build order: (name, presynaptic population, postsynaptic population).
 PATHWAYS = (("ee", "exc", "exc"), ("ei", "exc", "inh"), ("ie", "inh", "exc"),
@@ -73,11 +80,17 @@ PLASTIC_BLOCK_KEYS = ("extra_model", "extra_on_pre", "extra_on_post", "extra_nam
 _BACKGROUND_EQS = """
 bg_rate : Hz (shared, constant)        # background AMPA event rate per neuron
 bg_w : siemens (constant)              # AMPA conductance per background event
+bg_x : 1 (linked)                      # shared slow modulation of the background rate
+"""
+#: Shared Ornstein-Uhlenbeck modulation of the background rate (one "neuron").
+_MODULATION_EQS = """
+dx/dt = -x/bg_mod_tau + sigma*sqrt(2/bg_mod_tau)*xi : 1   # OU with stationary SD sigma
+sigma : 1 (shared, constant)                              # = bg_mod_cv
 """
 _SLOW_ADAPTATION_EQS = """
 b_slow : amp (shared, constant)        # slow adaptation increment (calibrated, culture)
 """
-_BACKGROUND_CODE = "g_ampa += bg_w*poisson(bg_rate*dt)"
+_BACKGROUND_CODE = "g_ampa += bg_w*poisson(bg_rate*clip(1 + bg_x, 0, 100)*dt)"
 
 
 # --------------------------------------------------------------------------------------
@@ -341,6 +354,10 @@ class Culture:
     culture: CultureParams
     params: ModelParams
     extra: dict = field(default_factory=dict)   #: other monitors added by callers
+    #: Plasticity rule of the E->E contacts (None: static contacts).
+    plasticity: PlasticityParams | None = None
+    #: Initial efficacy rho of every E->E contact (plastic cultures only).
+    rho_init: np.ndarray | None = None
 
     @property
     def exc(self):
@@ -361,7 +378,13 @@ class Culture:
         for name, syn in self.synapses.items():
             v = values[name]
             out.append((syn.U, v.pr))
-            out.append((syn.q, v.q_nS * nS))
+            if name == "ee" and self.plasticity is not None:
+                q_down, q = plastic_quantal_sizes(v.q_nS, self.rho_init, self.plasticity)
+                out.append((syn.q_down, q_down * nS))
+                out.append((syn.rho, self.rho_init))
+                out.append((syn.q, q * nS))
+            else:
+                out.append((syn.q, v.q_nS * nS))
             if name in ("ee", "ei"):
                 out.append((syn.q_nmda, v.q_nmda_nS * nS))
         return out
@@ -376,6 +399,7 @@ class Culture:
             out.append((g.bg_rate, culture.bg_rate if on else 0 * Hz))
             out.append((g.bg_w, culture.bg_weight * factor[pop]))
         out.append((self.exc.b_slow, culture.b_slow))
+        out.append((self.extra["bg_modulation"].sigma, float(culture.bg_mod_cv)))
         return out
 
     def set_condition(self, params: ModelParams, culture: CultureParams | None = None,
@@ -413,6 +437,29 @@ class Culture:
                                    f"bg_weight")
 
 
+def initial_efficacy(structure: CultureStructure, plasticity: PlasticityParams) -> np.ndarray:
+    """Initial Graupner–Brunel efficacy of every E->E contact: UP (1) with probability
+    ``plasticity.beta``, else DOWN (0), drawn from the structure seed (same in every
+    condition).  The rule is bistable (rho* = 1/2): synapses rest in one of the two
+    states (Graupner & Brunel 2012, beta = fraction initially UP)."""
+    stream = np.random.SeedSequence(int(structure.seed)).spawn(len(PATHWAYS) * 2 + 2)[-1]
+    rng = np.random.default_rng(stream)
+    n = structure.pathways["ee"].n_contacts
+    return (rng.random(n) < float(plasticity.beta)).astype(float)
+
+
+def plastic_quantal_sizes(q_nS, rho, plasticity: PlasticityParams):
+    """DOWN-state and current AMPA quantal sizes (nS) of plastic E->E contacts.
+
+    The calibrated quantal size ``q_nS`` of a contact is its *expected* size over the
+    initial UP/DOWN states, so the mean recurrent conductance of the calibrated network
+    is unchanged: q_down = q / (1 + (b − 1) β), q(ρ) = q_down (1 + (b − 1) ρ).
+    """
+    b, beta = float(plasticity.b), float(plasticity.beta)
+    q_down = np.asarray(q_nS, dtype=float) / (1 + (b - 1) * beta)
+    return q_down, q_down * (1 + (b - 1) * np.asarray(rho, dtype=float))
+
+
 def _plastic(blocks: Mapping | None) -> dict:
     blocks = dict(blocks or {})
     unknown = set(blocks) - set(PLASTIC_BLOCK_KEYS)
@@ -426,7 +473,8 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
                   culture: CultureParams | None = None, *, seed: int,
                   plastic_blocks: Mapping | None = None, record_spikes: bool = True,
                   structure: CultureStructure | None = None,
-                  name_prefix: str = "") -> Culture:
+                  name_prefix: str = "",
+                  plasticity: PlasticityParams | None = None) -> Culture:
     """Build the culture network at the condition of ``params``.
 
     Parameters
@@ -453,6 +501,11 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
         Reuse an already drawn structure (must match ``n_neurons``).
     name_prefix : str
         Prefix of every Brian2 object name (several cultures in one process).
+    plasticity : PlasticityParams, optional
+        Make the E->E contacts plastic with this Graupner–Brunel rule
+        (:func:`models.plasticity.make_plastic_contacts`; C_pre scales with the NMDA Ca2+
+        of each release).  Initial states from :func:`initial_efficacy`, quantal sizes
+        from :func:`plastic_quantal_sizes`.  ``plastic_blocks`` are composed after it.
 
     Returns
     -------
@@ -485,12 +538,18 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
     inh = make_neurons(structure.n_inh, neuron=inh_neuron, extra_eqs=_BACKGROUND_EQS,
                        name=f"{name_prefix}inh", **common)
     groups = {"exc": exc, "inh": inh}
+    # Shared slow modulation of the background; starts at 0 (the stationary mean).
+    modulation = NeuronGroup(1, _MODULATION_EQS, method="euler",
+                             namespace={"bg_mod_tau": culture.bg_mod_tau},
+                             name=f"{name_prefix}bg_modulation")
     for pop, g in groups.items():
         g.v = structure.v_init[pop] * mV
+        g.bg_x = linked_var(modulation, "x", index=np.zeros(len(g), dtype=int))
         g.run_regularly(_BACKGROUND_CODE, when="synapses", order=-1,
                         name=f"{name_prefix}{pop}_background")
 
     synapses = {}
+    rho_init = None
     for name, src, tgt in PATHWAYS:
         pw = structure.pathways[name]
         v = values[name]
@@ -499,10 +558,20 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
         if name == "ee":
             extra = {k: blocks[k] for k in ("extra_model", "extra_on_pre", "extra_on_post",
                                             "extra_namespace") if k in blocks}
-        synapses[name] = make_contacts(
-            groups[src], groups[tgt], pw.pre, pw.post, pr=v.pr, q=v.q_nS * nS, kind=kind,
-            stp=stp, receptors=params.receptors, spine_ca=params.spine_ca,
-            block=params.mg_block, delay=culture.delay, name=f"{name_prefix}{name}", **extra)
+        common_syn = dict(stp=stp, receptors=params.receptors, spine_ca=params.spine_ca,
+                          block=params.mg_block, delay=culture.delay,
+                          name=f"{name_prefix}{name}")
+        if name == "ee" and plasticity is not None:
+            from .plasticity import make_plastic_contacts
+            rho_init = initial_efficacy(structure, plasticity)
+            _, q = plastic_quantal_sizes(v.q_nS, rho_init, plasticity)
+            synapses[name] = make_plastic_contacts(
+                groups[src], groups[tgt], pw.pre, pw.post, pr=v.pr, q=q * nS,
+                plasticity=plasticity, rho_init=rho_init, **common_syn, **extra)
+        else:
+            synapses[name] = make_contacts(
+                groups[src], groups[tgt], pw.pre, pw.post, pr=v.pr, q=v.q_nS * nS,
+                kind=kind, **common_syn, **extra)
         if kind == "exc":
             synapses[name].q_nmda = v.q_nmda_nS * nS
 
@@ -510,8 +579,10 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
     if record_spikes:
         spikes = {pop: SpikeMonitor(g, name=f"{name_prefix}{pop}_spikes")
                   for pop, g in groups.items()}
-    net = Network(*groups.values(), *synapses.values(), *spikes.values())
-    cult = Culture(net, groups, synapses, spikes, structure, values, culture, params)
+    net = Network(modulation, *groups.values(), *synapses.values(), *spikes.values())
+    cult = Culture(net, groups, synapses, spikes, structure, values, culture, params,
+                   extra={"bg_modulation": modulation}, plasticity=plasticity,
+                   rho_init=rho_init)
     # Condition-dependent neuron values (background, slow adaptation, [Mg]o); the
     # contact values were passed to make_contacts above.
     for view, value in cult._neuron_assignments(params, culture):
@@ -524,7 +595,7 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
 # --------------------------------------------------------------------------------------
 #: CultureParams fields that reach the network only as run_args-able values.
 _CULTURE_VALUE_FIELDS = ("q_ee_scale", "q_ei_scale", "q_inh_scale", "pr_inh", "bg_rate",
-                         "bg_weight", "bg_weight_cv", "b_slow", "bg_to_inh")
+                         "bg_weight", "bg_weight_cv", "b_slow", "bg_to_inh", "bg_mod_cv")
 
 
 def structural_signature(params: ModelParams, culture: CultureParams) -> str:

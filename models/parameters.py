@@ -466,19 +466,20 @@ def condition(name: str, base: ModelParams | None = None) -> ModelParams:
 # ---------------------------------------------------------------------------------
 # Mechanism 7: the culture network (science.md §4 item 7; models/culture.py,
 # docs/culture.md).  The network calibration (`experiments/calibrate_culture.py`,
-# `mgnet calibrate culture`) writes models/culture_calibration.toml; its [calibrated]
+# `mgnet calibrate-culture`) writes models/culture_calibration.toml; its [calibrated]
 # values are read here at import and become the CultureParams defaults.  If the file is
 # missing, the uncalibrated fallbacks below are used and CULTURE_CALIBRATED is False.
 # ---------------------------------------------------------------------------------
 #: The network calibration file read at import.
 CULTURE_CALIBRATION_FILE = _Path(__file__).with_name("culture_calibration.toml")
 #: Uncalibrated fallbacks (used only when CULTURE_CALIBRATION_FILE is missing).
-_CULTURE_FALLBACK = {"q_ee_scale": 14.0, "bg_weight_nS": 12.0, "b_slow_pA": 20.0}
+_CULTURE_FALLBACK = {"q_ee_scale": 14.0, "bg_weight_nS": 12.0, "b_slow_pA": 20.0,
+                     "bg_mod_cv": 0.0}
 
 
 def load_culture_calibration(path=CULTURE_CALIBRATION_FILE) -> dict | None:
-    """Calibrated network values ``{"q_ee_scale", "bg_weight_nS", "b_slow_pA"}`` (plain
-    floats) from ``path``, or None if the file does not exist.
+    """Calibrated network values ``{"q_ee_scale", "bg_weight_nS", "b_slow_pA",
+    "bg_mod_cv"}`` (plain floats) from ``path``, or None if the file does not exist.
 
     Raises
     ------
@@ -495,7 +496,7 @@ def load_culture_calibration(path=CULTURE_CALIBRATION_FILE) -> dict | None:
         return {key: float(cal[key]) for key in _CULTURE_FALLBACK}
     except (KeyError, TypeError, ValueError, _tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{path}: malformed culture calibration ({exc}); re-run "
-                         f"'mgnet calibrate culture'") from exc
+                         f"'mgnet calibrate-culture'") from exc
 
 
 _CULTURE_CAL = load_culture_calibration()
@@ -504,10 +505,10 @@ CULTURE_CALIBRATED = _CULTURE_CAL is not None
 _CULTURE_CAL = _CULTURE_CAL or dict(_CULTURE_FALLBACK)
 _CULTURE_CAL_SOURCE = (
     "calibrated once so that the baseline culture lands in the burst bands of science.md "
-    "§4 item 7 (models/culture_calibration.toml, 'mgnet calibrate culture'; docs/culture.md)"
+    "§4 item 7 (models/culture_calibration.toml, 'mgnet calibrate-culture'; docs/culture.md)"
     if CULTURE_CALIBRATED else
     "UNCALIBRATED fallback (models/culture_calibration.toml missing; run "
-    "'mgnet calibrate culture')")
+    "'mgnet calibrate-culture')")
 
 
 @dataclass(frozen=True)
@@ -581,6 +582,19 @@ class CultureParams:
         "Eytan & Marom 2006 J Neurosci 26:8465); log-normal with mean 1 per neuron",
         low=0.0, high=3.0, uncertain=True,
         doc="coefficient of variation of the per-neuron background weight factor")
+    bg_mod_cv: float = param(
+        _CULTURE_CAL["bg_mod_cv"], _CULTURE_CAL_SOURCE + "; the modelled neurons are a "
+        "sample of a larger culture whose spontaneous input to them fluctuates slowly and "
+        "is shared (without it the inter-burst intervals are clock-like, CV < 0.1)",
+        low=0.0, high=2.0, uncertain=True, calibrated="culture",
+        doc="SD of the shared, slowly fluctuating relative modulation of bg_rate "
+            "(Ornstein-Uhlenbeck, rate * max(0, 1 + x))")
+    bg_mod_tau: Quantity = param(
+        10 * second, "this project: slow fluctuations of the spontaneous drive over several "
+        "inter-burst intervals (uncertain; 2 s gave IBI CV ~0.3, 10 s ~0.5; docs/culture.md)",
+        low=1 * ms,
+        high=1000 * second, uncertain=True,
+        doc="correlation time of the shared background modulation")
     bg_to_inh: bool = param(True, "convention: interneurons receive the same background",
                             doc="apply the background input to inhibitory cells too")
     b_slow: Quantity = param(

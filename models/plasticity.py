@@ -74,7 +74,7 @@ from .parameters import (PLASTICITY_PRESETS, PLASTICITY_PRESET_SOURCES, Magnesiu
 from .synapses import SPINE_CA_ON_PRE, contact_namespace, make_contacts, spine_ca_on_pre
 
 __all__ = ["PlasticityParams", "PLASTICITY_PRESETS", "PLASTICITY_PRESET_SOURCES",
-           "plasticity_preset", "CA_PRE_PATHWAY", "plasticity_blocks", "plasticity_namespace",
+           "plasticity_preset", "CA_PRE_PATHWAY", "advance_code", "plasticity_blocks", "plasticity_namespace",
            "reference_nmda_ca", "make_plastic_contacts", "rho_to_weight", "weight_to_rho",
            "q_down_for", "cubic_relax", "advance_rho", "current_rho", "event_segments",
            "time_above_thresholds", "pair_segments", "linear_moments", "stdp_prediction",
@@ -181,6 +181,19 @@ def _advance_code(params: PlasticityParams) -> str:
         "q = q_down*(1 + (pl_b - 1)*rho)                                  # AMPA quantal size w(rho)",
     ]
     return "\n".join(lines) + "\n"
+
+
+def advance_code(params: PlasticityParams | None = None) -> str:
+    """Brian2 code that advances every contact's ρ (and c_pl, t_pl, q) to the current time.
+
+    The same exact piecewise update that runs at every Ca2+ event; run it from a
+    ``run_regularly`` to take snapshots of ρ at fixed times.  Splitting an interval into
+    two advances is exact (each piece is the exact solution of a Markov process), so the
+    extra advances do not change the rule's dynamics, only its random stream.
+    """
+    params = params or PlasticityParams()
+    _check(params)
+    return _advance_code(params)
 
 
 def _model(params: PlasticityParams) -> str:

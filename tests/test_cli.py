@@ -376,3 +376,115 @@ def test_default_output_path_is_under_results(tmp_path, capsys):
     assert_one_line_error(code, out, err, [str(target), "already exists"])
     assert target.read_bytes() == b"occupied"
     assert all_files(results) == [target]
+
+
+# ---------------------------------------------------------------- reproduce --only
+CULTURE_CONDITIONS = ("baseline", "elevated_mg", "elevated_mg_o_only", "elevated_mg_i_only",
+                      "aged", "aged_elevated_mg")
+
+
+def test_reproduce_plan_holds_the_culture_validation():
+    from experiments.reproduce import JOBS, job_names, plan
+    jobs = {exp: (conds, seeds) for exp, conds, seeds in JOBS}
+    assert jobs["background-filtering"] == (("baseline",), (0,))
+    assert "culture-activity" in job_names() and len(job_names()) == len(jobs)
+    culture = [c for c in plan("default") if c.experiment == "culture-activity"]
+    # the calibrated baseline at 5 seeds, every other condition at 2
+    assert sorted((c.condition, c.seed) for c in culture) == sorted(
+        [("baseline", s) for s in range(5)]
+        + [(c, s) for c in CULTURE_CONDITIONS[1:] for s in range(2)])
+    memory = [c for c in plan("default") if c.experiment == "memory-encoding"]
+    assert sorted((c.condition, c.seed) for c in memory) == sorted(
+        (c, s) for c in CULTURE_CONDITIONS for s in range(10))
+    # science.md §4 item 7: >= 120 s analysed at default scale, 2000 neurons.
+    from brian2 import second
+    for c in culture:
+        assert c.scale == "default" and c.options.n_neurons == 2000
+        assert float((c.options.duration - c.options.warmup) / second) >= 120
+
+
+def test_reproduce_only_restricts_the_plan():
+    from experiments.reproduce import plan, select_jobs
+    only = plan("default", "culture-activity")
+    assert {c.experiment for c in only} == {"culture-activity"} and len(only) == 15
+    # quick scale (tests, CI): the first seed of the first two conditions, same path
+    quick = plan("quick", "culture-activity")
+    assert [(c.condition, c.seed) for c in quick] == [("baseline", 0), ("elevated_mg", 0)]
+    both = plan("quick", ["background-filtering", "synapse-check"])
+    assert {c.experiment for c in both} == {"background-filtering", "synapse-check"}
+    assert len(plan("default")) == sum(len(c) * len(s) for _, c, s in select_jobs())
+    with pytest.raises(ValueError, match="unknown experiment 'nope'.*allowed: .*culture-activity"):
+        select_jobs("culture-activity,nope")
+
+
+@pytest.mark.parametrize("only", ["nope", "culture-activity,nope", ","])
+def test_reproduce_bad_only_is_one_line_exit_2(only, tmp_path, capsys):
+    results = tmp_path / "results"
+    code, out, err = run_cli(capsys, ["reproduce", "--only", only, "--results", results])
+    assert_one_line_error(code, out, err, ["--only", "allowed", "culture-activity",
+                                           "bouton-assay"])
+    assert all_files(results) == []
+
+
+def test_reproduce_only_runs_just_those_jobs_and_reuses_complete_runs(tmp_path, monkeypatch,
+                                                                      capsys):
+    """--only culture-activity: 15 jobs, of which an up-to-date run file is reused, a
+    stale one is moved aside and re-run, and nothing else is started."""
+    import analysis.report as report
+    import experiments.reproduce as rp
+    from analysis.run_file import RunData, write_run
+    from experiments.cli import default_run_path
+    from experiments.provenance import package_version
+
+    results = tmp_path / "results"
+    started = []
+
+    class Done:
+        returncode = 0
+
+        def poll(self):
+            return 0
+
+        def communicate(self):
+            return "", ""
+
+    def fake_run(cfg, out):
+        started.append((cfg.experiment, cfg.condition, cfg.seed))
+        return Done()
+
+    monkeypatch.setattr(rp, "_run_subprocess", fake_run)
+    monkeypatch.setattr(rp.time, "sleep", lambda s: None)
+    monkeypatch.setattr(report, "make_figures", lambda results, scale: [])
+    monkeypatch.setattr(report, "write_report", lambda results, scale: results / "report.md")
+
+    def plant(cfg, toml):
+        attrs = dict(experiment=cfg.experiment, condition=cfg.condition, seed=cfg.seed,
+                     scale=cfg.scale, run_id="x", created_utc="2026-01-01T00:00:00+00:00",
+                     mgnet_version=package_version("mgnet"), git_commit="abc",
+                     git_dirty=False, brian2_version="2", numpy_version="2",
+                     python_version="3", device="runtime", codegen_target="cython",
+                     threads=1, config_toml=toml)
+        return write_run(default_run_path(results, cfg), RunData(attrs=attrs))
+
+    current = make_config("culture-activity", condition="baseline", seed=0, scale="default")
+    stale = make_config("culture-activity", condition="aged", seed=1, scale="default")
+    plant(current, current.to_toml())
+    stale_path = plant(stale, stale.to_toml().replace("seed = 1", "seed = 1\n# old"))
+
+    code, out, err = run_cli(capsys, ["reproduce", "--scale", "default", "--only",
+                                      "culture-activity", "--results", results])
+    assert code == 0, err
+    expected = ({("culture-activity", "baseline", s) for s in range(5)}
+                | {("culture-activity", c, s) for c in CULTURE_CONDITIONS[1:] for s in range(2)})
+    assert set(started) == expected - {("culture-activity", "baseline", 0)}
+    assert len(started) == 14
+    assert "up to date" in err and "config changed" in err
+    assert not stale_path.exists()
+    assert len(list((results / "runs" / ".superseded").rglob("aged_seed1_default.h5"))) == 1
+
+
+def test_calibrate_culture_validate_only_prints_the_reproduce_command(tmp_path, capsys):
+    code, out, err = run_cli(capsys, ["calibrate-culture", "--validate"])
+    assert code == 0 and err == ""
+    assert "mgnet reproduce --only culture-activity" in out
+    assert not (REPO / "docs" / "culture_validation.json").exists()

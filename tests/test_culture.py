@@ -286,7 +286,7 @@ def test_background_mean_conductance_campbell(culture_params, params):
     from models.culture import build_culture
     configure(device="runtime", seed=3)
     c = _culture(culture_params, bg_rate=400.0, bg_weight=1.0, q_ee_scale=0.0,
-                 q_inh_scale=0.0)
+                 q_inh_scale=0.0, bg_mod_cv=0.0)     # constant rate: Campbell applies
     cult = build_culture(N, params, c, seed=4, name_prefix="campbell_")
     mon = StateMonitor(cult.exc, "g_ampa", record=True, dt=1 * ms, name="campbell_mon")
     cult.net.add(mon)
@@ -298,6 +298,30 @@ def test_background_mean_conductance_campbell(culture_params, params):
     var = r * w ** 2 * tau / 2
     sem = np.sqrt(var * 2 * tau / (T - 0.1) / g.shape[0])
     assert g.mean() == pytest.approx(expected, abs=5 * sem)
+
+
+def test_background_modulation_is_an_ou_process_with_the_calibrated_sd(culture_params,
+                                                                        params):
+    """The shared modulation x(t) of the background rate is Ornstein-Uhlenbeck with
+    stationary SD bg_mod_cv and correlation time bg_mod_tau: over 400 correlation times
+    the sample SD is within 15 % and the lag-tau autocorrelation within 0.12 of e^-1
+    (the sampling SD of both is ~ sqrt(tau/T) ~ 5 %)."""
+    from brian2 import StateMonitor, ms, second
+    from models.backend import configure
+    from models.culture import build_culture
+    configure(device="runtime", seed=5)
+    c = dataclasses.replace(_culture(culture_params, bg_rate=0.0, q_ee_scale=0.0,
+                                     q_inh_scale=0.0, bg_mod_cv=0.4), bg_mod_tau=5 * ms)
+    cult = build_culture(N, params, c, seed=4, name_prefix="ou_")
+    mod = cult.extra["bg_modulation"]
+    mon = StateMonitor(mod, "x", record=0, dt=1 * ms, name="ou_mon")
+    cult.net.add(mon)
+    cult.net.run(2 * second, namespace={})
+    x = np.asarray(mon.x[0])
+    assert x.std() == pytest.approx(0.4, rel=0.15)
+    lag = 5
+    ac = np.corrcoef(x[:-lag], x[lag:])[0, 1]
+    assert ac == pytest.approx(np.exp(-1), abs=0.12)
 
 
 def test_isolated_neurons_fire_like_single_neurons(culture_params, params):
@@ -312,7 +336,7 @@ def test_isolated_neurons_fire_like_single_neurons(culture_params, params):
     from models.backend import configure
     from models.neurons import make_neurons
     c = _culture(culture_params, bg_rate=150.0, bg_weight=18.0, q_ee_scale=0.0,
-                 q_inh_scale=0.0, b_slow=20.0)
+                 q_inh_scale=0.0, b_slow=20.0, bg_mod_cv=0.0)
     T = 4.0
     r = _simulate(c, params, duration_s=T)
     n_net = len(r["spikes"]["exc"][0])

@@ -1,0 +1,437 @@
+"""memory-encoding: does the culture encode new memories better at elevated Mg2+?
+
+Prediction T10/T11 of science.md §3 (protocol §6; conditions §5).  Nothing here is tuned
+to the hypothesis: the result is whatever the mechanisms give.
+
+Protocol, one run = one condition on one structure seed (conditions compared on the same
+connectivity, patterns, stimulation schedule and random stream):
+
+1. **spontaneous** period (plasticity on) - the starting weights;
+2. **encoding**: ``n_patterns`` cell assemblies, each ``assembly_fraction`` of the
+   excitatory cells, are stimulated in interleaved presentations; a presentation is
+   ``trains_per_presentation`` trains of ``pulses_per_train`` pulses at ``pulse_rate``
+   (science.md §6: "trains of 5 pulses at 100 Hz"), one suprathreshold AMPA conductance
+   kick per pulse and member (``stim_weight``); plasticity on;
+3. **consolidation** under spontaneous network bursts (plasticity on);
+4. **recall** with plasticity off: a fraction (``cue_fractions``) of each assembly is
+   cued with ``cue_pulses`` pulses; the response of the other neurons in
+   ``recall_window`` after the cue onset is read out (analysis).
+
+The E->E contacts of the culture (:mod:`models.culture`) carry the Graupner–Brunel rule
+(:mod:`models.plasticity`, "hippocampal cultures" parameters by default) whose
+presynaptic Ca2+ scales with the NMDA Ca2+ of each release, so [Mg]o (block) and [Mg]i
+(Pr, functional boutons) reach plasticity mechanistically.  The efficacy ρ of every
+E->E contact is snapshot once per encoding round (a ``run_regularly`` advances every
+contact to the snapshot time with the rule's exact update) until the end of
+consolidation.
+
+Saved (run-file schema 1): ``/spikes/exc``, ``/spikes/inh``; ``/synapses/ee`` with
+``pre``, ``post``, ``contact``, ``pr``, ``q_down`` (nS) and one ``rho_sNNN`` column per
+snapshot; ``/snapshots/t`` and ``/snapshots/phase`` (0 spontaneous, 1 encoding,
+2 consolidation); ``/patterns/members`` (pattern x excitatory neuron); ``/recall/*``
+per cue (pattern, cue fraction, cue time, cued neurons); ``/protocol/*``; ``/metrics``
+from :func:`analysis.memory_report.run_metrics` on exactly these arrays.
+
+Metaplasticity (GluN2B up-regulation after hours of lower background load,
+:mod:`models.metaplasticity`) is *not* applied here: the GluN2B fraction is the default
+in every condition (stated in the report).
+
+Run: ``mgnet run memory-encoding --condition elevated_mg --seed 0``
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import Hz, ms, nS, second
+
+from models.parameters import PLASTICITY_PRESETS, param
+
+NAME = "memory-encoding"
+DESCRIPTION = "encoding, consolidation and cued recall of cell assemblies (T10, T11)"
+
+#: Phase codes of the weight snapshots (/snapshots/phase).
+PHASE_CODES = {"spontaneous": 0, "encoding": 1, "consolidation": 2}
+
+
+@dataclass(frozen=True)
+class OPTIONS:
+    """Options of memory-encoding (protocol of science.md §6)."""
+    n_neurons: int = param(500, "this project: 500 keeps 60 paired runs within the "
+                           "reproduction budget (in-degree is size-independent, "
+                           "docs/culture.md)", low=50, high=20000,
+                           doc="neurons in the culture")
+    n_patterns: int = param(3, "this project (capacity: memory-capacity)", low=1, high=50,
+                            doc="cell assemblies P encoded")
+    assembly_fraction: float = param(0.1, "science.md §6: assemblies of ~10 % of E cells",
+                                     low=0.01, high=0.5,
+                                     doc="fraction of excitatory cells per assembly")
+    presentations: int = param(5, "this project: enough rounds to follow the encoding "
+                               "curve", low=1, high=100,
+                               doc="encoding rounds (each pattern once per round)")
+    trains_per_presentation: int = param(3, "this project (theta-burst-like spacing)",
+                                         low=1, high=20, doc="trains per presentation")
+    pulses_per_train: int = param(5, "science.md §6: trains of 5 pulses", low=1, high=20,
+                                  doc="pulses per train")
+    pulse_rate: object = param(100 * Hz, "science.md §6: 100 Hz", low=1 * Hz,
+                               high=500 * Hz, doc="pulse rate within a train")
+    train_interval: object = param(200 * ms, "this project: 5 Hz train onsets "
+                                   "(theta-burst stimulation)", low=10 * ms,
+                                   high=10 * second, doc="onset-to-onset train interval")
+    presentation_interval: object = param(1 * second, "this project: one presentation per "
+                                          "second, patterns interleaved", low=10 * ms,
+                                          high=60 * second,
+                                          doc="onset-to-onset presentation interval")
+    stim_weight: object = param(200 * nS, "convention: a suprathreshold stimulus, one spike "
+                                "per pulse (tests/test_memory_encoding.py); 50 nS "
+                                "(~25 mV) failed on adapted cells",
+                                low=0 * nS, high=1000 * nS,
+                                doc="AMPA conductance kick per pulse and stimulated neuron")
+    spontaneous: object = param(6 * second, "this project: after the start-up transient",
+                                low=0 * second, high=3600 * second,
+                                doc="spontaneous period before encoding (rounded up to "
+                                    "whole encoding rounds)")
+    consolidation: object = param(30 * second, "this project: several spontaneous network "
+                                  "bursts (memory-retention varies it)",
+                                  low=0 * second, high=36000 * second,
+                                  doc="consolidation under spontaneous activity (rounded "
+                                      "up to whole encoding rounds)")
+    cue_fractions: tuple = param((0.25, 0.5, 0.75), "this project: the pattern-completion "
+                                 "curve", doc="fractions of each assembly cued at recall")
+    cue_pulses: int = param(3, "this project: a short 100 Hz cue that ends before the "
+                            "readout window does", low=1, high=20,
+                            doc="pulses of a recall cue (at pulse_rate)")
+    recall_trials: int = param(1, "this project: 10 paired seeds give the statistics",
+                               low=1, high=100,
+                               doc="cues per pattern and cue fraction")
+    recall_interval: object = param(2 * second, "this project: longer than a network "
+                                    "burst", low=100 * ms, high=60 * second,
+                                    doc="interval between recall cues")
+    recall_window: object = param(50 * ms, "this project: recurrent completion before "
+                                  "a cue-triggered network burst recruits everyone",
+                                  low=1 * ms, high=2 * second,
+                                  doc="readout window after a cue onset")
+    plasticity: str = param("hippocampal_cultures", "science.md §4 item 5: Graupner & "
+                            "Brunel (2012) hippocampal-culture set",
+                            choices=tuple(PLASTICITY_PRESETS),
+                            doc="plasticity parameter set of the E->E contacts")
+    device: str = param("cpp_standalone", "design.md §5: compile once per structure, "
+                        "conditions through run_args",
+                        choices=("cpp_standalone", "runtime"), doc="Brian2 device")
+
+
+SCALES = {"quick": {"n_neurons": 300, "n_patterns": 2, "presentations": 2,
+                    "spontaneous": 2 * second, "consolidation": 4 * second,
+                    "cue_fractions": (0.5,), "recall_trials": 1,
+                    "recall_interval": 1 * second, "device": "runtime"},
+          "default": {},
+          "paper": {"n_neurons": 2000, "recall_trials": 5, "consolidation": 120 * second}}
+
+
+def check_options(opts) -> None:
+    """Cross-field checks (one-line ConfigError messages)."""
+    from .config import ConfigError
+    train = (opts.pulses_per_train - 1) / float(opts.pulse_rate)
+    if float(opts.train_interval) <= train:
+        raise ConfigError("options.train_interval must exceed a train "
+                          f"({train * 1e3:g} ms)")
+    pres = (opts.trains_per_presentation - 1) * float(opts.train_interval) + train
+    if float(opts.presentation_interval) <= pres:
+        raise ConfigError("options.presentation_interval must exceed a presentation "
+                          f"({pres:g} s)")
+    if float(opts.recall_interval) <= float(opts.recall_window):
+        raise ConfigError("options.recall_interval must exceed options.recall_window")
+    if not opts.cue_fractions or any(not 0 < float(c) < 1 for c in opts.cue_fractions):
+        raise ConfigError("options.cue_fractions must be fractions in (0, 1)")
+    n_exc = round(0.8 * opts.n_neurons)
+    if round(opts.assembly_fraction * n_exc) < 4:
+        raise ConfigError("options.assembly_fraction leaves fewer than 4 neurons per "
+                          "assembly at this n_neurons")
+
+
+# --------------------------------------------------------------------------------------
+# Protocol (numpy): assemblies, cues and the stimulation schedule
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Schedule:
+    """Stimulation schedule and phase boundaries of one run (times in s)."""
+    members: np.ndarray         #: (P, n_exc) bool
+    cue_order: np.ndarray       #: (P, M) member indices in cueing order
+    stim_i: np.ndarray          #: source index of each stimulus pulse
+    stim_t: np.ndarray          #: time of each pulse (s)
+    source_targets: list        #: source -> array of excitatory targets
+    recall: dict                #: per cue: pattern, cue_fraction, t_cue, source
+    round_period: float
+    t_spont: float              #: end of the spontaneous period
+    t_enc: float                #: end of encoding
+    t_cons: float               #: end of consolidation = start of recall
+    t_end: float
+
+
+def _round_up(x: float, step: float) -> float:
+    return math.ceil(x / step - 1e-9) * step
+
+
+def make_schedule(opts, n_exc: int, seed: int) -> Schedule:
+    """Assemblies, cued subsets and pulse times, drawn from the structure seed.
+
+    Assemblies are independent random subsets (overlaps allowed, as for random
+    patterns).  Each pattern's members are put in a random cueing order; the cue of
+    fraction c stimulates the first ``round(c * M)`` of them, so larger cues contain
+    smaller ones.  Recall cues are in a random order (same for every condition).
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x6D656D]))
+    P = int(opts.n_patterns)
+    M = int(round(opts.assembly_fraction * n_exc))
+    members = np.zeros((P, n_exc), dtype=bool)
+    cue_order = np.empty((P, M), dtype=np.int64)
+    for p in range(P):
+        idx = rng.choice(n_exc, size=M, replace=False)
+        members[p, idx] = True
+        cue_order[p] = idx          # already in random order
+    rate = float(opts.pulse_rate)
+    pres_dt = float(opts.presentation_interval)
+    rp = P * pres_dt
+    t_spont = _round_up(float(opts.spontaneous), rp)
+    t_enc = t_spont + opts.presentations * rp
+    t_cons = t_enc + _round_up(float(opts.consolidation), rp)
+    within = np.arange(opts.pulses_per_train) / rate
+    trains = np.arange(opts.trains_per_presentation) * float(opts.train_interval)
+    pulses = (trains[:, None] + within[None, :]).ravel()
+    stim_i, stim_t = [], []
+    for r in range(opts.presentations):
+        for p in range(P):
+            t0 = t_spont + (r * P + p) * pres_dt
+            stim_i.append(np.full(len(pulses), p))
+            stim_t.append(t0 + pulses)
+    sources = [members[p].nonzero()[0] for p in range(P)]
+    cues = [(p, float(c)) for c in opts.cue_fractions for p in range(P)]
+    cue_source = {}
+    for p, c in cues:
+        cue_source[(p, c)] = len(sources)
+        sources.append(np.sort(cue_order[p, :max(1, int(round(c * M)))]))
+    trials = [cue for _ in range(opts.recall_trials) for cue in cues]
+    order = rng.permutation(len(trials))
+    cue_pulses = np.arange(opts.cue_pulses) / rate
+    rec = {"pattern": [], "cue_fraction": [], "t_cue": [], "source": []}
+    for k, j in enumerate(order):
+        p, c = trials[j]
+        t0 = t_cons + (k + 1) * float(opts.recall_interval)
+        src = cue_source[(p, c)]
+        stim_i.append(np.full(len(cue_pulses), src))
+        stim_t.append(t0 + cue_pulses)
+        rec["pattern"].append(p)
+        rec["cue_fraction"].append(c)
+        rec["t_cue"].append(t0)
+        rec["source"].append(src)
+    t_end = t_cons + (len(trials) + 1) * float(opts.recall_interval)
+    recall = {"pattern": np.array(rec["pattern"], np.int64),
+              "cue_fraction": np.array(rec["cue_fraction"], float),
+              "t_cue": np.array(rec["t_cue"], float),
+              "source": np.array(rec["source"], np.int64)}
+    return Schedule(members, cue_order, np.concatenate(stim_i).astype(np.int64),
+                    np.concatenate(stim_t), sources, recall, rp, t_spont, t_enc, t_cons,
+                    t_end)
+
+
+# --------------------------------------------------------------------------------------
+# Network
+# --------------------------------------------------------------------------------------
+STIM_ON_PRE = "g_ampa_post += w_stim    # suprathreshold stimulus pulse"
+
+
+class _Memory:
+    """The plastic culture with stimulation and snapshot monitors, built once."""
+
+    def __init__(self, cfg, progress):
+        import brian2
+        from brian2 import (SpikeGeneratorGroup, StateMonitor, Synapses, defaultclock,
+                            get_device)
+        from models.assay import default_cache_dir
+        from models.culture import build_culture, culture_structure, structural_signature
+        from models.parameters import CultureParams
+        from models.plasticity import advance_code
+        self.cfg, self.opts, self.progress = cfg, cfg.options, progress
+        opts = self.opts
+        self.culture = CultureParams(n_neurons=opts.n_neurons)
+        self.plasticity = PLASTICITY_PRESETS[opts.plasticity]
+        p = cfg.params
+        self.structure = culture_structure(opts.n_neurons, self.culture, p.configuration,
+                                           seed=cfg.seed, e_l=p.neuron.e_l)
+        self.schedule = sch = make_schedule(opts, self.structure.n_exc, cfg.seed)
+        self.device = opts.device
+        self.directory = None
+        if self.device == "cpp_standalone":
+            h = hashlib.sha1()
+            for arr in self.structure.key_arrays():
+                h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
+            h.update(repr((structural_signature(p, self.culture), repr(self.plasticity),
+                           dataclasses.replace(opts, device="-"), cfg.seed,
+                           float(defaultclock.dt / second), "ftz")).encode())
+            self.directory = str(default_cache_dir() / f"memory-{h.hexdigest()[:16]}")
+            self._link_args = list(brian2.prefs.codegen.cpp.extra_link_args)
+            brian2.prefs.codegen.cpp.extra_link_args = self._link_args + ["-ffast-math"]
+            brian2.set_device("cpp_standalone", directory=self.directory,
+                              build_on_run=False)
+        brian2.seed(cfg.seed)
+        self.cult = cult = build_culture(opts.n_neurons, p, self.culture, seed=cfg.seed,
+                                         structure=self.structure,
+                                         plasticity=self.plasticity)
+        ee = cult.synapses["ee"]
+        stim = SpikeGeneratorGroup(len(sch.source_targets), sch.stim_i, sch.stim_t * second,
+                                   name="stimulus")
+        src = np.concatenate([np.full(len(t), k) for k, t in enumerate(sch.source_targets)])
+        tgt = np.concatenate(sch.source_targets)
+        stim_syn = Synapses(stim, cult.exc, on_pre=STIM_ON_PRE,
+                            namespace={"w_stim": opts.stim_weight}, name="stimulus_syn")
+        stim_syn.connect(i=src, j=tgt)
+        rp = sch.round_period * second
+        ee.run_regularly(advance_code(self.plasticity), dt=rp, when="start",
+                         name="ee_snapshot_advance")
+        self.snap = StateMonitor(ee, "rho", record=True, dt=rp, when="end",
+                                 name="ee_snapshots")
+        cult.net.add(stim, stim_syn, self.snap)
+        # Phase 1: spontaneous + encoding + consolidation, plus one time step so that the
+        # snapshot at t_cons is taken with plasticity on; phase 2: recall, frozen.
+        self.t1 = sch.t_cons * second + defaultclock.dt
+        self.t2 = sch.t_end * second - self.t1
+        if self.device == "runtime":
+            cult.net.store("initial")
+        else:
+            self._phases()
+            if progress:
+                progress("compiling (cached after the first time)", 0.0)
+            with _flock(self.directory):
+                get_device().build(run=False, directory=self.directory)
+        self.k = 0
+
+    def _phases(self):
+        ee = self.cult.synapses["ee"]
+        ee.plasticity_on = 1
+        self.snap.active = True
+        self.cult.net.run(self.t1, namespace={})
+        ee.plasticity_on = 0
+        self.snap.active = False
+        self.cult.net.run(self.t2, namespace={})
+
+    def run(self, params) -> dict:
+        import brian2
+        t0 = time.time()
+        if self.device == "runtime":
+            self.cult.net.restore("initial")
+            brian2.seed(self.cfg.seed)
+            self.cult.set_condition(params, self.culture)
+            self._phases()
+        else:
+            self.k += 1
+            brian2.get_device().run(
+                run_args=self.cult.run_args(params, self.culture),
+                results_directory=f"results_{os.getpid()}_{self.k}")
+        self.cult.check_finite()
+        ee = self.cult.synapses["ee"]
+        out = {"spikes": self.cult.spike_data(),
+               "rho": np.asarray(self.snap.rho, dtype=np.float32),   # contacts x snapshots
+               "snap_t": np.asarray(self.snap.t / second, dtype=float),
+               "q_down": np.asarray(ee.q_down / nS, dtype=float),
+               "run_s": time.time() - t0}
+        return out
+
+    def close(self):
+        import brian2
+        import shutil
+        if self.device == "cpp_standalone":
+            for k in range(1, self.k + 1):
+                shutil.rmtree(os.path.join(self.directory, f"results_{os.getpid()}_{k}"),
+                              ignore_errors=True)
+            brian2.prefs.codegen.cpp.extra_link_args = self._link_args
+            brian2.get_device().reinit()
+            brian2.get_device().activate()
+            brian2.set_device("runtime")
+
+
+def _flock(directory):
+    from contextlib import contextmanager
+    import fcntl
+
+    @contextmanager
+    def locked():
+        os.makedirs(directory, exist_ok=True)
+        with open(os.path.join(directory, ".lock"), "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+    return locked()
+
+
+# --------------------------------------------------------------------------------------
+# run
+# --------------------------------------------------------------------------------------
+def run(cfg, progress=None):
+    """Encode, consolidate and recall at the configured condition; return RunData."""
+    from analysis.memory_report import run_metrics
+    from analysis.run_file import RunData
+    from brian2 import mM
+    t0 = time.time()
+    mem = _Memory(cfg, progress)
+    build_s = time.time() - t0
+    try:
+        if progress:
+            progress("simulating", 0.05)
+        res = mem.run(cfg.params)
+    finally:
+        mem.close()
+    sch, st, opts = mem.schedule, mem.structure, cfg.options
+    ee = st.pathways["ee"]
+    from models.culture import contact_values
+    pr = contact_values(st, cfg.params, mem.culture)["ee"].pr
+    snap_t = res["snap_t"]
+    # A snapshot at a phase boundary belongs to the phase that ends there.
+    phase = np.where(snap_t <= sch.t_spont + 1e-9, PHASE_CODES["spontaneous"],
+                     np.where(snap_t <= sch.t_enc + 1e-9, PHASE_CODES["encoding"],
+                              PHASE_CODES["consolidation"])).astype(np.int64)
+    table = {"pre": ee.pre.astype(np.int64), "post": ee.post.astype(np.int64),
+             "contact": ee.contact.astype(np.int64), "pr": np.asarray(pr, float),
+             "q_down": res["q_down"]}
+    units = {"/synapses/ee/q_down": "nS", "/snapshots/t": "s", "/snapshots/phase": "1",
+             "/recall/source": "1", "/recall/cued": "1"}
+    for k in range(res["rho"].shape[1]):
+        table[f"rho_s{k:03d}"] = res["rho"][:, k]
+    n_exc = st.n_exc
+    cued = np.zeros((len(sch.recall["t_cue"]), n_exc), dtype=bool)
+    for k, s in enumerate(sch.recall["source"]):
+        cued[k, sch.source_targets[s]] = True
+    recall = {"pattern": sch.recall["pattern"], "cue_fraction": sch.recall["cue_fraction"],
+              "t_cue": sch.recall["t_cue"], "source": sch.recall["source"], "cued": cued}
+    protocol = {"spontaneous": {"t_start": 0.0, "t_stop": sch.t_spont, "plasticity": True},
+                "encoding": {"t_start": sch.t_spont, "t_stop": sch.t_enc, "plasticity": True},
+                "consolidation": {"t_start": sch.t_enc, "t_stop": sch.t_cons,
+                                  "plasticity": True},
+                "recall": {"t_start": sch.t_cons, "t_stop": sch.t_end, "plasticity": False}}
+    attrs = {}
+    if mem.device == "cpp_standalone":
+        attrs = {"device": "cpp_standalone", "codegen_target": "cpp_standalone"}
+    data = RunData(attrs=attrs,
+                   spikes={k: (np.asarray(t, float), np.asarray(i, np.int64))
+                           for k, (t, i) in res["spikes"].items()},
+                   synapses={"ee": table}, protocol=protocol, patterns=sch.members,
+                   recall=recall,
+                   arrays={"/snapshots/t": snap_t, "/snapshots/phase": phase},
+                   units=units, metrics={})
+    b = float(mem.plasticity.b)
+    metrics = run_metrics(data, b=b, recall_window=float(opts.recall_window))
+    metrics.update({"plasticity_b": b, "mg_o_mM": float(cfg.params.magnesium.mg_o / mM),
+                    "mg_i_mM": float(cfg.params.magnesium.mg_i / mM),
+                    "n_exc": int(n_exc), "n_inh": int(st.n_inh),
+                    "n_contacts_ee": int(ee.n_contacts), "build_s": float(build_s),
+                    "run_s": float(res["run_s"]),
+                    "recall_window_s": float(opts.recall_window),
+                    "simulated_s": float(sch.t_end)})
+    data.metrics = metrics
+    return data

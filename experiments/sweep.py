@@ -1,0 +1,513 @@
+"""``mgnet sweep``: the (condition, seed) runs of one experiment, in parallel on Dask.
+
+design.md §5 (scale-out): every task is one ``mgnet run`` of one (condition, seed),
+started by a Dask worker as its own subprocess (``python -m experiments.cli run ...
+--quiet`` with ``OMP_NUM_THREADS=1``), so Brian2's device state stays per process and
+each run uses one thread.  By default the tasks run on a
+``dask.distributed.LocalCluster`` with one single-threaded worker process per core;
+``--scheduler ADDRESS`` sends them to an existing Dask scheduler instead (e.g. one
+started by ``dask-jobqueue`` on SLURM, see ``docs/scaling.md``).
+
+Each task writes its run file to the path ``mgnet run`` would use
+(``results/runs/<experiment>/<condition>_seed<N>_<scale>.h5``) through the atomic
+run-file writer (temporary name, renamed when complete).  A sweep is resumable:
+
+- a complete run file whose resolved config (``config_toml``) and ``mgnet_version``
+  equal the current ones is reused (task status ``skipped``);
+- any other file at that path (another config or version, or not a complete run file)
+  is moved to ``results/runs/.superseded/<timestamp>/`` -- never deleted -- and the run
+  is redone;
+- temporary files ``.<name>.tmp-*`` left by a killed writer are never taken for a
+  result and are removed before the run is redone.
+
+A manifest ``results/sweeps/<name>.json`` (written atomically, rewritten after every
+finished task) lists every task with its status (``pending``, ``done``, ``skipped``,
+``failed``), run-file path, wall time and error, and the sweep's provenance (command,
+git commit, mgnet version, creation time).
+
+Run: ``mgnet sweep synapse-check --conditions baseline,elevated_mg --seeds 0-9``
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import logging
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["SweepError", "SweepResult", "parse_seeds", "parse_conditions", "format_seeds",
+           "sweep", "run_task", "run_is_current", "orphan_temp_files", "manifest_path"]
+
+MANIFEST_VERSION = 1
+_TMP_MARKER = ".tmp-"  # analysis.run_file writes ".<name>.tmp-<pid>-<random>"
+_SEED_MAX = 2 ** 31 - 1
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SEEDS_ALLOWED = ("allowed: N, A-B with 0 <= A <= B, or a comma-separated list of "
+                  "these, e.g. 0-9 or 0,2,5")
+# How long a sweep waits to reach an existing scheduler before giving up.
+_CONNECT_TIMEOUT = "30s"
+
+
+class SweepError(ValueError):
+    """Bad sweep input (seeds, conditions, workers, scheduler, name): exit status 2."""
+
+
+# ------------------------------------------------------------------------ parsing
+
+
+def parse_seeds(text: str) -> list[int]:
+    """Seeds from ``"3"``, ``"0-9"`` (inclusive) or ``"0,2,5"`` (items may be ranges).
+
+    Returns the seeds in the given order without duplicates.
+
+    Raises
+    ------
+    SweepError
+        On an empty item, a non-integer, a negative seed, a seed >= 2^31 or a
+        descending range.
+    """
+    seeds: list[int] = []
+    items = str(text).split(",")
+    for item in items:
+        item = item.strip()
+        m = re.fullmatch(r"(\d+)(?:\s*-\s*(\d+))?", item)
+        if not m:
+            raise SweepError(f"bad --seeds '{text}': '{item}' is not a seed or range; "
+                             f"{_SEEDS_ALLOWED}")
+        lo = int(m.group(1))
+        hi = int(m.group(2)) if m.group(2) is not None else lo
+        if hi < lo:
+            raise SweepError(f"bad --seeds '{text}': range '{item}' is descending; "
+                             f"{_SEEDS_ALLOWED}")
+        if hi > _SEED_MAX:
+            raise SweepError(f"bad --seeds '{text}': seed {hi} is above 2^31-1; "
+                             f"{_SEEDS_ALLOWED}")
+        seeds.extend(range(lo, hi + 1))
+    return list(dict.fromkeys(seeds))
+
+
+def format_seeds(seeds) -> str:
+    """The shortest ``parse_seeds`` text for a list of seeds (runs become ``A-B``)."""
+    parts: list[str] = []
+    seeds = list(seeds)
+    i = 0
+    while i < len(seeds):
+        j = i
+        while j + 1 < len(seeds) and seeds[j + 1] == seeds[j] + 1:
+            j += 1
+        parts.append(str(seeds[i]) if j == i else f"{seeds[i]}-{seeds[j]}")
+        i = j + 1
+    return ",".join(parts)
+
+
+def parse_conditions(text: str) -> list[str]:
+    """Condition names from ``"A,B"`` (order kept, duplicates dropped).
+
+    Names are checked against the presets when the configs are resolved.
+    """
+    names = [c.strip() for c in str(text).split(",")]
+    if not names or any(not c for c in names):
+        raise SweepError(f"bad --conditions '{text}': empty condition name; allowed: a "
+                         f"comma-separated list of condition presets, e.g. "
+                         f"baseline,elevated_mg")
+    return list(dict.fromkeys(names))
+
+
+# ------------------------------------------------------------------- run files
+
+
+def run_is_current(path: Path, cfg) -> bool:
+    """True if ``path`` is a complete, valid run file of exactly ``cfg`` made by this
+    mgnet version (the rule ``mgnet reproduce`` uses to reuse a run)."""
+    from analysis.run_file import RunFileError, read_run
+    from .provenance import package_version
+    try:
+        attrs = read_run(path).attrs
+    except (RunFileError, OSError):
+        return False
+    return (attrs.get("status") == "complete"
+            and attrs.get("config_toml") == cfg.to_toml()
+            and attrs.get("mgnet_version") == package_version("mgnet"))
+
+
+def orphan_temp_files(out: Path) -> list[Path]:
+    """Temporary files of (killed) writes of the run file ``out``."""
+    out = Path(out)
+    if not out.parent.is_dir():
+        return []
+    prefix = f".{out.name}{_TMP_MARKER}"
+    return sorted(p for p in out.parent.iterdir() if p.name.startswith(prefix))
+
+
+def _remove_orphans(out: Path) -> int:
+    n = 0
+    for p in orphan_temp_files(out):
+        try:
+            p.unlink()
+            n += 1
+        except FileNotFoundError:
+            pass
+    return n
+
+
+def _move_aside(results: Path, out: Path, stamp: str) -> Path:
+    """Move a stale file to ``runs/.superseded/<stamp>/...`` without overwriting."""
+    runs = results / "runs"
+    dest = runs / ".superseded" / stamp / out.relative_to(runs)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    n = 1
+    while dest.exists():
+        dest = dest.with_name(f"{out.stem}.{n}{out.suffix}")
+        n += 1
+    shutil.move(str(out), dest)
+    return dest
+
+
+# ------------------------------------------------------------------ the task
+
+
+def run_task(argv: list[str], out: str) -> dict:
+    """Run ``python -m experiments.cli <argv>`` in a subprocess (one Dask task).
+
+    Removes temporary files of an earlier, killed write of ``out`` first: the task is
+    about to produce that file, so they can only be leftovers.  Runs with one OpenMP /
+    BLAS thread.  Never raises for a failed run: returns a dict with ``returncode``,
+    ``wall_s``, ``error`` (last stderr line), ``host`` and ``temp_removed``.
+    """
+    out_path = Path(out)
+    removed = _remove_orphans(out_path)
+    repo = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               MKL_NUM_THREADS="1")
+    # The package may be used from a checkout rather than installed.
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH")) if p)
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "experiments.cli", *argv],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env)
+    err = proc.stderr.strip().splitlines()
+    return {"returncode": proc.returncode, "wall_s": round(time.monotonic() - t0, 3),
+            "error": (err[-1] if err else f"exit status {proc.returncode}")
+            if proc.returncode else None,
+            "host": socket.gethostname(), "temp_removed": removed}
+
+
+# ------------------------------------------------------------------ manifest
+
+
+def manifest_path(results_dir, name: str) -> Path:
+    """``<results>/sweeps/<name>.json``."""
+    return Path(results_dir) / "sweeps" / f"{name}.json"
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}{_TMP_MARKER}{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _read_manifest(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@dataclass
+class SweepResult:
+    """What :func:`sweep` did: the manifest (as written) and where it is."""
+    manifest_path: Path
+    manifest: dict = field(repr=False)
+
+    @property
+    def counts(self) -> dict:
+        return dict(self.manifest["summary"])
+
+    @property
+    def failed(self) -> list[dict]:
+        return [t for t in self.manifest["tasks"] if t["status"] == "failed"]
+
+
+# --------------------------------------------------------------------- sweep
+
+
+def _resolve_configs(experiment, conditions, seeds, scale, config):
+    from .config import load_config, make_config
+    cfgs = []
+    for cond in conditions:
+        for seed in seeds:
+            if config is not None:
+                cfgs.append(load_config(config, experiment=experiment, condition=cond,
+                                        seed=seed, scale=scale))
+            else:
+                kw = {"scale": scale} if scale is not None else {}
+                cfgs.append(make_config(experiment, condition=cond, seed=seed, **kw))
+    return cfgs
+
+
+def _command(experiment, conditions, seeds, scale, results, workers, scheduler, config,
+             name) -> str:
+    argv = ["mgnet", "sweep", experiment, "--conditions", ",".join(conditions),
+            "--seeds", format_seeds(seeds), "--scale", scale]
+    if config is not None:
+        argv += ["--config", str(config)]
+    if scheduler:
+        argv += ["--scheduler", scheduler]
+    elif workers:
+        argv += ["--workers", str(workers)]
+    argv += ["--results", str(results), "--name", name]
+    return shlex.join(argv)
+
+
+@contextlib.contextmanager
+def _dask_client(n_workers: int, scheduler: str | None):
+    """A ``Client`` on an existing scheduler, or on a fresh ``LocalCluster`` of
+    ``n_workers`` single-threaded worker processes (closed on exit)."""
+    from dask.distributed import Client, LocalCluster
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=_CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise SweepError(f"cannot connect to the Dask scheduler '{scheduler}': "
+                             f"{first}") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=logging.ERROR)
+    try:
+        client = Client(cluster)
+        try:
+            yield client
+        finally:
+            client.close()
+    finally:
+        cluster.close()
+
+
+def sweep(experiment: str, conditions, seeds, scale: str | None, results_dir, *,
+          workers: int | None = None, scheduler: str | None = None, config=None,
+          progress: bool = True, name: str | None = None) -> SweepResult:
+    """Run every (condition, seed) of ``experiment`` at ``scale`` on Dask.
+
+    Parameters
+    ----------
+    experiment : str
+        Registered experiment name (``mgnet list``).
+    conditions : iterable of str
+        Condition presets (duplicates are dropped).
+    seeds : iterable of int or str
+        Seeds, or a ``parse_seeds`` text such as ``"0-9"``.
+    scale : {"quick", "default", "paper"} or None
+        None takes the scale from ``config`` (else ``default``).
+    results_dir : path
+        Results directory; run files go to ``runs/<experiment>/`` and the manifest to
+        ``sweeps/<name>.json``.  Must be shared by all workers.
+    workers : int, optional
+        Worker processes of the local cluster (default: ``os.cpu_count()``, at most one
+        per task to run).  Not allowed together with ``scheduler``.
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://host:8786``); its workers should
+        have one thread each.
+    config : path, optional
+        TOML config file applied to every run (its condition/seed/scale are replaced
+        by the sweep's).  Must be readable by the workers at the same path.
+    progress : bool
+        Show a progress bar on stderr.
+    name : str, optional
+        Manifest name (default ``<experiment>_<scale>``, plus ``_<config stem>``).
+
+    Returns
+    -------
+    SweepResult
+        Manifest path and content; ``counts`` has ``done``, ``skipped``, ``failed``.
+
+    Raises
+    ------
+    SweepError, experiments.config.ConfigError
+        On bad input, before anything is written or started.
+    """
+    from .cli import default_run_path
+    from .provenance import git_state, package_version
+
+    # ---- validate everything before touching the disk or starting a cluster
+    if isinstance(seeds, str):
+        seeds = parse_seeds(seeds)
+    seeds = list(dict.fromkeys(seeds))
+    conditions = list(dict.fromkeys(conditions))
+    if not conditions:
+        raise SweepError("no condition given; allowed: a comma-separated list of "
+                         "condition presets, e.g. baseline,elevated_mg")
+    if not seeds:
+        raise SweepError(f"no seed given; {_SEEDS_ALLOWED}")
+    if workers is not None and scheduler:
+        raise SweepError("--workers and --scheduler exclude each other (the scheduler's "
+                         "workers run the tasks)")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise SweepError(f"--workers must be an integer >= 1, got '{workers}'")
+    config = Path(config).resolve() if config is not None else None
+    cfgs = _resolve_configs(experiment, conditions, seeds, scale, config)
+    scale = cfgs[0].scale
+    if name is None:
+        name = f"{experiment}_{scale}" + (f"_{config.stem}" if config is not None else "")
+    if not _NAME_RE.match(name):
+        raise SweepError(f"bad sweep name '{name}'; allowed: letters, digits, '.', '_' "
+                         f"and '-', not starting with '.', '_' or '-'")
+
+    results = Path(results_dir).resolve()
+    mpath = manifest_path(results, name)
+    previous = _read_manifest(mpath)
+    prev_tasks, history = {}, []
+    if previous:
+        prev_tasks = {(t.get("condition"), t.get("seed")): t
+                      for t in previous.get("tasks", []) if isinstance(t, dict)}
+        history = [h for h in previous.get("previous_invocations", []) if isinstance(h, dict)]
+        if isinstance(previous.get("provenance"), dict):
+            history.append(previous["provenance"])
+    commit, dirty = git_state()
+    command = _command(experiment, conditions, seeds, scale, results, workers, scheduler,
+                       config, name)
+    manifest = {
+        "manifest_version": MANIFEST_VERSION,
+        "name": name,
+        "experiment": experiment,
+        "scale": scale,
+        "conditions": conditions,
+        "seeds": seeds,
+        "config": str(config) if config is not None else None,
+        "results_dir": str(results),
+        "provenance": {
+            "command": command,
+            "git_commit": commit,
+            "git_dirty": dirty,
+            "mgnet_version": package_version("mgnet"),
+            "dask_version": package_version("dask"),
+            "python": sys.executable,
+            "host": socket.gethostname(),
+            "created_utc": _now(),
+            "scheduler": scheduler or "LocalCluster",
+        },
+        # Earlier invocations of the same sweep (e.g. the one that was killed).
+        "previous_invocations": history,
+        "updated_utc": None,
+        "complete": False,
+        "summary": {},
+        "tasks": [],
+    }
+
+    # ---- decide per task (read only): reuse a current run file, or run
+    tasks, todo = [], []
+    for cfg in cfgs:
+        out = default_run_path(results, cfg)
+        task = {"condition": cfg.condition, "seed": cfg.seed,
+                "path": str(out.relative_to(results)), "status": "pending",
+                "wall_s": None, "error": None, "host": None}
+        if out.exists() and run_is_current(out, cfg):
+            task["status"] = "skipped"
+            prev = prev_tasks.get((cfg.condition, cfg.seed), {})
+            if prev.get("path") == task["path"] and prev.get("wall_s") is not None:
+                task["wall_s"] = prev["wall_s"]  # the time it took when it was run
+                task["host"] = prev.get("host")
+        else:
+            argv = ["run", cfg.experiment, "--condition", cfg.condition, "--seed",
+                    str(cfg.seed), "--scale", cfg.scale, "--out", str(out), "--quiet"]
+            if config is not None:
+                argv += ["--config", str(config)]
+            todo.append((task, cfg, out, argv))
+        tasks.append(task)
+    manifest["tasks"] = tasks
+
+    def save():
+        counts = {s: sum(t["status"] == s for t in tasks)
+                  for s in ("done", "skipped", "failed", "pending")}
+        manifest["summary"] = dict(total=len(tasks), **counts)
+        manifest["complete"] = counts["done"] + counts["skipped"] == len(tasks)
+        manifest["updated_utc"] = _now()
+        _write_json_atomic(mpath, manifest)
+
+    from tqdm import tqdm
+    with contextlib.ExitStack() as stack:
+        # Connect (or start the local cluster) before changing anything on disk, so
+        # an unreachable scheduler leaves the results directory as it was.
+        client = None
+        if todo:
+            n_local = min(workers or os.cpu_count() or 1, len(todo))
+            client = stack.enter_context(_dask_client(n_local, scheduler))
+            if not scheduler:
+                manifest["provenance"]["scheduler"] = f"LocalCluster(n_workers={n_local})"
+        # Only now touch the disk: stale files aside (never deleted), debris removed.
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        todo_paths = {id(task) for task, *_ in todo}
+        for task, cfg in zip(tasks, cfgs):
+            out = results / task["path"]
+            if id(task) in todo_paths and (out.exists() or out.is_symlink()):
+                task["superseded"] = str(_move_aside(results, out, stamp)
+                                         .relative_to(results))
+            elif id(task) not in todo_paths:
+                removed = _remove_orphans(out)  # leftovers of a killed duplicate write
+                if removed:
+                    task["temp_removed"] = removed
+        save()
+        bar = stack.enter_context(tqdm(total=len(tasks), initial=len(tasks) - len(todo),
+                                       desc=f"sweep {experiment}", unit="run",
+                                       file=sys.stderr, disable=not progress,
+                                       dynamic_ncols=True))
+        if client is not None:
+            from dask.distributed import as_completed
+            token = f"{os.getpid()}-{time.time_ns()}"
+            futures = {}
+            for task, cfg, out, argv in todo:
+                key = f"mgnet-run-{cfg.experiment}-{cfg.condition}-seed{cfg.seed}-{token}"
+                futures[client.submit(run_task, argv, str(out), key=key, pure=False)] = \
+                    (task, cfg, out)
+            for fut in as_completed(futures):
+                task, cfg, out = futures.pop(fut)
+                try:
+                    res = fut.result()
+                except Exception as exc:  # noqa: BLE001 - e.g. a worker died repeatedly
+                    res = {"returncode": None, "wall_s": None, "host": None,
+                           "error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
+                task["wall_s"] = res.get("wall_s")
+                task["host"] = res.get("host")
+                if res.get("temp_removed"):
+                    task["temp_removed"] = res["temp_removed"]
+                if res.get("returncode") == 0 and run_is_current(out, cfg):
+                    task["status"] = "done"
+                else:
+                    task["status"] = "failed"
+                    task["error"] = res.get("error") or (
+                        "the run exited 0 but left no complete run file of this config")
+                    bar.write(f"FAILED {cfg.condition} seed {cfg.seed}: {task['error']}",
+                              file=sys.stderr)
+                save()
+                bar.update(1)
+                bar.set_postfix(failed=sum(t["status"] == "failed" for t in tasks),
+                                refresh=False)
+    save()
+    return SweepResult(mpath, manifest)

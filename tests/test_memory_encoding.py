@@ -1,0 +1,142 @@
+"""memory-encoding: the protocol schedule (numpy) and the quick path end to end."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from experiments.config import ConfigError, make_config
+from experiments.memory_encoding import OPTIONS, SCALES, check_options, make_schedule
+
+
+def _opts(**kw):
+    return dataclasses.replace(OPTIONS(), **kw)
+
+
+def test_schedule_counts_nesting_and_phase_boundaries():
+    o = _opts(n_patterns=3, presentations=4, cue_fractions=(0.25, 0.5, 0.75),
+              recall_trials=2)
+    n_exc = 400
+    s = make_schedule(o, n_exc, seed=5)
+    M = round(0.1 * n_exc)
+    assert s.members.shape == (3, n_exc) and np.all(s.members.sum(axis=1) == M)
+    # encoding pulses: presentations x patterns x trains x pulses, all inside encoding
+    enc = s.stim_i < 3
+    assert enc.sum() == 4 * 3 * o.trains_per_presentation * o.pulses_per_train
+    assert np.all((s.stim_t[enc] >= s.t_spont) & (s.stim_t[enc] < s.t_enc))
+    # each pattern gets the same number of pulses (interleaved presentations)
+    assert np.all(np.bincount(s.stim_i[enc]) == enc.sum() // 3)
+    # phase boundaries are whole encoding rounds (the snapshot period)
+    for t in (s.t_spont, s.t_enc, s.t_cons):
+        assert t / s.round_period == pytest.approx(round(t / s.round_period))
+    # cues: nested subsets of the members, in the recall phase, one per trial
+    n_cues = 3 * 3 * 2
+    assert len(s.recall["t_cue"]) == n_cues
+    assert np.all(s.recall["t_cue"] > s.t_cons) and s.t_end > s.recall["t_cue"].max()
+    assert np.all(np.diff(np.sort(s.recall["t_cue"])) >= float(o.recall_interval) - 1e-9)
+    for p in range(3):
+        sets = []
+        for c in (0.25, 0.5, 0.75):
+            k = np.flatnonzero((s.recall["pattern"] == p) & (s.recall["cue_fraction"] == c))
+            src = set(s.recall["source"][k])
+            assert len(src) == 1
+            tgt = s.source_targets[src.pop()]
+            assert len(tgt) == round(c * M) and np.all(s.members[p, tgt])
+            sets.append(set(tgt))
+        assert sets[0] < sets[1] < sets[2]
+    # the same seed gives the same schedule; another seed other assemblies
+    s2 = make_schedule(o, n_exc, seed=5)
+    assert np.array_equal(s.members, s2.members) and np.array_equal(s.stim_t, s2.stim_t)
+    assert not np.array_equal(s.members, make_schedule(o, n_exc, seed=6).members)
+
+
+@pytest.mark.parametrize("kw, msg", [
+    ({"train_interval": 0.03}, "train_interval"),
+    ({"presentation_interval": 0.3}, "presentation_interval"),
+    ({"recall_window": 3.0}, "recall_interval"),
+    ({"cue_fractions": (0.5, 1.0)}, "cue_fractions"),
+    ({"assembly_fraction": 0.01, "n_neurons": 100}, "assembly_fraction"),
+])
+def test_inconsistent_options_are_rejected(kw, msg):
+    from brian2 import second
+    kw = {k: (v * second if isinstance(v, float) and k != "assembly_fraction" else v)
+          for k, v in kw.items()}
+    with pytest.raises(ConfigError, match=msg):
+        check_options(_opts(**kw))
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """One quick-scale run through the command line (the path `make reproduce` uses)."""
+    from analysis.run_file import read_run
+    from experiments.cli import main
+    path = tmp_path_factory.mktemp("mem") / "run.h5"
+    rc = main(["run", "memory-encoding", "--scale", "quick", "--seed", "1",
+               "--out", str(path), "--quiet"])
+    assert rc == 0
+    cfg = make_config("memory-encoding", condition="baseline", seed=1, scale="quick")
+    return cfg, read_run(path)
+
+
+@pytest.mark.slow      # a few minutes: Cython compile of the plastic culture
+def test_quick_run_is_complete_and_its_metrics_recompute(quick_run):
+    from analysis.memory_report import recomputed, snapshots
+    cfg, run = quick_run
+    t, phase, names = snapshots(run)
+    # one snapshot per encoding round up to the end of consolidation, none in recall
+    assert t[-1] == pytest.approx(run.protocol["recall"]["t_start"])
+    assert set(phase) == {0, 1, 2}
+    for n in names:
+        rho = run.synapses["ee"][n]
+        assert np.all((rho >= 0) & (rho <= 1))
+    m = recomputed(run)
+    for k in ("snr_after_encoding", "overlap_mean", "hit_rate", "up_fraction_end"):
+        assert m[k] == pytest.approx(run.metrics[k], nan_ok=True)
+    # the initial efficacies are the bistable UP/DOWN states with P(UP) = beta = 0.5
+    rho0 = run.synapses["ee"][names[0]]
+    n = rho0.size
+    assert abs(np.mean(rho0 > 0.5) - 0.5) < 5 * np.sqrt(0.25 / n) + 0.02
+
+
+@pytest.mark.slow
+def test_quick_run_stimulus_drives_every_member(quick_run):
+    """Each encoding pulse is suprathreshold: a member spikes within 5 ms of >= 90 % of
+    its pulses (a pulse can fall in the refractory period of the previous spike)."""
+    from experiments.memory_encoding import make_schedule
+    cfg, run = quick_run
+    te, ie = run.spikes["exc"]
+    sch = make_schedule(cfg.options, run.patterns.shape[1], cfg.seed)
+    hits = total = 0
+    for p in range(sch.members.shape[0]):
+        pulses = sch.stim_t[sch.stim_i == p]
+        for n in np.flatnonzero(sch.members[p]):
+            t = te[ie == n]
+            k = np.searchsorted(t, pulses)
+            ok = (k < t.size) & (t[np.minimum(k, t.size - 1)] < pulses + 0.005)
+            hits += int(ok.sum())
+            total += pulses.size
+    assert total > 0 and hits / total >= 0.9
+
+
+def test_plastic_culture_keeps_the_calibrated_mean_quantal_size():
+    """q_down = q / (1 + (b-1) beta): averaged over the bistable initial states (UP with
+    probability beta, from the structure seed) the quantal size is the calibrated one,
+    within 4 binomial standard errors of the UP fraction."""
+    from models.culture import culture_structure, initial_efficacy, plastic_quantal_sizes
+    from models.parameters import CultureParams, PLASTICITY_PRESETS
+    pl = PLASTICITY_PRESETS["hippocampal_cultures"]
+    st = culture_structure(300, CultureParams(), seed=2)
+    rho = initial_efficacy(st, pl)
+    assert set(np.unique(rho)) == {0.0, 1.0}
+    n = rho.size
+    assert abs(rho.mean() - pl.beta) < 4 * np.sqrt(pl.beta * (1 - pl.beta) / n)
+    assert np.array_equal(rho, initial_efficacy(culture_structure(300, CultureParams(),
+                                                                  seed=2), pl))
+    q = np.random.default_rng(0).lognormal(0, 0.3, n)
+    q_down, q_now = plastic_quantal_sizes(q, rho, pl)
+    b = pl.b
+    assert np.allclose(q_now[rho == 1], q[rho == 1] * b / (1 + (b - 1) * pl.beta))
+    assert np.allclose(q_now[rho == 0], q[rho == 0] / (1 + (b - 1) * pl.beta))
+    # the expectation over the states is exactly q
+    assert np.allclose(q_down * (1 + (b - 1) * pl.beta), q)
