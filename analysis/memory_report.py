@@ -389,7 +389,8 @@ def memory_section(results: Path, scale: str | None = None, n_boot: int = 10000)
                      f"assembly SNR after encoding {_fmt_ci(snr, '{:+.3f}')}, recall overlap "
                      f"{_fmt_ci(ov, '{:+.3f}')} (elevated_mg − baseline, n = {snr['n']} "
                      "paired seeds).")
-        for metric in ("snr_after_encoding", "overlap_mean", "specificity"):
+        for metric in ("snr_after_encoding", "overlap_mean", "specificity",
+                       "state_turnover_consolidation", "burst_rate_consolidation_per_min"):
             lines.append("  - " + _arm_sentence(tables, metric, KEY_METRICS[metric][0]))
     else:
         lines.append("- **T10.** Not measured (no paired baseline / elevated_mg runs).")

@@ -42,7 +42,8 @@ FIGURE_DPI = 150
 
 #: Figures copied to ``docs/figures`` by :func:`export_docs_figures`, in this order.
 DOCS_FIGURES = (tuple(cr.FIGURE_FILES.values()) + ("synapse_check.png",)
-                + tuple(CULTURE_FIGURE_FILES.values()))
+                + tuple(CULTURE_FIGURE_FILES.values())
+                + ("background_filtering.png", "memory_curves.png", "memory_recall.png"))
 
 
 def load_runs(results: Path, experiment: str, scale: str | None = None):
