@@ -102,12 +102,17 @@ def filtering_section(results: Path, scale: str | None = None) -> str:
     if bg:
         r = bg[0]
         b = bu.get(r["condition"])
-        spared = (b is not None and np.isfinite(b["rel_change"])
-                  and abs(b["rel_change"]) < abs(r["rel_change"]))
+        if b is not None and np.isfinite(b["rel_change"]):
+            pp = 100 * (abs(r["rel_change"]) - abs(b["rel_change"]))
+            spared = ("largely spared" if pp > 5 else
+                      f"barely spared ({pp:.1f} percentage points less cut)" if pp > 0 else
+                      f"NOT spared (cut {-pp:.1f} percentage points more)")
+            burst_text = f"bursts by {b['rel_change'] * 100:+.1f} %: bursts are {spared}"
+        else:
+            burst_text = "no burst intervals to compare"
         out += ["", f"Outcome: {r['condition']} changes background NMDA Ca²⁺ per release by "
                 f"{r['rel_change'] * 100:+.1f} % (block alone predicts "
-                f"{r['prediction'] * 100:+.1f} %); bursts are "
-                f"{'spared relatively' if spared else 'NOT spared relative to background'}."]
+                f"{r['prediction'] * 100:+.1f} %) and {burst_text}."]
     return "\n".join(out) + "\n"
 
 

@@ -39,7 +39,7 @@ def test_planted_filtering_is_recovered(tmp_path):
     assert bu["rel_change"] == pytest.approx(-0.10, abs=1e-9)
     assert bg["low"] <= -0.32 <= bg["high"]
     text = filtering_section(tmp_path)
-    assert "-32.0 %" in text and "spared relatively" in text
+    assert "-32.0 %" in text and "bursts are largely spared" in text
     from analysis.culture_report import FILTERING_FIGURE, filtering_figures
     (fig,) = filtering_figures(tmp_path, tmp_path)
     assert fig.name == FILTERING_FIGURE and fig.stat().st_size > 0

@@ -172,3 +172,17 @@ def test_section_states_the_planted_outcome(tmp_path):
     assert "**T10.** In this model the culture at elevated Mg encodes better" in text
     assert "Not yet measured" in text
     assert "**T11.** Not measured" in text
+
+
+def test_section_says_when_neither_condition_encodes(tmp_path):
+    """Both conditions unencoded (no UP switch within encoding, no recall): the T10
+    sentence must say that neither encodes, not call a difference 'better'/'worse'."""
+    runs = tmp_path / "runs" / "memory-encoding"
+    runs.mkdir(parents=True)
+    for s in range(3):
+        for cond in ("baseline", "elevated_mg"):
+            run, _ = _planted(seed=s, up_round=99, recall="none", condition=cond)
+            write_run(runs / f"{cond}_{s}.h5", run)
+    text = memory_section(tmp_path, "quick", n_boot=1000)
+    assert "neither baseline nor elevated Mg encodes the assemblies" in text
+    assert "encodes better" not in text and "encodes worse" not in text
