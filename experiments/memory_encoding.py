@@ -306,7 +306,8 @@ class _Memory:
             self._phases()
             if progress:
                 progress("compiling (cached after the first time)", 0.0)
-            with _flock(self.directory):
+            from models.culture import _flock
+            with _flock(self.directory, exclusive=True):
                 get_device().build(run=False, directory=self.directory)
         self.k = 0
 
@@ -352,22 +353,6 @@ class _Memory:
             brian2.get_device().reinit()
             brian2.get_device().activate()
             brian2.set_device("runtime")
-
-
-def _flock(directory):
-    from contextlib import contextmanager
-    import fcntl
-
-    @contextmanager
-    def locked():
-        os.makedirs(directory, exist_ok=True)
-        with open(os.path.join(directory, ".lock"), "a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
-    return locked()
 
 
 # --------------------------------------------------------------------------------------
