@@ -9,8 +9,9 @@ bursts, cued recall with plasticity off) are scored with:
   (:func:`recall_overlap`, :func:`recall_latency`, :func:`false_activation`,
   :func:`completion_curve`, :func:`active_from_spikes`);
 - encoding speed (:func:`presentations_to_criterion`);
-- capacity and bits per synapse (:func:`capacity`, :func:`bits_per_synapse`,
-  :func:`stored_bits_per_synapse`);
+- capacity and bits per synapse (:func:`capacity`, :func:`capacity_from_trials`,
+  :func:`bits_per_synapse`, :func:`stored_bits_per_synapse`);
+- retention of the synaptic states themselves (:func:`state_kappa`, :func:`trace_lifetime`);
 - structure (:func:`silent_fraction`, :func:`weight_histograms`, :func:`contacts_per_connection`).
 
 All inputs are plain arrays: spike times in seconds with integer neuron ids (SONATA layout);
@@ -35,8 +36,11 @@ __all__ = [
     "completion_curve",
     "presentations_to_criterion",
     "capacity",
+    "capacity_from_trials",
     "forgetting_curve",
     "lifetime",
+    "state_kappa",
+    "trace_lifetime",
     "bits_per_synapse",
     "stored_bits_per_synapse",
     "binary_entropy",
@@ -456,6 +460,32 @@ def capacity(P_values, median_overlaps, threshold, *, contiguous=True, interpola
     return float(P[k - 1])
 
 
+def capacity_from_trials(P_of_trial, overlaps, threshold, **kwargs):
+    """Capacity from single recall trials: median overlap per P, then :func:`capacity`.
+
+    Parameters
+    ----------
+    P_of_trial : array_like
+        Number of stored patterns P of the simulation each recall trial belongs to.
+    overlaps : array_like
+        Recall overlap of each trial (NaN trials are dropped; a P whose trials are all
+        NaN counts as a failure).
+    threshold : float
+        Median overlap that counts as recalled (strictly above).
+    **kwargs
+        Passed to :func:`capacity` (``contiguous``, ``interpolate``).
+
+    Returns
+    -------
+    dict
+        ``P`` (sorted tested values), ``median``, ``n`` (trials per P) and ``capacity``.
+    """
+    curve = completion_curve(P_of_trial, overlaps)
+    return {"P": curve["cue_fraction"], "median": curve["median"], "n": curve["n"],
+            "capacity": capacity(curve["cue_fraction"], curve["median"], threshold,
+                                 **kwargs)}
+
+
 def lifetime(times, snr, level=1.0):
     """Time at which the SNR first falls below ``level``.
 
@@ -565,6 +595,59 @@ def forgetting_curve(times, snr, *, level=1.0, offset=False):
         "lifetime": lifetime(t, y, level) if t.size else float("nan"),
         "lifetime_fit": life_fit,
     }
+
+
+def state_kappa(reference, states):
+    """Cohen's κ between binary synaptic states and a reference snapshot.
+
+    κ = (a − a_chance) / (1 − a_chance), with a the fraction of synapses in the same
+    state as in ``reference`` and a_chance = p_ref·p + (1 − p_ref)(1 − p) the agreement
+    expected if the states were redrawn independently with the same UP fractions.  κ is
+    1 for an unchanged configuration and 0 once it is forgotten, whatever the UP
+    fraction; for symmetric two-state switching at rate k per synapse,
+    κ(t) = exp(−2kt).  It measures how much of a *whole* weight configuration (e.g. the
+    one left by encoding) survives, assembly-specific or not.
+
+    Parameters
+    ----------
+    reference : array_like of bool, shape (n,)
+        States at the reference time (True = UP; e.g. ``rho > 0.5``).
+    states : array_like of bool, shape (n,) or (T, n)
+        States at one or several later times.
+
+    Returns
+    -------
+    float or ndarray
+        κ per row of ``states`` (NaN where a_chance = 1: every synapse in one state in
+        both snapshots).
+    """
+    ref = np.asarray(reference, dtype=bool).ravel()
+    st = np.asarray(states, dtype=bool)
+    one = st.ndim == 1
+    st = np.atleast_2d(st)
+    if st.shape[1] != ref.size:
+        raise ValueError(f"states have {st.shape[1]} synapses, reference {ref.size}")
+    agree = (st == ref[None, :]).mean(axis=1)
+    p_ref, p = ref.mean(), st.mean(axis=1)
+    chance = p_ref * p + (1 - p_ref) * (1 - p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kappa = np.where(chance < 1, (agree - chance) / (1 - chance), np.nan)
+    return float(kappa[0]) if one else kappa
+
+
+def trace_lifetime(times, kappa, level=math.exp(-1)):
+    """Lifetime of a synaptic-state configuration: first time κ falls below ``level``.
+
+    :func:`lifetime` applied to a :func:`state_kappa` curve (times relative to the
+    reference snapshot; linear interpolation between samples).  With the default level
+    1/e it equals the time constant of an exponential decay κ = exp(−t/τ).
+
+    Returns
+    -------
+    float
+        Crossing time; ``inf`` if κ stays at or above the level over the samples.
+    """
+    return lifetime(times, kappa, level=level)
 
 
 # --------------------------------------------------------------------------------------------

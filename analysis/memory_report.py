@@ -1,4 +1,9 @@
-"""Memory encoding (T10, T11; science.md §3, §6): per-run metrics and the report section.
+"""Memory encoding, capacity and retention (T10, T11; science.md §3, §6): per-run metrics,
+report sections and figures.
+
+Sections: "Memory encoding" (``memory-encoding``, :func:`memory_section`), "Memory
+capacity" (``memory-capacity``, P varied, :func:`capacity_section`) and "Memory
+retention" (``memory-retention``, long consolidation, :func:`retention_section`).
 
 Every number comes from the arrays saved in the ``memory-encoding`` run files
 (experiments/memory_encoding.py): E->E efficacy snapshots ``/synapses/ee/rho_sNNN`` with
@@ -25,7 +30,12 @@ from .run_file import RunData
 
 __all__ = ["EXPERIMENT", "SNR_CRITERION", "CONDITION_ORDER", "COMPARISONS", "snapshots",
            "weights_at", "run_metrics", "paired_table", "memory_section", "load_memory_runs",
-           "KEY_METRICS"]
+           "KEY_METRICS", "CAPACITY_EXPERIMENT", "RETENTION_EXPERIMENT",
+           "CAPACITY_THRESHOLD", "LIFETIME_LEVELS", "TRACE_LEVEL", "capacity_p_values",
+           "capacity_subrun", "capacity_run_metrics", "capacity_recomputed",
+           "retention_curves", "retention_metrics", "retention_recomputed",
+           "capacity_section", "retention_section", "capacity_figures",
+           "retention_figures"]
 
 EXPERIMENT = "memory-encoding"
 #: SNR an assembly must reach to count as encoded (presentations-to-criterion).  With the
@@ -449,8 +459,10 @@ def memory_section(results: Path, scale: str | None = None, n_boot: int = 10000)
         lines.append(s + ".")
     else:
         lines.append("- **T11.** Not measured (no aged runs).")
-    lines += ["", "Not yet measured: capacity (P varied), retention over long consolidation "
-              "and the dependence on the GluN2B up-regulation (metaplasticity).", "",
+    lines += ["", "Capacity (P varied) and retention over a long consolidation are the "
+              "sections \"Memory capacity\" and \"Memory retention\" (experiments "
+              "`memory-capacity`, `memory-retention`), where those runs exist. Not yet "
+              "measured: the dependence on the GluN2B up-regulation (metaplasticity).", "",
               "![memory encoding](figures/memory_curves.png)",
               "![memory recall](figures/memory_recall.png)", ""]
     return "\n".join(lines)
@@ -544,3 +556,543 @@ def memory_figures(results: Path, out_dir: Path, scale: str | None = None) -> li
     plt.close(fig)
     written.append(p)
     return written
+
+
+# ======================================================================================
+# memory-capacity (P varied) and memory-retention (long consolidation)
+# ======================================================================================
+CAPACITY_EXPERIMENT = "memory-capacity"
+RETENTION_EXPERIMENT = "memory-retention"
+#: Median recall overlap (non-cued members minus non-members active) above which P
+#: stored assemblies count as recalled: the report's :data:`ENCODED_OVERLAP`.  With
+#: one or no network burst per cue the overlap of unrecalled patterns is 0.000 ± 0.003
+#: (memory-encoding), so 0.1 is far above chance and far below perfect recall (1).
+CAPACITY_THRESHOLD = ENCODED_OVERLAP
+#: Forgetting levels of the assembly SNR: science.md §6 ("lifetime until SNR < 1") and
+#: the report's encoding criterion (a fully potentiated assembly of the bistable rule
+#: reaches SNR ≈ 1 only, so SNR < 1 is crossed almost at once).
+LIFETIME_LEVELS = {"lifetime_snr1_s": 1.0, "lifetime_snr05_s": SNR_CRITERION}
+#: κ level of the weight-trace lifetime: 1/e, the time constant of an exponential decay.
+TRACE_LEVEL = float(np.exp(-1))
+
+CAPACITY_KEYS = {
+    "overlap_median": ("median recall overlap of the encoded assemblies", "{:+.3f}"),
+    "control_overlap_median": ("median recall overlap of unencoded assemblies (control)",
+                               "{:+.3f}"),
+    "snr_after_encoding": ("assembly SNR after encoding", "{:+.3f}"),
+    "specificity": ("input specificity Δw_in − Δw_out (relative)", "{:+.3f}"),
+    "hit_rate": ("non-cued members active", "{:.3f}"),
+    "false_activation": ("non-members active", "{:.3f}"),
+}
+RETENTION_KEYS = {
+    "snr_after_encoding": ("assembly SNR after encoding", "{:+.3f}"),
+    "snr_end": ("assembly SNR after consolidation", "{:+.3f}"),
+    "lifetime_snr1_s": ("lifetime until SNR < 1 (s)", "{:.1f}"),
+    "lifetime_snr05_s": (f"lifetime until SNR < {SNR_CRITERION} (s)", "{:.1f}"),
+    "forgetting_tau_s": ("forgetting time constant τ of SNR (s; encoded runs only)",
+                         "{:.1f}"),
+    "kappa_end": ("κ of the UP/DOWN states, end of encoding vs end of consolidation",
+                  "{:.3f}"),
+    "trace_lifetime_s": ("weight-trace lifetime, κ < 1/e (s)", "{:.1f}"),
+    "trace_tau_s": ("weight-trace time constant, exponential fit of κ (s)", "{:.1f}"),
+    "overlap_mean": ("recall overlap after consolidation", "{:+.3f}"),
+    "state_turnover_consolidation": ("contacts switching UP↔DOWN in consolidation",
+                                     "{:.3f}"),
+    "burst_rate_consolidation_per_min": ("network bursts / min in consolidation", "{:.1f}"),
+}
+
+
+# --------------------------------------------------------------------------------------
+# capacity: one run file = one condition x seed, one simulation per P
+# --------------------------------------------------------------------------------------
+def capacity_p_values(run: RunData) -> list[int]:
+    """The numbers of encoded assemblies P simulated in a memory-capacity run."""
+    return [int(p) for p in np.asarray(run.arrays["/capacity/p_values"]).ravel()]
+
+
+def capacity_subrun(run: RunData, P: int) -> RunData:
+    """The simulation with P encoded assemblies as a memory-encoding-shaped RunData.
+
+    Spikes ``exc_p<P>``/``inh_p<P>`` become ``exc``/``inh``, the columns
+    ``rho_p<P>_sNNN`` become ``rho_sNNN``; patterns and recall trials are restricted to
+    the P encoded assemblies, so :func:`run_metrics` applies unchanged.
+    """
+    ee = run.synapses["ee"]
+    prefix = f"rho_p{P}_"
+    table = {k: v for k, v in ee.items() if not k.startswith("rho_")}
+    table.update({"rho_" + k[len(prefix):]: v for k, v in ee.items()
+                  if k.startswith(prefix)})
+    keep = np.asarray(run.recall["pattern"]) < P
+    recall = {k: np.asarray(v)[keep] for k, v in run.recall.items()}
+    return RunData(attrs=run.attrs,
+                   spikes={"exc": run.spikes[f"exc_p{P}"], "inh": run.spikes[f"inh_p{P}"]},
+                   synapses={"ee": table}, protocol=run.protocol,
+                   patterns=np.asarray(run.patterns, bool)[:P], recall=recall,
+                   arrays=run.arrays, metrics=run.metrics)
+
+
+def _trial_overlaps(spikes, members, recall, trials, window) -> np.ndarray:
+    """Recall overlap of the given trials (cued pattern's members vs non-members)."""
+    te, ie = spikes
+    n_exc = members.shape[1]
+    out = []
+    for k in trials:
+        t0 = float(recall["t_cue"][k])
+        active = mm.active_from_spikes(te, ie, n_exc, t0, t0 + window)
+        out.append(mm.recall_overlap(active, members[int(recall["pattern"][k])],
+                                     np.asarray(recall["cued"][k], bool)))
+    return np.asarray(out, float)
+
+
+def _nanmedian(v) -> float:
+    v = np.asarray(v, float)
+    v = v[np.isfinite(v)]
+    return float(np.median(v)) if v.size else float("nan")
+
+
+def capacity_run_metrics(run: RunData, *, b: float, recall_window: float,
+                         threshold: float = CAPACITY_THRESHOLD) -> dict:
+    """Scalar metrics of one memory-capacity run, from its saved arrays.
+
+    For every P: all :func:`run_metrics` of the simulation with P encoded assemblies,
+    prefixed ``p<P>_`` (``p<P>_overlap_trial_NNN`` are the encoded assemblies' recall
+    trials), plus ``p<P>_overlap_median`` (their median) and
+    ``p<P>_control_overlap_median`` (median over the cues of the assemblies that were
+    *not* encoded in that simulation; NaN for P = n_patterns).  ``capacity``:
+    :func:`analysis.memory_metrics.capacity` of the medians against ``threshold``.
+    """
+    members = np.asarray(run.patterns, bool)
+    pattern = np.asarray(run.recall["pattern"])
+    p_values = capacity_p_values(run)
+    out: dict[str, Any] = {}
+    medians = []
+    for P in p_values:
+        m = run_metrics(capacity_subrun(run, P), b=b, recall_window=recall_window)
+        out.update({f"p{P}_{k}": v for k, v in m.items()})
+        enc = [v for k, v in m.items() if k.startswith("overlap_trial_")]
+        out[f"p{P}_overlap_median"] = _nanmedian(enc)
+        ctrl = _trial_overlaps(run.spikes[f"exc_p{P}"], members, run.recall,
+                               np.flatnonzero(pattern >= P), recall_window)
+        out[f"p{P}_control_overlap_median"] = _nanmedian(ctrl)
+        medians.append(out[f"p{P}_overlap_median"])
+    out["capacity"] = mm.capacity(p_values, medians, threshold)
+    out["capacity_threshold"] = float(threshold)
+    out["n_patterns_drawn"] = int(members.shape[0])
+    return out
+
+
+def capacity_recomputed(run: RunData) -> dict:
+    """:func:`capacity_run_metrics` recomputed from a loaded run file."""
+    return capacity_run_metrics(run, b=float(run.metrics["plasticity_b"]),
+                                recall_window=float(run.metrics["recall_window_s"]))
+
+
+# --------------------------------------------------------------------------------------
+# retention: forgetting curve of the assemblies and of the whole weight configuration
+# --------------------------------------------------------------------------------------
+def retention_curves(run: RunData) -> dict:
+    """Curves over consolidation, t from the end of encoding (s).
+
+    ``t``; ``snr`` (assembly SNR, mean over patterns, :func:`run_metrics`'s
+    definition); ``kappa`` (:func:`analysis.memory_metrics.state_kappa` of every E->E
+    contact's UP/DOWN state, ρ > ½, against the end of encoding).
+    """
+    ee = run.synapses["ee"]
+    b = float(run.metrics["plasticity_b"])
+    pre = np.asarray(ee["pre"], np.int64)
+    post = np.asarray(ee["post"], np.int64)
+    members = np.asarray(run.patterns, bool)
+    t, _, names = snapshots(run)
+    k_enc = int(np.flatnonzero(t <= run.protocol["encoding"]["t_stop"] + 1e-9)[-1])
+    names = names[k_enc:]
+    snr = np.array([_snr_all(weights_at(run, n, b), pre, post, members) for n in names])
+    ref = np.asarray(ee[names[0]], float) > 0.5
+    kappa = mm.state_kappa(ref, np.array([np.asarray(ee[n], float) > 0.5 for n in names]))
+    return {"t": t[k_enc:] - t[k_enc], "snr": snr, "kappa": np.asarray(kappa, float)}
+
+
+def retention_metrics(run: RunData) -> dict:
+    """Forgetting and weight-trace metrics of one memory-retention run.
+
+    ``lifetime_snr1_s`` / ``lifetime_snr05_s``: first time after encoding at which the
+    assembly SNR falls below 1 (science.md §6) / 0.5 (:func:`analysis.memory_metrics.
+    lifetime`; 0 if it is below already at the end of encoding, ``inf`` if it never
+    falls below within the consolidation); ``forgetting_tau_s``: time constant of an
+    exponential fit of SNR(t) (:func:`analysis.memory_metrics.forgetting_curve`), NaN
+    unless the SNR after encoding reaches :data:`ENCODED_SNR` (a fit to noise is not a
+    forgetting curve); ``kappa_end``, ``trace_lifetime_s`` (κ < 1/e) and
+    ``trace_tau_s`` (exponential fit of κ) for the weight configuration left by
+    encoding; ``consolidation_s``: the time covered.
+    """
+    c = retention_curves(run)
+    t, snr, kappa = c["t"], c["snr"], c["kappa"]
+    out: dict[str, Any] = {k: mm.lifetime(t, snr, level) for k, level in
+                           LIFETIME_LEVELS.items()}
+    out["forgetting_tau_s"] = (mm.forgetting_curve(t, snr, level=1.0)["tau"]
+                               if snr[0] >= ENCODED_SNR else float("nan"))
+    out["kappa_end"] = float(kappa[-1])
+    out["trace_lifetime_s"] = mm.trace_lifetime(t, kappa, TRACE_LEVEL)
+    fit = mm.forgetting_curve(t, kappa, level=TRACE_LEVEL)
+    out["trace_tau_s"] = float(fit["tau"])
+    out["consolidation_s"] = float(t[-1])
+    return out
+
+
+def retention_recomputed(run: RunData) -> dict:
+    """:func:`run_metrics` and :func:`retention_metrics` recomputed from a loaded file."""
+    return dict(recomputed(run), **retention_metrics(run))
+
+
+# --------------------------------------------------------------------------------------
+# report sections
+# --------------------------------------------------------------------------------------
+def _load(results: Path, experiment: str, scale: str | None):
+    from .run_file import list_runs, read_run
+    return [read_run(p) for p in list_runs(Path(results) / "runs", experiment, scale)]
+
+
+def _ordered(conds) -> list[str]:
+    return [c for c in CONDITION_ORDER if c in conds] + sorted(
+        c for c in conds if c not in CONDITION_ORDER)
+
+
+def _summary(values, fmt: str, horizon: float | None = None) -> str:
+    """mean ± SD over seeds; with infinite values (never crossed within ``horizon``)
+    the median and how many runs did not cross."""
+    v = np.asarray(values, float)
+    v = v[~np.isnan(v)]
+    if not v.size:
+        return "n/a"
+    if np.isinf(v).any():
+        med = np.median(v)
+        never = int(np.isinf(v).sum())
+        h = f"> {horizon:.0f}" if horizon is not None else "∞"
+        return (f"median {h if np.isinf(med) else fmt.format(med)} "
+                f"({never}/{v.size} runs {h})")
+    return fmt.format(v.mean()) + (f" ± {fmt.format(v.std(ddof=1))}" if v.size > 1 else "")
+
+
+def _paired_tables(metrics, names, n_boot) -> dict:
+    tables = {}
+    for ref, test, question in COMPARISONS:
+        if ref in metrics and test in metrics:
+            tables[(ref, test, question)] = paired_table(metrics, ref, test, names,
+                                                         n_boot=n_boot)
+    return tables
+
+
+def _signed(fmt: str) -> str:
+    return fmt if "{:+" in fmt else fmt.replace("{:", "{:+", 1)
+
+
+def _paired_md(tables, labels) -> list[str]:
+    lines = []
+    for (ref, test, question), tab in tables.items():
+        rows = [[labels[r["metric"]][0], str(r["n"]),
+                 _fmt_ci(r, _signed(labels[r["metric"]][1])),
+                 f"{r['d_z']:+.2f}" if np.isfinite(r["d_z"]) else "n/a",
+                 f"{r['p']:.3g}" if np.isfinite(r["p"]) else "n/a",
+                 _verdict_word(r["resolved"])] for r in tab]
+        lines += [f"**{question}** — paired on seed, {test} − {ref}, mean difference "
+                  "[95 % bootstrap CI] (n ≥ 2 seeds), Cohen's d_z, sign-flip p:", "",
+                  _md(rows, ["metric", "n", "difference", "d_z", "p", "CI verdict"]), ""]
+    return lines
+
+
+def _row(tables, test, metric):
+    for (ref, t, _), tab in tables.items():
+        if t == test and ref == "baseline":
+            return next((r for r in tab if r["metric"] == metric), None)
+    return None
+
+
+def capacity_section(results: Path, scale: str | None = None, n_boot: int = 10000) -> str:
+    """Markdown section "Memory capacity" from the memory-capacity run files ('' if none)."""
+    runs = _load(results, CAPACITY_EXPERIMENT, scale)
+    if not runs:
+        return ""
+    by = _by_condition_seed(runs)
+    conds = _ordered(by)
+    metrics = {c: {s: capacity_recomputed(r) for s, r in by[c].items()} for c in conds}
+    r0 = runs[0]
+    m0 = r0.metrics
+    p_values = capacity_p_values(r0)
+    thr = float(metrics[conds[0]][min(metrics[conds[0]])]["capacity_threshold"])
+    t = r0.protocol
+    lines = ["## Memory capacity (P varied; T10, T11)", "",
+             f"`memory-capacity` runs: {len(runs)} "
+             f"({', '.join(f'{c} {len(by[c])}' for c in conds)} seeds); "
+             f"{int(m0.get('n_exc', 0)) + int(m0.get('n_inh', 0))} neurons, "
+             f"{r0.patterns.shape[0]} assemblies of {int(r0.patterns[0].sum())} cells drawn "
+             f"per seed (independent random subsets), P = "
+             f"{', '.join(map(str, p_values))} of them encoded, one simulation each"
+             + (f" ({float(m0['simulated_s']):.0f} s simulated per P)"
+                if np.isfinite(float(m0.get('simulated_s', np.nan))) else "")
+             + ". Every "
+             "assembly has its own presentation slot in every round, so an encoded "
+             "assembly gets the same presentations at the same times for every P; the "
+             "unencoded assemblies are cued as a chance-level control. Recall "
+             f"{t['recall']['t_start'] - t['encoding']['t_stop']:.0f} s after encoding "
+             f"(consolidation {t['consolidation']['t_stop'] - t['consolidation']['t_start']:.0f}"
+             f" s), readout {float(m0.get('recall_window_s', np.nan)) * 1e3:.0f} ms after "
+             f"each cue. **Capacity** = the largest P whose median recall overlap exceeds "
+             f"{thr:g}, taking P in increasing order up to the first failure (0: nothing "
+             f"recalled at P = {p_values[0]}; {p_values[-1]}: a lower bound); per "
+             "condition from the trials of all seeds pooled, per seed for the paired "
+             "comparison. Recomputed from the saved spikes and weight snapshots.", ""]
+    head = ["metric", "P"] + conds
+    rows = []
+    for key, (label, fmt) in CAPACITY_KEYS.items():
+        for P in p_values:
+            cells = [label, str(P)]
+            for c in conds:
+                if key == "overlap_median":
+                    trials = [v for m in metrics[c].values() for k, v in m.items()
+                              if k.startswith(f"p{P}_overlap_trial_")]
+                    med = _nanmedian(trials)
+                    cells.append("n/a" if not np.isfinite(med) else
+                                 f"{fmt.format(med)} (pooled, {len(trials)} "
+                                 f"cue{'s' if len(trials) != 1 else ''})")
+                else:
+                    cells.append(_summary([m.get(f"p{P}_{key}", np.nan)
+                                           for m in metrics[c].values()], fmt))
+            rows.append(cells)
+    pooled = {}
+    for c in conds:
+        P_trial, ov = [], []
+        for m in metrics[c].values():
+            for P in p_values:
+                v = [x for k, x in m.items() if k.startswith(f"p{P}_overlap_trial_")]
+                P_trial += [P] * len(v)
+                ov += v
+        pooled[c] = mm.capacity_from_trials(P_trial, ov, thr)
+    rows.append(["capacity (pooled trials)", "—"]
+                + [f"{pooled[c]['capacity']:g}" for c in conds])
+    rows.append(["capacity per seed", "—"]
+                + [_summary([m["capacity"] for m in metrics[c].values()], "{:.2f}")
+                   for c in conds])
+    lines += ["Per condition (mean ± SD over seeds unless marked pooled):", "",
+              _md(rows, head), ""]
+    names = ["capacity"] + [f"p{P}_{k}" for P in p_values
+                            for k in ("overlap_median", "snr_after_encoding")]
+    labels = {"capacity": ("capacity (per seed)", "{:+.2f}")}
+    for P in p_values:
+        labels[f"p{P}_overlap_median"] = (f"median recall overlap, P = {P}", "{:+.3f}")
+        labels[f"p{P}_snr_after_encoding"] = (f"assembly SNR after encoding, P = {P}",
+                                              "{:+.3f}")
+    tables = _paired_tables(metrics, names, n_boot)
+    lines += _paired_md(tables, labels)
+    lines += ["### Outcomes", ""]
+    best = {c: np.nanmax(pooled[c]["median"]) if np.isfinite(pooled[c]["median"]).any()
+            else np.nan for c in conds}
+    snr1 = {c: np.nanmean([m.get(f"p{p_values[0]}_snr_after_encoding", np.nan)
+                           for m in metrics[c].values()]) for c in conds}
+    if all(pooled[c]["capacity"] == 0 for c in conds):
+        lines.append(
+            f"- **Capacity.** In this model no condition recalls any assembly at any P: "
+            f"the largest median recall overlap is "
+            + ", ".join(f"{best[c]:+.3f} ({c})" for c in conds)
+            + f", below the threshold {thr:g}, and even a single encoded assembly "
+            f"(P = {p_values[0]}) ends encoding at SNR "
+            + ", ".join(f"{snr1[c]:+.3f} ({c})" for c in conds)
+            + f". The capacity is 0 in every condition: a floor that says nothing was "
+            "recalled, not that the conditions store equally little, so the model "
+            "cannot say whether elevated Mg raises the capacity.")
+    else:
+        text = ("- **Capacity.** Capacity (pooled trials, median overlap > "
+                f"{thr:g}): " + ", ".join(f"{c} {pooled[c]['capacity']:g}" for c in conds))
+        r = _row(tables, "elevated_mg", "capacity")
+        if r is not None and np.isfinite(r["diff"]):
+            text += (f"; per seed, elevated_mg − baseline = {_fmt_ci(r, '{:+.2f}')} "
+                     f"({_verdict_word(r['resolved'])}, n = {r['n']} paired seeds)")
+        lines.append(text + ".")
+    ctrl = [m.get(f"p{P}_control_overlap_median", np.nan) for c in conds
+            for m in metrics[c].values() for P in p_values]
+    ctrl = np.asarray(ctrl, float)
+    if np.isfinite(ctrl).any():
+        lines.append(f"- **Control.** Cues of assemblies that were not encoded give a "
+                     f"median overlap of {np.nanmedian(ctrl):+.3f} (all conditions and P "
+                     "pooled): the chance level of this readout.")
+    lines += ["", "![memory capacity](figures/memory_capacity.png)", ""]
+    return "\n".join(lines)
+
+
+def retention_section(results: Path, scale: str | None = None, n_boot: int = 10000) -> str:
+    """Markdown section "Memory retention" from the memory-retention run files ('' if
+    none)."""
+    runs = _load(results, RETENTION_EXPERIMENT, scale)
+    if not runs:
+        return ""
+    by = _by_condition_seed(runs)
+    conds = _ordered(by)
+    metrics = {c: {s: retention_recomputed(r) for s, r in by[c].items()} for c in conds}
+    r0 = runs[0]
+    m0 = r0.metrics
+    proto = r0.protocol
+    horizon = proto["consolidation"]["t_stop"] - proto["encoding"]["t_stop"]
+    t, _, _ = snapshots(r0)
+    dt = float(np.median(np.diff(t))) if t.size > 1 else float("nan")
+    lines = ["## Memory retention (consolidation time varied; T10, T11)", "",
+             f"`memory-retention` runs: {len(runs)} "
+             f"({', '.join(f'{c} {len(by[c])}' for c in conds)} seeds); "
+             f"{int(m0.get('n_exc', 0)) + int(m0.get('n_inh', 0))} neurons, "
+             f"{r0.patterns.shape[0]} assemblies of {int(r0.patterns[0].sum())} cells "
+             "encoded as in memory-encoding, then one long consolidation of "
+             f"{horizon:.0f} s under spontaneous network bursts with a snapshot of every "
+             f"E→E efficacy each {dt:g} s (the forgetting curve), recall at its end. "
+             "Lifetimes are the first time after encoding at which the curve falls "
+             f"below the level (0 if below already at the end of encoding, > {horizon:.0f} s "
+             "if never). The assembly SNR is science.md's; κ (Cohen's kappa of every "
+             "contact's UP/DOWN state against the end of encoding, 1 unchanged, 0 "
+             "chance) follows the whole weight configuration that encoding left, "
+             "assembly-specific or not. Recomputed from the saved spikes and weight "
+             "snapshots.", ""]
+    head = ["metric"] + conds
+    rows = []
+    for key, (label, fmt) in RETENTION_KEYS.items():
+        rows.append([label] + [_summary([m.get(key, np.nan) for m in metrics[c].values()],
+                                        fmt, horizon) for c in conds])
+    lines += ["Per condition (mean ± SD over seeds):", "", _md(rows, head), ""]
+    names = ["snr_end", "lifetime_snr1_s", "lifetime_snr05_s", "kappa_end",
+             "trace_lifetime_s", "trace_tau_s", "overlap_mean",
+             "burst_rate_consolidation_per_min"]
+    tables = _paired_tables(metrics, names, n_boot)
+    lines += _paired_md(tables, RETENTION_KEYS)
+    lines += ["### Outcomes", ""]
+
+    def mean(c, key):
+        v = np.array([m.get(key, np.nan) for m in metrics[c].values()], float)
+        return float(np.nanmean(v)) if np.isfinite(v).any() else float("nan")
+
+    def med(c, key):
+        v = np.array([m.get(key, np.nan) for m in metrics[c].values()], float)
+        v = v[~np.isnan(v)]
+        if not v.size:
+            return "n/a"
+        x = float(np.median(v))
+        return f"> {horizon:.0f} s" if np.isinf(x) else f"{x:.1f} s"
+
+    snr = {c: mean(c, "snr_after_encoding") for c in conds}
+    if not any(np.isfinite(v) and v >= ENCODED_SNR for v in snr.values()):
+        lines.append(
+            "- **Forgetting curve.** In this model there is nothing to forget: no "
+            "condition encodes the assemblies (mean SNR after encoding "
+            + ", ".join(f"{snr[c]:+.3f} ({c})" for c in conds)
+            + f"; an encoded assembly reaches ≈ {ENCODED_SNR:g}–1), so the forgetting "
+            "curves stay at the noise level and the lifetimes until SNR < 1 and < "
+            f"{SNR_CRITERION:g} are 0 s by definition; they do not compare retention "
+            "between conditions.")
+    else:
+        text = ("- **Forgetting curve.** Median lifetime until SNR < 1 / < "
+                f"{SNR_CRITERION:g}: " + "; ".join(
+                    f"{c} {med(c, 'lifetime_snr1_s')} / {med(c, 'lifetime_snr05_s')}"
+                    for c in conds))
+        r = _row(tables, "elevated_mg", "lifetime_snr05_s")
+        if r is not None and np.isfinite(r["diff"]):
+            text += (f"; lifetime until SNR < {SNR_CRITERION:g}, elevated_mg − baseline = "
+                     f"{_fmt_ci(r, '{:+.1f}')} s ({_verdict_word(r['resolved'])}, "
+                     f"n = {r['n']} seeds in which both forget within {horizon:.0f} s)")
+        r = _row(tables, "elevated_mg", "snr_end")
+        if r is not None and np.isfinite(r["diff"]):
+            text += (f"; SNR after {horizon:.0f} s, elevated_mg − baseline = "
+                     f"{_fmt_ci(r, '{:+.3f}')} ({_verdict_word(r['resolved'])})")
+        lines.append(text + ".")
+    text = ("- **Weight trace.** The UP/DOWN configuration left by encoding decays with "
+            "a lifetime (κ < 1/e) of " + ", ".join(
+                f"{med(c, 'trace_lifetime_s')} ({c})" for c in conds)
+            + f"; after {horizon:.0f} s κ is " + ", ".join(
+                f"{mean(c, 'kappa_end'):.3f} ({c})" for c in conds))
+    r = _row(tables, "elevated_mg", "trace_lifetime_s")
+    if r is not None and np.isfinite(r["diff"]):
+        text += (f". Elevated Mg changes the trace lifetime by {_fmt_ci(r, '{:+.1f}')} s "
+                 f"({_verdict_word(r['resolved'])}, n = {r['n']} paired seeds)")
+    r = _row(tables, "elevated_mg", "kappa_end")
+    if r is not None and np.isfinite(r["diff"]):
+        text += (f" and κ after {horizon:.0f} s by {_fmt_ci(r, '{:+.3f}')} "
+                 f"({_verdict_word(r['resolved'])})")
+    lines.append(text + ". This is what spontaneous bursts would do to any trace, "
+                 "encoded or not.")
+    lines.append("- **Recall after consolidation.** Recall overlap " + ", ".join(
+        f"{mean(c, 'overlap_mean'):+.3f} ({c})" for c in conds)
+        + " (perfect recall 1, chance 0).")
+    lines += ["", "![memory retention](figures/memory_retention.png)", ""]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------
+# figures
+# --------------------------------------------------------------------------------------
+def capacity_figures(results: Path, out_dir: Path, scale: str | None = None) -> list[Path]:
+    """Recall overlap and assembly SNR against P, capacity per seed (memory_capacity.png)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from .figures.memory import plot_capacity, plot_capacity_per_seed, plot_vs_p
+    runs = _load(results, CAPACITY_EXPERIMENT, scale)
+    if not runs:
+        return []
+    by = _by_condition_seed(runs)
+    conds = _ordered(by)
+    metrics = {c: {s: capacity_recomputed(r) for s, r in by[c].items()} for c in conds}
+    p_values = capacity_p_values(runs[0])
+    thr = float(next(iter(metrics[conds[0]].values()))["capacity_threshold"])
+    overlap, control, snr, cap = {}, {}, {}, {}
+    for c in conds:
+        seeds = sorted(metrics[c])
+        overlap[c] = (np.array(p_values), np.array(
+            [[metrics[c][s][f"p{P}_overlap_median"] for P in p_values] for s in seeds]))
+        control[c] = np.array([[metrics[c][s][f"p{P}_control_overlap_median"]
+                                for P in p_values] for s in seeds])
+        snr[c] = (np.array(p_values), np.array(
+            [[metrics[c][s][f"p{P}_snr_after_encoding"] for P in p_values] for s in seeds]))
+        cap[c] = {s: metrics[c][s]["capacity"] for s in seeds}
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
+    plot_capacity(axes[0], overlap, control, threshold=thr)
+    plot_vs_p(axes[1], snr, "assembly SNR after encoding", ref=ENCODED_SNR)
+    plot_capacity_per_seed(axes[2], cap, p_max=p_values[-1])
+    fig.tight_layout()
+    out_dir = Path(out_dir)
+    p = out_dir / "memory_capacity.png"
+    fig.savefig(p, dpi=120)
+    plt.close(fig)
+    return [p]
+
+
+def retention_figures(results: Path, out_dir: Path, scale: str | None = None) -> list[Path]:
+    """Forgetting curves (assembly SNR), weight-trace κ and weight distributions per
+    condition over consolidation (memory_retention.png)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from .figures.memory import plot_forgetting, plot_weight_hist
+    runs = _load(results, RETENTION_EXPERIMENT, scale)
+    if not runs:
+        return []
+    by = _by_condition_seed(runs)
+    conds = _ordered(by)
+    snr, kappa, hists = {}, {}, {}
+    for c in conds:
+        curves = [retention_curves(by[c][s]) for s in sorted(by[c])]
+        n = min(len(x["t"]) for x in curves)
+        snr[c] = (curves[0]["t"][:n], np.array([x["snr"][:n] for x in curves]))
+        kappa[c] = (curves[0]["t"][:n], np.array([x["kappa"][:n] for x in curves]))
+        r = by[c][min(by[c])]
+        _, _, names = snapshots(r)
+        ee = r.synapses["ee"]
+        both, _ = mm._co_member(np.asarray(ee["pre"]), np.asarray(ee["post"]),
+                                np.asarray(r.patterns, bool))
+        w = weights_at(r, names[-1], float(r.metrics["plasticity_b"]))
+        hists[c] = (w[both], w[~both])
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
+    plot_forgetting(axes[0], snr, ylabel="assembly weight SNR",
+                    levels=tuple(LIFETIME_LEVELS.values()),
+                    title="forgetting curves (mean, seed range)")
+    plot_forgetting(axes[1], kappa, ylabel="κ of UP/DOWN states vs end of encoding",
+                    levels=(TRACE_LEVEL,), title="weight trace left by encoding")
+    plot_weight_hist(axes[2], hists)
+    fig.tight_layout()
+    out_dir = Path(out_dir)
+    p = out_dir / "memory_retention.png"
+    fig.savefig(p, dpi=120)
+    plt.close(fig)
+    return [p]

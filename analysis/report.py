@@ -8,7 +8,8 @@
   synapse-check table, the table of configuration targets T1–T9 (paper value, model value,
   rule, verdict, figure) with a plain-language list of what did not reproduce, the
   reconfiguration time course, the culture-band table per condition and seed
-  (culture-activity) and background filtering, and the provenance of every run file.
+  (culture-activity) and background filtering, memory encoding, capacity and retention
+  (:mod:`analysis.memory_report`), and the provenance of every run file.
 - :func:`export_docs_figures` writes small PNG copies of the main figures to ``docs/figures``
   (``make docs-figures`` → ``mgnet figures --docs``).
 
@@ -43,7 +44,8 @@ FIGURE_DPI = 150
 #: Figures copied to ``docs/figures`` by :func:`export_docs_figures`, in this order.
 DOCS_FIGURES = (tuple(cr.FIGURE_FILES.values()) + ("synapse_check.png",)
                 + tuple(CULTURE_FIGURE_FILES.values())
-                + ("background_filtering.png", "memory_curves.png", "memory_recall.png"))
+                + ("background_filtering.png", "memory_curves.png", "memory_recall.png",
+                   "memory_capacity.png", "memory_retention.png"))
 
 
 def load_runs(results: Path, experiment: str, scale: str | None = None):
@@ -190,8 +192,10 @@ def make_figures(results: Path, scale: str | None = None) -> list[Path]:
     written += activity_figures(results, out_dir, scale)
     written += filtering_figures(results, out_dir, scale)
     # --- end culture-activity ---
-    from .memory_report import memory_figures
+    from .memory_report import capacity_figures, memory_figures, retention_figures
     written += memory_figures(results, out_dir, scale)
+    written += capacity_figures(results, out_dir, scale)
+    written += retention_figures(results, out_dir, scale)
     return written
 
 
@@ -421,12 +425,13 @@ def write_report(results: Path, scale: str | None = None) -> Path:
         if section:
             sections.append(section)
     # --- end culture experiments ---
-    # --- memory encoding (analysis/memory_report.py) ---
-    from .memory_report import memory_section
-    section = memory_section(results, scale)
-    if section:
-        sections.append(section)
-    # --- end memory encoding ---
+    # --- memory encoding, capacity, retention (analysis/memory_report.py) ---
+    from .memory_report import capacity_section, memory_section, retention_section
+    for section in (memory_section(results, scale), capacity_section(results, scale),
+                    retention_section(results, scale)):
+        if section:
+            sections.append(section)
+    # --- end memory ---
 
     prov = []
     for path in list_runs(results / "runs", scale=scale):

@@ -2,11 +2,13 @@
 
 Subcommands::
 
-    mgnet run EXPERIMENT [--config F] [--condition NAME] [--seed N] [--scale S] [--out F]
+    mgnet run EXPERIMENT [--config F] [--condition NAME[,NAME...]] [--seed N] [--scale S]
+              [--out F]
     mgnet info FILE.h5 [--config]
     mgnet list
     mgnet figures [--results DIR]
     mgnet reproduce [--scale S] [--results DIR] [--only EXP[,EXP...]]
+                    [--workers N | --scheduler ADDRESS]
     mgnet sweep EXPERIMENT --conditions A,B --seeds 0-9 [--scale S]
                 [--workers N | --scheduler ADDRESS] [--results DIR]
 
@@ -22,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["main", "run_experiment", "default_run_path"]
+__all__ = ["main", "run_experiment", "run_experiments", "default_run_path"]
 
 EXIT_USAGE = 2
 
@@ -53,40 +55,74 @@ def _progress_printer(label: str):
 
 def run_experiment(cfg, out: Path, *, quiet: bool = False) -> Path:
     """Run one configured experiment and write its run file atomically to ``out``."""
+    (path,) = run_experiments([cfg], [out], quiet=quiet)
+    return path
+
+
+def run_experiments(cfgs, outs, *, quiet: bool = False) -> list[Path]:
+    """Run configs of one experiment that differ only in the condition, and write
+    each run file atomically as soon as its run is done.
+
+    An experiment module with ``run_group(cfgs, progress)`` builds the network once
+    for all of them (compile once, rerun with ``run_args``); otherwise each config
+    runs on its own.  A failure after the first file leaves the files already written.
+    """
     from analysis.run_file import write_run
-    from models.backend import configure
+    from models.backend import backend_info, configure
     from . import registry
     from .provenance import provenance_attrs
 
-    if out.exists():
-        raise FileExistsError(f"{out} already exists; run files are never overwritten "
-                              f"(choose --out or another seed)")
-    backend = configure(device="runtime", codegen_target="cython", threads=1, seed=cfg.seed)
-    exp = registry.get(cfg.experiment)
-    progress = None if quiet else _progress_printer(cfg.experiment)
-    data = exp.run(cfg, progress)
-    device_option = getattr(cfg.options, "device", None)
-    if device_option and device_option != backend["device"]:
-        # The experiment ran on its own device (compile-once standalone): record that.
-        from models.backend import backend_info
-        backend = backend_info(device_option, None, backend["threads"])
-    data.attrs = dict(provenance_attrs(cfg, backend, run_id=out.stem), **data.attrs)
-    return write_run(out, data)
+    for out in outs:
+        if out.exists():
+            raise FileExistsError(f"{out} already exists; run files are never overwritten "
+                                  f"(choose --out or another seed)")
+    cfg0 = cfgs[0]
+    backend = configure(device="runtime", codegen_target="cython", threads=1, seed=cfg0.seed)
+    exp = registry.get(cfg0.experiment)
+    progress = None if quiet else _progress_printer(cfg0.experiment)
+    if len(cfgs) > 1 and hasattr(exp.module, "run_group"):
+        results = exp.module.run_group(list(cfgs), progress)
+    else:
+        results = (exp.run(cfg, progress) for cfg in cfgs)
+    paths = []
+    for cfg, out, data in zip(cfgs, outs, results):
+        info = backend
+        device_option = getattr(cfg.options, "device", None)
+        if device_option and device_option != backend["device"]:
+            # The experiment ran on its own device (compile-once standalone): record that.
+            info = backend_info(device_option, None, backend["threads"])
+        data.attrs = dict(provenance_attrs(cfg, info, run_id=out.stem), **data.attrs)
+        paths.append(write_run(out, data))
+    return paths
 
 
 def _cmd_run(args) -> int:
     from .config import load_config, make_config
-    cli = dict(condition=args.condition, seed=args.seed, scale=args.scale)
-    if args.config:
-        cfg = load_config(args.config, experiment=args.experiment, **cli)
-    else:
-        cfg = make_config(args.experiment, **{k: v for k, v in cli.items() if v is not None})
-    out = Path(args.out) if args.out else default_run_path(Path(args.results), cfg)
-    if out.suffix != ".h5":
-        raise UsageError(f"--out must end in .h5, got '{out}'")
+    conditions = ([c.strip() for c in args.condition.split(",")]
+                  if args.condition else [None])
+    if len(conditions) > 1 and args.out:
+        raise UsageError("--out takes one condition; with several conditions the run "
+                         "files go to their default paths under --results")
+    if any(not c for c in conditions if c is not None) or (
+            len(set(conditions)) != len(conditions)):
+        raise UsageError(f"bad --condition '{args.condition}'; allowed: a condition preset "
+                         "or a comma-separated list of distinct presets")
+    cfgs = []
+    for condition in conditions:
+        cli = dict(condition=condition, seed=args.seed, scale=args.scale)
+        if args.config:
+            cfgs.append(load_config(args.config, experiment=args.experiment, **cli))
+        else:
+            cfgs.append(make_config(args.experiment,
+                                    **{k: v for k, v in cli.items() if v is not None}))
+    outs = [Path(args.out) if args.out else default_run_path(Path(args.results), cfg)
+            for cfg in cfgs]
+    for out in outs:
+        if out.suffix != ".h5":
+            raise UsageError(f"--out must end in .h5, got '{out}'")
     t0 = time.time()
-    path = run_experiment(cfg, out, quiet=args.quiet)
-    print(f"wrote {path} ({time.time() - t0:.1f} s)")
+    for path in run_experiments(cfgs, outs, quiet=args.quiet):
+        print(f"wrote {path} ({time.time() - t0:.1f} s)")
     return 0
 
 
@@ -124,7 +160,13 @@ def _cmd_reproduce(args) -> int:
             select_jobs(args.only)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    report = reproduce(Path(args.results), scale=args.scale, only=args.only)
+    from .sweep import SweepError
+    try:
+        report = reproduce(Path(args.results), scale=args.scale, only=args.only,
+                           workers=args.workers, scheduler=args.scheduler,
+                           progress=not args.quiet)
+    except SweepError as exc:
+        raise UsageError(str(exc)) from None
     print(f"wrote {report}")
     return 0
 
@@ -143,6 +185,8 @@ def _cmd_sweep(args) -> int:
     print(f"wrote {result.manifest_path} ({c['done']} done, {c['skipped']} skipped, "
           f"{c['failed']} failed of {c['total']}; run files under "
           f"{Path(args.results) / 'runs' / args.experiment})")
+    from .reproduce import cost_summary
+    print(cost_summary(result.manifest))
     if c["failed"]:
         print(f"mgnet: error: {c['failed']} of {c['total']} runs failed (see "
               f"{result.manifest_path}); run the same command again to retry them",
@@ -164,7 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run one experiment and write a run file", parents=[common])
     r.add_argument("experiment", help="experiment name (see 'mgnet list')")
     r.add_argument("--config", help="TOML config file")
-    r.add_argument("--condition", help="condition preset (baseline, elevated_mg, ...)")
+    r.add_argument("--condition", help="condition preset (baseline, elevated_mg, ...), or "
+                   "several comma-separated: one build, one run file each")
     r.add_argument("--seed", type=_seed, help="random seed (integer >= 0)")
     r.add_argument("--scale", choices=SCALES, help="quick | default | paper")
     r.add_argument("--out", help="run-file path (default results/runs/<exp>/...)")
@@ -195,6 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--only", metavar="EXP[,EXP]", default=None,
                     help="run only these experiments (comma-separated, e.g. "
                          "culture-activity); figures and report still use every run file")
+    rwhere = rp.add_mutually_exclusive_group()
+    rwhere.add_argument("--workers", type=_workers, default=None,
+                        help="local worker processes (default: one per core)")
+    rwhere.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="existing Dask scheduler, e.g. tcp://host:8786")
+    rp.add_argument("--quiet", action="store_true", help="no progress bar")
     rp.set_defaults(func=_cmd_reproduce)
 
     sw = sub.add_parser("sweep", help="run the (condition, seed) runs of one experiment "

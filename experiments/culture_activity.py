@@ -137,14 +137,33 @@ def metrics_from(result: dict, analysis: dict, t_start: float, t_stop: float) ->
 
 def run(cfg, progress=None):
     """Simulate spontaneous activity at the configured condition; return RunData."""
+    (data,) = run_group([cfg], progress)
+    return data
+
+
+def run_group(cfgs, progress=None):
+    """Several conditions on one structure: one build, one ``run_args`` rerun each.
+
+    ``cfgs`` share seed and options (they differ in the condition); yields each
+    condition's RunData as soon as it is simulated.
+    """
+    from models.culture import iter_culture
+    opts, seed = cfgs[0].options, cfgs[0].seed
+    if any(c.options != opts or c.seed != seed for c in cfgs[1:]):
+        raise ValueError("run_group needs configs with equal options and seed")
+    culture = culture_params(opts)
+    samples = [(c.params, culture) for c in cfgs]
+    results = iter_culture(culture.n_neurons, samples, seed=seed, duration=opts.duration,
+                           device_name=opts.device, progress=progress)
+    for cfg, res in zip(cfgs, results):
+        yield _run_data(cfg, res)
+
+
+def _run_data(cfg, res):
     from analysis.run_file import RunData
-    from models.culture import simulate_culture
     opts = cfg.options
     p = cfg.params
     culture = culture_params(opts)
-    (res,) = simulate_culture(culture.n_neurons, [(p, culture)], seed=cfg.seed,
-                              duration=opts.duration, device_name=opts.device,
-                              progress=progress)
     t_start, t_stop = float(opts.warmup / second), float(opts.duration / second)
     ana = analyse(res["spikes"], res["n_exc"], res["n_inh"], t_start, t_stop)
     metrics = metrics_from(res, ana, t_start, t_stop)

@@ -246,12 +246,18 @@ STIM_ON_PRE = "g_ampa_post += w_stim    # suprathreshold stimulus pulse"
 
 
 class _Memory:
-    """The plastic culture with stimulation and snapshot monitors, built once."""
+    """The plastic culture with stimulation and snapshot monitors, built once.
+
+    Also the machinery of the sibling experiments memory-capacity and memory-retention.
+    """
+    #: False: every stimulus synapse has the weight ``options.stim_weight`` (a constant
+    #: of the generated code).  True: a per-synapse variable ``w_stim`` that
+    #: :meth:`run` can change per run (memory-capacity switches patterns on and off).
+    STIM_WEIGHT_VARIABLE = False
 
     def __init__(self, cfg, progress):
         import brian2
-        from brian2 import (SpikeGeneratorGroup, StateMonitor, Synapses, defaultclock,
-                            get_device)
+        from brian2 import SpikeGeneratorGroup, StateMonitor, Synapses, defaultclock
         from models.assay import default_cache_dir
         from models.culture import build_culture, culture_structure, structural_signature
         from models.parameters import CultureParams
@@ -273,6 +279,8 @@ class _Memory:
             h.update(repr((structural_signature(p, self.culture), repr(self.plasticity),
                            dataclasses.replace(opts, device="-"), cfg.seed,
                            float(defaultclock.dt / second), "ftz")).encode())
+            if self.STIM_WEIGHT_VARIABLE:       # other generated code: its own project
+                h.update(b"stim-weight-variable")
             self.directory = str(default_cache_dir() / f"memory-{h.hexdigest()[:16]}")
             self._link_args = list(brian2.prefs.codegen.cpp.extra_link_args)
             brian2.prefs.codegen.cpp.extra_link_args = self._link_args + ["-ffast-math"]
@@ -287,9 +295,18 @@ class _Memory:
                                    name="stimulus")
         src = np.concatenate([np.full(len(t), k) for k, t in enumerate(sch.source_targets)])
         tgt = np.concatenate(sch.source_targets)
-        stim_syn = Synapses(stim, cult.exc, on_pre=STIM_ON_PRE,
-                            namespace={"w_stim": opts.stim_weight}, name="stimulus_syn")
-        stim_syn.connect(i=src, j=tgt)
+        if self.STIM_WEIGHT_VARIABLE:
+            # One weight per stimulus synapse, changeable per run (run()'s assignments);
+            # synapses are created in the order of (src, tgt), so stim_src labels them.
+            stim_syn = Synapses(stim, cult.exc, model="w_stim : siemens",
+                                on_pre=STIM_ON_PRE, name="stimulus_syn")
+            stim_syn.connect(i=src, j=tgt)
+            stim_syn.w_stim = opts.stim_weight
+        else:
+            stim_syn = Synapses(stim, cult.exc, on_pre=STIM_ON_PRE,
+                                namespace={"w_stim": opts.stim_weight}, name="stimulus_syn")
+            stim_syn.connect(i=src, j=tgt)
+        self.stim_syn, self.stim_src = stim_syn, src
         rp = sch.round_period * second
         ee.run_regularly(advance_code(self.plasticity), dt=rp, when="start",
                          name="ee_snapshot_advance")
@@ -306,9 +323,8 @@ class _Memory:
             self._phases()
             if progress:
                 progress("compiling (cached after the first time)", 0.0)
-            from models.culture import _flock
-            with _flock(self.directory, exclusive=True):
-                get_device().build(run=False, directory=self.directory)
+            from models.backend import build_standalone
+            self.compile = build_standalone(self.directory)
         self.k = 0
 
     def _phases(self):
@@ -320,19 +336,30 @@ class _Memory:
         self.snap.active = False
         self.cult.net.run(self.t2, namespace={})
 
-    def run(self, params) -> dict:
+    def run(self, params, assignments=()) -> dict:
+        """Simulate the whole protocol at the condition ``params``.
+
+        ``assignments``: extra ``(variable view, value)`` pairs of this run only, set
+        after the restore (runtime) or passed as ``run_args`` (standalone).
+        """
         import brian2
         t0 = time.time()
         if self.device == "runtime":
             self.cult.net.restore("initial")
             brian2.seed(self.cfg.seed)
             self.cult.set_condition(params, self.culture)
+            for view, value in assignments:
+                view[:] = value
             self._phases()
         else:
+            from models.backend import project_lock
             self.k += 1
-            brian2.get_device().run(
-                run_args=self.cult.run_args(params, self.culture),
-                results_directory=f"results_{os.getpid()}_{self.k}")
+            run_args = self.cult.run_args(params, self.culture)
+            run_args.update(dict(assignments))
+            with project_lock(self.directory, exclusive=False):
+                brian2.get_device().run(
+                    run_args=run_args,
+                    results_directory=f"results_{os.getpid()}_{self.k}")
         self.cult.check_finite()
         ee = self.cult.synapses["ee"]
         out = {"spikes": self.cult.spike_data(),
@@ -360,18 +387,51 @@ class _Memory:
 # --------------------------------------------------------------------------------------
 def run(cfg, progress=None):
     """Encode, consolidate and recall at the configured condition; return RunData."""
+    (data,) = run_group([cfg], progress)
+    return data
+
+
+def check_group(cfgs) -> None:
+    """Raise ValueError unless ``cfgs`` share options, seed and network structure
+    (:func:`models.culture.structural_signature`), i.e. can share one build."""
+    from models.culture import structural_signature
+    from models.parameters import CultureParams
+    cfg0 = cfgs[0]
+    culture = CultureParams(n_neurons=cfg0.options.n_neurons)
+    sig = structural_signature(cfg0.params, culture)
+    for c in cfgs[1:]:
+        if (c.options != cfg0.options or c.seed != cfg0.seed
+                or structural_signature(c.params, culture) != sig):
+            raise ValueError("run_group needs configs with equal options, seed and "
+                             "network structure")
+
+
+def run_group(cfgs, progress=None):
+    """Several conditions on one structure seed: one build, one run each.
+
+    ``cfgs`` share seed and options and differ in the condition (which must leave the
+    structure unchanged, :func:`models.culture.structural_signature`); yields each
+    condition's RunData as soon as it is simulated.
+    """
+    check_group(cfgs)
+    cfg0 = cfgs[0]
+    t0 = time.time()
+    mem = _Memory(cfg0, progress)
+    build_s = time.time() - t0
+    try:
+        for k, cfg in enumerate(cfgs):
+            if progress:
+                progress(f"simulating {cfg.condition}", (k + 0.05) / len(cfgs))
+            res = mem.run(cfg.params)
+            yield _run_data(cfg, mem, res, build_s)
+    finally:
+        mem.close()
+
+
+def _run_data(cfg, mem, res, build_s):
     from analysis.memory_report import run_metrics
     from analysis.run_file import RunData
     from brian2 import mM
-    t0 = time.time()
-    mem = _Memory(cfg, progress)
-    build_s = time.time() - t0
-    try:
-        if progress:
-            progress("simulating", 0.05)
-        res = mem.run(cfg.params)
-    finally:
-        mem.close()
     sch, st, opts = mem.schedule, mem.structure, cfg.options
     ee = st.pathways["ee"]
     from models.culture import contact_values

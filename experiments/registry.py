@@ -23,6 +23,8 @@ EXPERIMENTS: dict[str, str] = {
     "culture-activity": "experiments.culture_activity",
     "background-filtering": "experiments.background_filtering",
     "memory-encoding": "experiments.memory_encoding",
+    "memory-capacity": "experiments.memory_capacity",
+    "memory-retention": "experiments.memory_retention",
 }
 
 

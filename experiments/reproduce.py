@@ -1,23 +1,29 @@
 """``mgnet reproduce``: run every experiment that exists, draw figures, write the report.
 
-Runs are resumable: a complete run file whose resolved config equals the current one
-is reused; one made from a different config (or mgnet version) is moved aside to
-``results/runs/.superseded/`` (never overwritten, never deleted) and run again.
+The runs go through the sweep engine (:func:`experiments.sweep.run_configs`, design.md
+§5): a Dask ``LocalCluster`` with one single-threaded worker per core; the runs of one
+experiment and seed share one task when the experiment can rerun a built network for
+several conditions (compile once, ``run_args`` per condition); the longest tasks are
+submitted first; the manifest ``results/sweeps/reproduce_<scale>.json`` records every
+run with its wall time.  Runs are resumable: a complete run file whose resolved config
+equals the current one is reused; one made from a different config (or mgnet version)
+is moved aside to ``results/runs/.superseded/`` (never overwritten, never deleted) and
+run again.
 ``mgnet reproduce --only culture-activity[,EXP...]`` restricts the runs to those
-experiments (e.g. the culture validation: six conditions x seeds 0-4 at default scale);
+experiments (e.g. the culture validation: baseline at seeds 0-4, the other five
+conditions at seed 0);
 figures and the report are still drawn from every run file present.
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from .config import make_config
 
-__all__ = ["JOBS", "CULTURE_CONDITIONS", "job_names", "select_jobs", "reproduce", "plan"]
+__all__ = ["JOBS", "CULTURE_CONDITIONS", "job_names", "select_jobs", "reproduce", "plan",
+           "cost_summary"]
 
 #: The conditions of science.md §5, in report order (culture validation).
 CULTURE_CONDITIONS = ("baseline", "elevated_mg", "elevated_mg_o_only", "elevated_mg_i_only",
@@ -31,17 +37,24 @@ JOBS: list[tuple[str, tuple[str, ...], tuple[int, ...]]] = [
     ("plasticity-induction", ("baseline", "elevated_mg"), (0,)),
     ("synapse-check", ("baseline", "elevated_mg"), (0,)),
     # Culture validation (science.md §4 item 7, §5): >= 120 s; the calibrated baseline
-    # at 5 seeds, every other condition at 2 (a 2000-neuron run costs ~4 CPU-minutes);
+    # at 5 seeds, every other condition on seed 0 (one build; a 2000-neuron run costs
+    # ~2.5 CPU-minutes, and the paired Mg comparisons are the memory runs' 10 seeds);
     # the report's culture-band table is computed from these run files.
     ("culture-activity", CULTURE_CONDITIONS[:1], (0, 1, 2, 3, 4)),
-    ("culture-activity", CULTURE_CONDITIONS[1:], (0, 1)),
+    ("culture-activity", CULTURE_CONDITIONS[1:], (0,)),
     ("background-filtering", ("baseline",), (0,)),
     # Memory encoding (T10, T11; science.md §6): >= 10 paired seeds, every condition.
     ("memory-encoding", CULTURE_CONDITIONS, tuple(range(10))),
+    # Capacity (science.md §6: largest P with median recall overlap > 0.1): P = 1, 2, 4
+    # in one run file per condition and seed (one build per seed).
+    ("memory-capacity", ("baseline", "elevated_mg"), (0, 1)),
+    # Retention: the forgetting curve over one 60 s consolidation per run.
+    ("memory-retention", ("baseline", "elevated_mg"), (0, 1)),
 ]
 #: At ``--scale quick`` (tests, CI) every job runs its first seed only, and these
 #: experiments only :data:`QUICK_CONDITIONS`: the same code path in minutes.
-QUICK_TRIMMED = ("culture-activity", "memory-encoding")
+QUICK_TRIMMED = ("culture-activity", "memory-encoding", "memory-capacity",
+                 "memory-retention")
 QUICK_CONDITIONS = ("baseline", "elevated_mg")
 
 
@@ -88,80 +101,79 @@ def plan(scale: str, only=None):
     return out
 
 
-def _reusable(path: Path, cfg) -> bool:
-    from analysis.run_file import RunFileError, read_run
-    from .provenance import package_version
-    try:
-        attrs = read_run(path).attrs
-    except RunFileError:
-        return False
-    return (attrs.get("config_toml") == cfg.to_toml()
-            and attrs.get("mgnet_version") == package_version("mgnet"))
+#: Submission order (longest tasks first, so that two workers finish together);
+#: experiments not listed come after these, in :data:`JOBS` order.
+LONGEST_FIRST = ("memory-encoding", "memory-capacity", "memory-retention",
+                 "culture-activity", "background-filtering", "plasticity-induction")
 
 
-def _run_subprocess(cfg, out: Path) -> subprocess.Popen:
-    """Each run in its own process: Brian2's device state stays per process and two
-    runs use the two cores."""
-    cmd = [sys.executable, "-m", "experiments.cli", "run", cfg.experiment,
-           "--condition", cfg.condition, "--seed", str(cfg.seed), "--scale", cfg.scale,
-           "--out", str(out), "--quiet"]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _ordered(configs: list) -> list:
+    rank = {exp: k for k, exp in enumerate(LONGEST_FIRST)}
+    return sorted(configs, key=lambda c: rank.get(c.experiment, len(rank)))
 
 
-def reproduce(results: Path, scale: str = "default", workers: int = 2,
-              only=None) -> Path:
+def cost_summary(manifest: dict) -> str:
+    """CPU time per experiment from a sweep manifest (tasks run in this invocation or
+    an earlier one), and the wall time it implies on this machine's cores when the
+    machine is otherwise idle (total CPU / cores, the lower bound for perfect packing)."""
+    import os
+    per: dict = {}
+    seen = set()
+    for t in manifest.get("tasks", []):
+        if t.get("cpu_s") is None:
+            continue
+        # A group's cpu_s is the whole group's: count it once.
+        key = (t.get("experiment"), t.get("seed"), t.get("cpu_s"), t.get("group_size"))
+        if t.get("group_size") and key in seen:
+            continue
+        seen.add(key)
+        per[t.get("experiment")] = per.get(t.get("experiment"), 0.0) + float(t["cpu_s"])
+    if not per:
+        return "CPU time: not recorded"
+    total = sum(per.values())
+    cores = os.cpu_count() or 1
+    rows = ", ".join(f"{exp} {cpu / 60:.1f}" for exp, cpu in
+                     sorted(per.items(), key=lambda kv: -kv[1]))
+    return (f"CPU time {total / 60:.1f} min ({rows}); on {cores} idle cores at least "
+            f"{total / cores / 60:.1f} min of wall time")
+
+
+def reproduce(results: Path, scale: str = "default", workers: int | None = None,
+              only=None, scheduler: str | None = None, progress: bool = True) -> Path:
     """Run all jobs (or those of the experiments in ``only``) at ``scale`` into
     ``results``; return the report path.
 
-    Runs that are up to date are skipped; the others run in ``workers`` parallel
-    processes (one Brian2 thread each).  Figures and the report are drawn from every
-    run file at ``scale`` under ``results``, not only from the selected jobs.
+    Runs that are up to date are skipped; the others run on Dask (``workers`` local
+    single-threaded processes, default one per core, or an existing ``scheduler``).
+    Figures and the report are drawn from every run file at ``scale`` under
+    ``results``, not only from the selected jobs.
     """
     from analysis.report import make_figures, write_report
-    from .cli import default_run_path
+    from .sweep import run_configs
 
     results = Path(results)
-    configs = plan(scale, only)
+    configs = _ordered(plan(scale, only))
+    command = f"mgnet reproduce --scale {scale} --results {results}" + (
+        f" --only {only if isinstance(only, str) else ','.join(only)}" if only else "")
     t0 = time.time()
-    todo = []
-    for n, cfg in enumerate(configs, 1):
-        out = default_run_path(results, cfg)
-        label = f"[{n}/{len(configs)}] {cfg.experiment} {cfg.condition} seed {cfg.seed}"
-        if out.exists():
-            if _reusable(out, cfg):
-                print(f"{label}: up to date ({out})", file=sys.stderr)
-                continue
-            stamp = time.strftime("%Y%m%dT%H%M%S")
-            dest = results / "runs" / ".superseded" / stamp / out.relative_to(results / "runs")
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(out), dest)
-            print(f"{label}: config changed, old file moved to {dest}", file=sys.stderr)
-        todo.append((label, cfg, out))
-    running: list = []
-    failed = []
-    while todo or running:
-        while todo and len(running) < max(1, workers):
-            label, cfg, out = todo.pop(0)
-            print(f"{label}: running ...", file=sys.stderr, flush=True)
-            running.append((label, out, _run_subprocess(cfg, out)))
-        time.sleep(0.5)
-        for item in list(running):
-            label, out, proc = item
-            if proc.poll() is None:
-                continue
-            running.remove(item)
-            _, err = proc.communicate()
-            if proc.returncode == 0:
-                print(f"{label}: wrote {out} ({time.time() - t0:.0f} s elapsed)",
-                      file=sys.stderr, flush=True)
-            else:
-                failed.append(label)
-                print(f"{label}: FAILED (exit {proc.returncode}): "
-                      f"{err.strip().splitlines()[-1] if err.strip() else ''}",
-                      file=sys.stderr, flush=True)
-    if failed:
-        raise RuntimeError(f"{len(failed)} run(s) failed: {', '.join(failed)}")
+    res = run_configs(configs, results, workers=workers, scheduler=scheduler,
+                      progress=progress, name=f"reproduce_{scale}", command=command,
+                      header={"scale": scale, "only": only}, desc="reproduce",
+                      log=lambda msg: print(msg, file=sys.stderr, flush=True))
+    c = res.counts
+    print(f"runs: {c['done']} done, {c['skipped']} up to date, {c['failed']} failed of "
+          f"{c['total']} in {time.time() - t0:.0f} s (manifest {res.manifest_path})",
+          file=sys.stderr, flush=True)
+    print(cost_summary(res.manifest), file=sys.stderr, flush=True)
+    if res.failed:
+        labels = [f"{t['experiment']} {t['condition']} seed {t['seed']}: {t['error']}"
+                  for t in res.failed]
+        raise RuntimeError(f"{len(labels)} run(s) failed: {'; '.join(labels)}")
+    t1 = time.time()
     figures = make_figures(results, scale)
     for f in figures:
         print(f"wrote {f}", file=sys.stderr)
-    return write_report(results, scale=scale)
+    report = write_report(results, scale=scale)
+    print(f"figures and report: {time.time() - t1:.0f} s; mgnet reproduce took "
+          f"{time.time() - t0:.0f} s", file=sys.stderr, flush=True)
+    return report

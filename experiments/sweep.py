@@ -45,7 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["SweepError", "SweepResult", "parse_seeds", "parse_conditions", "format_seeds",
-           "sweep", "run_task", "run_is_current", "orphan_temp_files", "manifest_path"]
+           "sweep", "run_configs", "run_task", "run_is_current", "orphan_temp_files",
+           "manifest_path"]
 
 MANIFEST_VERSION = 1
 _TMP_MARKER = ".tmp-"  # analysis.run_file writes ".<name>.tmp-<pid>-<random>"
@@ -175,29 +176,68 @@ def _move_aside(results: Path, out: Path, stamp: str) -> Path:
 # ------------------------------------------------------------------ the task
 
 
-def run_task(argv: list[str], out: str) -> dict:
+def run_task(argv: list[str], out) -> dict:
     """Run ``python -m experiments.cli <argv>`` in a subprocess (one Dask task).
 
-    Removes temporary files of an earlier, killed write of ``out`` first: the task is
-    about to produce that file, so they can only be leftovers.  Runs with one OpenMP /
-    BLAS thread.  Never raises for a failed run: returns a dict with ``returncode``,
-    ``wall_s``, ``error`` (last stderr line), ``host`` and ``temp_removed``.
+    ``out`` is the run file the task writes, or a list of them (one ``mgnet run`` of
+    several conditions).  Removes temporary files of an earlier, killed write of them
+    first: the task is about to produce those files, so they can only be leftovers.
+    Runs with one OpenMP / BLAS thread.  Never raises for a failed run: returns a dict
+    with ``returncode``, ``wall_s``, ``cpu_s`` (user + system time of the subprocess and
+    its children, e.g. the compiler and the standalone binary: the cost independent of
+    other load on the machine), ``error`` (last stderr line), ``host`` and
+    ``temp_removed``.
     """
-    out_path = Path(out)
-    removed = _remove_orphans(out_path)
+    import resource
+    outs = [out] if isinstance(out, (str, Path)) else list(out)
+    removed = sum(_remove_orphans(Path(o)) for o in outs)
     repo = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                MKL_NUM_THREADS="1")
     # The package may be used from a checkout rather than installed.
     env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH")) if p)
     t0 = time.monotonic()
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run([sys.executable, "-m", "experiments.cli", *argv],
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     err = proc.stderr.strip().splitlines()
     return {"returncode": proc.returncode, "wall_s": round(time.monotonic() - t0, 3),
+            "cpu_s": round(cpu, 3),
             "error": (err[-1] if err else f"exit status {proc.returncode}")
             if proc.returncode else None,
             "host": socket.gethostname(), "temp_removed": removed}
+
+
+def _groups(todo: list, results: Path, config) -> list[tuple[list, list[str]]]:
+    """Tasks to run, as (items, argv) per Dask task.
+
+    Runs of one experiment and seed whose experiment module has ``run_group`` share
+    one task (one network build, one compile, one ``run_args`` rerun per condition:
+    design.md §5); every other run is its own task.  ``todo`` items are
+    ``(task, cfg, out)``.
+    """
+    from . import registry
+    grouped: dict = {}
+    singles = []
+    for item in todo:
+        _, cfg, out = item
+        if hasattr(registry.get(cfg.experiment).module, "run_group"):
+            grouped.setdefault((cfg.experiment, cfg.seed, cfg.scale), []).append(item)
+        else:
+            singles.append([item])
+    out = []
+    for items in list(grouped.values()) + singles:
+        cfg = items[0][1]
+        argv = ["run", cfg.experiment, "--condition", ",".join(i[1].condition for i in items),
+                "--seed", str(cfg.seed), "--scale", cfg.scale, "--quiet"]
+        argv += (["--out", str(items[0][2])] if len(items) == 1
+                 else ["--results", str(results)])
+        if config is not None:
+            argv += ["--config", str(config)]
+        out.append((items, argv))
+    return out
 
 
 # ------------------------------------------------------------------ manifest
@@ -352,9 +392,6 @@ def sweep(experiment: str, conditions, seeds, scale: str | None, results_dir, *,
     SweepError, experiments.config.ConfigError
         On bad input, before anything is written or started.
     """
-    from .cli import default_run_path
-    from .provenance import git_state, package_version
-
     # ---- validate everything before touching the disk or starting a cluster
     if isinstance(seeds, str):
         seeds = parse_seeds(seeds)
@@ -365,42 +402,66 @@ def sweep(experiment: str, conditions, seeds, scale: str | None, results_dir, *,
                          "condition presets, e.g. baseline,elevated_mg")
     if not seeds:
         raise SweepError(f"no seed given; {_SEEDS_ALLOWED}")
+    _check_workers(workers, scheduler)
+    config = Path(config).resolve() if config is not None else None
+    cfgs = _resolve_configs(experiment, conditions, seeds, scale, config)
+    scale = cfgs[0].scale
+    if name is None:
+        name = f"{experiment}_{scale}" + (f"_{config.stem}" if config is not None else "")
+    command = _command(experiment, conditions, seeds, scale, Path(results_dir).resolve(),
+                       workers, scheduler, config, name)
+    header = {"experiment": experiment, "scale": scale, "conditions": conditions,
+              "seeds": seeds, "config": str(config) if config is not None else None}
+    return run_configs(cfgs, results_dir, workers=workers, scheduler=scheduler,
+                       config=config, progress=progress, name=name, command=command,
+                       header=header, desc=f"sweep {experiment}")
+
+
+def _check_workers(workers, scheduler) -> None:
     if workers is not None and scheduler:
         raise SweepError("--workers and --scheduler exclude each other (the scheduler's "
                          "workers run the tasks)")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or workers < 1):
         raise SweepError(f"--workers must be an integer >= 1, got '{workers}'")
-    config = Path(config).resolve() if config is not None else None
-    cfgs = _resolve_configs(experiment, conditions, seeds, scale, config)
-    scale = cfgs[0].scale
-    if name is None:
-        name = f"{experiment}_{scale}" + (f"_{config.stem}" if config is not None else "")
+
+
+def run_configs(cfgs, results_dir, *, workers: int | None = None,
+                scheduler: str | None = None, config=None, progress: bool = True,
+                name: str, command: str, header: dict | None = None,
+                desc: str = "runs", log=None) -> SweepResult:
+    """Run resolved configs (any experiments) on Dask, resumably, with a manifest.
+
+    The engine of :func:`sweep` and ``mgnet reproduce``: a complete run file of the
+    same config is reused, anything else at its path is moved aside, runs of one
+    experiment and seed with a ``run_group`` share one task (:func:`_groups`), and
+    ``results/sweeps/<name>.json`` records every run.  Tasks are submitted in the
+    order of ``cfgs`` (put the longest first).  ``log(message)``, if given, hears which
+    runs are up to date and which files were moved aside.
+    """
+    from .cli import default_run_path
+    from .provenance import git_state, package_version
+
+    _check_workers(workers, scheduler)
     if not _NAME_RE.match(name):
         raise SweepError(f"bad sweep name '{name}'; allowed: letters, digits, '.', '_' "
                          f"and '-', not starting with '.', '_' or '-'")
-
     results = Path(results_dir).resolve()
     mpath = manifest_path(results, name)
     previous = _read_manifest(mpath)
     prev_tasks, history = {}, []
     if previous:
-        prev_tasks = {(t.get("condition"), t.get("seed")): t
+        prev_tasks = {(t.get("experiment", previous.get("experiment")), t.get("condition"),
+                       t.get("seed")): t
                       for t in previous.get("tasks", []) if isinstance(t, dict)}
         history = [h for h in previous.get("previous_invocations", []) if isinstance(h, dict)]
         if isinstance(previous.get("provenance"), dict):
             history.append(previous["provenance"])
     commit, dirty = git_state()
-    command = _command(experiment, conditions, seeds, scale, results, workers, scheduler,
-                       config, name)
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "name": name,
-        "experiment": experiment,
-        "scale": scale,
-        "conditions": conditions,
-        "seeds": seeds,
-        "config": str(config) if config is not None else None,
+        **(header or {}),
         "results_dir": str(results),
         "provenance": {
             "command": command,
@@ -421,27 +482,28 @@ def sweep(experiment: str, conditions, seeds, scale: str | None, results_dir, *,
         "tasks": [],
     }
 
-    # ---- decide per task (read only): reuse a current run file, or run
+    # ---- decide per run (read only): reuse a current run file, or run
     tasks, todo = [], []
     for cfg in cfgs:
         out = default_run_path(results, cfg)
-        task = {"condition": cfg.condition, "seed": cfg.seed,
+        task = {"experiment": cfg.experiment, "condition": cfg.condition, "seed": cfg.seed,
                 "path": str(out.relative_to(results)), "status": "pending",
                 "wall_s": None, "error": None, "host": None}
         if out.exists() and run_is_current(out, cfg):
             task["status"] = "skipped"
-            prev = prev_tasks.get((cfg.condition, cfg.seed), {})
+            if log:
+                log(f"{cfg.experiment} {cfg.condition} seed {cfg.seed}: up to date ({out})")
+            prev = prev_tasks.get((cfg.experiment, cfg.condition, cfg.seed), {})
             if prev.get("path") == task["path"] and prev.get("wall_s") is not None:
-                task["wall_s"] = prev["wall_s"]  # the time it took when it was run
-                task["host"] = prev.get("host")
+                # the time it took when it was run
+                for key in ("wall_s", "cpu_s", "host", "group_size"):
+                    if prev.get(key) is not None:
+                        task[key] = prev[key]
         else:
-            argv = ["run", cfg.experiment, "--condition", cfg.condition, "--seed",
-                    str(cfg.seed), "--scale", cfg.scale, "--out", str(out), "--quiet"]
-            if config is not None:
-                argv += ["--config", str(config)]
-            todo.append((task, cfg, out, argv))
+            todo.append((task, cfg, out))
         tasks.append(task)
     manifest["tasks"] = tasks
+    groups = _groups(todo, results, config)
 
     def save():
         counts = {s: sum(t["status"] == s for t in tasks)
@@ -456,57 +518,69 @@ def sweep(experiment: str, conditions, seeds, scale: str | None, results_dir, *,
         # Connect (or start the local cluster) before changing anything on disk, so
         # an unreachable scheduler leaves the results directory as it was.
         client = None
-        if todo:
-            n_local = min(workers or os.cpu_count() or 1, len(todo))
+        if groups:
+            n_local = min(workers or os.cpu_count() or 1, len(groups))
             client = stack.enter_context(_dask_client(n_local, scheduler))
             if not scheduler:
                 manifest["provenance"]["scheduler"] = f"LocalCluster(n_workers={n_local})"
         # Only now touch the disk: stale files aside (never deleted), debris removed.
         stamp = time.strftime("%Y%m%dT%H%M%S")
         todo_paths = {id(task) for task, *_ in todo}
-        for task, cfg in zip(tasks, cfgs):
+        for task in tasks:
             out = results / task["path"]
             if id(task) in todo_paths and (out.exists() or out.is_symlink()):
                 task["superseded"] = str(_move_aside(results, out, stamp)
                                          .relative_to(results))
+                if log:
+                    log(f"{task['experiment']} {task['condition']} seed {task['seed']}: "
+                        f"config changed, old file moved to {task['superseded']}")
             elif id(task) not in todo_paths:
                 removed = _remove_orphans(out)  # leftovers of a killed duplicate write
                 if removed:
                     task["temp_removed"] = removed
         save()
         bar = stack.enter_context(tqdm(total=len(tasks), initial=len(tasks) - len(todo),
-                                       desc=f"sweep {experiment}", unit="run",
-                                       file=sys.stderr, disable=not progress,
-                                       dynamic_ncols=True))
+                                       desc=desc, unit="run", file=sys.stderr,
+                                       disable=not progress, dynamic_ncols=True))
         if client is not None:
             from dask.distributed import as_completed
             token = f"{os.getpid()}-{time.time_ns()}"
             futures = {}
-            for task, cfg, out, argv in todo:
-                key = f"mgnet-run-{cfg.experiment}-{cfg.condition}-seed{cfg.seed}-{token}"
-                futures[client.submit(run_task, argv, str(out), key=key, pure=False)] = \
-                    (task, cfg, out)
+            for k, (items, argv) in enumerate(groups):
+                cfg = items[0][1]
+                key = (f"mgnet-run-{cfg.experiment}-"
+                       f"{'+'.join(i[1].condition for i in items)}-seed{cfg.seed}-{token}")
+                outs = [str(i[2]) for i in items]
+                # Earlier submissions first (Dask runs higher priority first).
+                fut = client.submit(run_task, argv, outs, key=key, pure=False,
+                                    priority=len(groups) - k)
+                futures[fut] = items
             for fut in as_completed(futures):
-                task, cfg, out = futures.pop(fut)
+                items = futures.pop(fut)
                 try:
                     res = fut.result()
                 except Exception as exc:  # noqa: BLE001 - e.g. a worker died repeatedly
                     res = {"returncode": None, "wall_s": None, "host": None,
                            "error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
-                task["wall_s"] = res.get("wall_s")
-                task["host"] = res.get("host")
-                if res.get("temp_removed"):
-                    task["temp_removed"] = res["temp_removed"]
-                if res.get("returncode") == 0 and run_is_current(out, cfg):
-                    task["status"] = "done"
-                else:
-                    task["status"] = "failed"
-                    task["error"] = res.get("error") or (
-                        "the run exited 0 but left no complete run file of this config")
-                    bar.write(f"FAILED {cfg.condition} seed {cfg.seed}: {task['error']}",
-                              file=sys.stderr)
+                for task, cfg, out in items:
+                    task["wall_s"] = res.get("wall_s")
+                    task["cpu_s"] = res.get("cpu_s")
+                    task["host"] = res.get("host")
+                    if len(items) > 1:
+                        task["group_size"] = len(items)  # wall_s, cpu_s: the group's
+                    if res.get("temp_removed"):
+                        task["temp_removed"] = res["temp_removed"]
+                    if run_is_current(out, cfg):
+                        task["status"] = "done"
+                    else:
+                        task["status"] = "failed"
+                        task["error"] = res.get("error") or (
+                            "the run exited 0 but left no complete run file of this "
+                            "config")
+                        bar.write(f"FAILED {cfg.experiment} {cfg.condition} seed "
+                                  f"{cfg.seed}: {task['error']}", file=sys.stderr)
                 save()
-                bar.update(1)
+                bar.update(len(items))
                 bar.set_postfix(failed=sum(t["status"] == "failed" for t in tasks),
                                 refresh=False)
     save()

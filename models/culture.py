@@ -66,7 +66,7 @@ from .synapses import make_contacts
 __all__ = ["PATHWAYS", "Pathway", "CultureStructure", "ContactValues", "Culture",
            "effective_connection_probability",
            "deal_into_branches", "culture_structure", "contact_values", "build_culture",
-           "PLASTIC_BLOCK_KEYS", "structural_signature", "simulate_culture",
+           "PLASTIC_BLOCK_KEYS", "structural_signature", "simulate_culture", "iter_culture",
            "initial_efficacy", "plastic_quantal_sizes"]
 
 #: Pathways in build order: (name, presynaptic population, postsynaptic population).
@@ -474,7 +474,8 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
                   plastic_blocks: Mapping | None = None, record_spikes: bool = True,
                   structure: CultureStructure | None = None,
                   name_prefix: str = "",
-                  plasticity: PlasticityParams | None = None) -> Culture:
+                  plasticity: PlasticityParams | None = None,
+                  spine_ca: tuple = ("ee",)) -> Culture:
     """Build the culture network at the condition of ``params``.
 
     Parameters
@@ -506,6 +507,11 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
         (:func:`models.plasticity.make_plastic_contacts`; C_pre scales with the NMDA Ca2+
         of each release).  Initial states from :func:`initial_efficacy`, quantal sizes
         from :func:`plastic_quantal_sizes`.  ``plastic_blocks`` are composed after it.
+    spine_ca : tuple of str
+        Excitatory pathways ("ee", "ei") whose contacts track spine Ca2+ (needed by
+        plasticity and by NMDA Ca2+ read-outs; E->E by default).  Leaving a pathway
+        out removes work, not behaviour: spikes and random streams are unchanged.
+        Plastic E->E contacts always track it.
 
     Returns
     -------
@@ -515,6 +521,9 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
     culture = culture or CultureParams()
     n_neurons = culture.n_neurons if n_neurons is None else int(n_neurons)
     blocks = _plastic(plastic_blocks)
+    spine_ca = tuple(spine_ca)
+    if not set(spine_ca) <= {"ee", "ei"}:
+        raise ValueError(f"spine_ca names excitatory pathways; allowed: ee, ei, got {spine_ca}")
     if structure is None:
         structure = culture_structure(n_neurons, culture, params.configuration, seed=seed,
                                       e_l=params.neuron.e_l)
@@ -571,7 +580,7 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
         else:
             synapses[name] = make_contacts(
                 groups[src], groups[tgt], pw.pre, pw.post, pr=v.pr, q=v.q_nS * nS,
-                kind=kind, **common_syn, **extra)
+                kind=kind, track_spine_ca=name in spine_ca, **common_syn, **extra)
         if kind == "exc":
             synapses[name].q_nmda = v.q_nmda_nS * nS
 
@@ -628,28 +637,23 @@ def _project_key(structure: CultureStructure, signature: str, duration_s: float,
     return h.hexdigest()[:16]
 
 
-def _flock(directory, exclusive: bool):
-    import fcntl
-    from contextlib import contextmanager
-    from pathlib import Path
-
-    @contextmanager
-    def locked():
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        with open(d / ".lock", "a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
-    return locked()
-
-
 def simulate_culture(n_neurons: int, samples: list, *, seed: int, duration,
                      device_name: str = "cpp_standalone", sim_seed: int | None = None,
-                     progress=None, cache_dir=None) -> list[dict]:
+                     progress=None, cache_dir=None, spine_ca: tuple = ()) -> list[dict]:
     """Simulate spontaneous activity of one culture structure at several conditions.
+
+    The list of what :func:`iter_culture` yields (same arguments).
+    """
+    return list(iter_culture(n_neurons, samples, seed=seed, duration=duration,
+                             device_name=device_name, sim_seed=sim_seed, progress=progress,
+                             cache_dir=cache_dir, spine_ca=spine_ca))
+
+
+def iter_culture(n_neurons: int, samples: list, *, seed: int, duration,
+                 device_name: str = "cpp_standalone", sim_seed: int | None = None,
+                 progress=None, cache_dir=None, spine_ca: tuple = ()):
+    """Simulate one culture structure at several conditions, yielding each result as
+    soon as it is done (so callers can save it before the next one runs).
 
     Parameters
     ----------
@@ -668,10 +672,13 @@ def simulate_culture(n_neurons: int, samples: list, *, seed: int, duration,
     sim_seed : int, optional
         Seed of Brian2's generator (release draws, background); default ``seed``.  Every
         sample starts from the same generator state (paired conditions).
+    spine_ca : tuple of str
+        Pathways that track spine Ca2+ (:func:`build_culture`); none by default, since
+        only spikes are returned.
 
-    Returns
-    -------
-    list of dict
+    Yields
+    ------
+    dict
         Per sample: ``spikes`` ({"exc"|"inh": (times_s, ids)}), ``n_exc``, ``n_inh``,
         ``n_contacts`` (per pathway), ``values`` (ContactValues per pathway) and
         ``timing`` (``build_s``, ``compile_s``, ``run_s`` wall-clock seconds).
@@ -682,9 +689,10 @@ def simulate_culture(n_neurons: int, samples: list, *, seed: int, duration,
     import brian2
     from brian2 import defaultclock, device as _dev, get_device
     from .assay import default_cache_dir
+    from .backend import build_standalone, project_lock
 
     if not samples:
-        return []
+        return
     sim_seed = seed if sim_seed is None else int(sim_seed)
     params0, culture0 = samples[0]
     sig = structural_signature(params0, culture0)
@@ -706,10 +714,10 @@ def simulate_culture(n_neurons: int, samples: list, *, seed: int, duration,
         if progress:
             progress(msg, frac)
 
-    results = []
     if device_name == "runtime":
         brian2.seed(sim_seed)
-        cult = build_culture(n_neurons, params0, culture0, seed=seed, structure=structure)
+        cult = build_culture(n_neurons, params0, culture0, seed=seed, structure=structure,
+                             spine_ca=spine_ca)
         cult.net.store("initial")
         build_s = time.time() - t0
         for k, ((p, c), vals) in enumerate(zip(samples, values)):
@@ -720,14 +728,15 @@ def simulate_culture(n_neurons: int, samples: list, *, seed: int, duration,
             t1 = time.time()
             cult.net.run(duration, namespace={})
             cult.check_finite()
-            results.append(dict(base, spikes=cult.spike_data(), values=vals,
-                                timing={"build_s": build_s, "compile_s": 0.0,
-                                        "run_s": time.time() - t1}))
-        return results
+            yield dict(base, spikes=cult.spike_data(), values=vals,
+                       timing={"build_s": build_s, "compile_s": 0.0,
+                               "run_s": time.time() - t1})
+        return
 
     if device_name != "cpp_standalone":
         raise ValueError(f"unknown device '{device_name}'; allowed: cpp_standalone, runtime")
-    key = _project_key(structure, sig, duration_s, sim_seed, float(defaultclock.dt / second))
+    key = _project_key(structure, sig + repr(tuple(spine_ca)), duration_s, sim_seed,
+                       float(defaultclock.dt / second))
     root = default_cache_dir() if cache_dir is None else cache_dir
     directory = os.path.join(str(root), f"culture-{key}")
     # Link with -ffast-math so that the binary flushes denormals to zero: the Euler decay
@@ -736,18 +745,15 @@ def simulate_culture(n_neurons: int, samples: list, *, seed: int, duration,
     link_args = list(brian2.prefs.codegen.cpp.extra_link_args)
     try:
         brian2.prefs.codegen.cpp.extra_link_args = link_args + ["-ffast-math"]
-        with _flock(directory, exclusive=True):
-            brian2.set_device("cpp_standalone", directory=directory, build_on_run=False)
-            brian2.seed(sim_seed)
-            cult = build_culture(n_neurons, params0, culture0, seed=seed,
-                                 structure=structure)
-            cult.net.run(duration, namespace={})
-            build_s = time.time() - t0
-            say("compiling (cached after the first time)", 0.0)
-            t1 = time.time()
-            get_device().build(run=False, directory=directory)
-            compile_s = time.time() - t1
-        with _flock(directory, exclusive=False):
+        brian2.set_device("cpp_standalone", directory=directory, build_on_run=False)
+        brian2.seed(sim_seed)
+        cult = build_culture(n_neurons, params0, culture0, seed=seed, structure=structure,
+                             spine_ca=spine_ca)
+        cult.net.run(duration, namespace={})
+        build_s = time.time() - t0
+        say("compiling (cached after the first time)", 0.0)
+        compile_s = build_standalone(directory)["compile_s"]
+        with project_lock(directory, exclusive=False):
             for k, ((p, c), vals) in enumerate(zip(samples, values)):
                 say(f"sample {k + 1}/{len(samples)}", k / len(samples))
                 res_dir = f"results_{os.getpid()}_{k}"
@@ -760,12 +766,11 @@ def simulate_culture(n_neurons: int, samples: list, *, seed: int, duration,
                     spikes = cult.spike_data()
                 finally:
                     shutil.rmtree(os.path.join(directory, res_dir), ignore_errors=True)
-                results.append(dict(base, spikes=spikes, values=vals,
-                                    timing={"build_s": build_s, "compile_s": compile_s,
-                                            "run_s": run_s}))
+                yield dict(base, spikes=spikes, values=vals,
+                           timing={"build_s": build_s, "compile_s": compile_s,
+                                   "run_s": run_s})
     finally:
         brian2.prefs.codegen.cpp.extra_link_args = link_args
         get_device().reinit()
         get_device().activate()
         brian2.set_device("runtime")
-    return results

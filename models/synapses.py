@@ -36,7 +36,7 @@ from .parameters import (MgBlockParams, ReceptorParams, ShortTermPlasticityParam
                          SpineCalciumParams)
 
 __all__ = ["STP_MODEL", "STP_ON_PRE", "EXC_RECEPTOR_ON_PRE", "INH_RECEPTOR_ON_PRE",
-           "SPINE_CA_MODEL", "SPINE_CA_ON_PRE", "SPINE_CA_ON_POST", "spine_ca_on_pre",
+           "NMDA_Q_MODEL", "SPINE_CA_MODEL", "SPINE_CA_ON_PRE", "SPINE_CA_ON_POST", "spine_ca_on_pre",
            "contact_namespace",
            "make_contacts", "tm_mean_release", "tm_steady_state_x"]
 
@@ -84,9 +84,11 @@ g_gaba_post += q*release                                                # GABA_A
 """
 
 #: Event-driven spine Ca2+ of the contact.
-SPINE_CA_MODEL = """
+#: NMDA quantal conductance of an excitatory contact.
+NMDA_Q_MODEL = """
 q_nmda : siemens      # NMDA peak conductance per vesicle at this contact
-ca : 1                # spine Ca2+ just after the latest Ca2+ event (a.u.)
+"""
+SPINE_CA_MODEL = NMDA_Q_MODEL + """ca : 1                # spine Ca2+ just after the latest Ca2+ event (a.u.)
 t_ca : second         # time of the latest Ca2+ event
 wca_2a : 1            # integrated GluN2A Ca2+ since reset (a.u.)
 wca_2b : 1            # integrated GluN2B Ca2+ since reset (a.u.)
@@ -158,7 +160,8 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
                   extra_model: str = "", extra_on_pre: str = "", extra_on_post: str = "",
                   extra_namespace: dict | None = None, dt=None,
                   extra_pre_pathways: dict[str, str] | None = None,
-                  extra_pathway_delays: dict | None = None) -> Synapses:
+                  extra_pathway_delays: dict | None = None,
+                  track_spine_ca: bool = True) -> Synapses:
     """Create one synapse per contact from ``source`` to ``target``.
 
     Parameters
@@ -191,6 +194,10 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
     extra_pathway_delays : dict, optional
         Scalar delays ``{name: Quantity}`` of the extra pathways (default: per-synapse
         delay variables, zero).
+    track_spine_ca : bool
+        Track the spine Ca2+ of excitatory contacts (default).  False leaves it out
+        (no ``ca``/``wca_*`` variables, no postsynaptic pathway): for networks that
+        never read it; release and conductances, and the random stream, are the same.
 
     Returns
     -------
@@ -215,13 +222,17 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
     model = STP_MODEL
     on_pre = STP_ON_PRE
     on_post = ""
-    if kind == "exc":
+    if kind == "exc" and track_spine_ca:
         model += SPINE_CA_MODEL
         if nmda:
             on_pre += EXC_RECEPTOR_ON_PRE + spine_ca_on_pre(block)
         else:
             on_pre += AMPA_ONLY_ON_PRE
         on_post = SPINE_CA_ON_POST
+        default_q = receptors.q_ampa
+    elif kind == "exc":
+        model += NMDA_Q_MODEL
+        on_pre += EXC_RECEPTOR_ON_PRE if nmda else AMPA_ONLY_ON_PRE
         default_q = receptors.q_ampa
     else:
         on_pre += INH_RECEPTOR_ON_PRE
@@ -245,6 +256,7 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
     syn.q = default_q if q is None else q
     if kind == "exc":
         syn.q_nmda = receptors.q_ampa * receptors.nmda_ampa_ratio
+    if kind == "exc" and track_spine_ca:
         syn.t_ca = -1e6 * second
     return syn
 

@@ -389,10 +389,9 @@ def test_reproduce_plan_holds_the_culture_validation():
     assert jobs["background-filtering"] == (("baseline",), (0,))
     assert "culture-activity" in job_names() and len(job_names()) == len(jobs)
     culture = [c for c in plan("default") if c.experiment == "culture-activity"]
-    # the calibrated baseline at 5 seeds, every other condition at 2
+    # the calibrated baseline at 5 seeds, every other condition on seed 0
     assert sorted((c.condition, c.seed) for c in culture) == sorted(
-        [("baseline", s) for s in range(5)]
-        + [(c, s) for c in CULTURE_CONDITIONS[1:] for s in range(2)])
+        [("baseline", s) for s in range(5)] + [(c, 0) for c in CULTURE_CONDITIONS[1:]])
     memory = [c for c in plan("default") if c.experiment == "memory-encoding"]
     assert sorted((c.condition, c.seed) for c in memory) == sorted(
         (c, s) for c in CULTURE_CONDITIONS for s in range(10))
@@ -406,7 +405,7 @@ def test_reproduce_plan_holds_the_culture_validation():
 def test_reproduce_only_restricts_the_plan():
     from experiments.reproduce import plan, select_jobs
     only = plan("default", "culture-activity")
-    assert {c.experiment for c in only} == {"culture-activity"} and len(only) == 15
+    assert {c.experiment for c in only} == {"culture-activity"} and len(only) == 10
     # quick scale (tests, CI): the first seed of the first two conditions, same path
     quick = plan("quick", "culture-activity")
     assert [(c.condition, c.seed) for c in quick] == [("baseline", 0), ("elevated_mg", 0)]
@@ -428,34 +427,19 @@ def test_reproduce_bad_only_is_one_line_exit_2(only, tmp_path, capsys):
 
 def test_reproduce_only_runs_just_those_jobs_and_reuses_complete_runs(tmp_path, monkeypatch,
                                                                       capsys):
-    """--only culture-activity: 15 jobs, of which an up-to-date run file is reused, a
-    stale one is moved aside and re-run, and nothing else is started."""
+    """--only culture-activity: 10 runs through the sweep engine, of which an up-to-date
+    run file is reused, a stale one is moved aside and re-run, nothing else is started,
+    and the runs of one seed share one task (one build for all its conditions)."""
+    import contextlib
     import analysis.report as report
-    import experiments.reproduce as rp
+    import experiments.sweep as sw
     from analysis.run_file import RunData, write_run
+    from dask.distributed import Client, LocalCluster
     from experiments.cli import default_run_path
     from experiments.provenance import package_version
 
     results = tmp_path / "results"
-    started = []
-
-    class Done:
-        returncode = 0
-
-        def poll(self):
-            return 0
-
-        def communicate(self):
-            return "", ""
-
-    def fake_run(cfg, out):
-        started.append((cfg.experiment, cfg.condition, cfg.seed))
-        return Done()
-
-    monkeypatch.setattr(rp, "_run_subprocess", fake_run)
-    monkeypatch.setattr(rp.time, "sleep", lambda s: None)
-    monkeypatch.setattr(report, "make_figures", lambda results, scale: [])
-    monkeypatch.setattr(report, "write_report", lambda results, scale: results / "report.md")
+    log = tmp_path / "tasks.log"   # Dask pickles the task (and its closure) by value
 
     def plant(cfg, toml):
         attrs = dict(experiment=cfg.experiment, condition=cfg.condition, seed=cfg.seed,
@@ -466,21 +450,54 @@ def test_reproduce_only_runs_just_those_jobs_and_reuses_complete_runs(tmp_path, 
                      threads=1, config_toml=toml)
         return write_run(default_run_path(results, cfg), RunData(attrs=attrs))
 
+    def fake_task(argv, outs):
+        # argv = ["run", EXP, "--condition", "A,B", "--seed", N, "--scale", S, ...]
+        exp, conds, seed = argv[1], argv[3].split(","), int(argv[5])
+        with open(log, "a") as fh:
+            fh.write(f"{exp} {seed} {','.join(conds)}\n")
+        for cond in conds:
+            cfg = make_config(exp, condition=cond, seed=seed, scale=argv[7])
+            plant(cfg, cfg.to_toml())
+        return {"returncode": 0, "wall_s": 0.0, "error": None, "host": "h",
+                "temp_removed": 0}
+
+    @contextlib.contextmanager
+    def in_process_client(n_workers, scheduler):
+        # Threads instead of processes, so that the patched task runs.
+        with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            yield client
+
+    monkeypatch.setattr(sw, "run_task", fake_task)
+    monkeypatch.setattr(sw, "_dask_client", in_process_client)
+    monkeypatch.setattr(report, "make_figures", lambda results, scale: [])
+    monkeypatch.setattr(report, "write_report", lambda results, scale: results / "report.md")
+
     current = make_config("culture-activity", condition="baseline", seed=0, scale="default")
-    stale = make_config("culture-activity", condition="aged", seed=1, scale="default")
+    stale = make_config("culture-activity", condition="aged", seed=0, scale="default")
     plant(current, current.to_toml())
-    stale_path = plant(stale, stale.to_toml().replace("seed = 1", "seed = 1\n# old"))
+    stale_path = plant(stale, stale.to_toml().replace("seed = 0", "seed = 0\n# old"))
 
     code, out, err = run_cli(capsys, ["reproduce", "--scale", "default", "--only",
-                                      "culture-activity", "--results", results])
+                                      "culture-activity", "--results", results, "--quiet"])
     assert code == 0, err
+    lines = [line.split() for line in log.read_text().splitlines()]
+    tasks = [(exp, int(seed), len(conds.split(","))) for exp, seed, conds in lines]
+    started = [(exp, c, int(seed)) for exp, seed, conds in lines for c in conds.split(",")]
     expected = ({("culture-activity", "baseline", s) for s in range(5)}
-                | {("culture-activity", c, s) for c in CULTURE_CONDITIONS[1:] for s in range(2)})
+                | {("culture-activity", c, 0) for c in CULTURE_CONDITIONS[1:]})
     assert set(started) == expected - {("culture-activity", "baseline", 0)}
-    assert len(started) == 14
+    assert len(started) == 9
+    # one task per seed: seed 0 without its current baseline (5 runs), seeds 1-4 one each
+    assert sorted(tasks) == [("culture-activity", 0, 5), ("culture-activity", 1, 1),
+                             ("culture-activity", 2, 1), ("culture-activity", 3, 1),
+                             ("culture-activity", 4, 1)]
     assert "up to date" in err and "config changed" in err
-    assert not stale_path.exists()
-    assert len(list((results / "runs" / ".superseded").rglob("aged_seed1_default.h5"))) == 1
+    from analysis.run_file import read_run
+    assert read_run(stale_path).attrs["config_toml"] == stale.to_toml()   # re-run
+    assert len(list((results / "runs" / ".superseded").rglob("aged_seed0_default.h5"))) == 1
+    manifest = (results / "sweeps" / "reproduce_default.json").read_text()
+    assert '"complete": true' in manifest
 
 
 def test_calibrate_culture_validate_only_prints_the_reproduce_command(tmp_path, capsys):

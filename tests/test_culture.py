@@ -248,18 +248,20 @@ def test_plastic_blocks_reach_only_ee(culture_params, params):
 # --------------------------------------------------------------------------------------
 # Simulations (runtime, ~1 s)
 # --------------------------------------------------------------------------------------
-def _simulate(culture, params, seed=4, duration_s=1.0, sim_seed=7, n=N):
+def _simulate(culture, params, seed=4, duration_s=1.0, sim_seed=7, n=N, spine_ca=()):
     from brian2 import second
     from models.culture import simulate_culture
     (r,) = simulate_culture(n, [(params, culture)], seed=seed, duration=duration_s * second,
-                            device_name="runtime", sim_seed=sim_seed)
+                            device_name="runtime", sim_seed=sim_seed, spine_ca=spine_ca)
     return r
 
 
 def test_same_seed_identical_spikes(culture_params, params):
+    """Same seeds -> identical spikes, also when the contacts track spine Ca2+ (which
+    draws no random numbers and feeds nothing back: an exact ablation)."""
     c = _culture(culture_params, bg_weight=16.0)
     a = _simulate(c, params)
-    b = _simulate(c, params)
+    b = _simulate(c, params, spine_ca=("ee", "ei"))
     n_spk = sum(len(t) for t, _ in a["spikes"].values())
     assert n_spk > 50
     for pop in ("exc", "inh"):

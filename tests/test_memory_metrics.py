@@ -12,6 +12,7 @@ from analysis.memory_metrics import (
     binary_entropy,
     bits_per_synapse,
     capacity,
+    capacity_from_trials,
     completion_curve,
     contacts_per_connection,
     false_activation,
@@ -21,7 +22,9 @@ from analysis.memory_metrics import (
     recall_latency,
     recall_overlap,
     silent_fraction,
+    state_kappa,
     stored_bits_per_synapse,
+    trace_lifetime,
     weight_histograms,
 )
 
@@ -257,6 +260,71 @@ def test_capacity():
     assert capacity(P, med2, 0.5) == 10
     assert capacity(P, med2, 0.5, contiguous=False) == 40
     assert capacity(P, [0.9, np.nan, 0.9, 0.1, 0.1, 0.1], 0.5) == 1  # NaN is a failure
+
+
+def test_capacity_from_trials_planted():
+    """Single trials scattered around medians that fall below the threshold between
+    P = 4 and P = 8: the capacity is 4; the medians are recovered within the scatter."""
+    rng = np.random.default_rng(7)
+    planted = {1: 0.8, 2: 0.6, 4: 0.35, 8: 0.02, 16: 0.0}
+    P_trial, ov = [], []
+    for P, m in planted.items():
+        n = 3 * P + 5
+        P_trial += [P] * n
+        ov += list(m + rng.uniform(-0.05, 0.05, n))
+    out = capacity_from_trials(P_trial, ov, 0.1)
+    assert out["capacity"] == 4
+    assert list(out["P"]) == [1, 2, 4, 8, 16]
+    assert np.allclose(out["median"], list(planted.values()), atol=0.05)
+    assert list(out["n"]) == [3 * P + 5 for P in planted]
+    # a P whose trials are all undefined is a failure; order of trials does not matter
+    P_trial2 = [1] * 3 + [2] * 3 + [4] * 3
+    ov2 = [0.9, 0.8, 0.7, np.nan, np.nan, np.nan, 0.9, 0.9, 0.9]
+    assert capacity_from_trials(P_trial2[::-1], ov2[::-1], 0.1)["capacity"] == 1
+    # nothing recalled at the smallest P: 0, whatever follows
+    assert capacity_from_trials([1, 1, 2, 2], [0.0, 0.05, 0.9, 0.9], 0.1)["capacity"] == 0
+
+
+# ---------------------------------------------------------------- state retention
+
+
+@pytest.mark.parametrize("p_up", [0.5, 0.2])
+def test_state_kappa_of_planted_switching_gives_its_lifetime(p_up):
+    """Each synapse is redrawn (UP with probability p_up) at an exponential time with
+    mean tau: the fraction kept is exp(-t/tau), so kappa(t) = exp(-t/tau) for any UP
+    fraction and the trace lifetime (kappa < 1/e) is tau.  n = 50000: SE(kappa) < 0.01,
+    i.e. < 3 % of tau in the crossing."""
+    rng = np.random.default_rng(11)
+    n, tau = 50000, 20.0
+    ref = rng.random(n) < p_up
+    redraw_at = rng.exponential(tau, n)
+    new = rng.random(n) < p_up
+    t = np.arange(0.0, 4 * tau, tau / 10)
+    states = np.array([np.where(redraw_at <= ti, new, ref) for ti in t])
+    kappa = state_kappa(ref, states)
+    assert kappa[0] == 1.0
+    assert np.allclose(kappa, np.exp(-t / tau), atol=0.02)
+    assert trace_lifetime(t, kappa) == pytest.approx(tau, rel=0.05)
+    fc = forgetting_curve(t, kappa, level=math.exp(-1))
+    assert fc["tau"] == pytest.approx(tau, rel=0.05)
+
+
+def test_state_kappa_chance_and_edge_cases():
+    rng = np.random.default_rng(3)
+    n = 40000
+    ref = rng.random(n) < 0.3
+    # independent states with another UP fraction: chance agreement, kappa ~ 0
+    other = rng.random(n) < 0.7
+    assert abs(state_kappa(ref, other)) < 0.02
+    # complete inversion: kappa = -1 only at p = 1/2; identical: 1
+    assert state_kappa(ref, ref) == 1.0
+    half = np.arange(10) % 2 == 0
+    assert state_kappa(half, ~half) == -1.0
+    # every synapse in one state in both snapshots: undefined
+    assert math.isnan(state_kappa(np.ones(5, bool), np.ones(5, bool)))
+    with pytest.raises(ValueError):
+        state_kappa(ref, other[:10])
+    assert trace_lifetime([0, 1, 2], [1.0, 0.9, 0.8]) == math.inf
 
 
 # ---------------------------------------------------------------- forgetting

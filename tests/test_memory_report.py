@@ -186,3 +186,216 @@ def test_section_says_when_neither_condition_encodes(tmp_path):
     text = memory_section(tmp_path, "quick", n_boot=1000)
     assert "neither baseline nor elevated Mg encodes the assemblies" in text
     assert "encodes better" not in text and "encodes worse" not in text
+
+
+# ======================================================================================
+# memory-capacity and memory-retention on planted run files
+# ======================================================================================
+from analysis.memory_report import (CAPACITY_THRESHOLD, capacity_run_metrics,  # noqa: E402
+                                    capacity_section, capacity_subrun, retention_metrics,
+                                    retention_section)
+
+P_VALUES = (1, 2, 4)
+
+
+def _attrs(experiment, condition, seed):
+    return dict(experiment=experiment, condition=condition, seed=seed, scale="quick",
+                run_id=f"{condition}_{seed}", created_utc="2026-01-01T00:00:00+00:00",
+                mgnet_version="0", git_commit="x", git_dirty=False, brian2_version="2",
+                numpy_version="2", python_version="3", device="runtime",
+                codegen_target="cython", threads=1, config_toml="")
+
+
+def _planted_capacity(seed=0, recalled_up_to=2, condition="baseline"):
+    """A memory-capacity run: 4 disjoint assemblies of 12 cells, one simulation per P
+    in (1, 2, 4); encoded assemblies' contacts switch UP after the first encoding
+    round; a cue recalls its assembly perfectly iff the assembly was encoded and
+    P <= ``recalled_up_to`` (the planted capacity), otherwise nothing responds."""
+    rng = np.random.default_rng(seed)
+    n_syn = 6000
+    pre = rng.integers(0, N_EXC, n_syn)
+    post = rng.integers(0, N_EXC, n_syn)
+    members = np.zeros((4, N_EXC), bool)
+    for p in range(4):
+        members[p, 30 * p:30 * p + 12] = True
+    rho0 = (rng.random(n_syn) < 0.5).astype(np.float32)
+    t = np.array([4.0, 8.0, 12.0, 16.0])
+    phase = np.array([0, 1, 1, 2])
+    table = {"pre": pre.astype(np.int64), "post": post.astype(np.int64),
+             "contact": np.zeros(n_syn, np.int64), "pr": np.full(n_syn, 0.3),
+             "q_down": np.ones(n_syn)}
+    tc = 17.0 + 2.0 * np.arange(4)
+    pat = np.array([2, 0, 3, 1])
+    cued = np.zeros((4, N_EXC), bool)
+    for k in range(4):
+        cued[k, np.flatnonzero(members[pat[k]])[:6]] = True
+    spikes = {}
+    for P in P_VALUES:
+        both, _ = mm._co_member(pre, post, members[:P])
+        for k in range(t.size):
+            r = rho0.copy()
+            if k >= 1:
+                r[both] = 1.0
+            table[f"rho_p{P}_s{k:03d}"] = r
+        times, ids = [0.5], [100]
+        for k in range(4):
+            mem = np.flatnonzero(members[pat[k]])
+            times += [tc[k] + 0.001] * 6
+            ids += list(mem[:6])
+            if pat[k] < P <= recalled_up_to:
+                times += [tc[k] + 0.010] * 6
+                ids += list(mem[6:])
+        order = np.argsort(times, kind="stable")
+        spikes[f"exc_p{P}"] = (np.array(times)[order], np.array(ids, np.int64)[order])
+        spikes[f"inh_p{P}"] = (np.array([0.5]), np.array([0], np.int64))
+    run = RunData(
+        attrs=_attrs("memory-capacity", condition, seed), spikes=spikes,
+        synapses={"ee": table},
+        protocol={"spontaneous": {"t_start": 0.0, "t_stop": 4.0, "plasticity": True},
+                  "encoding": {"t_start": 4.0, "t_stop": 12.0, "plasticity": True},
+                  "consolidation": {"t_start": 12.0, "t_stop": 16.0, "plasticity": True},
+                  "recall": {"t_start": 16.0, "t_stop": 26.0, "plasticity": False}},
+        patterns=members,
+        recall={"pattern": pat, "cue_fraction": np.full(4, 0.5), "t_cue": tc,
+                "source": 4 + pat, "cued": cued},
+        arrays={"/snapshots/t": t, "/snapshots/phase": phase,
+                "/capacity/p_values": np.array(P_VALUES, np.int64)},
+        units={"/synapses/ee/q_down": "nS", "/snapshots/t": "s", "/snapshots/phase": "1",
+               "/recall/source": "1", "/recall/cued": "1", "/capacity/p_values": "1"},
+        metrics={"n_exc": N_EXC, "n_inh": 1, "plasticity_b": B, "recall_window_s": WINDOW})
+    return run
+
+
+@pytest.mark.parametrize("recalled_up_to, expected", [(0, 0), (1, 1), (2, 2), (4, 4)])
+def test_capacity_metrics_recover_the_planted_capacity(recalled_up_to, expected):
+    run = _planted_capacity(recalled_up_to=recalled_up_to)
+    m = capacity_run_metrics(run, b=B, recall_window=WINDOW)
+    assert m["capacity"] == expected and m["capacity_threshold"] == CAPACITY_THRESHOLD
+    for P in P_VALUES:
+        # perfect recall gives overlap 1, no response 0 (median over encoded cues)
+        assert m[f"p{P}_overlap_median"] == (1.0 if P <= recalled_up_to else 0.0)
+        # unencoded assemblies' cues: no response, overlap 0; none left at P = 4
+        if P < 4:
+            assert m[f"p{P}_control_overlap_median"] == 0.0
+        else:
+            assert np.isnan(m["p4_control_overlap_median"])
+        # only the P encoded assemblies' cues count, in the sub-run's order
+        n_trials = sum(1 for k in m if k.startswith(f"p{P}_overlap_trial_"))
+        assert n_trials == P
+        # their contacts were switched UP: the sub-run's SNR sees an encoded assembly
+        assert m[f"p{P}_snr_after_encoding"] > SNR_CRITERION > m[f"p{P}_snr_before_encoding"]
+
+
+def test_capacity_subrun_maps_columns_spikes_and_trials():
+    run = _planted_capacity()
+    view = capacity_subrun(run, 2)
+    ee = view.synapses["ee"]
+    assert sorted(c for c in ee if c.startswith("rho_")) == [f"rho_s{k:03d}" for k in range(4)]
+    assert np.array_equal(ee["rho_s002"], run.synapses["ee"]["rho_p2_s002"])
+    assert view.spikes["exc"] is run.spikes["exc_p2"]
+    assert view.patterns.shape == (2, N_EXC)
+    assert set(view.recall["pattern"]) == {0, 1} and len(view.recall["cued"]) == 2
+
+
+def test_capacity_section_states_the_planted_difference_and_the_null(tmp_path):
+    runs = tmp_path / "runs" / "memory-capacity"
+    runs.mkdir(parents=True)
+    for s in range(3):
+        write_run(runs / f"b{s}.h5", _planted_capacity(s, 1, "baseline"))
+        write_run(runs / f"e{s}.h5", _planted_capacity(s, 4, "elevated_mg"))
+    text = capacity_section(tmp_path, "quick", n_boot=1000)
+    assert "Capacity (pooled trials, median overlap > 0.1): baseline 1, elevated_mg 4" in text
+    assert "elevated_mg − baseline = +3.00 [+3.00, +3.00] (higher, n = 3 paired seeds)" in text
+    assert "no condition recalls" not in text
+    null = tmp_path / "null"
+    (null / "runs" / "memory-capacity").mkdir(parents=True)
+    for s in range(2):
+        for cond in ("baseline", "elevated_mg"):
+            write_run(null / "runs" / "memory-capacity" / f"{cond}{s}.h5",
+                      _planted_capacity(s, 0, cond))
+    text = capacity_section(null, "quick", n_boot=500)
+    assert "no condition recalls any assembly at any P" in text
+    assert "The capacity is 0 in every condition" in text
+    assert "median overlap of +0.000" in text          # the control sentence
+
+
+def _planted_retention(seed=0, tau=10.0, condition="baseline", n_syn=200000,
+                       encoded=True, steps=10):
+    """A memory-retention run: at the end of encoding (t = 4 s) the contacts inside the
+    2 assemblies are UP, the others UP with probability 0.2 (weights 1 or B = 5, so
+    SNR = (5 - 1.8) / 1.6 = 2); in consolidation each contact is redrawn (UP with
+    probability 0.2) at an exponential time of mean ``tau``.  Hence SNR(t) = 2 exp(-t/tau)
+    and the state kappa(t) = exp(-t/tau) (to ~1 %): lifetimes tau ln 2 (SNR < 1),
+    tau ln 4 (SNR < 0.5) and tau (kappa < 1/e)."""
+    run, _ = _planted(seed=seed, condition=condition, recall="none")
+    rng = np.random.default_rng(seed + 100)
+    pre = rng.integers(0, N_EXC, n_syn)
+    post = rng.integers(0, N_EXC, n_syn)
+    both, _ = mm._co_member(pre, post, run.patterns)
+    rho_spont = (rng.random(n_syn) < 0.2).astype(np.float32)
+    rho_enc = rho_spont.copy()
+    if encoded:
+        rho_enc[both] = 1.0
+    redraw = rng.exponential(tau, n_syn)
+    new = (rng.random(n_syn) < 0.2).astype(np.float32)
+    t_cons = np.arange(0.0, 4 * tau + 1e-9, tau / steps)
+    t = np.concatenate([[2.0], 4.0 + t_cons])
+    table = {"pre": pre.astype(np.int64), "post": post.astype(np.int64),
+             "contact": np.zeros(n_syn, np.int64), "pr": np.full(n_syn, 0.3),
+             "q_down": np.ones(n_syn), "rho_s000": rho_spont}
+    for k, tk in enumerate(t_cons):
+        table[f"rho_s{k + 1:03d}"] = np.where(redraw <= tk, new, rho_enc)
+    t_end = float(t[-1])
+    run.synapses = {"ee": table}
+    run.arrays = {"/snapshots/t": t,
+                  "/snapshots/phase": np.array([0, 1] + [2] * (t.size - 2))}
+    tc = t_end + 1 + np.arange(4) * 1.0
+    run.recall["t_cue"] = tc
+    run.protocol = {"spontaneous": {"t_start": 0.0, "t_stop": 2.0, "plasticity": True},
+                    "encoding": {"t_start": 2.0, "t_stop": 4.0, "plasticity": True},
+                    "consolidation": {"t_start": 4.0, "t_stop": t_end, "plasticity": True},
+                    "recall": {"t_start": t_end, "t_stop": tc[-1] + 1, "plasticity": False}}
+    run.attrs = _attrs("memory-retention", condition, seed)
+    return run
+
+
+def test_retention_metrics_recover_the_planted_lifetimes():
+    tau = 10.0
+    m = retention_metrics(_planted_retention(tau=tau))
+    assert m["consolidation_s"] == pytest.approx(4 * tau)
+    assert m["lifetime_snr1_s"] == pytest.approx(tau * np.log(2), rel=0.1)
+    assert m["lifetime_snr05_s"] == pytest.approx(tau * np.log(4), rel=0.1)
+    assert m["forgetting_tau_s"] == pytest.approx(tau, rel=0.1)
+    assert m["trace_lifetime_s"] == pytest.approx(tau, rel=0.05)
+    assert m["trace_tau_s"] == pytest.approx(tau, rel=0.05)
+    assert m["kappa_end"] == pytest.approx(np.exp(-4), abs=0.02)
+    # nothing encoded: SNR below both levels at once, no forgetting time constant,
+    # while the weight trace decays exactly as before
+    m = retention_metrics(_planted_retention(tau=tau, encoded=False))
+    assert m["lifetime_snr1_s"] == 0.0 and m["lifetime_snr05_s"] == 0.0
+    assert np.isnan(m["forgetting_tau_s"])
+    assert m["trace_lifetime_s"] == pytest.approx(tau, rel=0.05)
+
+
+def test_retention_section_states_the_planted_outcome_and_the_null(tmp_path):
+    runs = tmp_path / "runs" / "memory-retention"
+    runs.mkdir(parents=True)
+    for s in range(3):
+        write_run(runs / f"b{s}.h5", _planted_retention(s, 10.0, "baseline", 12000,
+                                                        steps=5))
+        write_run(runs / f"e{s}.h5", _planted_retention(s, 20.0, "elevated_mg", 12000,
+                                                        steps=5))
+    text = retention_section(tmp_path, "quick", n_boot=1000)
+    assert "nothing to forget" not in text
+    assert "Median lifetime until SNR < 1 / < 0.5: baseline" in text
+    assert "Elevated Mg changes the trace lifetime by +" in text
+    assert "(higher, n = 3 paired seeds)" in text
+    null = tmp_path / "null"
+    (null / "runs" / "memory-retention").mkdir(parents=True)
+    for s in range(2):
+        for cond in ("baseline", "elevated_mg"):
+            write_run(null / "runs" / "memory-retention" / f"{cond}{s}.h5",
+                      _planted_retention(s, 10.0, cond, 12000, encoded=False, steps=5))
+    text = retention_section(null, "quick", n_boot=500)
+    assert "there is nothing to forget: no condition encodes the assemblies" in text
+    assert "The UP/DOWN configuration left by encoding decays" in text

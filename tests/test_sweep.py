@@ -280,3 +280,61 @@ def test_sweep_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, c
     out, err = capsys.readouterr()
     assert_one_line_error(code, out, err, keywords)
     assert all_files(results) == []
+
+
+# ----------------------------------------------------------------- task grouping
+def test_runs_of_one_seed_share_a_task_when_the_experiment_can_rerun_a_build(tmp_path):
+    """Compile once, run many (design.md §5): culture-activity (run_group) gets one task
+    per seed with all its conditions; synapse-check (no run_group) one task per run."""
+    from experiments.config import make_config
+    from experiments.sweep import _groups
+    results = tmp_path / "results"
+    todo = []
+    for exp in ("culture-activity", "synapse-check"):
+        for seed in (0, 1):
+            for cond in CONDITIONS:
+                cfg = make_config(exp, condition=cond, seed=seed, scale="quick")
+                todo.append(({}, cfg, results / f"{exp}-{cond}-{seed}.h5"))
+    groups = _groups(todo, results, None)
+    shapes = sorted((items[0][1].experiment, items[0][1].seed, len(items))
+                    for items, _ in groups)
+    assert shapes == [("culture-activity", 0, 2), ("culture-activity", 1, 2),
+                      ("synapse-check", 0, 1), ("synapse-check", 0, 1),
+                      ("synapse-check", 1, 1), ("synapse-check", 1, 1)]
+    for items, argv in groups:
+        conds = argv[argv.index("--condition") + 1].split(",")
+        assert conds == [i[1].condition for i in items]
+        if len(items) > 1:   # several files: default paths under --results
+            assert "--out" not in argv and argv[argv.index("--results") + 1] == str(results)
+        else:
+            assert argv[argv.index("--out") + 1] == str(items[0][2])
+
+
+def test_run_with_several_conditions_and_out_is_one_line_exit_2(tmp_path, capsys):
+    code = main(["run", "culture-activity", "--condition", "baseline,elevated_mg",
+                 "--out", str(tmp_path / "x.h5")])
+    out, err = capsys.readouterr()
+    assert_one_line_error(code, out, err, ["--out", "one condition"])
+    code = main(["run", "culture-activity", "--condition", "baseline,baseline"])
+    out, err = capsys.readouterr()
+    assert_one_line_error(code, out, err, ["--condition", "distinct"])
+    assert all_files(tmp_path) == []
+
+
+def test_cost_summary_counts_a_group_once_and_divides_by_the_cores(monkeypatch):
+    from experiments import reproduce
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    tasks = [
+        # one task of two conditions (seed 0): its cpu_s is the group's
+        {"experiment": "memory-encoding", "seed": 0, "cpu_s": 600.0, "group_size": 2},
+        {"experiment": "memory-encoding", "seed": 0, "cpu_s": 600.0, "group_size": 2},
+        {"experiment": "memory-encoding", "seed": 1, "cpu_s": 300.0, "group_size": 1},
+        {"experiment": "synapse-check", "seed": 0, "cpu_s": 60.0},
+        {"experiment": "synapse-check", "seed": 1, "cpu_s": 60.0},
+        {"experiment": "bouton-assay", "seed": 0, "cpu_s": None},   # not recorded
+    ]
+    text = reproduce.cost_summary({"tasks": tasks})
+    assert "CPU time 17.0 min" in text                  # (600 + 300 + 120) s
+    assert "memory-encoding 15.0" in text and "synapse-check 2.0" in text
+    assert "at least 8.5 min" in text
+    assert reproduce.cost_summary({"tasks": []}) == "CPU time: not recorded"

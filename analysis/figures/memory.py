@@ -9,9 +9,15 @@ Pure drawing functions: each takes a matplotlib ``Axes`` and plain arrays comput
 - :func:`plot_paired`: per-seed paired differences of a metric for each comparison;
 - :func:`plot_weight_hist`: E->E weights inside vs outside assemblies after consolidation;
 - :func:`plot_groups`: mean efficacy after encoding by which ends of a contact were
-  stimulated (the mechanism of input specificity).
+  stimulated (the mechanism of input specificity);
+- :func:`plot_capacity`, :func:`plot_vs_p`, :func:`plot_capacity_per_seed`: recall
+  overlap and assembly SNR against the number of stored assemblies P, and the capacity
+  of every seed (memory-capacity);
+- :func:`plot_forgetting`: a quantity over consolidation time, from the end of encoding
+  (forgetting curves and weight-trace κ of memory-retention).
 
-Command: ``mgnet figures`` (after ``mgnet run memory-encoding`` runs).
+Command: ``mgnet figures`` (after ``mgnet run memory-encoding`` / ``memory-capacity`` /
+``memory-retention`` runs).
 """
 from __future__ import annotations
 
@@ -22,7 +28,8 @@ import numpy as np
 from .culture import CONDITION_COLORS
 
 __all__ = ["COLORS", "plot_snr_curves", "plot_completion", "plot_paired", "plot_weight_hist",
-           "plot_groups"]
+           "plot_groups", "plot_capacity", "plot_vs_p", "plot_capacity_per_seed",
+           "plot_forgetting"]
 
 #: One colour per condition, shared with the culture figures.
 COLORS = CONDITION_COLORS
@@ -112,3 +119,80 @@ def plot_groups(ax, values: Mapping[str, Mapping[str, np.ndarray]],
     ax.set_ylabel("mean ρ after encoding")
     ax.set_title("stimulated ends of the contact")
     ax.legend(fontsize=6, frameon=False)
+
+
+def plot_vs_p(ax, values: Mapping[str, tuple], ylabel: str, *, ref: float | None = None,
+              stat=np.nanmean) -> None:
+    """``values``: condition -> (P values, array seeds x P); line = ``stat`` over seeds,
+    points = seeds; ``ref``: a dotted reference level."""
+    for k, (c, (P, y)) in enumerate(values.items()):
+        y = np.asarray(y, float)
+        col = COLORS.get(c)
+        x = np.asarray(P, float) * (1 + 0.03 * (k - (len(values) - 1) / 2))
+        ax.plot(x, stat(y, axis=0), "o-", color=col, ms=4, label=f"{c} (n={len(y)})")
+        for row in y:
+            ax.plot(x, row, ".", color=col, ms=3, alpha=0.5)
+    if ref is not None:
+        ax.axhline(ref, color="0.5", lw=0.8, ls=":")
+    ax.axhline(0, color="0.6", lw=0.5)
+    ax.set_xscale("log", base=2)
+    P0 = next(iter(values.values()))[0] if values else []
+    ax.set_xticks(list(P0))
+    ax.set_xticklabels([f"{int(p)}" for p in P0])
+    ax.set_xlabel("assemblies encoded P")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7, frameon=False)
+
+
+def plot_capacity(ax, overlap: Mapping[str, tuple], control: Mapping[str, np.ndarray],
+                  *, threshold: float) -> None:
+    """Median recall overlap against P per condition (line: median over seeds of the
+    per-seed medians; points: seeds), the capacity threshold (dotted) and the overlap
+    of unencoded control assemblies (dashed, all conditions pooled)."""
+    plot_vs_p(ax, overlap, "median recall overlap m", ref=threshold, stat=np.nanmedian)
+    ctrl = np.concatenate([np.asarray(v, float).ravel() for v in control.values()]) \
+        if control else np.array([])
+    if np.isfinite(ctrl).any():
+        ax.axhline(np.nanmedian(ctrl), color="0.3", lw=0.8, ls="--",
+                   label="unencoded (control)")
+        ax.legend(fontsize=7, frameon=False)
+    ax.set_title(f"capacity: largest P above {threshold:g} (dotted)")
+
+
+def plot_capacity_per_seed(ax, capacity: Mapping[str, Mapping[int, float]], *,
+                           p_max: float) -> None:
+    """Capacity of every seed per condition; seeds joined across conditions (paired)."""
+    conds = list(capacity)
+    seeds = sorted(set().union(*[set(v) for v in capacity.values()])) if conds else []
+    for s in seeds:
+        ys = [capacity[c].get(s, np.nan) for c in conds]
+        ax.plot(range(len(conds)), ys, "-", color="0.7", lw=0.8)
+    for k, c in enumerate(conds):
+        v = np.array([capacity[c][s] for s in sorted(capacity[c])], float)
+        ax.plot(np.full(v.size, k), v, "o", color=COLORS.get(c), ms=5)
+    ax.set_xticks(range(len(conds)))
+    ax.set_xticklabels(conds, rotation=20, ha="right", fontsize=8)
+    ax.set_ylim(-0.3, p_max + 0.5)
+    ax.set_ylabel("capacity (largest P recalled)")
+    ax.set_title("capacity per seed (lines: same seed)")
+
+
+def plot_forgetting(ax, curves: Mapping[str, tuple], *, ylabel: str, levels=(),
+                    title: str = "") -> None:
+    """``curves``: condition -> (t from the end of encoding (s), array seeds x t); mean
+    line and seed range per condition; ``levels``: dotted forgetting levels."""
+    for c, (t, y) in curves.items():
+        y = np.asarray(y, float)
+        col = COLORS.get(c)
+        ax.plot(t, np.nanmean(y, axis=0), color=col, label=f"{c} (n={len(y)})")
+        if len(y) > 1:
+            ax.fill_between(t, np.nanmin(y, axis=0), np.nanmax(y, axis=0), color=col,
+                            alpha=0.12, lw=0)
+    for lev in levels:
+        ax.axhline(lev, color="0.5", lw=0.8, ls=":")
+    ax.axhline(0, color="0.6", lw=0.5)
+    ax.set_xlabel("time since the end of encoding (s)")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=7, frameon=False)
