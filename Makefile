@@ -1,12 +1,16 @@
 # mgnet: everything runs in a local virtual environment that the targets create.
 #   make test        the test suite (fast; slow tests: make test-slow)
 #   make reproduce   run every experiment at default scale, draw figures, write the report
+#   make bench       every benchmark, one table (benchmarks/out/summary.md);
+#                    make bench BENCH_ARGS=--quick for the small smoke-test versions
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 SCALE  ?= default
 RESULTS ?= results
 STAMP   = $(VENV)/.installed
+BENCH_STAMP = $(VENV)/.installed-bench
+BENCH_ARGS ?=
 
 .PHONY: all install test test-slow reproduce figures docs-figures calibrate bench clean-venv
 
@@ -38,9 +42,14 @@ docs-figures: $(STAMP)
 calibrate: $(STAMP)
 	$(BIN)/mgnet calibrate t6
 
-bench: $(STAMP)
-	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_assay.py
-	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/bench_culture.py
+# The [bench] extras (nest-simulator) are optional: without them bench_nest is skipped.
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]" || \
+		echo "nest-simulator not installed: benchmarks/bench_nest.py will be skipped"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

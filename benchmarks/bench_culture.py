@@ -7,7 +7,11 @@ Target: at most 3x the plain network's cost per event."  (design.md §5: ratios 
 in one process run; the plain network is the engine's limit.)
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_culture.py
-[--neurons 2000] [--duration 10] [--seed 1] [--no-profile] [--keep]``  (also ``make bench``)
+[--neurons 2000] [--duration 10] [--seed 1] [--no-profile] [--keep] [--quick]``
+(also ``make bench``; ``--quick``: 500 neurons, 2 s, target not judged).  As ``__main__``
+it also writes ``benchmarks/out/bench_culture.json`` (see ``benchmarks/_common.py``):
+the cost-per-event ratio plastic/plain against the target, and non-plastic/plain and
+plastic/non-plastic for information.
 
 Four cpp_standalone projects are built, compiled (cold: fresh temporary directories,
 serial ``make``) and run one after the other in this process, one thread each, every one
@@ -64,6 +68,8 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
+
+from _common import row, write_json
 
 TARGET_RATIO = 3.0
 
@@ -263,7 +269,11 @@ def main() -> None:
                     help="no per-code-object timing (slightly less overhead)")
     ap.add_argument("--top", type=int, default=8, help="code objects shown per profile")
     ap.add_argument("--keep", action="store_true", help="keep the standalone projects")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke test: 500 neurons, 2 s (target not judged)")
     args = ap.parse_args()
+    if args.quick:
+        args.neurons, args.duration = 500, 2.0
     profile = not args.no_profile
 
     cache = tempfile.mkdtemp(prefix="mgnet-bench-culture-")
@@ -369,6 +379,21 @@ def main() -> None:
     if profile:
         for key in ("plastic", "plain", "nonplastic", "plain_np"):
             _print_profile(labels[key], res[key], args.top)
+
+    setup = (f"{args.neurons} neurons, {args.duration:g} s simulated, "
+             f"{p['events']:,} events; cost = device.run wall time / events")
+    ratio_pn = cost("plastic") / cost("nonplastic")
+    write_json("bench_culture", [
+        row("cost per event, plastic culture / plain Brian2", ratio,
+            reference="plain LIF network, same contacts and events", ratio=ratio,
+            target=f"<= {TARGET_RATIO:g}x", passed=None if args.quick else ok,
+            note=setup + ("; --quick: not judged" if args.quick else "")),
+        row("cost per event, non-plastic culture / plain Brian2", ratio_np,
+            reference="plain LIF network, the non-plastic culture's events",
+            ratio=ratio_np, note=f"{q['events']:,} events"),
+        row("cost per event, plastic / non-plastic culture", ratio_pn,
+            reference="non-plastic culture", ratio=ratio_pn, note="what plasticity costs"),
+    ])
 
 if __name__ == "__main__":
     main()
