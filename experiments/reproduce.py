@@ -38,7 +38,7 @@ JOBS: list[tuple[str, tuple[str, ...], tuple[int, ...]]] = [
     ("synapse-check", ("baseline", "elevated_mg"), (0,)),
     # Culture validation (science.md §4 item 7, §5): >= 120 s; the calibrated baseline
     # at 5 seeds, every other condition on seed 0 (one build; a 2000-neuron run costs
-    # ~2.5 CPU-minutes, and the paired Mg comparisons are the memory runs' 10 seeds);
+    # ~3.3 CPU-minutes, and the paired Mg comparisons are the memory runs' 10 seeds);
     # the report's culture-band table is computed from these run files.
     ("culture-activity", CULTURE_CONDITIONS[:1], (0, 1, 2, 3, 4)),
     ("culture-activity", CULTURE_CONDITIONS[1:], (0,)),
