@@ -121,8 +121,9 @@ def warm_start_project(directory) -> Path | None:
     ``main.cpp``, the synapse-creation code objects).  Brian2's standalone writer leaves
     a file whose content is unchanged untouched, and ``make`` rebuilds only the objects
     whose sources are newer, so a copy of the most recently built sibling (modification
-    times preserved) compiles in seconds instead of a minute; correctness rests on
-    ``make``'s time stamps exactly as for an incremental rebuild of one project.
+    times preserved) recompiles only those files (measured: 20 instead of 47 CPU-seconds
+    for a 300-neuron culture); correctness rests on ``make``'s time stamps exactly as for
+    an incremental rebuild of one project.
 
     Does nothing (returns None) if ``directory`` already holds a build, or no sibling
     with a linked ``main`` exists.  The sibling is copied under its shared lock (never

@@ -15,3 +15,17 @@ def brian(request):
     brian2.defaultclock.dt = 0.1 * brian2.ms
     yield brian2
     brian2.defaultclock.dt = 0.1 * brian2.ms
+
+
+def quick_cli_run(tmp_path_factory, experiment: str, seed: int = 1):
+    """One quick-scale run of ``experiment`` through the command line (the path
+    ``make reproduce`` uses); returns (resolved config, RunData)."""
+    from analysis.run_file import read_run
+    from experiments.cli import main
+    from experiments.config import make_config
+    path = tmp_path_factory.mktemp(experiment) / "run.h5"
+    rc = main(["run", experiment, "--scale", "quick", "--seed", str(seed),
+               "--out", str(path), "--quiet"])
+    assert rc == 0
+    cfg = make_config(experiment, condition="baseline", seed=seed, scale="quick")
+    return cfg, read_run(path)

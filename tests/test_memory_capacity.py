@@ -5,6 +5,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from tests.conftest import quick_cli_run
 
 from experiments.config import ConfigError, make_config
 from experiments.memory_capacity import OPTIONS, _CapacityMemory, check_options
@@ -73,14 +74,7 @@ def test_bad_p_values_from_a_config_are_one_line_errors():
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     """One quick-scale run through the command line (the path `make reproduce` uses)."""
-    from analysis.run_file import read_run
-    from experiments.cli import main
-    path = tmp_path_factory.mktemp("cap") / "run.h5"
-    rc = main(["run", "memory-capacity", "--scale", "quick", "--seed", "1",
-               "--out", str(path), "--quiet"])
-    assert rc == 0
-    cfg = make_config("memory-capacity", condition="baseline", seed=1, scale="quick")
-    return cfg, read_run(path)
+    return quick_cli_run(tmp_path_factory, "memory-capacity")
 
 
 @pytest.mark.slow      # about a minute (runtime device, 300 neurons, two simulations)

@@ -5,6 +5,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from tests.conftest import quick_cli_run
 
 from experiments.config import ConfigError, make_config
 from experiments.memory_encoding import OPTIONS, SCALES, check_options, make_schedule
@@ -69,14 +70,7 @@ def test_inconsistent_options_are_rejected(kw, msg):
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     """One quick-scale run through the command line (the path `make reproduce` uses)."""
-    from analysis.run_file import read_run
-    from experiments.cli import main
-    path = tmp_path_factory.mktemp("mem") / "run.h5"
-    rc = main(["run", "memory-encoding", "--scale", "quick", "--seed", "1",
-               "--out", str(path), "--quiet"])
-    assert rc == 0
-    cfg = make_config("memory-encoding", condition="baseline", seed=1, scale="quick")
-    return cfg, read_run(path)
+    return quick_cli_run(tmp_path_factory, "memory-encoding")
 
 
 @pytest.mark.slow      # a few minutes: Cython compile of the plastic culture

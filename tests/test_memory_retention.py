@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.conftest import quick_cli_run
 
 from experiments.config import make_config
 from experiments.memory_encoding import make_schedule
@@ -34,13 +35,8 @@ def test_encoding_is_memory_encodings(seed):
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
-    from analysis.run_file import read_run
-    from experiments.cli import main
-    path = tmp_path_factory.mktemp("ret") / "run.h5"
-    rc = main(["run", "memory-retention", "--scale", "quick", "--seed", "1",
-               "--out", str(path), "--quiet"])
-    assert rc == 0
-    return read_run(path)
+    """One quick-scale run through the command line (the path `make reproduce` uses)."""
+    return quick_cli_run(tmp_path_factory, "memory-retention")[1]
 
 
 @pytest.mark.slow      # about a minute (runtime device, 300 neurons)
