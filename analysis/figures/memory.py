@@ -35,8 +35,8 @@ __all__ = ["COLORS", "plot_snr_curves", "plot_completion", "plot_paired", "plot_
 COLORS = CONDITION_COLORS
 
 
-def plot_snr_curves(ax, curves: Mapping[str, tuple], *, t_encoding_end: float) -> None:
-    """``curves``: condition -> (t relative to encoding onset (s), SNR array seeds x t)."""
+def _mean_and_range(ax, curves: Mapping[str, tuple]) -> None:
+    """Per condition: the mean over seeds as a line and the seed range as a band."""
     for c, (t, y) in curves.items():
         y = np.asarray(y, float)
         col = COLORS.get(c)
@@ -44,6 +44,11 @@ def plot_snr_curves(ax, curves: Mapping[str, tuple], *, t_encoding_end: float) -
         if len(y) > 1:
             ax.fill_between(t, np.nanmin(y, axis=0), np.nanmax(y, axis=0), color=col,
                             alpha=0.12, lw=0)
+
+
+def plot_snr_curves(ax, curves: Mapping[str, tuple], *, t_encoding_end: float) -> None:
+    """``curves``: condition -> (t relative to encoding onset (s), SNR array seeds x t)."""
+    _mean_and_range(ax, curves)
     ax.axvspan(0, t_encoding_end, color="0.9", zorder=0)
     ax.axhline(0, color="0.6", lw=0.5)
     ax.set_xlabel("time from encoding onset (s); grey: encoding")
@@ -181,13 +186,7 @@ def plot_forgetting(ax, curves: Mapping[str, tuple], *, ylabel: str, levels=(),
                     title: str = "") -> None:
     """``curves``: condition -> (t from the end of encoding (s), array seeds x t); mean
     line and seed range per condition; ``levels``: dotted forgetting levels."""
-    for c, (t, y) in curves.items():
-        y = np.asarray(y, float)
-        col = COLORS.get(c)
-        ax.plot(t, np.nanmean(y, axis=0), color=col, label=f"{c} (n={len(y)})")
-        if len(y) > 1:
-            ax.fill_between(t, np.nanmin(y, axis=0), np.nanmax(y, axis=0), color=col,
-                            alpha=0.12, lw=0)
+    _mean_and_range(ax, curves)
     for lev in levels:
         ax.axhline(lev, color="0.5", lw=0.8, ls=":")
     ax.axhline(0, color="0.6", lw=0.5)
