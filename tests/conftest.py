@@ -29,3 +29,17 @@ def quick_cli_run(tmp_path_factory, experiment: str, seed: int = 1):
     assert rc == 0
     cfg = make_config(experiment, condition="baseline", seed=seed, scale="quick")
     return cfg, read_run(path)
+
+
+def followed_pulses(spike_t, spike_i, neurons, pulses, within: float = 0.005):
+    """(hits, total): how many (neuron, pulse) pairs have a spike of that neuron within
+    ``within`` seconds after the pulse (spike times sorted per neuron)."""
+    import numpy as np
+    hits = total = 0
+    for n in neurons:
+        t = spike_t[spike_i == n]
+        k = np.searchsorted(t, pulses)
+        ok = (k < t.size) & (t[np.minimum(k, t.size - 1)] < pulses + within)
+        hits += int(ok.sum())
+        total += len(pulses)
+    return hits, total

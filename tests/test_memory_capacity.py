@@ -5,7 +5,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from tests.conftest import quick_cli_run
+from tests.conftest import followed_pulses, quick_cli_run
 
 from experiments.config import ConfigError, make_config
 from experiments.memory_capacity import OPTIONS, _CapacityMemory, check_options
@@ -106,13 +106,7 @@ def test_quick_run_presents_only_the_encoded_assemblies(quick_run):
     def hit_rate(P, p):
         te, ie = run.spikes[f"exc_p{P}"]
         pulses = sch.stim_t[sch.stim_i == p]
-        hits = total = 0
-        for n in np.flatnonzero(sch.members[p]):
-            t = te[ie == n]
-            k = np.searchsorted(t, pulses)
-            ok = (k < t.size) & (t[np.minimum(k, t.size - 1)] < pulses + 0.005)
-            hits += int(ok.sum())
-            total += pulses.size
+        hits, total = followed_pulses(te, ie, np.flatnonzero(sch.members[p]), pulses)
         return hits / total
 
     assert hit_rate(1, 0) >= 0.9 and hit_rate(2, 0) >= 0.9 and hit_rate(2, 1) >= 0.9

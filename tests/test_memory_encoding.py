@@ -5,7 +5,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from tests.conftest import quick_cli_run
+from tests.conftest import followed_pulses, quick_cli_run
 
 from experiments.config import ConfigError, make_config
 from experiments.memory_encoding import OPTIONS, SCALES, check_options, make_schedule
@@ -104,12 +104,8 @@ def test_quick_run_stimulus_drives_every_member(quick_run):
     hits = total = 0
     for p in range(sch.members.shape[0]):
         pulses = sch.stim_t[sch.stim_i == p]
-        for n in np.flatnonzero(sch.members[p]):
-            t = te[ie == n]
-            k = np.searchsorted(t, pulses)
-            ok = (k < t.size) & (t[np.minimum(k, t.size - 1)] < pulses + 0.005)
-            hits += int(ok.sum())
-            total += pulses.size
+        h, n = followed_pulses(te, ie, np.flatnonzero(sch.members[p]), pulses)
+        hits, total = hits + h, total + n
     assert total > 0 and hits / total >= 0.9
 
 
