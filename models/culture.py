@@ -475,7 +475,7 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
                   structure: CultureStructure | None = None,
                   name_prefix: str = "",
                   plasticity: PlasticityParams | None = None,
-                  spine_ca: tuple = ("ee",)) -> Culture:
+                  spine_ca: tuple = ("ee",), readouts: bool = False) -> Culture:
     """Build the culture network at the condition of ``params``.
 
     Parameters
@@ -511,7 +511,13 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
         Excitatory pathways ("ee", "ei") whose contacts track spine Ca2+ (needed by
         plasticity and by NMDA Ca2+ read-outs; E->E by default).  Leaving a pathway
         out removes work, not behaviour: spikes and random streams are unchanged.
-        Plastic E->E contacts always track it.
+        Plastic E->E contacts always compute the NMDA Ca2+ of each release.
+    readouts : bool
+        Store the contacts' assay read-outs (``release``, ``n_release``, ``n_spikes``,
+        spine Ca2+ state ``ca``/``wca_*``, ``c_pre_sum``; :func:`models.synapses.make_contacts`).
+        No culture experiment reads them, so the default leaves them out: 64 bytes less
+        per excitatory contact (72 plastic) and 24 per inhibitory one, and no
+        spine-Ca2+ bAP update; spikes and random streams are the same either way.
 
     Returns
     -------
@@ -569,7 +575,7 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
                                             "extra_namespace") if k in blocks}
         common_syn = dict(stp=stp, receptors=params.receptors, spine_ca=params.spine_ca,
                           block=params.mg_block, delay=culture.delay,
-                          name=f"{name_prefix}{name}")
+                          name=f"{name_prefix}{name}", readouts=readouts)
         if name == "ee" and plasticity is not None:
             from .plasticity import make_plastic_contacts
             rho_init = initial_efficacy(structure, plasticity)

@@ -55,7 +55,7 @@ The stored ``rho`` is as of each contact's last event (``t_pl``); :func:`current
 projects it to any time (deterministic part) for read-out.
 
 Only this module's names start with ``pl_`` in the Brian2 namespace; per-contact
-variables: ``rho``, ``c_pl``, ``t_pl``, ``q_down``, ``c_pre_sum``, ``n_pend``,
+variables: ``rho``, ``c_pl``, ``t_pl``, ``q_down``, ``c_pre_sum`` (a read-out), ``n_pend``,
 ``cpend_k`` and the shared switch ``plasticity_on`` (0 freezes ρ and q, e.g. for
 recall; Ca2+ keeps being tracked).
 """
@@ -196,7 +196,7 @@ def advance_code(params: PlasticityParams | None = None) -> str:
     return _advance_code(params)
 
 
-def _model(params: PlasticityParams) -> str:
+def _model(params: PlasticityParams, readouts: bool = True) -> str:
     k = int(params.pending_slots)
     pend = "".join(f"cpend_{s} : 1          # pending presynaptic Ca2+ amplitude, slot {s}\n"
                    for s in range(1, k + 1))
@@ -205,13 +205,14 @@ def _model(params: PlasticityParams) -> str:
             "c_pl : 1             # plasticity Ca2+ just after the latest Ca2+ event (GB units)\n"
             "t_pl : second        # time up to which rho has been advanced\n"
             "q_down : siemens     # AMPA quantal size in the DOWN state (w0)\n"
-            "c_pre_sum : 1        # summed C_pre,eff of all releases since reset\n"
+            + ("c_pre_sum : 1        # summed C_pre,eff of all releases since reset\n"
+               if readouts else "") +
             "n_pend : 1           # presynaptic Ca2+ transients in flight (<= pending_slots)\n"
             + pend +
             "plasticity_on : 1 (shared)  # 1: rho evolves, 0: frozen (recall)\n")
 
 
-def _push_code(params: PlasticityParams, nmda: bool) -> str:
+def _push_code(params: PlasticityParams, nmda: bool, readouts: bool = True) -> str:
     k = int(params.pending_slots)
     if nmda:
         # Clipped at 0: in the time step of a postsynaptic spike v_post is the spike's
@@ -219,7 +220,7 @@ def _push_code(params: PlasticityParams, nmda: bool) -> str:
         amp = "pl_a = pl_c_pre*clip((ca_2a + ca_2b)/pl_ca_ref, 0, 1e30)       # C_pre,eff of this release"
     else:
         amp = "pl_a = 0.0                                                       # no NMDA receptors: no Ca2+"
-    lines = [amp, "c_pre_sum += pl_a"]
+    lines = [amp] + (["c_pre_sum += pl_a"] if readouts else [])
     for s in range(1, k + 1):
         cond = f"n_pend == {s - 1}" if s < k else f"n_pend >= {k - 1}"   # last slot merges overflow
         lines.append(f"cpend_{s} += pl_a*int({cond})")
@@ -290,8 +291,11 @@ def reference_nmda_ca(params: PlasticityParams | None = None, *,
 def plasticity_blocks(params: PlasticityParams | None = None, *,
                       receptors: ReceptorParams | None = None,
                       spine_ca: SpineCalciumParams | None = None,
-                      block: MgBlockParams | None = None, nmda: bool = True):
+                      block: MgBlockParams | None = None, nmda: bool = True,
+                      readouts: bool = True):
     """Brian2 blocks of the plasticity rule, to compose with :func:`make_contacts`.
+
+    ``readouts=False`` leaves out the read-out ``c_pre_sum`` (nothing feeds back on it).
 
     Returns
     -------
@@ -311,9 +315,10 @@ def plasticity_blocks(params: PlasticityParams | None = None, *,
     ca_ref = reference_nmda_ca(params, receptors=receptors, spine_ca=spine_ca, block=block) \
         if nmda else 1.0
     adv = _advance_code(params)
-    on_pre = {"pre": adv + _push_code(params, nmda), CA_PRE_PATHWAY: adv + _pop_code(params)}
+    on_pre = {"pre": adv + _push_code(params, nmda, readouts),
+              CA_PRE_PATHWAY: adv + _pop_code(params)}
     on_post = adv + "c_pl = c_pl + pl_c_post                                         # bAP jump\n"
-    return _model(params), on_pre, on_post, plasticity_namespace(params, ca_ref)
+    return _model(params, readouts), on_pre, on_post, plasticity_namespace(params, ca_ref)
 
 
 def q_down_for(q, rho_init, b: float):
@@ -342,7 +347,8 @@ def make_plastic_contacts(source, target, i, j, *, pr, q=None,
                           block: MgBlockParams | None = None, nmda: bool = True,
                           delay=None, name: str = "contacts", dt=None, t_start=None,
                           extra_model: str = "", extra_on_pre: str = "",
-                          extra_on_post: str = "", extra_namespace: dict | None = None):
+                          extra_on_post: str = "", extra_namespace: dict | None = None,
+                          readouts: bool = True):
     """Excitatory contacts (:func:`models.synapses.make_contacts`) with the plasticity rule.
 
     Parameters
@@ -358,6 +364,9 @@ def make_plastic_contacts(source, target, i, j, *, pr, q=None,
         Scalar synaptic delay of the release pathway; the Ca2+ pathway gets
         ``delay + plasticity.delay``.  (Per-synapse delays set later on ``syn.delay``
         must also be added to ``syn.ca_pre.delay``.)
+    readouts : bool
+        Store the assay read-outs of the contacts and ``c_pre_sum`` (default); False
+        leaves them out without changing the dynamics (networks that never read them).
     t_start : Quantity, optional
         Network time at which the contacts start to exist (default 0 s; pass ``net.t``
         when adding contacts to a network that has already run).  ρ evolves (cubic
@@ -383,7 +392,8 @@ def make_plastic_contacts(source, target, i, j, *, pr, q=None,
     if np.any((rho_arr < 0) | (rho_arr > 1)) or not np.all(np.isfinite(rho_arr)):
         raise ValueError("rho_init must lie in [0, 1]")
     model, on_pre, on_post, ns = plasticity_blocks(params, receptors=receptors,
-                                                   spine_ca=spine_ca, block=block, nmda=nmda)
+                                                   spine_ca=spine_ca, block=block, nmda=nmda,
+                                                   readouts=readouts)
     ca_delay = params.delay + (0 * second if delay is None else delay)
     syn = make_contacts(source, target, i, j, pr=pr, q=q, kind="exc", stp=stp,
                         receptors=receptors, spine_ca=spine_ca, block=block, nmda=nmda,
@@ -394,7 +404,7 @@ def make_plastic_contacts(source, target, i, j, *, pr, q=None,
                         extra_on_post=on_post + extra_on_post,
                         extra_namespace={**ns, **(extra_namespace or {})},
                         extra_pre_pathways={CA_PRE_PATHWAY: on_pre[CA_PRE_PATHWAY]},
-                        extra_pathway_delays={CA_PRE_PATHWAY: ca_delay})
+                        extra_pathway_delays={CA_PRE_PATHWAY: ca_delay}, readouts=readouts)
     # The pop must follow the push of the same time step when the delay is 0 (Brian2
     # gives every presynaptic pathway order -1 and the postsynaptic one +1).
     getattr(syn, CA_PRE_PATHWAY).order = 0

@@ -35,8 +35,10 @@ from .neurons import nmda_peak_normalisation
 from .parameters import (MgBlockParams, ReceptorParams, ShortTermPlasticityParams,
                          SpineCalciumParams)
 
-__all__ = ["STP_MODEL", "STP_ON_PRE", "EXC_RECEPTOR_ON_PRE", "INH_RECEPTOR_ON_PRE",
-           "NMDA_Q_MODEL", "SPINE_CA_MODEL", "SPINE_CA_ON_PRE", "SPINE_CA_ON_POST", "spine_ca_on_pre",
+__all__ = ["STP_MODEL", "STP_READOUT_MODEL", "STP_ON_PRE", "STP_COUNT_ON_PRE",
+           "EXC_RECEPTOR_ON_PRE", "INH_RECEPTOR_ON_PRE", "NMDA_Q_MODEL", "SPINE_CA_STATE_MODEL",
+           "SPINE_CA_MODEL", "NMDA_CA_ON_PRE", "SPINE_CA_STATE_ON_PRE", "SPINE_CA_ON_PRE",
+           "SPINE_CA_ON_POST", "spine_ca_on_pre",
            "contact_namespace",
            "make_contacts", "tm_mean_release", "tm_steady_state_x"]
 
@@ -46,10 +48,14 @@ U : 1 (constant)      # release probability of a rested site (the bouton's Pr)
 u : 1                 # TM facilitation variable (decays to 0 between spikes)
 avail : 1             # 1 while a vesicle is docked at the site, else 0
 t_last : second       # time of the previous presynaptic spike at this contact
+q : siemens           # quantal AMPA (or GABA_A) conductance of this contact
+"""
+#: Read-outs of the virtual FM-dye assay (``readouts=True``): without them ``release``
+#: is a temporary of the release step (same value, same random stream, not stored).
+STP_READOUT_MODEL = """
 release : 1           # 1 if the latest spike released a vesicle
 n_release : 1         # releases counted since reset (virtual FM-dye assay)
 n_spikes : 1          # presynaptic spikes counted since reset
-q : siemens           # quantal AMPA (or GABA_A) conductance of this contact
 """
 
 #: Release step; runs first in on_pre.  ``rand()`` draws are per contact.
@@ -60,6 +66,9 @@ u = u + U*(1 - u)                                                      # TM faci
 release = avail*int(rand() < u)                                        # Bernoulli release
 avail = avail - release                                                # site emptied
 t_last = t
+"""
+#: Counting step of the assay read-outs (after the release step).
+STP_COUNT_ON_PRE = """
 n_release += release
 n_spikes += 1
 """
@@ -83,35 +92,42 @@ INH_RECEPTOR_ON_PRE = """
 g_gaba_post += q*release                                                # GABA_A
 """
 
-#: Event-driven spine Ca2+ of the contact.
 #: NMDA quantal conductance of an excitatory contact.
 NMDA_Q_MODEL = """
 q_nmda : siemens      # NMDA peak conductance per vesicle at this contact
 """
-SPINE_CA_MODEL = NMDA_Q_MODEL + """ca : 1                # spine Ca2+ just after the latest Ca2+ event (a.u.)
+#: Event-driven spine Ca2+ state of the contact (a read-out: nothing feeds back on it).
+SPINE_CA_STATE_MODEL = """
+ca : 1                # spine Ca2+ just after the latest Ca2+ event (a.u.)
 t_ca : second         # time of the latest Ca2+ event
 wca_2a : 1            # integrated GluN2A Ca2+ since reset (a.u.)
 wca_2b : 1            # integrated GluN2B Ca2+ since reset (a.u.)
 wca_bap : 1           # integrated back-propagating-spike Ca2+ since reset (a.u.)
 """
+SPINE_CA_MODEL = NMDA_Q_MODEL + SPINE_CA_STATE_MODEL
 
-#: NMDA Ca2+ of the actual release: charge of each subunit (kappa = integral of the
-#: unit-peak conductance, relative to GluN2A) times the block at this moment and the
-#: driving force relative to the reference potential.  The potential is clipped to
-#: [v_ca_lo, E_NMDA]: in the time step in which the postsynaptic neuron crosses its
-#: spike cut-off (synaptic events run before the reset) ``v_post`` holds the AdEx
-#: runaway value, which must not produce a (negative) Ca2+ transient.  ``{block}`` is
-#: the block expression of models.magnesium evaluated at the clipped potential.
-SPINE_CA_ON_PRE = """
+#: NMDA Ca2+ of the actual release (temporaries ``ca_2a``, ``ca_2b`` for the spine Ca2+
+#: state, the plasticity rule and read-out code): charge of each subunit (kappa =
+#: integral of the unit-peak conductance, relative to GluN2A) times the block at this
+#: moment and the driving force relative to the reference potential.  The potential is
+#: clipped to [v_ca_lo, E_NMDA]: in the time step in which the postsynaptic neuron
+#: crosses its spike cut-off (synaptic events run before the reset) ``v_post`` holds the
+#: AdEx runaway value, which must not produce a (negative) Ca2+ transient.  ``{block}``
+#: is the block expression of models.magnesium evaluated at the clipped potential.
+NMDA_CA_ON_PRE = """
 v_ca = clip(v_post, v_ca_lo, v_ca_hi)
 drive = ca_unit*release*(q_nmda/q_nmda_ref)*({block})*(e_nmda - v_ca)/(e_nmda - v_ref)
 ca_2a = drive*(1 - f_2b_post)
 ca_2b = drive*f_2b_post*kappa_2b*w_2b_ca
+"""
+#: Spine Ca2+ state: closed-form decay since the last Ca2+ event, then the jump.
+SPINE_CA_STATE_ON_PRE = """
 ca = ca*exp(-(t - t_ca)/tau_ca) + ca_2a + ca_2b                         # closed-form decay + jump
 t_ca = t
 wca_2a += ca_2a
 wca_2b += ca_2b
 """
+SPINE_CA_ON_PRE = NMDA_CA_ON_PRE + SPINE_CA_STATE_ON_PRE
 
 #: Back-propagating spike: Ca2+ jump at every contact of the spiking neuron.
 SPINE_CA_ON_POST = """
@@ -146,9 +162,11 @@ def contact_namespace(stp: ShortTermPlasticityParams | None = None,
     }
 
 
-def spine_ca_on_pre(block: MgBlockParams | None = None) -> str:
-    """:data:`SPINE_CA_ON_PRE` with the block expression of ``block`` inserted."""
-    return SPINE_CA_ON_PRE.replace("{block}", block_expr(block, v="v_ca", mg_suffix="_post"))
+def spine_ca_on_pre(block: MgBlockParams | None = None, state: bool = True) -> str:
+    """:data:`SPINE_CA_ON_PRE` (``state=False``: only :data:`NMDA_CA_ON_PRE`) with the
+    block expression of ``block`` inserted."""
+    code = SPINE_CA_ON_PRE if state else NMDA_CA_ON_PRE
+    return code.replace("{block}", block_expr(block, v="v_ca", mg_suffix="_post"))
 
 
 def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
@@ -161,7 +179,7 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
                   extra_namespace: dict | None = None, dt=None,
                   extra_pre_pathways: dict[str, str] | None = None,
                   extra_pathway_delays: dict | None = None,
-                  track_spine_ca: bool = True) -> Synapses:
+                  track_spine_ca: bool = True, readouts: bool = True) -> Synapses:
     """Create one synapse per contact from ``source`` to ``target``.
 
     Parameters
@@ -195,9 +213,17 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
         Scalar delays ``{name: Quantity}`` of the extra pathways (default: per-synapse
         delay variables, zero).
     track_spine_ca : bool
-        Track the spine Ca2+ of excitatory contacts (default).  False leaves it out
-        (no ``ca``/``wca_*`` variables, no postsynaptic pathway): for networks that
-        never read it; release and conductances, and the random stream, are the same.
+        Compute the NMDA Ca2+ of every release of excitatory contacts (temporaries
+        ``ca_2a``, ``ca_2b`` that ``extra_on_pre`` may read) and, with ``readouts``,
+        track the spine Ca2+ (default).  False leaves it out: for networks that never
+        read it; release and conductances, and the random stream, are the same.
+    readouts : bool
+        Store the read-outs of the virtual assays (default): ``release`` of the latest
+        spike, the counters ``n_release``/``n_spikes`` and the spine Ca2+ state ``ca``,
+        ``t_ca``, ``wca_*`` (with its postsynaptic bAP pathway).  Nothing feeds back on
+        them, so False (networks that never read them, 64 bytes less per excitatory
+        contact) changes neither spikes nor the random stream; ``release`` is then a
+        temporary of the release step.
 
     Returns
     -------
@@ -219,16 +245,16 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
     ns = dict(getattr(target, "namespace", None) or {})
     ns.update(contact_namespace(stp, receptors, spine_ca))
     ns.update(extra_namespace or {})
-    model = STP_MODEL
-    on_pre = STP_ON_PRE
+    model = STP_MODEL + (STP_READOUT_MODEL if readouts else "")
+    on_pre = STP_ON_PRE + (STP_COUNT_ON_PRE if readouts else "")
     on_post = ""
     if kind == "exc" and track_spine_ca:
-        model += SPINE_CA_MODEL
+        model += SPINE_CA_MODEL if readouts else NMDA_Q_MODEL
         if nmda:
-            on_pre += EXC_RECEPTOR_ON_PRE + spine_ca_on_pre(block)
+            on_pre += EXC_RECEPTOR_ON_PRE + spine_ca_on_pre(block, state=readouts)
         else:
             on_pre += AMPA_ONLY_ON_PRE
-        on_post = SPINE_CA_ON_POST
+        on_post = SPINE_CA_ON_POST if readouts else ""
         default_q = receptors.q_ampa
     elif kind == "exc":
         model += NMDA_Q_MODEL
@@ -256,7 +282,7 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
     syn.q = default_q if q is None else q
     if kind == "exc":
         syn.q_nmda = receptors.q_ampa * receptors.nmda_ampa_ratio
-    if kind == "exc" and track_spine_ca:
+    if kind == "exc" and track_spine_ca and readouts:
         syn.t_ca = -1e6 * second
     return syn
 
