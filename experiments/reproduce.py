@@ -101,10 +101,15 @@ def plan(scale: str, only=None):
     return out
 
 
-#: Submission order (longest tasks first, so that two workers finish together);
-#: experiments not listed come after these, in :data:`JOBS` order.
-LONGEST_FIRST = ("memory-encoding", "memory-capacity", "memory-retention",
-                 "culture-activity", "background-filtering", "plasticity-induction")
+#: Submission order: longest single tasks first, so that the workers finish together
+#: (list scheduling).  Measured on the idle 2-core machine (2026-11-27, one task each):
+#: background-filtering one task of ~25 min (12 serial runs of the 2000-neuron culture),
+#: culture-activity seed 0 (6 conditions) 14 min and seeds 1-4 2.5 min each,
+#: memory-encoding 5.5 min per seed (6 conditions), memory-capacity 3.8 and
+#: memory-retention 2.3 min per seed, the assays 0.5-2 min.  Experiments not listed
+#: come after these, in :data:`JOBS` order.
+LONGEST_FIRST = ("background-filtering", "culture-activity", "memory-encoding",
+                 "memory-capacity", "memory-retention", "plasticity-induction")
 
 
 def _ordered(configs: list) -> list:
