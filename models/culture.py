@@ -515,8 +515,8 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
     readouts : bool
         Store the contacts' assay read-outs (``release``, ``n_release``, ``n_spikes``,
         spine Ca2+ state ``ca``/``wca_*``, ``c_pre_sum``; :func:`models.synapses.make_contacts`).
-        No culture experiment reads them, so the default leaves them out: 64 bytes less
-        per excitatory contact (72 plastic) and 24 per inhibitory one, and no
+        No culture experiment reads them, so the default leaves them out: 24 bytes less
+        per contact, 64 per contact that tracks spine Ca2+ (72 when plastic), and no
         spine-Ca2+ bAP update; spikes and random streams are the same either way.
 
     Returns

@@ -221,8 +221,8 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
         Store the read-outs of the virtual assays (default): ``release`` of the latest
         spike, the counters ``n_release``/``n_spikes`` and the spine Ca2+ state ``ca``,
         ``t_ca``, ``wca_*`` (with its postsynaptic bAP pathway).  Nothing feeds back on
-        them, so False (networks that never read them, 64 bytes less per excitatory
-        contact) changes neither spikes nor the random stream; ``release`` is then a
+        them, so False (networks that never read them: 24 bytes less per contact, 64 with
+        spine Ca2+) changes neither spikes nor the random stream; ``release`` is then a
         temporary of the release step.
 
     Returns
