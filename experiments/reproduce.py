@@ -103,7 +103,7 @@ def plan(scale: str, only=None):
 
 #: Submission order: longest single tasks first, so that the workers finish together
 #: (list scheduling).  Measured on the idle 2-core machine (2026-11-27, one task each):
-#: background-filtering one task of ~25 min (12 serial runs of the 2000-neuron culture),
+#: background-filtering one task of 30 min (12 serial runs of the 2000-neuron culture),
 #: culture-activity seed 0 (6 conditions) 14 min and seeds 1-4 2.5 min each,
 #: memory-encoding 5.5 min per seed (6 conditions), memory-capacity 3.8 and
 #: memory-retention 2.3 min per seed, the assays 0.5-2 min.  Experiments not listed
