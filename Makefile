@@ -11,6 +11,10 @@ RESULTS ?= results
 STAMP   = $(VENV)/.installed
 BENCH_STAMP = $(VENV)/.installed-bench
 BENCH_ARGS ?=
+# pytest-xdist workers for make test: one per core of the 2-core reference machine (the
+# cold first run is dominated by Cython compilations, which Brian2 serialises per module
+# with a file lock, so two workers share the cache safely)
+TEST_WORKERS ?= 2
 
 .PHONY: all install test test-slow reproduce figures docs-figures calibrate bench clean-venv
 
@@ -25,7 +29,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 test: $(STAMP)
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 test-slow: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m "slow"
