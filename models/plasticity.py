@@ -13,7 +13,7 @@ contact follows the efficacy, q = q_down (1 + (b − 1) ρ) (w = w0 + ρ(w1 − 
 **Mg2+ reaches plasticity mechanistically.**  The presynaptic jump of a spike is
 C_pre,eff = C_pre × (NMDA Ca2+ of this release) / (NMDA Ca2+ of one release at the
 reference: V = ref_v, [Mg]o = ref_mg_o, f_2b = ref_glun2b_fraction, default q_nmda).  The
-NMDA Ca2+ is the ``ca_2a + ca_2b`` of :data:`models.synapses.SPINE_CA_ON_PRE` (the block
+NMDA Ca2+ is the ``ca_2a + ca_2b`` of :data:`models.synapses.NMDA_CA_ON_PRE` (the block
 B(V, [Mg]o) at release, the driving force, the GluN2A/GluN2B split and charge, and the
 release itself: failures give 0), and the reference is computed by evaluating that very
 code with numpy, so there is one formula.  C_pre,eff is clipped at 0: in the time step of
@@ -71,7 +71,7 @@ from .magnesium import block_namespace, nmda_block
 from .parameters import (PLASTICITY_PRESETS, PLASTICITY_PRESET_SOURCES, MagnesiumParams,
                          MgBlockParams, PlasticityParams, ReceptorParams, SpineCalciumParams,
                          ShortTermPlasticityParams, plasticity_preset)
-from .synapses import SPINE_CA_ON_PRE, contact_namespace, make_contacts, spine_ca_on_pre
+from .synapses import contact_namespace, make_contacts, spine_ca_on_pre
 
 __all__ = ["PlasticityParams", "PLASTICITY_PRESETS", "PLASTICITY_PRESET_SOURCES",
            "plasticity_preset", "CA_PRE_PATHWAY", "advance_code", "plasticity_blocks", "plasticity_namespace",
@@ -251,11 +251,9 @@ def _statements(code: str):
         yield m.groups()
 
 
-def _exec(code: str, ns: dict, only: tuple | None = None) -> dict:
+def _exec(code: str, ns: dict) -> dict:
     """Execute a Brian2 code block with numpy (internal code strings only, never input)."""
     for target, op, expr in _statements(code):
-        if only is not None and target not in only:
-            continue
         value = eval(expr, {"__builtins__": {}}, ns)  # noqa: S307
         ns[target] = ns[target] + value if op == "+=" else value
     return ns
@@ -268,7 +266,7 @@ def reference_nmda_ca(params: PlasticityParams | None = None, *,
                       mg_i=None) -> float:
     """NMDA Ca2+ (``ca_2a + ca_2b``, a.u.) of one release at the reference condition.
 
-    Evaluates the temporaries of :data:`models.synapses.SPINE_CA_ON_PRE` with numpy for
+    Evaluates :data:`models.synapses.NMDA_CA_ON_PRE` with numpy for
     release = 1, q_nmda = the default NMDA conductance, V = ``ref_v``, [Mg]o =
     ``ref_mg_o`` and f_2b = ``ref_glun2b_fraction``.  C_pre,eff = C_pre exactly there.
     """
@@ -280,7 +278,7 @@ def reference_nmda_ca(params: PlasticityParams | None = None, *,
     ns.update(exp=np.exp, clip=np.clip, release=1.0, q_nmda=ns["q_nmda_ref"],
               v_post=params.ref_v, f_2b_post=float(params.ref_glun2b_fraction),
               mg_o_post=params.ref_mg_o, mg_i_post=mg_i)
-    _exec(spine_ca_on_pre(block), ns, only=("v_ca", "drive", "ca_2a", "ca_2b"))
+    _exec(spine_ca_on_pre(block, state=False), ns)
     ref = float(ns["ca_2a"] + ns["ca_2b"])
     if not ref > 0:
         raise ValueError("the reference NMDA Ca2+ is zero (NMDA receptors ablated?): "
