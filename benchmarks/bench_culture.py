@@ -13,7 +13,7 @@ it also writes ``benchmarks/out/bench_culture.json`` (see ``benchmarks/_common.p
 the cost-per-event ratio plastic/plain against the target, and non-plastic/plain and
 plastic/non-plastic for information.
 
-Four cpp_standalone projects are built, compiled (cold: fresh temporary directories,
+Five cpp_standalone projects are built, compiled (cold: fresh temporary directories,
 serial ``make``) and run one after the other in this process, one thread each, every one
 linked with ``-ffast-math`` as :func:`models.culture.simulate_culture` does (flush
 denormals to zero), with Brian2's device state reset between them
@@ -39,6 +39,14 @@ denormals to zero), with Brian2's device state reset between them
 4. **plain_np** - the same plain network replaying the spikes of run 2, so that the
    non-plastic culture, too, is compared at its own event rate (plasticity changes the
    culture's activity, and fixed per-step costs weigh more at a lower event rate).
+5. **floor** - run 3 with one change, an ablation: the N LIF neurons are replaced by the
+   culture's own neuron model (:func:`models.neurons.make_neurons`, ``baseline``: AdEx
+   with fast and slow adaptation, AMPA, GluN2A/2B NMDA through B(V), GABA_A; two
+   ``exp`` per neuron and step, for the AdEx spike term and for B(V)), fed by ``g += w``
+   onto ``g_ampa``/``g_gaba``.  No background, stochastic release, short-term or
+   long-term plasticity.  floor/plain is what the neuron model that science.md §4
+   requires costs by itself, measured at the plastic culture's event rate: the part of
+   the 3x budget that no synapse-side optimisation can recover.
 
 Synaptic events = sum over the four pathways of (presynaptic spikes x contacts of that
 presynaptic neuron), from the spike monitors and the pathways' ``pre`` arrays (spikes in
@@ -176,8 +184,16 @@ def run_culture(n: int, duration_s: float, seed: int, plastic: bool, directory: 
 
 
 def run_plain(ref: dict, duration_s: float, seed: int, directory: str, profile: bool,
-              prefix: str = "plain_") -> dict:
-    """N LIF neurons fed by the replayed culture spikes through the culture's contacts."""
+              prefix: str = "plain_", neurons: str = "lif") -> dict:
+    """N neurons fed by the replayed culture spikes through the culture's contacts.
+
+    ``neurons="lif"``: the plain reference (one ``v``, one ``g``).  ``neurons="culture"``:
+    the floor - the culture's own neuron model (:func:`models.neurons.make_neurons` with the
+    ``baseline`` parameters: AdEx with fast and slow adaptation, AMPA, GluN2A/2B NMDA
+    through B(V), GABA_A) and otherwise the same network: the same replay, contacts,
+    delay, monitor and ``g += w`` synapses (onto ``g_ampa`` from excitatory and ``g_gaba``
+    from inhibitory sources), no background, no stochastic release, no plasticity.
+    """
     import brian2
     from brian2 import (Network, NeuronGroup, SpikeGeneratorGroup, SpikeMonitor, Synapses,
                         ms, mV, nS, second)
@@ -192,20 +208,34 @@ def run_plain(ref: dict, duration_s: float, seed: int, directory: str, profile: 
     ids = np.concatenate([ie, ii + n_exc])
     order = np.argsort(times, kind="stable")
     gen = SpikeGeneratorGroup(n, ids[order], times[order] * second, name=f"{prefix}source")
-    lif = NeuronGroup(
-        n, """dv/dt = (E_L - v + g/g_L*(E_e - v))/tau_m : volt (unless refractory)
-              dg/dt = -g/tau_g : siemens""",
-        threshold="v > V_th", reset="v = E_L", refractory=2 * ms, method="euler",
-        namespace={"E_L": -70 * mV, "E_e": 0 * mV, "V_th": -50 * mV, "g_L": 10 * nS,
-                   "tau_m": 20 * ms, "tau_g": 5 * ms}, name=f"{prefix}lif")
-    lif.v = -70 * mV
+    if neurons == "lif":
+        lif = NeuronGroup(
+            n, """dv/dt = (E_L - v + g/g_L*(E_e - v))/tau_m : volt (unless refractory)
+                  dg/dt = -g/tau_g : siemens""",
+            threshold="v > V_th", reset="v = E_L", refractory=2 * ms, method="euler",
+            namespace={"E_L": -70 * mV, "E_e": 0 * mV, "V_th": -50 * mV, "g_L": 10 * nS,
+                       "tau_m": 20 * ms, "tau_g": 5 * ms}, name=f"{prefix}lif")
+        lif.v = -70 * mV
+        target = {"exc": "g", "inh": "g"}
+    elif neurons == "culture":
+        from models.neurons import make_neurons
+        from models.parameters import condition
+        params = condition("baseline")
+        lif = make_neurons(n, neuron=params.neuron, receptors=params.receptors,
+                           block=params.mg_block, magnesium=params.magnesium,
+                           name=f"{prefix}adex")
+        target = {"exc": "g_ampa", "inh": "g_gaba"}
+    else:
+        raise ValueError(f"neurons must be 'lif' or 'culture', got {neurons!r}")
     syns = []
     for name, (pre, post) in ref["pre_post"].items():
         src, tgt = ("exc" if name[0] == "e" else "inh"), ("exc" if name[1] == "e" else "inh")
-        s = Synapses(gen, lif, "w : siemens", on_pre="g_post += w",
+        # "w_syn" in the floor: the AdEx neurons have their own adaptation current w.
+        wn = "w" if neurons == "lif" else "w_syn"
+        s = Synapses(gen, lif, f"{wn} : siemens", on_pre=f"{target[src]}_post += {wn}",
                      delay=ref["delay_s"] * second, name=f"{prefix}{name}")
         s.connect(i=pre + offset[src], j=post + offset[tgt])
-        s.w = 0.1 * nS
+        setattr(s, wn, 0.1 * nS)
         syns.append(s)
     mon = SpikeMonitor(lif, name=f"{prefix}spikes")
     net = Network(gen, lif, *syns, mon)
@@ -306,6 +336,11 @@ def main() -> None:
                                     os.path.join(cache, "plain_np"), profile, "plainnp_")
         print(f"  plain network (non-plastic spikes) done: run "
               f"{res['plain_np']['run_s']:.1f} s", flush=True)
+        res["floor"] = run_plain(res["plastic"], args.duration, args.seed,
+                                 os.path.join(cache, "floor"), profile, "floor_",
+                                 neurons="culture")
+        print(f"  floor (culture neurons, plain synapses) done: run "
+              f"{res['floor']['run_s']:.1f} s", flush=True)
     finally:
         brian2.prefs.codegen.cpp.extra_link_args = link_args
         if not args.keep:
@@ -316,7 +351,7 @@ def main() -> None:
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (other processes make the "
           f"timings noisy)")
     p, q = res["plastic"], res["nonplastic"]
-    for cult, plain in (("plastic", "plain"), ("nonplastic", "plain_np")):
+    for cult, plain in (("plastic", "plain"), ("nonplastic", "plain_np"), ("plastic", "floor")):
         assert res[plain]["events"] == res[cult]["events"], "replay must reproduce the events"
     n_all = p["n_exc"] + p["n_inh"]
 
@@ -332,14 +367,17 @@ def main() -> None:
           f"{px['ca_pre_events']:,}, post {px['post_events']:,}; UP fraction (rho > 0.5) "
           f"{px['rho_up_fraction_init']:.3f} -> {px['rho_up_fraction']:.3f}, final rho mean "
           f"{px['rho_mean']:.3f}")
-    for key in ("plain", "plain_np"):
-        print(f"{key}: replayed {res[key]['source_spikes']:,} source spikes; its LIF neurons "
-              f"fired {res[key]['lif_spikes']:,} (not fed back)")
+    for key in ("plain", "plain_np", "floor"):
+        print(f"{key}: replayed {res[key]['source_spikes']:,} source spikes; its "
+              f"{'AdEx' if key == 'floor' else 'LIF'} neurons fired "
+              f"{res[key]['lif_spikes']:,} (not fed back)")
 
-    reference = {"plastic": "plain", "plain": "plain",
+    reference = {"plastic": "plain", "plain": "plain", "floor": "plain",
                  "nonplastic": "plain_np", "plain_np": "plain_np"}
     labels = {"plastic": "plastic", "plain": "plain (plastic's spikes)",
+              "floor": "floor: culture neurons, g+=w",
               "nonplastic": "non-plastic", "plain_np": "plain (non-plastic's spikes)"}
+    keys = ("plastic", "plain", "floor", "nonplastic", "plain_np")
 
     def cost(key, what="run_s"):
         return res[key][what] / max(res[key]["events"], 1)
@@ -348,7 +386,7 @@ def main() -> None:
             f"{'loop s':>8s}{'run CPU s':>10s}{'events':>13s}{'events/s':>12s}")
     print("\n" + head)
     print("-" * len(head))
-    for key in ("plastic", "plain", "nonplastic", "plain_np"):
+    for key in keys:
         r = res[key]
         print(f"{labels[key]:<30s}{r['build_s']:8.1f}{r['compile_s']:10.1f}{r['run_s']:8.2f}"
               f"{r['loop_s']:8.2f}{r['cpu_s']:10.2f}{r['events']:13,d}"
@@ -360,7 +398,7 @@ def main() -> None:
             f"{'vs plain':>9s}{'ns (CPU)':>10s}{'vs plain':>9s}")
     print("\n" + head)
     print("-" * len(head))
-    for key in ("plastic", "plain", "nonplastic", "plain_np"):
+    for key in keys:
         ref = reference[key]
         print(f"{labels[key]:<30s}"
               + "".join(f"{1e9 * cost(key, w):{10 if w != 'loop_s' else 11}.1f}"
@@ -376,8 +414,12 @@ def main() -> None:
         print(f"  over the target by a factor {ratio / TARGET_RATIO:.2f}: the plastic run would "
               f"have to take {p['run_s'] * TARGET_RATIO / ratio:.1f} s instead of "
               f"{p['run_s']:.1f} s (see the profiles below)")
+    floor = cost("floor") / cost("plain")
+    print(f"floor (the culture's neuron model with g += w synapses, no background, release "
+          f"or plasticity), floor/plain: {floor:.2f}x: the neuron model alone uses "
+          f"{100 * floor / TARGET_RATIO:.0f} % of the {TARGET_RATIO:g}x budget")
     if profile:
-        for key in ("plastic", "plain", "nonplastic", "plain_np"):
+        for key in keys:
             _print_profile(labels[key], res[key], args.top)
 
     setup = (f"{args.neurons} neurons, {args.duration:g} s simulated, "
@@ -393,6 +435,11 @@ def main() -> None:
             ratio=ratio_np, note=f"{q['events']:,} events"),
         row("cost per event, plastic / non-plastic culture", ratio_pn,
             reference="non-plastic culture", ratio=ratio_pn, note="what plasticity costs"),
+        row("cost per event, floor (culture neurons with g += w synapses) / plain", floor,
+            reference="plain LIF network, same contacts and events", ratio=floor,
+            note="the culture's AdEx/AMPA/NMDA(B(V))/GABA neurons replaying the plastic "
+                 "culture's spikes; no background, release or plasticity: what the neuron "
+                 "model alone costs"),
     ])
 
 if __name__ == "__main__":

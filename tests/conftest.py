@@ -8,9 +8,19 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 @pytest.fixture
 def brian(request):
-    """Configure Brian2 runtime mode with a fixed seed; yields the brian2 module."""
+    """Configure Brian2 runtime mode with a fixed seed; yields the brian2 module.
+
+    Collects garbage first: Brian2 names an unnamed object after the *living* objects
+    (``spikegeneratorgroup``, ``spikegeneratorgroup_1``, ...), and those names are
+    written into the generated code, so the Cython cache only recognises a network that
+    an earlier test compiled if the dead objects of earlier tests are really gone.
+    Otherwise the names, and with them the compilations, depend on the test order and
+    on when the garbage collector last ran.
+    """
+    import gc
     import brian2
     from models.backend import configure
+    gc.collect()
     configure(device="runtime", codegen_target="cython", threads=1, seed=12345)
     brian2.defaultclock.dt = 0.1 * brian2.ms
     yield brian2

@@ -234,7 +234,7 @@ def test_plastic_blocks_reach_only_ee(culture_params, params):
     from models.backend import configure
     from models.culture import build_culture
     configure(device="runtime", seed=1)
-    c = build_culture(N, params, culture_params, seed=4, name_prefix="pb_",
+    c = build_culture(N, params, culture_params, seed=4,
                       plastic_blocks={"extra_model": "rho : 1",
                                       "extra_on_pre": "rho += release",
                                       "neuron_eqs": "calcium_load : 1"})
@@ -323,7 +323,9 @@ def test_background_mean_conductance_campbell(culture_params, params):
     configure(device="runtime", seed=3)
     c = _culture(culture_params, bg_rate=400.0, bg_weight=1.0, q_ee_scale=0.0,
                  q_inh_scale=0.0, bg_mod_cv=0.0)     # constant rate: Campbell applies
-    cult = build_culture(N, params, c, seed=4, name_prefix="campbell_")
+    # The default object names (no name_prefix) are those of the other runtime cultures
+    # in this module: the generated code is the same, so the Cython cache is shared.
+    cult = build_culture(N, params, c, seed=4)
     mon = StateMonitor(cult.exc, "g_ampa", record=True, dt=1 * ms, name="campbell_mon")
     cult.net.add(mon)
     T = 2.0
@@ -348,7 +350,7 @@ def test_background_modulation_is_an_ou_process_with_the_calibrated_sd(culture_p
     configure(device="runtime", seed=5)
     c = dataclasses.replace(_culture(culture_params, bg_rate=0.0, q_ee_scale=0.0,
                                      q_inh_scale=0.0, bg_mod_cv=0.4), bg_mod_tau=5 * ms)
-    cult = build_culture(N, params, c, seed=4, name_prefix="ou_")
+    cult = build_culture(N, params, c, seed=4)
     mod = cult.extra["bg_modulation"]
     mon = StateMonitor(mod, "x", record=0, dt=1 * ms, name="ou_mon")
     cult.net.add(mon)
