@@ -209,19 +209,19 @@ def run_plain(ref: dict, duration_s: float, seed: int, directory: str, profile: 
     order = np.argsort(times, kind="stable")
     gen = SpikeGeneratorGroup(n, ids[order], times[order] * second, name=f"{prefix}source")
     if neurons == "lif":
-        lif = NeuronGroup(
+        group = NeuronGroup(
             n, """dv/dt = (E_L - v + g/g_L*(E_e - v))/tau_m : volt (unless refractory)
                   dg/dt = -g/tau_g : siemens""",
             threshold="v > V_th", reset="v = E_L", refractory=2 * ms, method="euler",
             namespace={"E_L": -70 * mV, "E_e": 0 * mV, "V_th": -50 * mV, "g_L": 10 * nS,
                        "tau_m": 20 * ms, "tau_g": 5 * ms}, name=f"{prefix}lif")
-        lif.v = -70 * mV
+        group.v = -70 * mV
         target = {"exc": "g", "inh": "g"}
     elif neurons == "culture":
         from models.neurons import make_neurons
         from models.parameters import condition
         params = condition("baseline")
-        lif = make_neurons(n, neuron=params.neuron, receptors=params.receptors,
+        group = make_neurons(n, neuron=params.neuron, receptors=params.receptors,
                            block=params.mg_block, magnesium=params.magnesium,
                            name=f"{prefix}adex")
         target = {"exc": "g_ampa", "inh": "g_gaba"}
@@ -232,13 +232,13 @@ def run_plain(ref: dict, duration_s: float, seed: int, directory: str, profile: 
         src, tgt = ("exc" if name[0] == "e" else "inh"), ("exc" if name[1] == "e" else "inh")
         # "w_syn" in the floor: the AdEx neurons have their own adaptation current w.
         wn = "w" if neurons == "lif" else "w_syn"
-        s = Synapses(gen, lif, f"{wn} : siemens", on_pre=f"{target[src]}_post += {wn}",
+        s = Synapses(gen, group, f"{wn} : siemens", on_pre=f"{target[src]}_post += {wn}",
                      delay=ref["delay_s"] * second, name=f"{prefix}{name}")
         s.connect(i=pre + offset[src], j=post + offset[tgt])
         setattr(s, wn, 0.1 * nS)
         syns.append(s)
-    mon = SpikeMonitor(lif, name=f"{prefix}spikes")
-    net = Network(gen, lif, *syns, mon)
+    mon = SpikeMonitor(group, name=f"{prefix}spikes")
+    net = Network(gen, group, *syns, mon)
     net.run(duration_s * second, namespace={}, profile=profile)
     out = _finish(net, directory, t0, profile)
     n_src = len(ids)
