@@ -27,10 +27,12 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import StateMonitor, ms, second, mM
 
-from models.metaplasticity import LOAD_NEURON_EQS, relax_glun2b
+from models.metaplasticity import LOAD_NEURON_EQS, LOAD_ON_POST, relax_glun2b
 from models.parameters import param, condition as condition_params
 
 NAME = "background-filtering"
+#: Parameter sections this experiment reads (others are refused by the config loader).
+PARAM_SECTIONS = ("magnesium", "mg_block", "release", "receptors", "spine_ca", "calcium", "neuron", "configuration")
 DESCRIPTION = "NMDA Ca2+ in background vs bursts at [Mg]o 0.8 / 1.2 mM; GluN2B after hours"
 
 #: Counts every E->E release and its NMDA Ca2+ on the postsynaptic neuron.
@@ -94,12 +96,17 @@ class _Runner:
         self.opts = cfg.options
         self.culture = CultureParams()
         self.device = self.opts.device
-        blocks = {"extra_on_pre": LOAD_ON_PRE, "neuron_eqs": LOAD_NEURON_EQS + COUNT_EQS}
+        # The NMDA Ca2+ of each release and the excess each postsynaptic spike adds to the
+        # receptors it finds open (models/nmda_calcium.py) both count.
+        blocks = {"extra_on_pre": LOAD_ON_PRE, "extra_on_post": LOAD_ON_POST,
+                  "neuron_eqs": LOAD_NEURON_EQS + COUNT_EQS}
         if self.device == "cpp_standalone":
             import hashlib
             key = hashlib.sha1(repr((self.opts.n_neurons, float(self.opts.duration),
                                      float(self.opts.bin), cfg.seed, repr(self.culture),
-                                     repr(cfg.params.neuron), repr(cfg.params.receptors)))
+                                     repr(cfg.params.neuron), repr(cfg.params.receptors),
+                                     repr(cfg.params.spine_ca), repr(cfg.params.calcium),
+                                     repr(cfg.params.mg_block)))
                                .encode()).hexdigest()[:16]
             self.directory = str(default_cache_dir() / f"bgfilter-{key}")
             os.makedirs(self.directory, exist_ok=True)

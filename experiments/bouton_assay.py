@@ -25,6 +25,8 @@ from models.configuration import BranchPopulation, equilibrium_pr, sample_branch
 from models.parameters import param
 
 NAME = "bouton-assay"
+#: Parameter sections this experiment reads (others are refused by the config loader).
+PARAM_SECTIONS = ("magnesium", "mg_block", "release", "stp", "receptors", "spine_ca", "calcium", "neuron", "configuration")
 DESCRIPTION = "virtual FM-dye / spine Ca2+ assay of branch configurations (T1-T9)"
 
 

@@ -34,8 +34,8 @@ from typing import Any
 from brian2 import Quantity, Unit, get_dimensions, second, molar
 from brian2.units import allunits, fundamentalunits, stdunits
 
-from models.parameters import CONDITIONS, ModelParams, condition as condition_params, \
-    with_overrides
+from models.parameters import CONDITIONS, PLASTICITY_PRESETS, ModelParams, \
+    condition as condition_params, with_overrides
 
 __all__ = ["ConfigError", "RunConfig", "SCALES", "parse_quantity", "format_quantity",
            "coerce_value", "parse_options", "load_config", "make_config", "to_toml"]
@@ -380,13 +380,34 @@ def make_config(experiment: str, *, condition: str = "baseline", seed: int = 0,
     if not isinstance(params, dict):
         raise ConfigError("[params] must be a table of parameter sections")
     sections = {f.name: f for f in dataclasses.fields(ModelParams)}
+    used = getattr(exp, "PARAM_SECTIONS", tuple(sections))
     for section, table in params.items():
         if section not in sections:
             raise ConfigError(f"unknown parameter section 'params.{section}'; allowed: "
                               f"{', '.join(sections)}")
+        if section not in used:
+            # Refused unless it only restates the values the run has anyway (a written-out
+            # resolved config names every section).
+            vals = _apply_table(f"params.{section}", type(getattr(base, section)), table)
+            cur = getattr(base, section)
+            if any(repr(v) != repr(getattr(cur, k)) for k, v in vals.items()):
+                raise ConfigError(f"[params.{section}] is not used by experiment "
+                                  f"'{experiment}' (it reads: {', '.join(used)})")
+            continue
+        if section == "plasticity" and isinstance(table, dict) and "preset" in table:
+            # A preset name resolves into all its values; the other keys override.
+            name = table["preset"]
+            if name not in PLASTICITY_PRESETS:
+                raise ConfigError(f"params.plasticity.preset = {name!r} is not allowed; "
+                                  f"allowed: {', '.join(PLASTICITY_PRESETS)}")
+            base = dataclasses.replace(base, plasticity=PLASTICITY_PRESETS[name])
         overrides[section] = _apply_table(f"params.{section}", type(getattr(base, section)),
                                           table)
     model_params = with_overrides(base, overrides)
+    if isinstance(options, dict) and "plasticity" in options and not any(
+            f.name == "plasticity" for f in dataclasses.fields(exp.OPTIONS)):
+        raise ConfigError("options.plasticity is not an option of this experiment; choose "
+                          "the rule with [params.plasticity] preset = NAME")
     opts = parse_options(exp.OPTIONS, options or {}, base=exp.scale_options(scale))
     if hasattr(exp, "check_options"):
         exp.check_options(opts)

@@ -37,6 +37,8 @@ from brian2 import mM, second
 from models.parameters import CULTURE_CALIBRATED, CultureParams, param
 
 NAME = "culture-activity"
+#: Parameter sections this experiment reads (others are refused by the config loader).
+PARAM_SECTIONS = ("magnesium", "mg_block", "release", "receptors", "spine_ca", "calcium", "neuron", "configuration")
 DESCRIPTION = "spontaneous network bursts of the culture vs culture bands (science.md §4.7)"
 
 

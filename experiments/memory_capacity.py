@@ -57,6 +57,8 @@ from models.parameters import param
 from . import memory_encoding as me
 
 NAME = "memory-capacity"
+#: Parameter sections this experiment reads (others are refused by the config loader).
+PARAM_SECTIONS = me.PARAM_SECTIONS
 DESCRIPTION = "recall vs number of stored assemblies P: capacity (T10, T11)"
 
 #: ``/metrics`` keys of memory-encoding's run information kept in a capacity run.

@@ -18,7 +18,8 @@ connectivity, patterns, stimulation schedule and random stream):
    ``recall_window`` after the cue onset is read out (analysis).
 
 The E->E contacts of the culture (:mod:`models.culture`) carry the Graupner–Brunel rule
-(:mod:`models.plasticity`, "hippocampal cultures" parameters by default) whose
+(:mod:`models.plasticity`, ``[params.plasticity]``: the default preset of
+docs/plasticity.md §6 unless ``preset = NAME`` chooses another) whose
 presynaptic Ca2+ scales with the NMDA Ca2+ of each release, so [Mg]o (block) and [Mg]i
 (Pr, functional boutons) reach plasticity mechanistically.  The efficacy ρ of every
 E->E contact is snapshot once per encoding round (a ``run_regularly`` advances every
@@ -50,9 +51,12 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Hz, ms, nS, second
 
-from models.parameters import PLASTICITY_PRESETS, param
+from models.parameters import param
 
 NAME = "memory-encoding"
+#: Parameter sections this experiment reads (others are refused by the config loader).
+PARAM_SECTIONS = ("magnesium", "mg_block", "release", "receptors", "spine_ca", "calcium",
+                  "neuron", "configuration", "plasticity")
 DESCRIPTION = "encoding, consolidation and cued recall of cell assemblies (T10, T11)"
 
 #: Phase codes of the weight snapshots (/snapshots/phase).
@@ -116,10 +120,6 @@ class OPTIONS:
                                   "a cue-triggered network burst recruits everyone",
                                   low=1 * ms, high=2 * second,
                                   doc="readout window after a cue onset")
-    plasticity: str = param("hippocampal_cultures", "science.md §4 item 5: Graupner & "
-                            "Brunel (2012) hippocampal-culture set",
-                            choices=tuple(PLASTICITY_PRESETS),
-                            doc="plasticity parameter set of the E->E contacts")
     device: str = param("cpp_standalone", "design.md §5: compile once per structure, "
                         "conditions through run_args",
                         choices=("cpp_standalone", "runtime"), doc="Brian2 device")
@@ -265,7 +265,8 @@ class _Memory:
         self.cfg, self.opts, self.progress = cfg, cfg.options, progress
         opts = self.opts
         self.culture = CultureParams(n_neurons=opts.n_neurons)
-        self.plasticity = PLASTICITY_PRESETS[opts.plasticity]
+        # The rule is params.plasticity ([params.plasticity] preset = NAME and overrides).
+        self.plasticity = cfg.params.plasticity
         p = cfg.params
         self.structure = culture_structure(opts.n_neurons, self.culture, p.configuration,
                                            seed=cfg.seed, e_l=p.neuron.e_l)

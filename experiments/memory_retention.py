@@ -44,6 +44,8 @@ from models.parameters import param
 from . import memory_encoding as me
 
 NAME = "memory-retention"
+#: Parameter sections this experiment reads (others are refused by the config loader).
+PARAM_SECTIONS = me.PARAM_SECTIONS
 DESCRIPTION = "forgetting curve of encoded assemblies over a long consolidation (T10, T11)"
 
 

@@ -22,6 +22,8 @@ from models.parameters import param
 from . import bouton_assay as ba
 
 NAME = "mg-dose-response"
+#: Parameter sections this experiment reads (others are refused by the config loader).
+PARAM_SECTIONS = ba.PARAM_SECTIONS
 DESCRIPTION = "bouton Pr vs measured [Mg]i with imaging scatter (T3)"
 
 

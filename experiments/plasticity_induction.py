@@ -85,6 +85,8 @@ from models.configuration import equilibrium_pr, sample_branches
 from models.parameters import PLASTICITY_PRESETS, param
 
 NAME = "plasticity-induction"
+#: Parameter sections this experiment reads (others are refused by the config loader).
+PARAM_SECTIONS = ("magnesium", "mg_block", "release", "stp", "receptors", "spine_ca", "calcium", "neuron", "configuration", "plasticity")
 DESCRIPTION = "pairing, burst and STDP induction on DHiLo vs DLoHi branches (§4 items 4-5)"
 
 _GB = "Graupner & Brunel (2012) PNAS 109:3991 Fig 3 (Wang et al. 2005 protocol)"
@@ -138,6 +140,11 @@ class OPTIONS:
     rng_seed: int = param(-1, "this project: -1 uses the run seed", low=-1, high=2 ** 31 - 1,
                           doc="seed of Brian2's RNG (release draws, plasticity noise); the "
                               "run seed always sets anatomy and initial state")
+    contacts: str = param("network", "issue 13: validate the contacts the culture runs",
+                          choices=("network", "assay"),
+                          doc="network: the culture's contacts (its release dynamics "
+                              "CultureParams.tau_f/tau_d and gain q_ee_scale, which never "
+                              "enters Ca2+); assay: params.stp and the bare quantal size")
 
 
 SCALES = {"quick": {"n_branches": 12}, "default": {"n_branches": 80},
@@ -281,7 +288,7 @@ def _structure_key(j, protocols, params, extra) -> str:
         h.update(np.asarray(p.pre_times).tobytes())
         h.update(np.asarray(p.post_targets).tobytes())
     for part in (params.neuron, params.receptors, params.stp, params.spine_ca,
-                 params.mg_block, params.plasticity):
+                 params.mg_block, params.plasticity, params.calcium):
         h.update(repr(part).encode())
     h.update(repr(extra).encode())
     return h.hexdigest()[:16]
@@ -289,7 +296,8 @@ def _structure_key(j, protocols, params, extra) -> str:
 
 def simulate_induction(branch_of_contact, protocols: list[InductionProtocol], *, pr, q,
                        q_down, rho0, q_size, mg_o, params, amplitude, duration, lead: float,
-                       rng_seed: int, device_name: str = "runtime", progress=None) -> dict:
+                       rng_seed: int, device_name: str = "runtime", progress=None,
+                       stp=None, gain: float = 1.0) -> dict:
     """Run every protocol copy of every branch in one network and return raw state.
 
     Parameters
@@ -302,6 +310,10 @@ def simulate_induction(branch_of_contact, protocols: list[InductionProtocol], *,
     q_size : array, one per contact
         Configured bouton quantal size (nS); the NMDA conductance is
         ``q_size * receptors.nmda_ampa_ratio`` (AMPA-only expression).
+    stp : ShortTermPlasticityParams, optional
+        Release dynamics (default ``params.stp``).
+    gain : float
+        Network gain contained in ``q`` and ``q_size`` (``nmda_gain`` of the contacts).
     mg_o : float
         [Mg]o (mM).
     params : ModelParams
@@ -326,6 +338,8 @@ def simulate_induction(branch_of_contact, protocols: list[InductionProtocol], *,
     from models.plasticity import make_plastic_contacts
     j = np.asarray(branch_of_contact, dtype=int)
     nb, nc, P = int(j.max()) + 1, len(j), len(protocols)
+    magnesium = replace(params.magnesium, mg_o=mg_o * mM)
+    stp = params.stp if stp is None else stp
     dt = float(defaultclock.dt)
     t_end = max(p.t_stop for p in protocols) + 2 * dt
     pre_i, pre_t, onsets = [], [], []
@@ -346,14 +360,18 @@ def simulate_induction(branch_of_contact, protocols: list[InductionProtocol], *,
         brian2.seed(rng_seed)
         pre = SpikeGeneratorGroup(P * nb, pre_i, pre_t * second, name="pi_pre")
         post = make_neurons(P * nb, neuron=params.neuron, receptors=params.receptors,
-                            block=params.mg_block, magnesium=params.magnesium,
-                            name="pi_branches")
+                            block=params.mg_block, magnesium=magnesium,
+                            spine_ca=params.spine_ca, name="pi_branches")
         src = (np.arange(P)[:, None] * nb + j[None, :]).ravel()
+        # The one builder of plastic contacts (the culture's too): the NMDA Ca2+ of a
+        # release depends on the contact's receptor content, never on the gain.
         contacts = make_plastic_contacts(pre, post, src, src, pr=values["U"],
                                          q=values["q"], plasticity=params.plasticity,
-                                         rho_init=values["rho"], stp=params.stp,
+                                         rho_init=values["rho"], stp=stp,
                                          receptors=params.receptors,
                                          spine_ca=params.spine_ca, block=params.mg_block,
+                                         calcium=params.calcium, neuron=params.neuron,
+                                         magnesium=magnesium, nmda_gain=gain,
                                          name="pi_contacts")
         contacts.q_nmda = values["q_nmda"]
         objs = [pre, post, contacts]
@@ -379,10 +397,16 @@ def simulate_induction(branch_of_contact, protocols: list[InductionProtocol], *,
         out["dt"] = dt
         return out
 
-    run_args_of = lambda contacts, post: {  # noqa: E731
-        contacts.U: values["U"], contacts.q: values["q"], contacts.q_down: values["q_down"],
-        contacts.q_nmda: values["q_nmda"], contacts.rho: values["rho"], post.mg_o: mg_o * mM,
-        post.mg_i: params.magnesium.mg_i}
+    def run_args_of(contacts, post):
+        from models.synapses import nmda_table_assignments
+        args = {contacts.U: values["U"], contacts.q: values["q"],
+                contacts.q_down: values["q_down"], contacts.q_nmda: values["q_nmda"],
+                contacts.rho: values["rho"], post.mg_o: mg_o * mM,
+                post.mg_i: params.magnesium.mg_i, contacts.nmda_gain: gain}
+        args.update(dict(nmda_table_assignments(
+            contacts, mg_o * mM, neuron=params.neuron, receptors=params.receptors,
+            spine_ca=params.spine_ca, block=params.mg_block, mg_i=params.magnesium.mg_i)))
+        return args
 
     if device_name == "runtime":
         net, post, contacts, spikes = build()
@@ -395,7 +419,7 @@ def simulate_induction(branch_of_contact, protocols: list[InductionProtocol], *,
         raise ValueError(f"unknown device '{device_name}'")
     from models.assay import default_cache_dir
     key = _structure_key(j, protocols, params, (float(amplitude / nA), float(duration / ms),
-                                                lead, rng_seed, dt))
+                                                lead, rng_seed, dt, repr(stp)))
     directory = default_cache_dir() / f"induction-{key}"
     with _locked(directory):
         brian2.set_device("cpp_standalone", directory=str(directory), build_on_run=False)
@@ -519,7 +543,14 @@ def run(cfg, progress=None):
     mg_ref = float(p.magnesium.mg_i_ref / mM)
     pr, mg_branch = equilibrium_pr(pop, float(p.magnesium.mg_i / mM), mg_ref, p.release,
                                    p.configuration)
-    q = float(p.receptors.q_ampa / nS) * pop.q_rel
+    if opts.contacts == "network":
+        from models.parameters import CultureParams, ShortTermPlasticityParams
+        culture = CultureParams()
+        stp = ShortTermPlasticityParams(tau_f=culture.tau_f, tau_d=culture.tau_d)
+        gain = float(culture.q_ee_scale)
+    else:
+        stp, gain = p.stp, 1.0
+    q = float(p.receptors.q_ampa / nS) * pop.q_rel * gain
     # Balanced per branch and activity (active / silent contacts separately).
     rho0, q_down, w0 = initial_state(q, 2 * pop.branch_id + (pr > 0), pl, opts, cfg.seed)
     mg_o = float(p.magnesium.mg_o / mM) * float(opts.mg_o_factor)
@@ -535,7 +566,8 @@ def run(cfg, progress=None):
     rng_seed = cfg.seed if opts.rng_seed < 0 else int(opts.rng_seed)
     raw = simulate_induction(pop.branch_id, protocols, pr=pr, q=w0, q_down=q_down, rho0=rho0,
                              q_size=q, mg_o=mg_o, params=p, amplitude=amp, duration=dur, lead=lead,
-                             rng_seed=rng_seed, device_name=opts.device, progress=progress)
+                             rng_seed=rng_seed, device_name=opts.device, progress=progress,
+                             stp=stp, gain=gain)
     if progress:
         progress("reading out", 0.95)
     rho = readout_rho(raw, protocols, pl)
@@ -613,7 +645,9 @@ def run(cfg, progress=None):
         "pulse_one_spike_fraction": check["one_fraction"],
         "extra_post_spikes_pairing": int(check["extra"]),
         "split_threshold_mean_pr": thr, "n_dhilo": int(dhilo.sum()),
-        "n_dlohi": int(dlohi.sum()),
+        "n_dlohi": int(dlohi.sum()), "contacts": opts.contacts, "network_gain": gain,
+        "ca_o_mM": float(p.calcium.ca_o / mM),
+        "ref_ca_o_mM": float(pl.ref_ca_o / mM), "ref_mg_o_mM": float(pl.ref_mg_o / mM),
     }
     for k, n in enumerate(names):
         rel = branches[f"rel_dw_{n}"]

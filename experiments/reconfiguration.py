@@ -22,6 +22,8 @@ from models.parameters import condition as condition_params, param
 from . import bouton_assay as ba
 
 NAME = "reconfiguration"
+#: Parameter sections this experiment reads (others are refused by the config loader).
+PARAM_SECTIONS = ba.PARAM_SECTIONS
 DESCRIPTION = "configuration time course after a [Mg]i step (Fig 4a)"
 
 

@@ -19,6 +19,7 @@ EXPERIMENTS: dict[str, str] = {
     "bouton-assay": "experiments.bouton_assay",
     "mg-dose-response": "experiments.mg_dose_response",
     "reconfiguration": "experiments.reconfiguration",
+    "plasticity-presets": "experiments.plasticity_presets",
     "plasticity-induction": "experiments.plasticity_induction",
     "culture-activity": "experiments.culture_activity",
     "background-filtering": "experiments.background_filtering",

@@ -27,6 +27,8 @@ from models.protocols import burst_times, one_ap_times
 from models.synapses import make_contacts, tm_mean_release
 
 NAME = "synapse-check"
+#: Parameter sections this experiment reads (others are refused by the config loader).
+PARAM_SECTIONS = ("magnesium", "mg_block", "stp", "receptors", "spine_ca", "calcium", "neuron")
 DESCRIPTION = "one connection with several stochastic contacts under the 1AP and burst protocols"
 
 
@@ -97,10 +99,11 @@ def run(cfg, progress=None):
 
     pre = SpikeGeneratorGroup(n_conn, ids, all_times, name="presynaptic")
     post = make_neurons(n_conn, neuron=p.neuron, receptors=p.receptors, block=p.mg_block,
-                        magnesium=p.magnesium, name="postsynaptic")
+                        magnesium=p.magnesium, spine_ca=p.spine_ca, name="postsynaptic")
     i = np.repeat(np.arange(n_conn), n_per)
     contacts = make_contacts(pre, post, i, i, pr=np.tile(prs, n_conn), stp=p.stp,
                              receptors=p.receptors, spine_ca=p.spine_ca, block=p.mg_block,
+                             calcium=p.calcium, neuron=p.neuron, magnesium=p.magnesium,
                              name="contacts")
     pre_mon = SpikeMonitor(pre, name="pre_spikes")
     post_mon = SpikeMonitor(post, name="post_spikes")

@@ -29,7 +29,7 @@ from brian2 import (Network, SpikeGeneratorGroup, SpikeMonitor, Hz, mM, nS, seco
 from .neurons import make_neurons
 from .parameters import ModelParams
 from .protocols import burst_times, one_ap_times
-from .synapses import make_contacts
+from .synapses import apply_assignments, make_contacts, nmda_table_assignments
 
 __all__ = ["AssaySample", "AssayProtocol", "run_field_assay", "ASSAY_COUNTERS_MODEL"]
 
@@ -88,7 +88,7 @@ def _structure_key(branch_of_contact: np.ndarray, protocol: AssayProtocol,
     # Only what enters the generated code: Mg levels and Pr/q arrive as run_args, and
     # the configuration parameters act before the simulation.
     for part in (params.neuron, params.receptors, params.stp, params.spine_ca,
-                 params.mg_block):
+                 params.mg_block, params.calcium):
         h.update(repr(part).encode())
     h.update(str(seed).encode())
     return h.hexdigest()[:16]
@@ -149,16 +149,24 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
             raise ValueError("every sample needs one pr and one q per bouton")
     times, t_switch, t_stop = protocol.times()
 
+    def tables(contacts, mg_o_mM):
+        """The NMDA Ca2+ coincidence tables at the sample's [Mg]o (models/nmda_calcium)."""
+        return nmda_table_assignments(contacts, mg_o_mM * mM, neuron=params.neuron,
+                                      receptors=params.receptors, spine_ca=params.spine_ca,
+                                      block=params.mg_block, mg_i=params.magnesium.mg_i)
+
     def build():
         brian2.seed(seed)
         pre = SpikeGeneratorGroup(1, np.zeros(len(times), int), times * second,
                                   name="field_stimulation")
         post = make_neurons(n_branch, neuron=params.neuron, receptors=params.receptors,
                             block=params.mg_block, magnesium=params.magnesium,
-                            name="branches")
+                            spine_ca=params.spine_ca, name="branches")
         contacts = make_contacts(pre, post, np.zeros(n_contacts, int), j,
                                  pr=samples[0].pr, q=samples[0].q * nS, stp=params.stp,
                                  receptors=params.receptors, spine_ca=params.spine_ca,
+                                 calcium=params.calcium, neuron=params.neuron,
+                                 magnesium=params.magnesium,
                                  block=params.mg_block, name="boutons", extra_model=ASSAY_COUNTERS_MODEL,
                                  extra_on_pre=ASSAY_COUNTERS_ON_PRE,
                                  extra_on_post=ASSAY_COUNTERS_ON_POST)
@@ -198,6 +206,7 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
             contacts.q = s.q * nS
             contacts.q_nmda = s.q * nS * params.receptors.nmda_ampa_ratio
             post.mg_o = s.mg_o * mM
+            apply_assignments(tables(contacts, s.mg_o))
             if progress:
                 progress(f"sample {k + 1}/{len(samples)}", k / len(samples))
             net.run(t_stop * second, namespace={})
@@ -219,10 +228,11 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
             for k, s in enumerate(samples):
                 if progress:
                     progress(f"sample {k + 1}/{len(samples)}", k / len(samples))
-                get_device().run(run_args={contacts.U: s.pr, contacts.q: s.q * nS,
-                                           contacts.q_nmda: s.q * nS *
-                                           params.receptors.nmda_ampa_ratio,
-                                           post.mg_o: s.mg_o * mM},
+                args = {contacts.U: s.pr, contacts.q: s.q * nS,
+                        contacts.q_nmda: s.q * nS * params.receptors.nmda_ampa_ratio,
+                        post.mg_o: s.mg_o * mM}
+                args.update(dict(tables(contacts, s.mg_o)))
+                get_device().run(run_args=args,
                                  results_directory=f"results_{os.getpid()}_{k}")
                 results.append(collect(post, contacts, spikes))
         finally:

@@ -61,7 +61,7 @@ from .configuration import BranchPopulation, equilibrium_pr, population_from_cou
 from .neurons import make_neurons
 from .parameters import (ConfigurationParams, CultureParams, ModelParams, PlasticityParams,
                          ShortTermPlasticityParams)
-from .synapses import make_contacts
+from .synapses import apply_assignments, check_tables, make_contacts, nmda_table_assignments
 
 __all__ = ["PATHWAYS", "Pathway", "CultureStructure", "ContactValues", "Culture",
            "effective_connection_probability",
@@ -371,9 +371,12 @@ class Culture:
                      values: dict | None = None) -> list[tuple[Any, Any]]:
         values = values if values is not None else contact_values(self.structure, params,
                                                                   culture)
-        return self._contact_assignments(values) + self._neuron_assignments(params, culture)
+        return (self._contact_assignments(values, culture)
+                + self._neuron_assignments(params, culture))
 
-    def _contact_assignments(self, values: dict) -> list[tuple[Any, Any]]:
+    def _contact_assignments(self, values: dict,
+                             culture: CultureParams | None = None) -> list[tuple[Any, Any]]:
+        culture = culture or self.culture
         out = []
         for name, syn in self.synapses.items():
             v = values[name]
@@ -387,6 +390,8 @@ class Culture:
                 out.append((syn.q, v.q_nS * nS))
             if name in ("ee", "ei"):
                 out.append((syn.q_nmda, v.q_nmda_nS * nS))
+                if getattr(syn, "nca_tables", None):
+                    out.append((syn.nmda_gain, _nmda_gain(name, culture)))
         return out
 
     def _neuron_assignments(self, params: ModelParams,
@@ -400,14 +405,27 @@ class Culture:
             out.append((g.bg_w, culture.bg_weight * factor[pop]))
         out.append((self.exc.b_slow, culture.b_slow))
         out.append((self.extra["bg_modulation"].sigma, float(culture.bg_mod_cv)))
+        # The NMDA Ca2+ coincidence tables follow [Mg]o (models/nmda_calcium.py).
+        for name, syn in self.synapses.items():
+            tgt = "exc" if name in ("ee", "ie") else "inh"
+            out += nmda_table_assignments(
+                syn, params.magnesium.mg_o, neuron=self._neuron_params(tgt, params, culture),
+                receptors=params.receptors, spine_ca=params.spine_ca, block=params.mg_block,
+                mg_i=params.magnesium.mg_i)
         return out
+
+    @staticmethod
+    def _neuron_params(pop: str, params: ModelParams, culture: CultureParams):
+        if pop == "exc":
+            return dataclasses.replace(params.neuron, b_slow=0 * pA)
+        return dataclasses.replace(params.neuron, a=culture.inh_a, b=culture.inh_b,
+                                   b_slow=0 * pA)
 
     def set_condition(self, params: ModelParams, culture: CultureParams | None = None,
                       values: dict | None = None) -> None:
         """Runtime mode: set every condition-dependent value (before ``net.run``)."""
         culture = culture or self.culture
-        for view, value in self._assignments(params, culture, values):
-            view[:] = value
+        apply_assignments(self._assignments(params, culture, values))
         self.params, self.culture = params, culture
 
     def run_args(self, params: ModelParams, culture: CultureParams | None = None,
@@ -428,7 +446,10 @@ class Culture:
                 for pop, m in self.spikes.items()}
 
     def check_finite(self) -> None:
-        """Raise RuntimeError if any membrane potential became NaN (runaway dynamics)."""
+        """Raise RuntimeError if any membrane potential became NaN (runaway dynamics), or
+        if NMDA Ca2+ tables do not match the target's [Mg]o."""
+        for name, syn in self.synapses.items():
+            check_tables(syn, self.groups["exc" if name in ("ee", "ie") else "inh"])
         for pop, g in self.groups.items():
             v = np.asarray(g.v / mV)
             if not np.all(np.isfinite(v)):
@@ -437,26 +458,34 @@ class Culture:
                                    f"bg_weight")
 
 
+def _nmda_gain(pathway: str, culture: CultureParams) -> float:
+    """Network gain calibration contained in the q_nmda of an excitatory pathway (1 when
+    the gain is 0: the pathway then has no receptors, q_nmda = 0, and no Ca2+)."""
+    gain = float(culture.q_ee_scale * (culture.q_ei_scale if pathway == "ei" else 1.0))
+    return gain if gain > 0 else 1.0
+
+
 def initial_efficacy(structure: CultureStructure, plasticity: PlasticityParams) -> np.ndarray:
-    """Initial Graupner–Brunel efficacy of every E->E contact: UP (1) with probability
-    ``plasticity.beta``, else DOWN (0), drawn from the structure seed (same in every
+    """Initial Graupner–Brunel efficacy of every E->E contact: DOWN (0) with probability
+    ``plasticity.beta``, else UP (1), drawn from the structure seed (same in every
     condition).  The rule is bistable (rho* = 1/2): synapses rest in one of the two
-    states (Graupner & Brunel 2012, beta = fraction initially UP)."""
+    states (Graupner & Brunel 2012: beta is the fraction initially DOWN)."""
     stream = np.random.SeedSequence(int(structure.seed)).spawn(len(PATHWAYS) * 2 + 2)[-1]
     rng = np.random.default_rng(stream)
     n = structure.pathways["ee"].n_contacts
-    return (rng.random(n) < float(plasticity.beta)).astype(float)
+    return (rng.random(n) >= float(plasticity.beta)).astype(float)
 
 
 def plastic_quantal_sizes(q_nS, rho, plasticity: PlasticityParams):
     """DOWN-state and current AMPA quantal sizes (nS) of plastic E->E contacts.
 
     The calibrated quantal size ``q_nS`` of a contact is its *expected* size over the
-    initial UP/DOWN states, so the mean recurrent conductance of the calibrated network
-    is unchanged: q_down = q / (1 + (b − 1) β), q(ρ) = q_down (1 + (b − 1) ρ).
+    initial UP/DOWN states (a fraction β DOWN, 1 − β UP), so the mean recurrent
+    conductance of the calibrated network is unchanged:
+    q_down = q / (1 + (b − 1)(1 − β)), q(ρ) = q_down (1 + (b − 1) ρ).
     """
     b, beta = float(plasticity.b), float(plasticity.beta)
-    q_down = np.asarray(q_nS, dtype=float) / (1 + (b - 1) * beta)
+    q_down = np.asarray(q_nS, dtype=float) / (1 + (b - 1) * (1 - beta))
     return q_down, q_down * (1 + (b - 1) * np.asarray(rho, dtype=float))
 
 
@@ -538,11 +567,10 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
     values = contact_values(structure, params, culture)
     stp = ShortTermPlasticityParams(tau_f=culture.tau_f, tau_d=culture.tau_d)
 
-    exc_neuron = dataclasses.replace(params.neuron, b_slow=0 * pA)
-    inh_neuron = dataclasses.replace(params.neuron, a=culture.inh_a, b=culture.inh_b,
-                                     b_slow=0 * pA)
+    exc_neuron = Culture._neuron_params("exc", params, culture)
+    inh_neuron = Culture._neuron_params("inh", params, culture)
     common = dict(receptors=params.receptors, block=params.mg_block,
-                  magnesium=params.magnesium)
+                  magnesium=params.magnesium, spine_ca=params.spine_ca)
     exc = make_neurons(structure.n_exc, neuron=exc_neuron,
                        extra_eqs=_BACKGROUND_EQS + _SLOW_ADAPTATION_EQS
                        + blocks.get("neuron_eqs", ""),
@@ -575,7 +603,13 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
                                             "extra_namespace") if k in blocks}
         common_syn = dict(stp=stp, receptors=params.receptors, spine_ca=params.spine_ca,
                           block=params.mg_block, delay=culture.delay,
-                          name=f"{name_prefix}{name}", readouts=readouts)
+                          name=f"{name_prefix}{name}", readouts=readouts,
+                          calcium=params.calcium, magnesium=params.magnesium,
+                          neuron=exc_neuron if tgt == "exc" else inh_neuron)
+        if kind == "exc":
+            # q_nmda carries the network gain; the NMDA Ca2+ must not (it scales with the
+            # contact's receptor content q_nmda/(q_nmda_ref * gain) only).
+            common_syn["nmda_gain"] = _nmda_gain(name, culture)
         if name == "ee" and plasticity is not None:
             from .plasticity import make_plastic_contacts
             rho_init = initial_efficacy(structure, plasticity)
@@ -600,8 +634,7 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
                    rho_init=rho_init)
     # Condition-dependent neuron values (background, slow adaptation, [Mg]o); the
     # contact values were passed to make_contacts above.
-    for view, value in cult._neuron_assignments(params, culture):
-        view[:] = value
+    apply_assignments(cult._neuron_assignments(params, culture))
     return cult
 
 

@@ -23,16 +23,21 @@ import numpy as np
 
 from .parameters import MetaplasticityParams
 
-__all__ = ["LOAD_NEURON_EQS", "LOAD_ON_PRE", "target_glun2b", "advance_glun2b",
+__all__ = ["LOAD_NEURON_EQS", "LOAD_ON_PRE", "LOAD_ON_POST", "target_glun2b", "advance_glun2b",
            "relax_glun2b"]
 
 #: Per-neuron accumulator (compose into the neuron equations).
 LOAD_NEURON_EQS = """
 nmda_ca_load : 1       # NMDA Ca2+ received since reset (a.u.), for the chronic load
 """
-#: Compose after the spine-Ca2+ code of excitatory contacts (uses its temporaries).
+#: Compose after the spine-Ca2+ code of excitatory contacts (uses its temporaries):
+#: the NMDA Ca2+ of each release, and the excess that each postsynaptic spike adds to the
+#: receptors the contact has open (models/nmda_calcium.py).
 LOAD_ON_PRE = """
 nmda_ca_load_post += ca_2a + ca_2b
+"""
+LOAD_ON_POST = """
+nmda_ca_load_post += cx_2a + cx_2b
 """
 
 

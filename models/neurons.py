@@ -17,7 +17,9 @@ import numpy as np
 from brian2 import NeuronGroup, Equations, mM, second
 
 from .magnesium import block_expr, block_namespace
-from .parameters import MgBlockParams, NeuronParams, ReceptorParams, MagnesiumParams
+from .nmda_calcium import NEURON_BAP_EQS, NEURON_BAP_RESET
+from .parameters import (MgBlockParams, NeuronParams, ReceptorParams, MagnesiumParams,
+                         SpineCalciumParams)
 
 __all__ = ["MEMBRANE_EQS", "ADAPTATION_EQS", "AMPA_EQS", "NMDA_EQS", "NO_NMDA_EQS",
            "GABA_EQS", "neuron_equations", "neuron_namespace", "make_neurons",
@@ -84,7 +86,8 @@ def neuron_equations(block: MgBlockParams | None = None, nmda: bool = True,
         Additional equation lines (e.g. noise or metaplasticity blocks) from other
         mechanism modules.
     """
-    nmda_block = NMDA_EQS.replace("{block}", block_expr(block)) if nmda else NO_NMDA_EQS
+    nmda_block = (NMDA_EQS.replace("{block}", block_expr(block)) + NEURON_BAP_EQS if nmda
+                  else NO_NMDA_EQS)
     return Equations(MEMBRANE_EQS + ADAPTATION_EQS + AMPA_EQS + nmda_block + GABA_EQS + extra)
 
 
@@ -101,10 +104,12 @@ def nmda_peak_normalisation(tau_rise, tau_decay) -> float:
 
 def neuron_namespace(neuron: NeuronParams | None = None,
                      receptors: ReceptorParams | None = None,
-                     block: MgBlockParams | None = None) -> dict:
+                     block: MgBlockParams | None = None,
+                     spine_ca: SpineCalciumParams | None = None) -> dict:
     """Brian2 namespace with every constant the neuron equations reference."""
     neuron = neuron or NeuronParams()
     receptors = receptors or ReceptorParams()
+    spine_ca = spine_ca or SpineCalciumParams()
     ns = {
         "c_m": neuron.c_m, "g_l": neuron.g_l, "e_l": neuron.e_l, "v_t": neuron.v_t,
         "delta_t": neuron.delta_t, "v_reset": neuron.v_reset, "v_spike": neuron.v_spike,
@@ -114,6 +119,9 @@ def neuron_namespace(neuron: NeuronParams | None = None,
         "tau_nmda_2a": receptors.tau_nmda_2a, "tau_nmda_2b": receptors.tau_nmda_2b,
         "tau_gaba": receptors.tau_gaba, "e_ampa": receptors.e_ampa,
         "e_nmda": receptors.e_nmda, "e_gaba": receptors.e_gaba,
+        # slow tail of back-propagating spikes at the spines (models/nmda_calcium.py)
+        "tau_bap_slow": spine_ca.tau_bap_slow,
+        "bap_slow_amp": spine_ca.bap_amplitude * (1 - spine_ca.bap_fast_fraction),
     }
     ns.update(block_namespace(block))
     return ns
@@ -123,6 +131,7 @@ def make_neurons(n: int, *, neuron: NeuronParams | None = None,
                  receptors: ReceptorParams | None = None,
                  block: MgBlockParams | None = None,
                  magnesium: MagnesiumParams | None = None,
+                 spine_ca: SpineCalciumParams | None = None,
                  nmda: bool = True, extra_eqs: str = "", extra_namespace: dict | None = None,
                  name: str = "neurons", method: str = "euler", dt=None) -> NeuronGroup:
     """Build ``n`` conductance-based AdEx neurons at rest.
@@ -131,8 +140,9 @@ def make_neurons(n: int, *, neuron: NeuronParams | None = None,
     ----------
     n : int
         Number of neurons.
-    neuron, receptors, block, magnesium : parameter dataclasses
-        Defaults from :mod:`models.parameters`.
+    neuron, receptors, block, magnesium, spine_ca : parameter dataclasses
+        Defaults from :mod:`models.parameters` (``spine_ca``: the bAP kernel whose slow
+        tail ``bap_s`` the neurons carry for the NMDA Ca2+ of their contacts).
     nmda : bool
         False removes NMDA receptors (ablation).
     extra_eqs, extra_namespace
@@ -155,11 +165,11 @@ def make_neurons(n: int, *, neuron: NeuronParams | None = None,
     receptors = receptors or ReceptorParams()
     block = block or MgBlockParams()
     magnesium = magnesium or MagnesiumParams()
-    ns = neuron_namespace(neuron, receptors, block)
+    ns = neuron_namespace(neuron, receptors, block, spine_ca)
     ns.update(extra_namespace or {})
     eqs = neuron_equations(block, nmda=nmda, extra=extra_eqs)
-    group = NeuronGroup(n, eqs, threshold="v > v_spike",
-                        reset="v = v_reset; w += b; w_slow += b_slow",
+    reset = "v = v_reset; w += b; w_slow += b_slow" + (f"; {NEURON_BAP_RESET}" if nmda else "")
+    group = NeuronGroup(n, eqs, threshold="v > v_spike", reset=reset,
                         refractory="t_ref", method=method, namespace=dict(ns, t_ref=neuron.t_ref),
                         name=name, dt=dt)
     group.v = neuron.e_l

@@ -24,7 +24,7 @@ from brian2 import Quantity, mM, mV, ms, nS, pF, pA, nA, second, Hz, um, umolar 
 __all__ = [
     "param", "param_info", "MgBlockParams", "MagnesiumParams", "ReleaseParams",
     "ShortTermPlasticityParams", "ReceptorParams", "SpineCalciumParams",
-    "NeuronParams", "ConfigurationParams", "ModelParams", "CONDITIONS", "condition", "with_overrides",
+    "NeuronParams", "CalciumParams", "ConfigurationParams", "ModelParams", "CONDITIONS", "condition", "with_overrides",
 ]
 
 
@@ -193,29 +193,85 @@ class ReceptorParams:
 
 @dataclass(frozen=True)
 class SpineCalciumParams:
-    """Event-driven spine Ca2+ per contact (integrated transients, arbitrary units).
+    """NMDA and back-propagating-spike Ca2+ of a contact (models/nmda_calcium.py).
 
-    Each release adds an NMDA Ca2+ transient proportional to B(V) at that moment and
-    to the NMDA driving force; each postsynaptic spike adds a back-propagating-spike
-    transient.  Between events Ca2+ decays exponentially, so the integrated
-    transient of one event is amplitude * tau_ca (no per-contact ODE).
+    The NMDA Ca2+ of a release is the integral of g_NMDA(t) B(V_loc(t)) (E_Ca - V_loc(t))
+    over the receptor's time course (science.md §4 item 4), with V_loc the postsynaptic
+    potential plus the depolarisation of back-propagating spikes (bAP kernel
+    ``bap_amplitude`` * (f e^{-t/tau_fast} + (1 - f) e^{-t/tau_slow})).  The spine Ca2+
+    read-out of the assays decays with ``tau_ca`` between events (no per-contact ODE).
+    Units: one unblocked GluN2A-only release at ``v_ref`` and [Ca]o =
+    ``CalciumParams.ca_o_unit`` gives ``ca_nmda_unblocked`` (arbitrary units).
     """
     tau_ca: Quantity = param(11.95 * ms, "Graupner & Brunel (2012) PNAS 109:3991, hippocampal "
                              "cultures set (Wittenberg & Wang 2006)", low=0.1 * ms,
-                             high=1 * second, doc="spine Ca2+ decay time constant")
+                             high=1 * second, doc="spine Ca2+ decay time constant (read-out)")
     ca_nmda_unblocked: float = param(1.0, "normalisation: Ca2+ of one release with B = 1 at "
-                                     "V = -65 mV sets the arbitrary unit", low=0.0, high=1e3,
+                                     "V = v_ref sets the arbitrary unit", low=0.0, high=1e3,
                                      doc="NMDA Ca2+ amplitude per release with no block, per "
                                          "unit NMDA conductance at the reference driving force")
     ca_bap: float = param(0.2, "Sabatini, Oertner & Svoboda (2002) Neuron 33:439: bAP Ca2+ "
                           "smaller than synaptic NMDA Ca2+ at depolarised spines", low=0.0,
-                          high=1e3, uncertain=True, doc="Ca2+ amplitude of one bAP")
+                          high=1e3, uncertain=True, doc="Ca2+ amplitude of one bAP (read-out)")
     glun2b_ca_weight: float = param(1.0, "Sobczyk, Scheuss & Svoboda (2005) J Neurosci "
                                     "25:6037: per-conductance Ca2+ similar for 2A/2B",
                                     low=0.0, high=10.0, uncertain=True,
                                     doc="Ca2+ per unit charge of GluN2B relative to GluN2A")
     v_ref: Quantity = param(-65 * mV, "convention: reference potential for the unit",
                             low=-100 * mV, high=0 * mV, doc="reference potential")
+    e_ca: Quantity = param(40 * mV, "Blue Brain GluSynapse.mod (Chindemi et al. 2022 Nat "
+                           "Commun 13:3038): the NMDA Ca2+ current as a Ca2+-only channel "
+                           "reversing at +40 mV (Jahr & Stevens 1993 PNAS 90:11573)",
+                           low=0 * mV, high=200 * mV, uncertain=True,
+                           doc="reversal of the NMDA Ca2+ current (its driving force is "
+                               "e_ca - V, not e_nmda - V)")
+    bap_amplitude: Quantity = param(
+        67 * mV, "back-propagating AP at the spine: peak depolarisation above rest, J "
+        "Physiol spine model (PMC6636706, Table 1); Shouval, Bear & Cooper (2002) PNAS "
+        "99:10831 use 100 mV", low=0 * mV, high=150 * mV, uncertain=True,
+        doc="peak of the bAP kernel at the spine")
+    bap_fast_fraction: float = param(0.75, "Shouval, Bear & Cooper (2002): I_f = 0.75",
+                                     low=0.0, high=1.0, uncertain=True,
+                                     doc="fraction of the bAP kernel in its fast component")
+    tau_bap_fast: Quantity = param(3 * ms, "Shouval, Bear & Cooper (2002): 3 ms", low=0.1 * ms,
+                                   high=100 * ms, uncertain=True,
+                                   doc="decay of the fast bAP component")
+    tau_bap_slow: Quantity = param(40 * ms, "J Physiol spine model (PMC6636706, Table 1); "
+                                   "Shouval et al. (2002) use 25 ms", low=1 * ms,
+                                   high=500 * ms, uncertain=True,
+                                   doc="decay of the slow bAP component (its residual is "
+                                       "tracked per neuron)")
+
+
+@dataclass(frozen=True)
+class CalciumParams:
+    """Extracellular Ca2+ of the medium and how Ca2+ influx depends on it.
+
+    Read by the NMDA Ca2+ of every release (fractional Ca2+ current
+    Pf = [Ca]o/([Ca]o + pf_k), Schneggenburger et al. 1993 as in the Blue Brain
+    GluSynapse model) and by the postsynaptic (bAP/VDCC) Ca2+ jump of the plasticity rule,
+    C_post ∝ ([Ca]o)^vdcc_exponent (linear, as Higgins, Graupner & Brunel 2014 rescale
+    their in-vitro set to in-vivo [Ca]o).  Each plasticity preset records the [Ca]o at
+    which it was fitted (``PlasticityParams.ref_ca_o``).
+    """
+    ca_o: Quantity = param(
+        1.8 * mM, "culture medium of dissociated hippocampal cultures: Neurobasal, CaCl2 "
+        "1.8 mM and MgCl2 0.81 mM (Brewer et al. 1993 J Neurosci Res 35:567; the 0.8 mM "
+        "[Mg]o baseline of Slutsky et al. 2004 is the same medium); value from the "
+        "formulation, not verified against the primary paper here", low=0.1 * mM,
+        high=20 * mM, uncertain=True, doc="extracellular [Ca2+]o of the medium")
+    pf_k: Quantity = param(
+        120 * mM / (4 * 1.38), "Schneggenburger et al. (1993) Neuron 11:133, as in Blue Brain "
+        "GluSynapse.mod: Pf = 0.6 * 4[Ca]o/(4[Ca]o + 120 mM/1.38)", low=0.1 * mM,
+        high=1000 * mM, doc="[Ca]o at which the NMDA fractional Ca2+ current is half "
+                            "its maximum")
+    vdcc_exponent: float = param(
+        1.0, "Higgins, Graupner & Brunel (2014) PLoS Comput Biol 10:e1003834 scale C_pre and "
+        "C_post linearly with [Ca]o (2.5 -> 1.5 mM: x0.6); uncertain", low=0.0, high=4.0,
+        uncertain=True, doc="C_post is proportional to [Ca]o**vdcc_exponent")
+    ca_o_unit: Quantity = param(2 * mM, "convention: [Ca]o of the arbitrary Ca2+ unit "
+                                "(the Blue Brain slice value)", low=0.1 * mM, high=20 * mM,
+                                doc="[Ca]o at which the NMDA Ca2+ unit is defined")
 
 
 # ---------------------------------------------------------------------------------
@@ -401,6 +457,7 @@ class ModelParams:
     stp: ShortTermPlasticityParams = field(default_factory=ShortTermPlasticityParams)
     receptors: ReceptorParams = field(default_factory=ReceptorParams)
     spine_ca: SpineCalciumParams = field(default_factory=SpineCalciumParams)
+    calcium: CalciumParams = field(default_factory=CalciumParams)
     neuron: NeuronParams = field(default_factory=NeuronParams)
     configuration: ConfigurationParams = field(default_factory=ConfigurationParams)
     plasticity: PlasticityParams = field(default_factory=lambda: PlasticityParams())
@@ -672,8 +729,8 @@ class PlasticityParams:
     delay: Quantity = param(10 * ms, _GB_CULT, low=0 * ms, high=100 * ms,
                             doc="delay of the presynaptic Ca2+ transient (D)")
     beta: float = param(0.5, _GB_CULT, low=0.0, high=1.0,
-                        doc="fraction of synapses in the DOWN state before a protocol "
-                            "(used by the change-in-strength prediction)")
+                        doc="fraction of synapses initially in the DOWN state (Graupner & "
+                            "Brunel's beta): networks start a fraction beta DOWN, 1 - beta UP")
     b: float = param(36.0263, _GB_CULT + "; fitted to slice/culture data, uncertain as a "
                      "network weight ratio", low=1.0, high=1000.0, uncertain=True,
                      doc="w1/w0: UP-state over DOWN-state weight")
@@ -682,15 +739,29 @@ class PlasticityParams:
     bistable: bool = param(True, "Graupner & Brunel (2012); False drops the cubic term "
                            "(the linear rule of their time-above-threshold analysis)",
                            doc="include the cubic (bistability) term")
-    ref_v: Quantity = param(-70.6 * mV, "this project: resting potential e_l of NeuronParams "
-                            "(Brette & Gerstner 2005)", low=-100 * mV, high=0 * mV,
+    ref_v: Quantity = param(-70.6 * mV, "holding potential of the preset's fitting condition: "
+                            "the plasticity data were taken at rest in current clamp; the "
+                            "model's rest e_l (Brette & Gerstner 2005) stands for it",
+                            low=-100 * mV, high=0 * mV,
                             doc="membrane potential of the reference release (C_pre_eff = c_pre)")
-    ref_mg_o: Quantity = param(0.8 * mM, "this project: baseline culture [Mg]o (Slutsky et "
-                               "al. 2004)", low=0.001 * mM, high=100 * mM,
-                               doc="[Mg]o of the reference release")
+    ref_mg_o: Quantity = param(2.0 * mM, "bath of the hippocampal-culture STDP recordings of "
+                               "the Bi lab (Bi & Poo 1998; Wang et al. 2005): 2 mM MgCl2 "
+                               "(unverified: Methods not retrievable here)", low=0.001 * mM,
+                               high=100 * mM, uncertain=True,
+                               doc="[Mg]o of the preset's fitting condition (reference release)")
+    ref_ca_o: Quantity = param(3.0 * mM, "bath of the hippocampal-culture STDP recordings of "
+                               "the Bi lab (Bi & Poo 1998; Wang et al. 2005): 3 mM CaCl2 "
+                               "(unverified: Methods not retrievable here)", low=0.1 * mM,
+                               high=20 * mM, uncertain=True,
+                               doc="[Ca]o of the preset's fitting condition: C_pre and C_post "
+                                   "are the published values there")
     ref_glun2b_fraction: float = param(0.5, "this project: default ReceptorParams."
                                        "glun2b_fraction", low=0.0, high=1.0,
                                        doc="GluN2B fraction of the reference release")
+    preset: str = param("hippocampal_cultures", "this project: the published set these values "
+                        "start from; in a config, [params.plasticity] preset = NAME loads "
+                        "it and the table's other keys override single values",
+                        doc="name of the plasticity preset (PLASTICITY_PRESETS)")
     pending_slots: int = param(4, "this project: FIFO of presynaptic Ca2+ amplitudes in "
                                "flight during the delay (docs/plasticity.md)", low=1, high=16,
                                doc="releases that can be in flight within one delay")
@@ -701,6 +772,14 @@ def _gb_set(table: str, name: str, **values) -> PlasticityParams:
     return PlasticityParams(**values)
 
 
+#: Fitting condition of the hippocampal-slice sets (Wittenberg & Wang 2006; Li et al. 2016):
+#: a standard ACSF, 2.5 mM CaCl2 and 1.3 mM MgCl2 (uncertain: the papers' Methods were
+#: not retrievable here).
+_SLICE_CA, _SLICE_MG = 2.5 * mM, 1.3 * mM
+#: The synthetic Table S1 sets fit no experiment: their reference is a conventional slice
+#: bath (2 mM Ca2+, 1 mM Mg2+, the Blue Brain slice values).
+_S1_REF = {"ref_ca_o": 2.0 * mM, "ref_mg_o": 1.0 * mM}
+
 #: The published parameter sets of Graupner & Brunel (2012): SI Table S1 (the six STDP
 #: curve types of Fig. 2) and Table S2 (fits to hippocampal cultures, hippocampal slices,
 #: cortical slices).  tau_ca and D in the tables are in ms; tau in s.
@@ -709,36 +788,48 @@ PLASTICITY_PRESETS: dict[str, PlasticityParams] = {
     "hippocampal_slices": _gb_set(
         "S2", "hippocampal slices", tau_ca=48.8373 * ms, c_pre=1.0, c_post=0.275865,
         theta_d=1.0, theta_p=1.3, gamma_d=313.0965, gamma_p=1645.59, sigma=9.1844,
-        tau=688.355 * second, rho_star=0.5, delay=18.8008 * ms, beta=0.7, b=5.28145),
+        tau=688.355 * second, rho_star=0.5, delay=18.8008 * ms, beta=0.7, b=5.28145,
+        ref_ca_o=_SLICE_CA, ref_mg_o=_SLICE_MG),
     "cortical_slices": _gb_set(
         "S2", "cortical slices", tau_ca=22.6936 * ms, c_pre=0.5617539, c_post=1.23964,
         theta_d=1.0, theta_p=1.3, gamma_d=331.909, gamma_p=725.085, sigma=3.3501,
-        tau=346.3615 * second, rho_star=0.5, delay=4.6098 * ms, beta=0.5, b=5.40988),
+        tau=346.3615 * second, rho_star=0.5, delay=4.6098 * ms, beta=0.5, b=5.40988,
+        ref_ca_o=2.5 * mM, ref_mg_o=1.0 * mM),
     "DP": _gb_set(
         "S1", "DP", tau_ca=20 * ms, c_pre=1.0, c_post=2.0, theta_d=1.0, theta_p=1.3,
         gamma_d=200.0, gamma_p=321.808, sigma=2.8284, tau=150 * second, rho_star=0.5,
-        delay=13.7 * ms, beta=0.5, b=5.0),
+        delay=13.7 * ms, beta=0.5, b=5.0, **_S1_REF),
     "DPD": _gb_set(
         "S1", "DPD", tau_ca=20 * ms, c_pre=0.9, c_post=0.9, theta_d=1.0, theta_p=1.3,
         gamma_d=250.0, gamma_p=550.0, sigma=2.8284, tau=150 * second, rho_star=0.5,
-        delay=4.6 * ms, beta=0.5, b=5.0),
+        delay=4.6 * ms, beta=0.5, b=5.0, **_S1_REF),
     "DPD_prime": _gb_set(
         "S1", "DPDprime", tau_ca=20 * ms, c_pre=1.0, c_post=2.0, theta_d=1.0, theta_p=2.5,
         gamma_d=50.0, gamma_p=600.0, sigma=2.8284, tau=150 * second, rho_star=0.5,
-        delay=2.2 * ms, beta=0.5, b=5.0),
+        delay=2.2 * ms, beta=0.5, b=5.0, **_S1_REF),
     "P": _gb_set(
         "S1", "P", tau_ca=20 * ms, c_pre=2.0, c_post=2.0, theta_d=1.0, theta_p=1.3,
         gamma_d=160.0, gamma_p=257.447, sigma=2.8284, tau=150 * second, rho_star=0.5,
-        delay=0 * ms, beta=0.5, b=5.0),
+        delay=0 * ms, beta=0.5, b=5.0, **_S1_REF),
     "D": _gb_set(
         "S1", "D", tau_ca=20 * ms, c_pre=0.6, c_post=0.6, theta_d=1.0, theta_p=1.3,
         gamma_d=500.0, gamma_p=550.0, sigma=5.6568, tau=150 * second, rho_star=0.5,
-        delay=0 * ms, beta=0.5, b=5.0),
+        delay=0 * ms, beta=0.5, b=5.0, **_S1_REF),
     "D_prime": _gb_set(
         "S1", "Dprime", tau_ca=20 * ms, c_pre=1.0, c_post=2.0, theta_d=1.0, theta_p=3.5,
         gamma_d=60.0, gamma_p=600.0, sigma=2.8284, tau=150 * second, rho_star=0.5,
-        delay=0 * ms, beta=0.5, b=5.0),
+        delay=0 * ms, beta=0.5, b=5.0, **_S1_REF),
+    # Li, Kulvicius & Tetzlaff (2016) PLoS ONE 11:e0161679 thresholds on the hippocampal-
+    # slice set, as used by Luboeinski & Tetzlaff (2021) Commun Biol 4:275 (code
+    # jlubo/memory-consolidation-stc, Network.cpp: Ca_pre 1.0, Ca_post 0.2758 unscaled,
+    # theta_p 3.0, theta_d 1.2; their networks use both amplitudes x 0.6).
+    "li_2016": _gb_set(
+        "-", "Li et al. 2016", tau_ca=48.8373 * ms, c_pre=1.0, c_post=0.2758,
+        theta_d=1.2, theta_p=3.0, gamma_d=313.0965, gamma_p=1645.59, sigma=9.1844,
+        tau=688.355 * second, rho_star=0.5, delay=18.8008 * ms, beta=0.5, b=5.28145,
+        ref_ca_o=_SLICE_CA, ref_mg_o=_SLICE_MG),
 }
+PLASTICITY_PRESETS = {k: dataclasses.replace(v, preset=k) for k, v in PLASTICITY_PRESETS.items()}
 #: Source of each preset (for run-file provenance and docs).
 PLASTICITY_PRESET_SOURCES: dict[str, str] = {
     "hippocampal_cultures": _GB_CULT,
@@ -752,6 +843,9 @@ PLASTICITY_PRESET_SOURCES: dict[str, str] = {
     "P": _GB2012.format(table="S1", name="P") + "; Fig. 2 'P' curve",
     "D": _GB2012.format(table="S1", name="D") + "; Fig. 2 'D' curve",
     "D_prime": _GB2012.format(table="S1", name="D'") + "; Fig. 2 'D'' curve",
+    "li_2016": "Li, Kulvicius & Tetzlaff (2016) PLoS ONE 11:e0161679 thresholds (theta_p 3.0, "
+    "theta_d 1.2) on the Graupner & Brunel (2012) hippocampal-slice set, as in Luboeinski & "
+    "Tetzlaff (2021) Commun Biol 4:275 (code jlubo/memory-consolidation-stc)",
 }
 
 

@@ -61,16 +61,20 @@ recall; Ca2+ keeps being tracked).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 
 import numpy as np
-from brian2 import Quantity, second
+from brian2 import Quantity, mV, second
 
-from .magnesium import block_namespace, nmda_block
-from .parameters import (PLASTICITY_PRESETS, PLASTICITY_PRESET_SOURCES, MagnesiumParams,
-                         MgBlockParams, PlasticityParams, ReceptorParams, SpineCalciumParams,
-                         ShortTermPlasticityParams, plasticity_preset)
+from .magnesium import block_namespace
+from .nmda_calcium import fractional_ca
+from .parameters import (PLASTICITY_PRESETS, PLASTICITY_PRESET_SOURCES, CalciumParams,
+                         MagnesiumParams, MgBlockParams, NeuronParams, PlasticityParams,
+                         ReceptorParams, SpineCalciumParams, ShortTermPlasticityParams,
+                         plasticity_preset)
+from .nmda_calcium import NMDA_CA_ON_POST, nmda_ca_on_pre
 from .synapses import contact_namespace, make_contacts, spine_ca_on_pre
 
 __all__ = ["PlasticityParams", "PLASTICITY_PRESETS", "PLASTICITY_PRESET_SOURCES",
@@ -78,7 +82,7 @@ __all__ = ["PlasticityParams", "PLASTICITY_PRESETS", "PLASTICITY_PRESET_SOURCES"
            "reference_nmda_ca", "make_plastic_contacts", "rho_to_weight", "weight_to_rho",
            "q_down_for", "cubic_relax", "advance_rho", "current_rho", "event_segments",
            "time_above_thresholds", "pair_segments", "linear_moments", "stdp_prediction",
-           "change_in_strength"]
+           "change_in_strength", "calcium_events", "protocol_outcome", "c_post_at"]
 
 #: Name of the delayed presynaptic Ca2+ pathway of plastic contacts.
 CA_PRE_PATHWAY = "ca_pre"
@@ -121,7 +125,16 @@ def _rates(params: PlasticityParams) -> dict:
             "theta_lo": min(params.theta_d, params.theta_p)}
 
 
-def plasticity_namespace(params: PlasticityParams | None = None, ca_ref: float = 1.0) -> dict:
+def c_post_at(params: PlasticityParams, calcium: CalciumParams | None = None) -> float:
+    """C_post at the medium's [Ca]o: the published C_post (at the preset's ``ref_ca_o``)
+    times ([Ca]o/ref_ca_o)^vdcc_exponent (Higgins, Graupner & Brunel 2014)."""
+    calcium = calcium or CalciumParams()
+    ratio = float(calcium.ca_o / params.ref_ca_o)
+    return float(params.c_post) * ratio ** float(calcium.vdcc_exponent)
+
+
+def plasticity_namespace(params: PlasticityParams | None = None, ca_ref: float = 1.0,
+                         calcium: CalciumParams | None = None) -> dict:
     """Constants referenced by the plasticity code (all names start with ``pl_``)."""
     params = params or PlasticityParams()
     _check(params)
@@ -129,7 +142,7 @@ def plasticity_namespace(params: PlasticityParams | None = None, ca_ref: float =
     ns = {
         "pl_tau_ca": params.tau_ca, "pl_tau": params.tau,
         "pl_theta_hi": r["theta_hi"], "pl_theta_lo": r["theta_lo"],
-        "pl_c_pre": float(params.c_pre), "pl_c_post": float(params.c_post),
+        "pl_c_pre": float(params.c_pre), "pl_c_post": c_post_at(params, calcium),
         "pl_ca_ref": float(ca_ref), "pl_b": float(params.b),
     }
     for seg in ("hi", "mid"):
@@ -251,33 +264,71 @@ def _statements(code: str):
         yield m.groups()
 
 
+_COMPILED: dict = {}
+
+
+def _compiled(code: str):
+    """(target, op, code object) of each statement, compiled once."""
+    if code not in _COMPILED:
+        _COMPILED[code] = [(t, op, compile(e, "<brian2 statement>", "eval"))
+                           for t, op, e in _statements(code)]
+    return _COMPILED[code]
+
+
 def _exec(code: str, ns: dict) -> dict:
     """Execute a Brian2 code block with numpy (internal code strings only, never input)."""
-    for target, op, expr in _statements(code):
+    for target, op, expr in _compiled(code):
         value = eval(expr, {"__builtins__": {}}, ns)  # noqa: S307
         ns[target] = ns[target] + value if op == "+=" else value
     return ns
+
+
+def _si_namespace(ns: dict) -> dict:
+    """The namespace in plain SI floats (units are consistent, so the code's arithmetic is
+    unchanged) with TimedArrays as numpy lookups of the same (floor) index rule."""
+    from brian2 import TimedArray
+    out = {}
+    for k, v in ns.items():
+        if isinstance(v, TimedArray):
+            vals, dt = np.asarray(v.values, dtype=float).tolist(), float(v.dt)
+            out[k] = (lambda x, vals=vals, dt=dt, n=len(vals):
+                      vals[min(max(int(math.floor(x / dt + 1e-9)), 0), n - 1)])
+        elif isinstance(v, Quantity):
+            out[k] = float(v) if np.ndim(v) == 0 else np.asarray(v, dtype=float)
+        else:
+            out[k] = v
+    return out
 
 
 def reference_nmda_ca(params: PlasticityParams | None = None, *,
                       receptors: ReceptorParams | None = None,
                       spine_ca: SpineCalciumParams | None = None,
                       block: MgBlockParams | None = None,
+                      calcium: CalciumParams | None = None,
+                      neuron: NeuronParams | None = None,
                       mg_i=None) -> float:
-    """NMDA Ca2+ (``ca_2a + ca_2b``, a.u.) of one release at the reference condition.
+    """NMDA Ca2+ (``ca_2a + ca_2b``, a.u.) of one reference release: the preset's fitting
+    condition.
 
-    Evaluates :data:`models.synapses.NMDA_CA_ON_PRE` with numpy for
-    release = 1, q_nmda = the default NMDA conductance, V = ``ref_v``, [Mg]o =
-    ``ref_mg_o`` and f_2b = ``ref_glun2b_fraction``.  C_pre,eff = C_pre exactly there.
+    Evaluates the release code of :func:`models.nmda_calcium.nmda_ca_on_pre` with numpy
+    for release = 1, receptor content 1 (q_nmda = q_nmda_ref, no network gain), no
+    earlier bAP, V = ``ref_v``, [Mg]o = ``ref_mg_o``, [Ca]o = ``ref_ca_o`` and f_2b =
+    ``ref_glun2b_fraction``.  A release there gives C_pre,eff = C_pre exactly; elsewhere
+    C_pre,eff = C_pre x (its NMDA Ca2+)/(this).
     """
     params = params or PlasticityParams()
     receptors = receptors or ReceptorParams()
+    calcium = calcium or CalciumParams()
     mg_i = MagnesiumParams().mg_i if mg_i is None else mg_i
-    ns = dict(contact_namespace(None, receptors, spine_ca))
+    ref_calcium = dataclasses.replace(calcium, ca_o=params.ref_ca_o)
+    ns = dict(contact_namespace(None, receptors, spine_ca, ref_calcium, neuron,
+                                mg_o=params.ref_mg_o, block=block, mg_i=mg_i))
     ns.update(block_namespace(block))
-    ns.update(exp=np.exp, clip=np.clip, release=1.0, q_nmda=ns["q_nmda_ref"],
+    ns.update(exp=np.exp, clip=np.clip, ms=1e-3 * second, release=1.0, q_nmda=ns["q_nmda_ref"],
+              nmda_gain=1.0,
               v_post=params.ref_v, f_2b_post=float(params.ref_glun2b_fraction),
-              mg_o_post=params.ref_mg_o, mg_i_post=mg_i)
+              mg_o_post=params.ref_mg_o, mg_i_post=mg_i, bap_s_post=0 * mV,
+              nt_2a=0.0, nt_2b=0.0, nt_r=0.0, t=0 * second, t_last=-1 * second)
     _exec(spine_ca_on_pre(block, state=False), ns)
     ref = float(ns["ca_2a"] + ns["ca_2b"])
     if not ref > 0:
@@ -286,11 +337,144 @@ def reference_nmda_ca(params: PlasticityParams | None = None, *,
     return ref
 
 
+_EVENT_NS: dict = {}
+
+
+def calcium_events(pre_times, post_times, params: PlasticityParams | None = None, *,
+                   release=None, v_sub=None, receptors: ReceptorParams | None = None,
+                   spine_ca: SpineCalciumParams | None = None,
+                   block: MgBlockParams | None = None,
+                   calcium: CalciumParams | None = None,
+                   neuron: NeuronParams | None = None,
+                   magnesium: MagnesiumParams | None = None, f_2b: float | None = None,
+                   receptor_factor: float = 1.0):
+    """Times (s) and sizes of the plasticity Ca2+ jumps of one contact (numpy twin).
+
+    Runs the very code strings of the contacts (the NMDA Ca2+ of each release and of
+    each postsynaptic spike, :mod:`models.nmda_calcium`; the C_pre/C_post scaling of
+    :func:`plasticity_blocks`) event by event with numpy, so the closed forms
+    (:func:`time_above_thresholds`, :func:`linear_moments`) can be applied to any
+    protocol with the network's own Ca2+ model.
+
+    Parameters
+    ----------
+    pre_times : array_like
+        Arrival times (s) of presynaptic spikes at the contact.
+    post_times : array_like
+        Postsynaptic spike times (s).
+    release : array_like, optional
+        1/0 per presynaptic spike (default: every spike releases).
+    v_sub : float or array_like, optional
+        Subthreshold postsynaptic potential (volt) at each presynaptic spike (default
+        ``neuron.v_reset``, the potential the bAP kernels ride on).
+    magnesium, calcium : the condition ([Mg]o, [Ca]o)
+    f_2b : float, optional
+        GluN2B fraction (default ``receptors.glun2b_fraction``).
+    receptor_factor : float
+        The contact's receptor content relative to the reference (q_nmda/(q_nmda_ref*gain)).
+
+    Returns
+    -------
+    times, amplitudes : numpy.ndarray
+        Jumps in time order: a release's own Ca2+ at its time + D, a postsynaptic spike's
+        C_post plus the NMDA excess it adds to the open receptors at its time.
+    """
+    params = params or PlasticityParams()
+    receptors = receptors or ReceptorParams()
+    spine_ca = spine_ca or SpineCalciumParams()
+    calcium = calcium or CalciumParams()
+    neuron = neuron or NeuronParams()
+    magnesium = magnesium or MagnesiumParams()
+    f_2b = receptors.glun2b_fraction if f_2b is None else float(f_2b)
+    pre = np.atleast_1d(np.asarray(pre_times, float))
+    post = np.atleast_1d(np.asarray(post_times, float))
+    rel = np.ones(len(pre)) if release is None else np.asarray(release, float)
+    vs = np.broadcast_to(np.asarray((neuron.v_reset if v_sub is None else v_sub) / mV,
+                                    dtype=float), pre.shape)
+    key = repr((params, receptors, spine_ca, block, calcium, neuron, magnesium, f_2b,
+                float(receptor_factor)))
+    if key not in _EVENT_NS:
+        ca_ref = reference_nmda_ca(params, receptors=receptors, spine_ca=spine_ca, block=block,
+                                   calcium=calcium, neuron=neuron, mg_i=magnesium.mg_i)
+        ns = dict(contact_namespace(None, receptors, spine_ca, calcium, neuron,
+                                    mg_o=magnesium.mg_o, block=block, mg_i=magnesium.mg_i))
+        ns.update(block_namespace(block))
+        ns.update(nmda_gain=1.0, q_nmda=ns["q_nmda_ref"] * float(receptor_factor),
+                  f_2b_post=f_2b, mg_o_post=magnesium.mg_o, mg_i_post=magnesium.mg_i)
+        ns = _si_namespace(ns)
+        ns.update(exp=math.exp, clip=lambda x, lo, hi: min(max(x, lo), hi), ms=1e-3)
+        if len(_EVENT_NS) > 256:
+            _EVENT_NS.clear()
+        _EVENT_NS[key] = (ca_ref, ns)
+    ca_ref, ns = _EVENT_NS[key]
+    ns = dict(ns, nt_2a=0.0, nt_2b=0.0, nt_r=0.0, t_last=-1e6)
+    c_pre, c_post = float(params.c_pre), c_post_at(params, calcium)
+    D = float(params.delay)
+    tau_s = float(spine_ca.tau_bap_slow)
+    bap_amp = float(ns["bap_slow_amp"]) * 1e3          # mV
+    pre_code = nmda_ca_on_pre(block)
+    # Brian2 order within a time step: the release pathway (-1) before the postsynaptic
+    # pathway (+1).
+    events = sorted([(t, 0, k) for k, t in enumerate(pre)] +
+                    [(t, 1, k) for k, t in enumerate(post)])
+    bap, t_bap = 0.0, -1e6
+    times, amps = [], []
+    for t, kind, k in events:
+        ns["t"] = t
+        ns["bap_s_post"] = bap * np.exp(-(t - t_bap) / tau_s) * 1e-3      # V
+        if kind == 0:
+            ns.update(release=float(rel[k]), v_post=float(vs[k]) * 1e-3)
+            _exec(pre_code, ns)
+            times.append(t + D)
+            amps.append(c_pre * max(float(ns["ca_2a"] + ns["ca_2b"]) / ca_ref, 0.0))
+            ns["t_last"] = t
+        else:
+            _exec(NMDA_CA_ON_POST, ns)
+            times.append(t)
+            amps.append(c_post + c_pre * max(float(ns["cx_2a"] + ns["cx_2b"]) / ca_ref, 0.0))
+            bap = float(ns["bap_s_post"]) * 1e3 + bap_amp
+            t_bap = t
+    order = np.argsort(times, kind="stable")
+    return np.asarray(times)[order], np.asarray(amps)[order]
+
+
+def protocol_outcome(times, amplitudes, params: PlasticityParams, t_end: float) -> dict:
+    """Graupner & Brunel's closed-form outcome of a protocol given its Ca2+ jumps.
+
+    The linear rule (no cubic) composed exactly over the jumps (:func:`linear_moments`)
+    from ρ = 0 and ρ = 1 gives the UP/DOWN transition probabilities U and D (Gaussian,
+    threshold ρ* = 1/2) and the change in strength with (β, b); the drive
+    Γ_x = γ_x × (time above θ_x) gives ρ̄ = Γ_p/(Γ_p + Γ_d) and the fraction of the way
+    to ρ̄ moved, 1 − exp(−(Γ_p + Γ_d)/τ).
+    """
+    from scipy.special import erfc
+    tops, lengths = event_segments(times, amplitudes, params.tau_ca, t_end=t_end)
+    m0, v = linear_moments(tops, lengths, params, 0.0)
+    m1, _ = linear_moments(tops, lengths, params, 1.0)
+    sd = math.sqrt(max(float(v), 0.0))
+    if sd > 0:
+        up = 0.5 * erfc((params.rho_star - m0) / (math.sqrt(2) * sd))
+        down = 0.5 * erfc((m1 - params.rho_star) / (math.sqrt(2) * sd))
+    else:
+        up, down = float(m0 > params.rho_star), float(m1 < params.rho_star)
+    ta = time_above_thresholds(times, amplitudes, params.tau_ca,
+                               [params.theta_d, params.theta_p], t_end=t_end)
+    gd, gp = params.gamma_d * ta[0], params.gamma_p * ta[1]
+    g = gd + gp
+    return {"up": float(up), "down": float(down),
+            "change": float(change_in_strength(up, down, params.beta, params.b)),
+            "rho_bar": float(gp / g) if g > 0 else float("nan"),
+            "moved": float(-math.expm1(-g / float(params.tau))),
+            "time_above_d": float(ta[0]), "time_above_p": float(ta[1]),
+            "mean_from_0": float(m0), "mean_from_1": float(m1), "sd": sd}
+
+
 def plasticity_blocks(params: PlasticityParams | None = None, *,
                       receptors: ReceptorParams | None = None,
                       spine_ca: SpineCalciumParams | None = None,
                       block: MgBlockParams | None = None, nmda: bool = True,
-                      readouts: bool = True):
+                      readouts: bool = True, calcium: CalciumParams | None = None,
+                      neuron: NeuronParams | None = None):
     """Brian2 blocks of the plasticity rule, to compose with :func:`make_contacts`.
 
     ``readouts=False`` leaves out the read-out ``c_pre_sum`` (nothing feeds back on it).
@@ -304,19 +488,27 @@ def plasticity_blocks(params: PlasticityParams | None = None, *,
         "ca_pre": code of the delayed pathway (advance, pop, jump)}``; the ``ca_pre``
         pathway needs the delay ``params.delay`` (+ the synaptic delay).
     on_post : str
-        Appended to the postsynaptic pathway (advance, jump by C_post).
+        Appended to the postsynaptic pathway (advance, jump by C_post at the medium's
+        [Ca]o plus C_pre times the NMDA excess ``cx_2a + cx_2b`` that the spike adds to
+        this contact's open receptors, relative to the reference release).
     namespace : dict
         The ``pl_`` constants, including the reference NMDA Ca2+ ``pl_ca_ref``.
     """
     params = params or PlasticityParams()
     _check(params)
-    ca_ref = reference_nmda_ca(params, receptors=receptors, spine_ca=spine_ca, block=block) \
-        if nmda else 1.0
+    ca_ref = reference_nmda_ca(params, receptors=receptors, spine_ca=spine_ca, block=block,
+                               calcium=calcium, neuron=neuron) if nmda else 1.0
     adv = _advance_code(params)
     on_pre = {"pre": adv + _push_code(params, nmda, readouts),
               CA_PRE_PATHWAY: adv + _pop_code(params)}
-    on_post = adv + "c_pl = c_pl + pl_c_post                                         # bAP jump\n"
-    return _model(params, readouts), on_pre, on_post, plasticity_namespace(params, ca_ref)
+    if nmda:
+        jump = ("c_pl = c_pl + pl_c_post + pl_c_pre*clip((cx_2a + cx_2b)/pl_ca_ref, 0, 1e30)"
+                "   # bAP jump + NMDA unblock of open receptors\n")
+    else:
+        jump = "c_pl = c_pl + pl_c_post                                         # bAP jump\n"
+    on_post = adv + jump
+    return (_model(params, readouts), on_pre, on_post,
+            plasticity_namespace(params, ca_ref, calcium))
 
 
 def q_down_for(q, rho_init, b: float):
@@ -346,8 +538,14 @@ def make_plastic_contacts(source, target, i, j, *, pr, q=None,
                           delay=None, name: str = "contacts", dt=None, t_start=None,
                           extra_model: str = "", extra_on_pre: str = "",
                           extra_on_post: str = "", extra_namespace: dict | None = None,
-                          readouts: bool = True):
+                          readouts: bool = True, calcium: CalciumParams | None = None,
+                          neuron: NeuronParams | None = None,
+                          magnesium: MagnesiumParams | None = None,
+                          nmda_gain: float = 1.0):
     """Excitatory contacts (:func:`models.synapses.make_contacts`) with the plasticity rule.
+
+    The one function that builds plastic contacts (plasticity-induction, the culture and
+    the memory experiments): what the tests validate is what the networks run.
 
     Parameters
     ----------
@@ -365,6 +563,11 @@ def make_plastic_contacts(source, target, i, j, *, pr, q=None,
     readouts : bool
         Store the assay read-outs of the contacts and ``c_pre_sum`` (default); False
         leaves them out without changing the dynamics (networks that never read them).
+    calcium, neuron, magnesium : parameter dataclasses
+        [Ca]o of the medium (scales C_post and the NMDA Ca2+); the target's neuron and
+        Mg2+ parameters (the NMDA Ca2+ tables, :func:`models.synapses.make_contacts`).
+    nmda_gain : float
+        Network gain contained in ``q_nmda`` (e.g. q_ee_scale); never enters Ca2+.
     t_start : Quantity, optional
         Network time at which the contacts start to exist (default 0 s; pass ``net.t``
         when adding contacts to a network that has already run).  ρ evolves (cubic
@@ -391,11 +594,13 @@ def make_plastic_contacts(source, target, i, j, *, pr, q=None,
         raise ValueError("rho_init must lie in [0, 1]")
     model, on_pre, on_post, ns = plasticity_blocks(params, receptors=receptors,
                                                    spine_ca=spine_ca, block=block, nmda=nmda,
-                                                   readouts=readouts)
+                                                   readouts=readouts, calcium=calcium,
+                                                   neuron=neuron)
     ca_delay = params.delay + (0 * second if delay is None else delay)
     syn = make_contacts(source, target, i, j, pr=pr, q=q, kind="exc", stp=stp,
                         receptors=receptors, spine_ca=spine_ca, block=block, nmda=nmda,
-                        delay=delay,
+                        delay=delay, calcium=calcium, neuron=neuron, magnesium=magnesium,
+                        nmda_gain=nmda_gain,
                         name=name, dt=dt,
                         extra_model=model + extra_model,
                         extra_on_pre=on_pre["pre"] + extra_on_pre,

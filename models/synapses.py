@@ -30,10 +30,11 @@ from __future__ import annotations
 import numpy as np
 from brian2 import Synapses, second, nS, mV
 
-from .magnesium import block_expr
-from .neurons import nmda_peak_normalisation
-from .parameters import (MgBlockParams, ReceptorParams, ShortTermPlasticityParams,
-                         SpineCalciumParams)
+from .magnesium import block_namespace
+from .nmda_calcium import NMDA_CA_ON_POST as _NMDA_CA_ON_POST
+from .nmda_calcium import TRACE_MODEL, nca_namespace, nmda_ca_on_pre, table_values
+from .parameters import (CalciumParams, MagnesiumParams, MgBlockParams, NeuronParams,
+                         ReceptorParams, ShortTermPlasticityParams, SpineCalciumParams)
 
 __all__ = ["STP_MODEL", "STP_READOUT_MODEL", "STP_ON_PRE", "STP_COUNT_ON_PRE",
            "EXC_RECEPTOR_ON_PRE", "INH_RECEPTOR_ON_PRE", "NMDA_Q_MODEL", "SPINE_CA_STATE_MODEL",
@@ -65,6 +66,10 @@ avail = avail + (1 - avail)*int(rand() < 1 - exp(-(t - t_last)/tau_d))  # stocha
 u = u + U*(1 - u)                                                      # TM facilitation jump
 release = avail*int(rand() < u)                                        # Bernoulli release
 avail = avail - release                                                # site emptied
+"""
+#: Last step of every release pathway (after the NMDA Ca2+ and plasticity code, which
+#: read the time since the previous spike).
+STP_TIME_ON_PRE = """
 t_last = t
 """
 #: Counting step of the assay read-outs (after the release step).
@@ -96,6 +101,13 @@ g_gaba_post += q*release                                                # GABA_A
 NMDA_Q_MODEL = """
 q_nmda : siemens      # NMDA peak conductance per vesicle at this contact
 """
+#: What the NMDA Ca2+ of a contact needs (models/nmda_calcium.py): the receptor traces and
+#: the pathway's network gain.  ``q_nmda`` carries the gain calibration of a network
+#: (q_ee_scale), the Ca2+ only the contact's receptor content q_nmda/(q_nmda_ref*gain).
+NMDA_CA_MODEL = TRACE_MODEL + """
+nmda_gain : 1 (shared, constant)  # network gain in q_nmda (1 outside calibrated networks)
+nca_mg_o : mmolar (shared, constant)  # [Mg]o of the coincidence tables (checked)
+"""
 #: Event-driven spine Ca2+ state of the contact (a read-out: nothing feeds back on it).
 SPINE_CA_STATE_MODEL = """
 ca : 1                # spine Ca2+ just after the latest Ca2+ event (a.u.)
@@ -104,22 +116,8 @@ wca_2a : 1            # integrated GluN2A Ca2+ since reset (a.u.)
 wca_2b : 1            # integrated GluN2B Ca2+ since reset (a.u.)
 wca_bap : 1           # integrated back-propagating-spike Ca2+ since reset (a.u.)
 """
-SPINE_CA_MODEL = NMDA_Q_MODEL + SPINE_CA_STATE_MODEL
+SPINE_CA_MODEL = NMDA_Q_MODEL + NMDA_CA_MODEL + SPINE_CA_STATE_MODEL
 
-#: NMDA Ca2+ of the actual release (temporaries ``ca_2a``, ``ca_2b`` for the spine Ca2+
-#: state, the plasticity rule and read-out code): charge of each subunit (kappa =
-#: integral of the unit-peak conductance, relative to GluN2A) times the block at this
-#: moment and the driving force relative to the reference potential.  The potential is
-#: clipped to [v_ca_lo, E_NMDA]: in the time step in which the postsynaptic neuron
-#: crosses its spike cut-off (synaptic events run before the reset) ``v_post`` holds the
-#: AdEx runaway value, which must not produce a (negative) Ca2+ transient.  ``{block}``
-#: is the block expression of models.magnesium evaluated at the clipped potential.
-NMDA_CA_ON_PRE = """
-v_ca = clip(v_post, v_ca_lo, v_ca_hi)
-drive = ca_unit*release*(q_nmda/q_nmda_ref)*({block})*(e_nmda - v_ca)/(e_nmda - v_ref)
-ca_2a = drive*(1 - f_2b_post)
-ca_2b = drive*f_2b_post*kappa_2b*w_2b_ca
-"""
 #: Spine Ca2+ state: closed-form decay since the last Ca2+ event, then the jump.
 SPINE_CA_STATE_ON_PRE = """
 ca = ca*exp(-(t - t_ca)/tau_ca) + ca_2a + ca_2b                         # closed-form decay + jump
@@ -127,66 +125,130 @@ t_ca = t
 wca_2a += ca_2a
 wca_2b += ca_2b
 """
-SPINE_CA_ON_PRE = NMDA_CA_ON_PRE + SPINE_CA_STATE_ON_PRE
 
-#: Back-propagating spike: Ca2+ jump at every contact of the spiking neuron.
+#: Back-propagating spike: VDCC Ca2+ jump (scaled with [Ca]o) and the NMDA excess of the
+#: receptors this contact has open (``cx_2a``, ``cx_2b`` of NMDA_CA_ON_POST).
 SPINE_CA_ON_POST = """
-ca = ca*exp(-(t - t_ca)/tau_ca) + ca_bap                                # bAP Ca2+ jump
+ca = ca*exp(-(t - t_ca)/tau_ca) + ca_bap*bap_ca_rel + cx_2a + cx_2b     # bAP Ca2+ jump
 t_ca = t
-wca_bap += ca_bap
+wca_bap += ca_bap*bap_ca_rel
+wca_2a += cx_2a
+wca_2b += cx_2b
 """
+
+#: Spine Ca2+ of contacts onto neurons without NMDA receptors (ablation): bAPs only.
+SPINE_CA_BAP_ONLY_ON_POST = """
+ca = ca*exp(-(t - t_ca)/tau_ca) + ca_bap*bap_ca_rel                     # bAP Ca2+ jump
+t_ca = t
+wca_bap += ca_bap*bap_ca_rel
+"""
+
+#: NMDA Ca2+ of a release (temporaries ``ca_2a``, ``ca_2b``) and of a postsynaptic spike
+#: (``cx_2a``, ``cx_2b``): models/nmda_calcium.py.
+NMDA_CA_ON_POST = _NMDA_CA_ON_POST
 
 
 def contact_namespace(stp: ShortTermPlasticityParams | None = None,
                       receptors: ReceptorParams | None = None,
-                      spine_ca: SpineCalciumParams | None = None) -> dict:
-    """Constants referenced by the contact equations."""
+                      spine_ca: SpineCalciumParams | None = None,
+                      calcium: CalciumParams | None = None,
+                      neuron: NeuronParams | None = None, *, tables: dict | None = None,
+                      mg_o=None, block: MgBlockParams | None = None, mg_i=None) -> dict:
+    """Constants referenced by the contact equations (NMDA Ca2+ tables at ``mg_o``, or the
+    TimedArrays ``tables`` if given; :func:`models.nmda_calcium.nca_namespace`)."""
     stp = stp or ShortTermPlasticityParams()
     receptors = receptors or ReceptorParams()
     spine_ca = spine_ca or SpineCalciumParams()
-    tr = receptors.tau_nmda_rise
-    norm_2a = nmda_peak_normalisation(tr, receptors.tau_nmda_2a)
-    norm_2b = nmda_peak_normalisation(tr, receptors.tau_nmda_2b)
-    # Charge of a unit-peak difference of exponentials is norm*(tau_d - tau_r).
-    kappa_2a = norm_2a * float(receptors.tau_nmda_2a - tr)
-    kappa_2b = norm_2b * float(receptors.tau_nmda_2b - tr)
-    return {
+    calcium = calcium or CalciumParams()
+    mg_o = MagnesiumParams().mg_o if mg_o is None else mg_o
+    from .nmda_calcium import components
+    comp = components(receptors)
+    ns = nca_namespace(neuron=neuron, receptors=receptors, spine=spine_ca, calcium=calcium,
+                       tables=tables, mg_o=mg_o, block=block, mg_i=mg_i)
+    ns.update({
         "tau_f": stp.tau_f, "tau_d": stp.tau_d,
-        "norm_2a": norm_2a, "norm_2b": norm_2b, "kappa_2b": kappa_2b / kappa_2a,
+        "norm_2a": comp["norm_2a"], "norm_2b": comp["norm_2b"],
+        # Charge of a unit-peak GluN2B conductance relative to GluN2A.
+        "kappa_2b": comp["norm_2b"] * comp["kappa_2b"] / (comp["norm_2a"] * comp["kappa_2a"]),
         "tau_ca": spine_ca.tau_ca, "ca_unit": spine_ca.ca_nmda_unblocked,
         "ca_bap": spine_ca.ca_bap, "w_2b_ca": spine_ca.glun2b_ca_weight,
-        "v_ref": spine_ca.v_ref, "e_nmda": receptors.e_nmda,
-        "v_ca_lo": -150 * mV, "v_ca_hi": receptors.e_nmda,
+        "v_ref": spine_ca.v_ref,
+        # VDCC (bAP) Ca2+ relative to the unit's [Ca]o (read-out).
+        "bap_ca_rel": float(calcium.ca_o / calcium.ca_o_unit) ** float(calcium.vdcc_exponent),
         "q_nmda_ref": receptors.q_ampa * receptors.nmda_ampa_ratio
         if receptors.nmda_ampa_ratio > 0 else 1 * nS,
-    }
+        "tau_nmda_2a": receptors.tau_nmda_2a, "tau_nmda_2b": receptors.tau_nmda_2b,
+        "tau_nmda_rise": receptors.tau_nmda_rise,
+    })
+    return ns
 
 
 def spine_ca_on_pre(block: MgBlockParams | None = None, state: bool = True) -> str:
-    """:data:`SPINE_CA_ON_PRE` (``state=False``: only :data:`NMDA_CA_ON_PRE`) with the
-    block expression of ``block`` inserted."""
-    code = SPINE_CA_ON_PRE if state else NMDA_CA_ON_PRE
-    return code.replace("{block}", block_expr(block, v="v_ca", mg_suffix="_post"))
+    """The NMDA Ca2+ of a release (:func:`models.nmda_calcium.nmda_ca_on_pre`), followed by
+    the spine Ca2+ read-out state update if ``state``."""
+    return nmda_ca_on_pre(block) + (SPINE_CA_STATE_ON_PRE if state else "")
+
+
+def nmda_table_assignments(syn, mg_o, *, neuron: NeuronParams | None = None,
+                           receptors: ReceptorParams | None = None,
+                           spine_ca: SpineCalciumParams | None = None,
+                           block: MgBlockParams | None = None, mg_i=None) -> list:
+    """``(key, value)`` pairs that re-target the NMDA Ca2+ tables of contacts ``syn`` to
+    [Mg]o ``mg_o``: TimedArrays and ``nca_mg_o``, for ``run_args`` (standalone) or
+    :func:`apply_assignments` (runtime).  Empty for contacts without NMDA Ca2+."""
+    tables = getattr(syn, "nca_tables", None)
+    if not tables:
+        return []
+    vals = table_values(mg_o, neuron=neuron, receptors=receptors, spine=spine_ca,
+                        block=block, mg_i=mg_i)
+    return [(tables[k], vals[k]) for k in tables] + [(syn.nca_mg_o, mg_o)]
+
+
+def apply_assignments(pairs) -> None:
+    """Runtime mode: set ``(key, value)`` pairs (VariableViews, and TimedArrays in place)."""
+    from brian2 import TimedArray
+    for key, value in pairs:
+        if isinstance(key, TimedArray):
+            key.values[:] = np.asarray(value, dtype=float)
+        else:
+            key[:] = value
+
+
+def check_tables(syn, target) -> None:
+    """Raise RuntimeError if the NMDA Ca2+ tables of ``syn`` were built for another [Mg]o
+    than the target's (set [Mg]o through :func:`nmda_table_assignments`)."""
+    if not getattr(syn, "nca_tables", None):
+        return
+    a = float(np.asarray(syn.nca_mg_o[:]).ravel()[0])
+    b = float(np.asarray(target.mg_o[:]).ravel()[0])
+    if abs(a - b) > 1e-12 * max(1.0, abs(b)):
+        raise RuntimeError(f"{syn.name}: NMDA Ca2+ tables were built for [Mg]o = {a * 1e3:g} "
+                           f"mM but the target is at {b * 1e3:g} mM; change [Mg]o with "
+                           f"models.synapses.nmda_table_assignments")
 
 
 def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
                   stp: ShortTermPlasticityParams | None = None,
                   receptors: ReceptorParams | None = None,
                   spine_ca: SpineCalciumParams | None = None,
+                  calcium: CalciumParams | None = None,
+                  neuron: NeuronParams | None = None,
+                  magnesium: MagnesiumParams | None = None,
                   block: MgBlockParams | None = None,
                   nmda: bool = True, delay=None, name: str = "contacts",
                   extra_model: str = "", extra_on_pre: str = "", extra_on_post: str = "",
                   extra_namespace: dict | None = None, dt=None,
                   extra_pre_pathways: dict[str, str] | None = None,
                   extra_pathway_delays: dict | None = None,
-                  track_spine_ca: bool = True, readouts: bool = True) -> Synapses:
+                  track_spine_ca: bool = True, readouts: bool = True,
+                  nmda_gain: float = 1.0) -> Synapses:
     """Create one synapse per contact from ``source`` to ``target``.
 
     Parameters
     ----------
     source, target : brian2 groups
         ``target`` must be built by :func:`models.neurons.make_neurons` (it provides
-        the conductances, ``v``, ``f_2b`` and ``mg_block``).
+        the conductances, ``v``, ``f_2b``, ``mg_o``, ``bap_s`` and ``mg_block``).
     i, j : array_like of int
         Presynaptic and postsynaptic index of every contact; repeated pairs are
         several contacts of one connection.
@@ -197,14 +259,21 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
         ``receptors.q_gaba`` for inhibitory contacts).
     kind : {"exc", "inh"}
         Excitatory contacts carry AMPA+NMDA and spine Ca2+; inhibitory ones GABA_A.
-    block : MgBlockParams
-        Must be the block parameters the target was built with (the spine Ca2+ code
-        evaluates the same block expression at the clipped potential).
+    neuron, magnesium, block : parameter dataclasses
+        Must be those the target was built with: the NMDA Ca2+ code evaluates the same
+        block expression, the subthreshold potential is capped at ``neuron.v_t``, and
+        the coincidence tables (models/nmda_calcium.py) are built for ``neuron.v_reset``
+        and ``magnesium.mg_o``.  A later change of the target's [Mg]o must go through
+        :func:`nmda_table_assignments` (checked by :func:`check_tables`).
+    spine_ca, calcium : parameter dataclasses
+        bAP kernel, Ca2+ reversal, GluN2B Ca2+ weight; [Ca]o of the medium.
     nmda : bool
         False if the target has no NMDA receptors (ablation); spine Ca2+ then only
         receives bAPs.
     extra_model, extra_on_pre, extra_on_post, extra_namespace
-        Blocks of other mechanisms (e.g. plasticity) composed after these.
+        Blocks of other mechanisms (e.g. plasticity) composed after these.  They may read
+        the NMDA Ca2+ temporaries ``ca_2a``/``ca_2b`` (release) and ``cx_2a``/``cx_2b``
+        (postsynaptic spike).
     extra_pre_pathways : dict, optional
         Additional presynaptically triggered pathways ``{name: code}`` (e.g. the
         delayed plasticity Ca2+ pathway of :mod:`models.plasticity`); the release
@@ -213,22 +282,26 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
         Scalar delays ``{name: Quantity}`` of the extra pathways (default: per-synapse
         delay variables, zero).
     track_spine_ca : bool
-        Compute the NMDA Ca2+ of every release of excitatory contacts (temporaries
-        ``ca_2a``, ``ca_2b`` that ``extra_on_pre`` may read) and, with ``readouts``,
-        track the spine Ca2+ (default).  False leaves it out: for networks that never
-        read it; release and conductances, and the random stream, are the same.
+        Compute the NMDA Ca2+ of excitatory contacts (the temporaries above, the
+        receptor traces) and, with ``readouts``, track the spine Ca2+ (default).  False
+        leaves it out: for networks that never read it; release and conductances, and
+        the random stream, are the same.
     readouts : bool
         Store the read-outs of the virtual assays (default): ``release`` of the latest
         spike, the counters ``n_release``/``n_spikes`` and the spine Ca2+ state ``ca``,
         ``t_ca``, ``wca_*`` (with its postsynaptic bAP pathway).  Nothing feeds back on
-        them, so False (networks that never read them: 24 bytes less per contact, 64 with
-        spine Ca2+) changes neither spikes nor the random stream; ``release`` is then a
-        temporary of the release step.
+        them, so False (networks that never read them) changes neither spikes nor the
+        random stream; ``release`` is then a temporary of the release step.
+    nmda_gain : float
+        Gain calibration of the network contained in ``q_nmda`` (e.g. the culture's
+        q_ee_scale): the Ca2+ of a release scales with the contact's receptor content
+        q_nmda/(q_nmda_ref * nmda_gain), so a network gain never enters Ca2+.
 
     Returns
     -------
     brian2.Synapses
-        Contacts at rest: ``u = 0``, ``avail = 1``, counters zero.
+        Contacts at rest: ``u = 0``, ``avail = 1``, counters and traces zero.  Contacts
+        with NMDA Ca2+ carry ``syn.nca_tables`` (name -> TimedArray).
     """
     if kind not in ("exc", "inh"):
         raise ValueError(f"kind must be 'exc' or 'inh', got {kind!r}")
@@ -239,22 +312,39 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
     pr_arr = np.broadcast_to(np.asarray(pr, dtype=float), i.shape)
     if np.any((pr_arr < 0) | (pr_arr > 1)) or not np.all(np.isfinite(pr_arr)):
         raise ValueError("release probabilities must lie in [0, 1]")
+    if not float(nmda_gain) > 0:
+        raise ValueError(f"nmda_gain must be > 0, got {nmda_gain}")
     receptors = receptors or ReceptorParams()
+    magnesium = magnesium or MagnesiumParams()
+    nmda_ca = kind == "exc" and track_spine_ca and nmda
     # Subexpressions of the target (e.g. mg_block_post) are resolved in the synapses'
     # namespace, so the target's constants come first.
     ns = dict(getattr(target, "namespace", None) or {})
-    ns.update(contact_namespace(stp, receptors, spine_ca))
+    tables = None
+    if nmda_ca:
+        from .nmda_calcium import coincidence_tables, table_objects
+        tables = table_objects(coincidence_tables(magnesium.mg_o, neuron=neuron,
+                                                  receptors=receptors, spine=spine_ca,
+                                                  block=block, mg_i=magnesium.mg_i),
+                               prefix=f"{name}_")
+    ns.update(contact_namespace(stp, receptors, spine_ca, calcium, neuron,
+                                tables=tables, mg_o=magnesium.mg_o, block=block,
+                                mg_i=magnesium.mg_i))
     ns.update(extra_namespace or {})
     model = STP_MODEL + (STP_READOUT_MODEL if readouts else "")
     on_pre = STP_ON_PRE + (STP_COUNT_ON_PRE if readouts else "")
     on_post = ""
     if kind == "exc" and track_spine_ca:
-        model += SPINE_CA_MODEL if readouts else NMDA_Q_MODEL
+        model += NMDA_Q_MODEL + (NMDA_CA_MODEL if nmda else "")
+        model += SPINE_CA_STATE_MODEL if readouts else ""
         if nmda:
             on_pre += EXC_RECEPTOR_ON_PRE + spine_ca_on_pre(block, state=readouts)
+            wants_post = readouts or "cx_2" in extra_on_post
+            on_post = NMDA_CA_ON_POST if wants_post else ""
+            on_post += SPINE_CA_ON_POST if readouts else ""
         else:
             on_pre += AMPA_ONLY_ON_PRE
-        on_post = SPINE_CA_ON_POST if readouts else ""
+            on_post = SPINE_CA_BAP_ONLY_ON_POST if readouts else ""
         default_q = receptors.q_ampa
     elif kind == "exc":
         model += NMDA_Q_MODEL
@@ -263,7 +353,7 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
     else:
         on_pre += INH_RECEPTOR_ON_PRE
         default_q = receptors.q_gaba
-    on_pre = on_pre + extra_on_pre
+    on_pre = on_pre + extra_on_pre + STP_TIME_ON_PRE
     if extra_pre_pathways:
         # Several presynaptic pathways, each with its own delay (Brian2 dict form).
         on_pre = {"pre": on_pre, **extra_pre_pathways}
@@ -282,6 +372,11 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
     syn.q = default_q if q is None else q
     if kind == "exc":
         syn.q_nmda = receptors.q_ampa * receptors.nmda_ampa_ratio
+    if nmda_ca:
+        syn.add_attribute("nca_tables")
+        syn.nca_tables = tables
+        syn.nmda_gain = float(nmda_gain)
+        syn.nca_mg_o = magnesium.mg_o
     if kind == "exc" and track_spine_ca and readouts:
         syn.t_ca = -1e6 * second
     return syn

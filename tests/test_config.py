@@ -273,7 +273,7 @@ ROUND_TRIP_CASES = {
                               "mg_block": {"preset": "bbp_2022", "inside_block": True,
                                            "delta_inside": "0.03 1/mV"},
                               "stp": {"tau_f": "0.3333 s"},
-                              "release": {"k": 1.7}},
+                              "receptors": {"nmda_ampa_ratio": 0.45}},
                       options={"pr": [0.05, 0.3, 0.8], "n_connections": 3,
                                "one_ap_rate": "2 Hz", "train_interval": "2.5 s"}),
 }
@@ -351,3 +351,43 @@ def test_load_config_missing_file_and_directory(tmp_path):
         load_config(tmp_path / "missing.toml")
     with pytest.raises(ConfigError, match="is not a file"):
         load_config(tmp_path)
+
+
+# --------------------------------------------------------------------------------------
+# A value a user sets is used or refused (issue: [params.plasticity] was silently ignored)
+# --------------------------------------------------------------------------------------
+def test_plasticity_preset_resolves_and_single_values_override():
+    from experiments.config import make_config
+    from models.parameters import PLASTICITY_PRESETS
+    cfg = make_config("memory-encoding", params={"plasticity": {"preset": "DP",
+                                                                "theta_p": 1.5}})
+    p = cfg.params.plasticity
+    assert p.preset == "DP" and p.theta_p == 1.5
+    assert p.c_post == PLASTICITY_PRESETS["DP"].c_post and p.tau == PLASTICITY_PRESETS["DP"].tau
+    # The resolved config round-trips: every value is written and read back the same.
+    from experiments.config import load_config
+    import tempfile, pathlib
+    with tempfile.TemporaryDirectory() as d:
+        f = pathlib.Path(d) / "c.toml"
+        f.write_text(cfg.to_toml())
+        assert load_config(f).params == cfg.params
+
+
+@pytest.mark.parametrize("experiment, table, msg", [
+    ("culture-activity", {"stp": {"tau_f": "50 ms"}}, "not used by experiment"),
+    ("culture-activity", {"plasticity": {"theta_p": 1.5}}, "not used by experiment"),
+    ("bouton-assay", {"plasticity": {"theta_p": 1.5}}, "not used by experiment"),
+    ("plasticity-presets", {"plasticity": {"preset": "DP"}}, "not used by experiment"),
+    ("memory-encoding", {"stp": {"tau_d": "1 s"}}, "not used by experiment"),
+    ("memory-encoding", {"plasticity": {"preset": "nope"}}, "preset"),
+])
+def test_unused_or_unknown_parameter_sections_are_refused(experiment, table, msg):
+    from experiments.config import ConfigError, make_config
+    with pytest.raises(ConfigError, match=msg):
+        make_config(experiment, params=table)
+
+
+def test_the_old_plasticity_option_points_to_params():
+    from experiments.config import ConfigError, make_config
+    with pytest.raises(ConfigError, match=r"\[params.plasticity\] preset"):
+        make_config("memory-encoding", options={"plasticity": "DP"})

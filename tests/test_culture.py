@@ -495,3 +495,45 @@ def test_runtime_and_standalone_fire_at_the_same_rate(culture_params, params, tm
         assert k_rt > 2 * n and k_sa > 2 * n, "background too weak to test anything"
         # Difference of two Poisson counts over the same neuron-time: variance k_rt + k_sa.
         assert abs(k_rt - k_sa) < 5 * np.sqrt(k_rt + k_sa), (pop, k_rt, k_sa)
+
+
+# --------------------------------------------------------------------------------------
+# Plastic E->E contacts: the network gain never enters Ca2+; beta is the fraction DOWN
+# --------------------------------------------------------------------------------------
+def test_ee_contacts_carry_the_gain_separately_from_their_receptor_content(built,
+                                                                           culture_params):
+    """q_nmda = q_nmda_ref x (bouton size) x q_ee_scale, and nmda_gain = q_ee_scale, so the
+    receptor content q_nmda/(q_nmda_ref nmda_gain) that the NMDA Ca2+ reads is the bouton
+    size alone; E->I carries q_ee_scale x q_ei_scale; the tables match [Mg]o."""
+    from brian2 import nS
+    from models.synapses import check_tables
+    ee = built.synapses["ee"]
+    ref = float(built.params.receptors.q_ampa / nS) * built.params.receptors.nmda_ampa_ratio
+    pw = built.structure.pathways["ee"]
+    gain = float(np.asarray(ee.nmda_gain[:]).ravel()[0])
+    content = np.asarray(ee.q_nmda[:] / nS) / (ref * gain)
+    np.testing.assert_allclose(content, pw.pop.q_rel[pw.bouton], rtol=1e-12)
+    assert gain == culture_params.q_ee_scale
+    check_tables(ee, built.exc)                       # raises on a mismatch
+
+
+def test_initial_state_puts_a_fraction_beta_down_and_keeps_the_mean_weight(culture_params,
+                                                                             params):
+    """beta = fraction initially DOWN (Graupner & Brunel): at beta = 0.7, 70 % DOWN within
+    a binomial 5-sigma bound; the expected quantal size over the initial states equals
+    the calibrated one, q_down (1 + (b - 1)(1 - beta)) = q."""
+    from models.culture import culture_structure, initial_efficacy, plastic_quantal_sizes
+    from models.parameters import PlasticityParams
+    st = culture_structure(N, culture_params, params.configuration, seed=4)
+    for beta in (0.3, 0.7):
+        p = PlasticityParams(beta=beta, b=5.0)
+        rho = initial_efficacy(st, p)
+        n = len(rho)
+        down = np.mean(rho == 0)
+        assert set(np.unique(rho)) <= {0.0, 1.0}
+        assert abs(down - beta) < 5 * np.sqrt(beta * (1 - beta) / n), (beta, down)
+        q = np.full(n, 2.0)
+        q_down, q_now = plastic_quantal_sizes(q, rho, p)
+        np.testing.assert_allclose(q_down * (1 + (p.b - 1) * (1 - beta)), q)
+        assert abs(q_now.mean() / 2.0 - 1) < 5 * (p.b - 1) * np.sqrt(
+            beta * (1 - beta) / n) / (1 + (p.b - 1) * (1 - beta))

@@ -61,7 +61,7 @@ def test_block_in_brian_equals_numpy(brian):
 
 
 def test_spine_ca_of_one_release_closed_form(brian):
-    """One release at rest: Ca = B(V) (E-V)/(E-V_ref) [(1-f) + f kappa_2b w_2b]."""
+    """One release at rest: Ca = Pf B(V) (E_Ca-V)/(E_Ca-V_ref) [(1-f) + f kappa_2b w_2b]."""
     from models.neurons import make_neurons
     from models.synapses import make_contacts, contact_namespace
     b = brian
@@ -70,8 +70,9 @@ def test_spine_ca_of_one_release_closed_form(brian):
     results = {}
     for mg in (0.8, 1.2, 1e6):
         pre = b.SpikeGeneratorGroup(1, [0], [1 * ms])
-        post = make_neurons(1, magnesium=MagnesiumParams(mg_o=mg * mM))
-        c = make_contacts(pre, post, [0], [0], pr=1.0, q=1e-6 * nS)
+        mag = MagnesiumParams(mg_o=mg * mM)
+        post = make_neurons(1, magnesium=mag)
+        c = make_contacts(pre, post, [0], [0], pr=1.0, q=1e-6 * nS, magnesium=mag)
         net = b.Network(pre, post, c)
         net.run(2 * ms)
         assert c.n_release[0] == 1
@@ -81,7 +82,7 @@ def test_spine_ca_of_one_release_closed_form(brian):
         bv = float(nmda_block(v_rest, mg * mM))
         ns = contact_namespace()
         f = rec.glun2b_fraction
-        drive = bv * float((rec.e_nmda - v_rest) / (rec.e_nmda - sca.v_ref))
+        drive = bv * float((sca.e_ca - v_rest) / (sca.e_ca - sca.v_ref)) * ns["pf_rel"]
         expected_2a = drive * (1 - f)
         expected_2b = drive * f * ns["kappa_2b"] * ns["w_2b_ca"]
         assert c.wca_2a[0] == pytest.approx(expected_2a, rel=1e-4)

@@ -18,20 +18,39 @@ import dataclasses
 
 import numpy as np
 import pytest
-from brian2 import mM, ms, nS, pA, second
+from brian2 import mM, ms, mV, nS, pA, second
 
-from models.parameters import (PLASTICITY_PRESETS, NeuronParams, PlasticityParams,
-                               MagnesiumParams, ShortTermPlasticityParams)
+from models.parameters import (PLASTICITY_PRESETS, CalciumParams, NeuronParams,
+                               PlasticityParams, MagnesiumParams, ShortTermPlasticityParams,
+                               SpineCalciumParams)
 from models import plasticity as pl
 
 #: Deterministic single-site release (U = 1 and instantaneous recovery): every spike
 #: releases, so the rule is tested without release noise.
 RELIABLE = ShortTermPlasticityParams(tau_f=1e-3 * ms, tau_d=1e-3 * ms)
+#: No bAP depolarisation at the spines: pre- and postsynaptic Ca2+ then add linearly, the
+#: Ca2+ model of Graupner & Brunel's closed forms (the rule is tested on its own; the
+#: voltage-integrated NMDA Ca2+ is tested in test_nmda_calcium.py).
+LINEAR = SpineCalciumParams(bap_amplitude=0 * mV)
 Z = 4.0
 
 
-def _stub_target(b, spike_times, t_end, name="stub"):
-    """One postsynaptic 'neuron' per entry of ``spike_times`` (list of arrays, s)."""
+def _plastic(pre, post, i, j, *, plasticity=None, **kw):
+    """Plastic contacts onto a stub target at the preset's own fitting condition ([Ca]o,
+    [Mg]o), with linear Ca2+: C_pre,eff = C_pre and C_post,eff = C_post exactly."""
+    p = plasticity or PlasticityParams()
+    kw.setdefault("spine_ca", LINEAR)
+    post.mg_o = p.ref_mg_o          # the stub sits at the preset's fitting condition
+    post.v = p.ref_v
+    post.f_2b = p.ref_glun2b_fraction
+    return pl.make_plastic_contacts(pre, post, i, j, plasticity=p,
+                                    calcium=CalciumParams(ca_o=p.ref_ca_o),
+                                    magnesium=MagnesiumParams(mg_o=p.ref_mg_o), **kw)
+
+
+def _stub_target(b, spike_times, t_end, name="stub", spine=None):
+    """One postsynaptic 'neuron' per entry of ``spike_times`` (list of arrays, s); its
+    spikes add the slow bAP tail of ``spine`` (default LINEAR: none) to ``bap_s``."""
     from models.magnesium import block_expr, block_namespace
     dt = float(b.defaultclock.dt)
     n_steps = int(round(t_end / dt)) + 2
@@ -49,10 +68,14 @@ def _stub_target(b, spike_times, t_end, name="stub"):
     mg_o : mmolar (shared, constant)
     mg_i : mmolar (shared, constant)
     mg_block = {block_expr()} : 1
+    dbap_s/dt = -bap_s/tau_bap_slow : volt
     """
-    ns = dict(block_namespace(), imposed=b.TimedArray(imposed, dt=dt * second))
+    sp = spine or LINEAR
+    ns = dict(block_namespace(), imposed=b.TimedArray(imposed, dt=dt * second),
+              tau_bap_slow=sp.tau_bap_slow,
+              bap_slow_amp=sp.bap_amplitude * (1 - sp.bap_fast_fraction))
     g = b.NeuronGroup(len(spike_times), eqs, threshold="imposed(t, i) > 0.5", namespace=ns,
-                      name=name)
+                      reset="bap_s += bap_slow_amp", name=name)
     p = PlasticityParams()
     g.v = p.ref_v
     g.f_2b = p.ref_glun2b_fraction
@@ -99,8 +122,8 @@ def test_stdp_curve_matches_closed_form(brian):
     ids = np.repeat(np.arange(len(dts)), n_pairs)
     times = (post_times[None, :] - dts[:, None]).ravel()
     pre = b.SpikeGeneratorGroup(len(dts), ids, np.round(times / 1e-4) * 1e-4 * second)
-    c = pl.make_plastic_contacts(pre, post, np.arange(len(dts)), np.zeros(len(dts), int),
-                                 pr=1.0, stp=RELIABLE, plasticity=p, rho_init=0.5)
+    c = _plastic(pre, post, np.arange(len(dts)), np.zeros(len(dts), int),
+                 pr=1.0, stp=RELIABLE, plasticity=p, rho_init=0.5)
     b.Network(pre, post, c).run(t_end * second)
     # Every release happened at the reference condition: C_pre,eff = C_pre exactly.
     np.testing.assert_allclose(np.asarray(c.c_pre_sum[:]), n_pairs * p.c_pre, rtol=1e-12)
@@ -145,8 +168,8 @@ def _pairs_run(b, seed, params, n_contacts=6, plasticity_on=True):
     ids = np.repeat(np.arange(n_contacts), len(post_times))
     times = np.round((post_times[None, :] - dts[:, None]).ravel() / 1e-4) * 1e-4
     pre = b.SpikeGeneratorGroup(n_contacts, ids, times * second)
-    c = pl.make_plastic_contacts(pre, post, np.arange(n_contacts), np.zeros(n_contacts, int),
-                                 pr=1.0, stp=RELIABLE, plasticity=params, rho_init=0.5)
+    c = _plastic(pre, post, np.arange(n_contacts), np.zeros(n_contacts, int),
+                 pr=1.0, stp=RELIABLE, plasticity=params, rho_init=0.5)
     c.plasticity_on = 1 if plasticity_on else 0
     b.Network(pre, post, c).run(t_end * second)
     return np.asarray(c.rho[:]).copy(), np.asarray(c.q[:]).copy()
@@ -186,8 +209,8 @@ def test_zero_rates_leave_fixed_points(brian):
     pre_times = np.round(np.sort(rng.uniform(0.01, t_end - 0.1, 60)) / 1e-4) * 1e-4
     post = _stub_target(b, [post_times], t_end)
     pre = b.SpikeGeneratorGroup(1, np.zeros(len(pre_times), int), pre_times * second)
-    c = pl.make_plastic_contacts(pre, post, np.zeros(5, int), np.zeros(5, int), pr=1.0,
-                                 stp=RELIABLE, plasticity=p, rho_init=rho0, q=0.7 * nS)
+    c = _plastic(pre, post, np.zeros(5, int), np.zeros(5, int), pr=1.0,
+                 stp=RELIABLE, plasticity=p, rho_init=rho0, q=0.7 * nS)
     b.Network(pre, post, c).run(t_end * second)
     rho = np.asarray(c.rho[:])
     # Stable and unstable fixed points: exactly unchanged, and so are the weights.
@@ -216,20 +239,23 @@ def test_zero_rates_leave_fixed_points(brian):
 def _mg_run(b, mg_o, dt_pair=0.01, n_pairs=15, period=0.2):
     """Real AdEx neurons; postsynaptic spikes by a one-step voltage kick one dt early."""
     from models.neurons import make_neurons
-    p = PlasticityParams(noise=False, bistable=False)
+    # The reference condition is this run's: [Ca]o of the medium, [Mg]o 0.8 mM, rest.
+    p = PlasticityParams(noise=False, bistable=False, ref_mg_o=0.8 * mM,
+                         ref_ca_o=CalciumParams().ca_o)
     dt = float(b.defaultclock.dt)
     t_pre = 0.05 + np.arange(n_pairs) * period
     t_end = t_pre[-1] + period
     pre = b.SpikeGeneratorGroup(1, np.zeros(n_pairs, int), t_pre * second)
     # No adaptation: after each spike the neuron returns exactly to rest.
     post = make_neurons(1, neuron=NeuronParams(a=0 * nS, b=0 * pA),
-                        magnesium=MagnesiumParams(mg_o=mg_o))
+                        magnesium=MagnesiumParams(mg_o=mg_o), spine_ca=LINEAR)
     kick_gen = b.SpikeGeneratorGroup(1, np.zeros(n_pairs, int),
                                      np.round((t_pre + dt_pair - dt) / dt) * dt * second)
     kick = b.Synapses(kick_gen, post, on_pre="v_post = 20*mV", name="kick")
     kick.connect()
     c = pl.make_plastic_contacts(pre, post, [0], [0], pr=1.0, stp=RELIABLE, plasticity=p,
-                                 rho_init=0.5, q=1e-6 * nS)
+                                 rho_init=0.5, q=1e-6 * nS, spine_ca=LINEAR,
+                                 magnesium=MagnesiumParams(mg_o=mg_o))
     spikes = b.SpikeMonitor(post)
     b.Network(pre, post, kick_gen, kick, c, spikes).run(t_end * second)
     np.testing.assert_allclose(np.asarray(spikes.t / second), t_pre + dt_pair, atol=1e-9)
@@ -264,7 +290,7 @@ def test_reference_nmda_ca_follows_block():
     p = PlasticityParams()
     ref = pl.reference_nmda_ca(p)
     other = pl.reference_nmda_ca(dataclasses.replace(p, ref_mg_o=1.2 * mM))
-    ratio = float(nmda_block(p.ref_v, 1.2 * mM) / nmda_block(p.ref_v, 0.8 * mM))
+    ratio = float(nmda_block(p.ref_v, 1.2 * mM) / nmda_block(p.ref_v, p.ref_mg_o))
     assert other / ref == pytest.approx(ratio, rel=1e-12)
 
 
@@ -297,8 +323,8 @@ def test_noise_increment_statistics(brian):
     flush = 0.5                              # a last bAP advances rho past the transients
     post = _stub_target(b, [np.append(post_times, flush)], flush + 0.01)
     pre = b.SpikeGeneratorGroup(1, [], [] * second)
-    c = pl.make_plastic_contacts(pre, post, np.zeros(n, int), np.zeros(n, int), pr=0.5,
-                                 plasticity=p, rho_init=0.5)
+    c = _plastic(pre, post, np.zeros(n, int), np.zeros(n, int), pr=0.5,
+                 plasticity=p, rho_init=0.5)
     b.Network(pre, post, c).run((flush + 0.005) * second)
     rho = np.asarray(c.rho[:])
     tops, lengths = pl.event_segments(post_times, p.c_post, p.tau_ca, t_end=flush)
@@ -329,8 +355,8 @@ def test_brian_matches_numpy_reference_with_bursts(brian, preset):
     post = _stub_target(b, [post_times], t_end)
     pre = b.SpikeGeneratorGroup(1, np.zeros(len(pre_times), int), pre_times * second)
     rho0 = np.array([0.2, 0.5, 0.55, 0.9])
-    c = pl.make_plastic_contacts(pre, post, np.zeros(4, int), np.zeros(4, int), pr=1.0,
-                                 stp=RELIABLE, plasticity=p, rho_init=rho0)
+    c = _plastic(pre, post, np.zeros(4, int), np.zeros(4, int), pr=1.0,
+                 stp=RELIABLE, plasticity=p, rho_init=rho0)
     b.Network(pre, post, c).run(t_end * second)
     rho = pl.current_rho(c, p)
     expected = [_reference_run(pre_times, post_times, p, r0, t_end) for r0 in rho0]
@@ -350,8 +376,8 @@ def test_fifo_overflow_merges_into_newest_slot(brian):
     pre_times = np.array([0.1, 0.104])
     post = _stub_target(b, [np.array([0.5])], 0.6)
     pre = b.SpikeGeneratorGroup(1, [0, 0], pre_times * second)
-    c = pl.make_plastic_contacts(pre, post, [0], [0], pr=1.0, stp=RELIABLE, plasticity=p,
-                                 rho_init=0.5 + 1e-3)
+    c = _plastic(pre, post, [0], [0], pr=1.0, stp=RELIABLE, plasticity=p,
+                 rho_init=0.5 + 1e-3)
     b.Network(pre, post, c).run(0.6 * second)
     merged = _reference_run([0.1], [0.5], p, 0.5 + 1e-3, 0.6, c_pre=2 * p.c_pre)
     np.testing.assert_allclose(pl.current_rho(c, p), [merged], atol=1e-12)
@@ -365,8 +391,12 @@ def test_rho_star_other_than_half_rejected():
 def test_presets_have_all_published_values():
     for name, preset in pl.PLASTICITY_PRESETS.items():
         assert name in pl.PLASTICITY_PRESET_SOURCES
-        assert preset.rho_star == 0.5 and preset.theta_d == 1.0
+        # Graupner & Brunel's sets put theta_d at 1 (the Ca2+ unit); Li et al. (2016) not.
+        assert preset.rho_star == 0.5 and preset.theta_d == (1.2 if name == "li_2016" else 1.0)
+        assert preset.ref_ca_o > 0 * mM and preset.ref_mg_o > 0 * mM
     assert pl.plasticity_preset("DP").gamma_p == 321.808
+    li = pl.plasticity_preset("li_2016")
+    assert (li.theta_p, li.c_pre, li.c_post) == (3.0, 1.0, 0.2758)
     with pytest.raises(KeyError):
         pl.plasticity_preset("nope")
 
@@ -379,16 +409,15 @@ from models.backend import configure
 configure(device="cpp_standalone", threads=1, seed=3, directory=sys.argv[1])
 b.defaultclock.dt = 0.1 * b.ms
 sys.path.insert(0, "tests")
-from test_plasticity import _stub_target, RELIABLE
+from test_plasticity import _stub_target, _plastic, RELIABLE
 from models import plasticity as pl
 from models.parameters import PlasticityParams
 pre_times = np.array([0.1, 0.104, 0.108, 0.29, 0.6, 0.605])
 post_times = np.array([0.05, 0.3, 0.61, 0.9])
 post = _stub_target(b, [post_times], 1.0)
 pre = b.SpikeGeneratorGroup(1, np.zeros(len(pre_times), int), pre_times * b.second)
-c = pl.make_plastic_contacts(pre, post, [0] * 3, [0] * 3, pr=1.0, stp=RELIABLE,
-                             plasticity=PlasticityParams(noise=False),
-                             rho_init=[0.2, 0.5, 0.7])
+c = _plastic(pre, post, [0] * 3, [0] * 3, pr=1.0, stp=RELIABLE,
+             plasticity=PlasticityParams(noise=False), rho_init=[0.2, 0.5, 0.7])
 b.Network(pre, post, c).run(1.0 * b.second)
 b.device.build(directory=sys.argv[1], compile=True, run=True)
 print(json.dumps({"rho": list(map(float, c.rho[:])), "t_pl": list(map(float, c.t_pl[:])),
@@ -414,3 +443,36 @@ def test_standalone_matches_numpy_reference(tmp_path):
     rho, _ = pl.advance_rho(np.array(res["rho"]), np.array(res["c_pl"]),
                             1.0 - np.array(res["t_pl"]), p)
     np.testing.assert_allclose(rho, expected, atol=1e-10)
+
+
+# ---------------------------------------------------------------------------------
+# (8) The network gain never enters Ca2+: C_pre,eff = C_pre x receptor content
+# ---------------------------------------------------------------------------------
+def test_gain_calibration_changes_no_ca_amplitude(brian):
+    """Contacts built as the culture builds them (q_nmda from contact_values, nmda_gain
+    = q_ee_scale): one release at the reference gives C_pre times the bouton's receptor
+    content, at q_ee_scale 14 and 3.5 alike (to 1e-12)."""
+    from models.culture import _nmda_gain, contact_values, culture_structure
+    from models.parameters import CultureParams, ModelParams
+    b = brian
+    p = PlasticityParams(noise=False)
+    mp = ModelParams()
+    st = culture_structure(60, CultureParams(), mp.configuration, seed=2)
+    out = {}
+    for k, scale in enumerate((14.0, 3.5)):
+        c = CultureParams(q_ee_scale=scale)
+        v = contact_values(st, mp, c)["ee"]
+        n = 40
+        post = _stub_target(b, [np.array([0.9])], 1.0, name=f"gain_stub_{k}")
+        pre = b.SpikeGeneratorGroup(n, np.arange(n), np.full(n, 0.1) * second,
+                                    name=f"gain_pre_{k}")
+        syn = _plastic(pre, post, np.arange(n), np.zeros(n, int), pr=1.0, stp=RELIABLE,
+                       plasticity=p, rho_init=0.5, nmda_gain=_nmda_gain("ee", c),
+                       name=f"gain_contacts_{k}")
+        syn.q_nmda = v.q_nmda_nS[:n] * nS
+        b.Network(pre, post, syn).run(0.5 * second)
+        out[scale] = np.asarray(syn.c_pre_sum[:])
+        pw = st.pathways["ee"]
+        np.testing.assert_allclose(out[scale], p.c_pre * pw.pop.q_rel[pw.bouton][:n],
+                                   rtol=1e-9)
+    np.testing.assert_allclose(out[14.0], out[3.5], rtol=1e-12)
