@@ -414,6 +414,10 @@ def write_report(results: Path, scale: str | None = None) -> Path:
         results, runs=cr.load_configuration_runs(results, scale))[0])
 
     # --- plasticity-induction (analysis/plasticity_report.py) ---
+    from .presets_report import presets_section
+    section = presets_section(results, scale)
+    if section:
+        sections.append(section)
     from .plasticity_report import plasticity_section
     section = plasticity_section(results, scale)
     if section:

@@ -38,7 +38,8 @@ from models.parameters import CULTURE_CALIBRATED, CultureParams, param
 
 NAME = "culture-activity"
 #: Parameter sections this experiment reads (others are refused by the config loader).
-PARAM_SECTIONS = ("magnesium", "mg_block", "release", "receptors", "spine_ca", "calcium", "neuron", "configuration")
+PARAM_SECTIONS = ("magnesium", "mg_block", "release", "receptors", "spine_ca", "calcium", "neuron",
+                  "configuration", "plasticity")
 DESCRIPTION = "spontaneous network bursts of the culture vs culture bands (science.md §4.7)"
 
 
@@ -57,6 +58,13 @@ class OPTIONS(CultureParams):
     save_synapses: bool = param(False, "design.md §4 /synapses/<pathway>/ (large: ~1e6 "
                                 "contacts at 2000 neurons)",
                                 doc="write pre, post, contact, pr of every contact")
+    plastic: bool = param(False, "issue 13: the culture bands must hold with plasticity on "
+                          "(docs/plasticity.md)", doc="E->E contacts carry the plasticity "
+                          "rule [params.plasticity]; bands are also given for the first "
+                          "and the last band_window of the run")
+    band_window: object = param(120 * second, "science.md §4 item 7: statistics over "
+                                ">= 120 s", low=10 * second, high=3600 * second,
+                                doc="window of the start/end bands of a plastic run")
 
 
 SCALES = {"quick": {"n_neurons": 400, "duration": 10 * second, "warmup": 1 * second,
@@ -70,6 +78,8 @@ def check_options(opts) -> None:
     from .config import ConfigError
     if opts.warmup >= opts.duration:
         raise ConfigError("options.warmup must be shorter than options.duration")
+    if opts.plastic and opts.warmup + opts.band_window > opts.duration:
+        raise ConfigError("options.band_window does not fit after the warm-up")
 
 
 def culture_params(opts) -> CultureParams:
@@ -155,8 +165,12 @@ def run_group(cfgs, progress=None):
         raise ValueError("run_group needs configs with equal options and seed")
     culture = culture_params(opts)
     samples = [(c.params, culture) for c in cfgs]
+    if opts.plastic and any(repr(c.params.plasticity) != repr(cfgs[0].params.plasticity)
+                            for c in cfgs[1:]):
+        raise ValueError("run_group needs configs with one plasticity rule")
     results = iter_culture(culture.n_neurons, samples, seed=seed, duration=opts.duration,
-                           device_name=opts.device, progress=progress)
+                           device_name=opts.device, progress=progress,
+                           plasticity=cfgs[0].params.plasticity if opts.plastic else None)
     for cfg, res in zip(cfgs, results):
         yield _run_data(cfg, res)
 
@@ -169,6 +183,23 @@ def _run_data(cfg, res):
     t_start, t_stop = float(opts.warmup / second), float(opts.duration / second)
     ana = analyse(res["spikes"], res["n_exc"], res["n_inh"], t_start, t_stop)
     metrics = metrics_from(res, ana, t_start, t_stop)
+    arrays_extra, units_extra = {}, {}
+    if opts.plastic:
+        w = float(opts.band_window / second)
+        for label, (a, b) in (("start", (t_start, t_start + w)), ("end", (t_stop - w, t_stop))):
+            sub = metrics_from(res, analyse(res["spikes"], res["n_exc"], res["n_inh"], a, b),
+                               a, b)
+            for k in [k for k in sub if k.startswith("band_") or k in (
+                    "bands_ok", "all_bands_ok", "burst_rate_per_min", "ibi_cv",
+                    "duration_median_s", "fraction_spikes_in_bursts",
+                    "between_burst_rate_hz", "intra_burst_rate_hz", "rate_exc_hz")]:
+                metrics[f"{label}_{k}"] = sub[k]
+        rho = res["rho_final"]
+        metrics["plasticity_preset"] = p.plasticity.preset
+        metrics["rho_final_up_fraction"] = float(np.mean(rho > 0.5))
+        metrics["rho_final_mean"] = float(np.mean(rho))
+        arrays_extra["/plastic/rho_final"] = np.asarray(rho, float)
+        units_extra["/plastic/rho_final"] = "1"
     metrics.update({"mg_o_mM": float(p.magnesium.mg_o / mM),
                     "mg_i_mM": float(p.magnesium.mg_i / mM),
                     "culture_calibrated": bool(CULTURE_CALIBRATED),
@@ -199,5 +230,6 @@ def _run_data(cfg, res):
                                         for k, (t, i) in res["spikes"].items()},
                    synapses=synapses,
                    protocol={"spontaneous": {"t_start": 0.0, "t_stop": t_stop,
-                                             "plasticity": False}},
-                   metrics=metrics, arrays=arrays, units=units)
+                                             "plasticity": bool(opts.plastic)}},
+                   metrics=metrics, arrays={**arrays, **arrays_extra},
+                   units={**units, **units_extra})

@@ -31,6 +31,8 @@ CULTURE_CONDITIONS = ("baseline", "elevated_mg", "elevated_mg_o_only", "elevated
 
 #: (experiment, conditions, seeds) run by ``mgnet reproduce``.
 JOBS: list[tuple[str, tuple[str, ...], tuple[int, ...]]] = [
+    # The pre-registered plasticity tests that choose the default rule (numpy only).
+    ("plasticity-presets", ("baseline",), (0,)),
     ("bouton-assay", ("baseline", "elevated_mg"), (0,)),
     ("mg-dose-response", ("baseline",), (0,)),
     ("reconfiguration", ("baseline",), (0,)),

@@ -676,6 +676,15 @@ def _project_key(structure: CultureStructure, signature: str, duration_s: float,
     return h.hexdigest()[:16]
 
 
+def _rho_of(cult, t) -> dict:
+    """``{"rho_final": ...}`` of a plastic culture at the end ``t`` of its run (else {})."""
+    if cult.plasticity is None:
+        return {}
+    from .plasticity import current_rho
+    return {"rho_final": np.asarray(current_rho(cult.synapses["ee"], cult.plasticity, t=t),
+                                    dtype=float)}
+
+
 def simulate_culture(n_neurons: int, samples: list, *, seed: int, duration,
                      device_name: str = "cpp_standalone", sim_seed: int | None = None,
                      progress=None, cache_dir=None, spine_ca: tuple = ()) -> list[dict]:
@@ -690,7 +699,8 @@ def simulate_culture(n_neurons: int, samples: list, *, seed: int, duration,
 
 def iter_culture(n_neurons: int, samples: list, *, seed: int, duration,
                  device_name: str = "cpp_standalone", sim_seed: int | None = None,
-                 progress=None, cache_dir=None, spine_ca: tuple = ()):
+                 progress=None, cache_dir=None, spine_ca: tuple = (),
+                 plasticity: PlasticityParams | None = None):
     """Simulate one culture structure at several conditions, yielding each result as
     soon as it is done (so callers can save it before the next one runs).
 
@@ -714,6 +724,9 @@ def iter_culture(n_neurons: int, samples: list, *, seed: int, duration,
     spine_ca : tuple of str
         Pathways that track spine Ca2+ (:func:`build_culture`); none by default, since
         only spikes are returned.
+    plasticity : PlasticityParams, optional
+        Plastic E->E contacts with this rule (:func:`build_culture`); each result then
+        also holds ``rho_final`` (efficacy of every E->E contact, projected to the end).
 
     Yields
     ------
@@ -756,7 +769,7 @@ def iter_culture(n_neurons: int, samples: list, *, seed: int, duration,
     if device_name == "runtime":
         brian2.seed(sim_seed)
         cult = build_culture(n_neurons, params0, culture0, seed=seed, structure=structure,
-                             spine_ca=spine_ca)
+                             spine_ca=spine_ca, plasticity=plasticity)
         cult.net.store("initial")
         build_s = time.time() - t0
         for k, ((p, c), vals) in enumerate(zip(samples, values)):
@@ -767,14 +780,15 @@ def iter_culture(n_neurons: int, samples: list, *, seed: int, duration,
             t1 = time.time()
             cult.net.run(duration, namespace={})
             cult.check_finite()
-            yield dict(base, spikes=cult.spike_data(), values=vals,
+            yield dict(base, spikes=cult.spike_data(), values=vals, **_rho_of(cult, duration),
                        timing={"build_s": build_s, "compile_s": 0.0,
                                "run_s": time.time() - t1})
         return
 
     if device_name != "cpp_standalone":
         raise ValueError(f"unknown device '{device_name}'; allowed: cpp_standalone, runtime")
-    key = _project_key(structure, sig + repr(tuple(spine_ca)), duration_s, sim_seed,
+    key = _project_key(structure, sig + repr(tuple(spine_ca)) + repr(plasticity), duration_s,
+                       sim_seed,
                        float(defaultclock.dt / second))
     root = default_cache_dir() if cache_dir is None else cache_dir
     directory = os.path.join(str(root), f"culture-{key}")
@@ -787,7 +801,7 @@ def iter_culture(n_neurons: int, samples: list, *, seed: int, duration,
         brian2.set_device("cpp_standalone", directory=directory, build_on_run=False)
         brian2.seed(sim_seed)
         cult = build_culture(n_neurons, params0, culture0, seed=seed, structure=structure,
-                             spine_ca=spine_ca)
+                             spine_ca=spine_ca, plasticity=plasticity)
         cult.net.run(duration, namespace={})
         build_s = time.time() - t0
         say("compiling (cached after the first time)", 0.0)
@@ -803,9 +817,10 @@ def iter_culture(n_neurons: int, samples: list, *, seed: int, duration,
                 try:
                     cult.check_finite()
                     spikes = cult.spike_data()
+                    rho = _rho_of(cult, duration)
                 finally:
                     shutil.rmtree(os.path.join(directory, res_dir), ignore_errors=True)
-                yield dict(base, spikes=spikes, values=vals,
+                yield dict(base, spikes=spikes, values=vals, **rho,
                            timing={"build_s": build_s, "compile_s": compile_s,
                                    "run_s": run_s})
     finally:
