@@ -120,27 +120,49 @@ def test_size_activation_correlation_orders_recruitment(corr):
 
 
 def test_assay_measures_true_pr_binomially(brian):
-    """Runtime assay on a small anatomy: counts of 30 trials at 0.5 Hz are binomial
-    around the TM expectation (~Pr); chi-square-like bound over boutons."""
+    """Runtime assay on a small anatomy: counts of the 1AP and burst protocols agree with
+    the numpy reference of the pool model (models.release_pool), for one vesicle per
+    bouton and for pools of 1-8 vesicles; 1AP counts are unbiased estimates of Pr."""
     from models.assay import AssayProtocol, AssaySample, run_field_assay
     from models.parameters import ModelParams
-    from models.synapses import tm_mean_release
     p = ModelParams()
     rng = np.random.default_rng(0)
     n = 300
     branch = np.repeat(np.arange(10), n // 10)
     pr = rng.uniform(0.05, 0.9, n)
     proto = AssayProtocol(n_spikes=10, one_ap_rate=2.0, train_interval=2.0)
-    (res,) = run_field_assay(branch, [AssaySample(pr, np.full(n, 1e-4), 0.8)], p,
-                             protocol=proto, seed=1, device_name="runtime")
-    isi = np.full(9, 0.5)
-    expected = np.array([tm_mean_release(u, isi, float(p.stp.tau_f), float(p.stp.tau_d)).sum()
-                         for u in pr])
-    var = np.array([np.sum(tm_mean_release(u, isi, float(p.stp.tau_f), float(p.stp.tau_d))
-                           * (1 - tm_mean_release(u, isi, float(p.stp.tau_f),
-                                                  float(p.stp.tau_d)))) for u in pr])
-    z = (res["n_release_1ap"] - expected) / np.sqrt(var)
-    # Mean z ~ N(0, 1/sqrt(n)); spread ~1 (trials are close to independent at 2 Hz).
-    assert abs(z.mean()) < 4 / np.sqrt(n)
-    assert 0.7 < z.std() < 1.3
+    n_rrp = rng.integers(1, 9, n)
+    # Two samples on the same build: one vesicle per bouton, and the readily releasable
+    # pool (several vesicles, DKR facilitation and Ca2+-dependent recovery).
+    res, res_pool = run_field_assay(
+        branch, [AssaySample(pr, np.full(n, 1e-4), 0.8),
+                 AssaySample(pr, np.full(n, 1e-4), 0.8, n_rrp=n_rrp)], p,
+        protocol=proto, seed=1, device_name="runtime")
+    _check_pool_against_numpy(res, pr, np.ones(n, int), proto, p)
+    _check_pool_against_numpy(res_pool, pr, n_rrp, proto, p)
+    # the pool lets high-Pr boutons release more than once per 5-spike train
+    assert res_pool["n_release_burst"][n_rrp > 2].max() > 2
+    # 1AP at 2 Hz: the pool refills between spikes, so counts estimate 10 Pr (within 5 %)
+    assert res_pool["n_release_1ap"].sum() == pytest.approx(10 * pr.sum(), rel=0.05)
     assert np.all(res["n_release_burst"] <= 10) and np.all(res["n_release_1ap"] <= 10)
+
+
+def _check_pool_against_numpy(res, pr, n_rrp, proto, p):
+    """Brian2 pool counts per bouton vs the numpy reference (models.release_pool):
+    z-scores of both protocols centred (|mean| < 4/sqrt(n)) with unit spread."""
+    from models.release_pool import simulate_pool, vesicle_probability
+    times, t_switch, _ = proto.times()
+    pool = p.release_pool
+    rel = simulate_pool(vesicle_probability(pr, n_rrp), n_rrp, times, tau_f=float(p.stp.tau_f),
+                        k0=1 / float(p.stp.tau_d), kmax=float(pool.k_rec_max),
+                        kd=pool.k_rec_kd, tau_ca=float(pool.tau_rec_ca),
+                        facilitation=pool.facilitation, s1=pool.facilitation_s1, rng=5,
+                        trials=3000)
+    one = times < t_switch
+    for key, sel in (("n_release_1ap", one), ("n_release_burst", ~one)):
+        counts = rel[:, sel, :].sum(axis=1)
+        mean, sd = counts.mean(axis=0), counts.std(axis=0)
+        ok = sd > 0
+        z = (res[key][ok] - mean[ok]) / sd[ok]
+        assert abs(z.mean()) < 4 / np.sqrt(ok.sum()), (key, z.mean())
+        assert 0.7 < z.std() < 1.3, (key, z.std())
