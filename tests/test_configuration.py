@@ -166,3 +166,51 @@ def _check_pool_against_numpy(res, pr, n_rrp, proto, p):
         z = (res[key][ok] - mean[ok]) / sd[ok]
         assert abs(z.mean()) < 4 / np.sqrt(ok.sum()), (key, z.mean())
         assert 0.7 < z.std() < 1.3, (key, z.std())
+
+
+def test_exhausted_branches_are_those_that_cannot_reach_their_setpoint(pop):
+    """equilibrium_state flags a branch exhausted iff even all its boutons active give a
+    ΣPr below the set-point; such branches have every bouton active, the others hold
+    their set-point (within the marginal bouton)."""
+    from models.configuration import equilibrium_state
+    for mg in (0.5, 1.5):
+        st = equilibrium_state(pop, mg, 0.5)
+        pr_if = release_probabilities(pop, mg * pop.mg_factor, 0.5)
+        max_sum = _branch_sums(pop, pr_if)
+        np.testing.assert_array_equal(st["exhausted"], max_sum < pop.setpoint * (1 - 1e-9))
+        all_active = np.array([np.all(st["active"][pop.branch_id == b])
+                               for b in range(pop.n_branches)])
+        assert np.all(all_active[st["exhausted"]])
+        assert np.all(st["setpoint_ratio"][st["exhausted"]] < 1)
+        np.testing.assert_allclose(st["sum_pr_true"], _branch_sums(pop, st["pr"]))
+    # more [Mg]i, lower Pr: more branches run out of silent boutons
+    assert (equilibrium_state(pop, 1.5, 0.5)["exhausted"].mean()
+            > equilibrium_state(pop, 0.5, 0.5)["exhausted"].mean())
+
+
+def test_bouton_mg_factor_is_lognormal_with_mean_one():
+    """Each bouton's own [Mg]i factor: mean 1, CV mg_i_bouton_cv, independent of the branch
+    factor; with CV 0 no factor is drawn and the other draws are unchanged."""
+    cfg = dataclasses.replace(ConfigurationParams(), mg_i_bouton_cv=0.3)
+    big = sample_branches(400, cfg, rng=9)
+    f = big.bouton_factor()
+    assert f.mean() == pytest.approx(1.0, abs=0.01)
+    assert f.std() / f.mean() == pytest.approx(0.3, rel=0.05)
+    r = np.corrcoef(np.log(f), np.log(big.mg_factor[big.branch_id]))[0, 1]
+    assert abs(r) < 0.05
+    none = sample_branches(400, dataclasses.replace(cfg, mg_i_bouton_cv=0.0), rng=9)
+    assert none.mg_factor_bouton is None
+    np.testing.assert_array_equal(none.competence, big.competence)
+    np.testing.assert_array_equal(none.setpoint, big.setpoint)
+
+
+def test_competence_spread_is_the_pr_spread_minus_the_mg_part():
+    """The default competence sigma is derived (not guessed): log-variance of Pr (0.7^2)
+    minus k^2 times the [Mg]i log-variance between and within branches."""
+    import math
+    from models.parameters import PR_LOG_SIGMA, competence_sigma_from_pr
+    c, k = ConfigurationParams(), ReleaseParams().k
+    expected = competence_sigma_from_pr(PR_LOG_SIGMA, c.mg_i_branch_cv, c.mg_i_bouton_cv, k)
+    assert c.competence_sigma == pytest.approx(expected, abs=1e-4)
+    v = math.log(1 + c.mg_i_branch_cv ** 2) + math.log(1 + c.mg_i_bouton_cv ** 2)
+    assert c.competence_sigma ** 2 + k ** 2 * v == pytest.approx(PR_LOG_SIGMA ** 2, abs=1e-3)
