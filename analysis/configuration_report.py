@@ -725,15 +725,17 @@ def _col(cd: ConditionData, key: str) -> np.ndarray | None:
 # ---------------------------------------------------------------------------------- targets
 
 
-def _rng(values: Mapping[str, Any], key: str, nd: int = 2, pct: bool = False) -> str:
-    """" [min–max over seeds]" when the row aggregates several seeds."""
+def _rng(values: Mapping[str, Any], key: str, nd: int = 2, pct: bool = False,
+         share: bool = False) -> str:
+    """" [min–max over seeds]" when the row aggregates several seeds (``pct``: signed
+    percentages, ``share``: unsigned percentages)."""
     r = values.get("_range", {}).get(key)
     if not r:
         return ""
     lo, hi = r
-    if pct:
-        return f" [{_pct(lo)} … {_pct(hi)}]"
-    return f" [{_f(lo, nd)}–{_f(hi, nd)}]"
+    if pct or share:
+        return f" [{_pct(lo, not share)} … {_pct(hi, not share)}]"
+    return f" [{_f(lo, nd)} … {_f(hi, nd)}]"
 
 
 # Every target is (values from the runs) -> (text, checks from the values), so that a row
@@ -1085,7 +1087,8 @@ def _t7_text(v: Mapping[str, Any]) -> str:
     if "glun2b_share" in v:
         how = ("1 − total spine Ca²⁺ under a virtual GluN2B block / without" if
                v.get("glun2b_method_block") else "GluN2B part of NMDA Ca²⁺")
-        text = f"GluN2B share {_pct(v['glun2b_share'], False)}{_rng(v, 'glun2b_share')} ({how})"
+        text = (f"GluN2B share {_pct(v['glun2b_share'], False)}"
+                f"{_rng(v, 'glun2b_share', share=True)} ({how})")
         if "glun2b_share_burst" in v:
             text += f", burst {_pct(v['glun2b_share_burst'], False)}"
         parts.append(text)
