@@ -395,6 +395,14 @@ def configuration_section(results: Path, runs: cr.ConfigurationRuns | None = Non
                       "at the last one (the paper: little at 1–2 h, clear at ≈ 4 h).", "",
                       _md_table(trows, ["time (h)", "branches", "D", "P̄r", "ΣPr", "silent",
                                         "exhausted", "D progress", "P̄r progress"]), ""]
+            over = [r for r in tc if np.isfinite(r.get("exhausted_fraction", np.nan))
+                    and r["exhausted_fraction"] > cr.MAX_EXHAUSTED_FRACTION]
+            if over:
+                parts += [f"- More than {cr.MAX_EXHAUSTED_FRACTION:.0%} of the branches are "
+                          f"exhausted at " + ", ".join(f"{r['time_h']:g} h "
+                                                       f"({100 * r['exhausted_fraction']:.0f} %)"
+                                                       for r in over)
+                          + ": there the homeostasis premise fails for these branches.", ""]
 
     shown = [n for n in cr.FIGURE_FILES.values() if (figures_dir / n).exists()]
     if shown:
