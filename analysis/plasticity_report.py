@@ -618,7 +618,7 @@ def plasticity_figures(results: Path, out_dir: Path | None = None, scale: str | 
         ylabel = ("pairing-specific change (%)" if curves["measure"] == "specific"
                   else None)
         fp.plot_stdp_curve(axes[0, 0], curves["by_condition"], title="all branches",
-                           ylabel=ylabel)
+                           ylabel=ylabel, reference=True)
         for k, c in enumerate(conds):
             fp.plot_stdp_curve(axes[0, k + 1], curves["by_group"][c], title=c, ylabel=ylabel)
         fig.tight_layout()

@@ -322,10 +322,40 @@ def configuration_section(results: Path, runs: cr.ConfigurationRuns | None = Non
         fig = r["figure"]
         link = f"[{Path(fig).stem}]({fig})" if fig and (results / fig).exists() else "—"
         table.append([r["id"], r["kind"], r["finding"], r["paper"], r["model"],
-                      r["tolerance"], _verdict(r["reproduced"]), link])
+                      r["tolerance"], r.get("calibrations", "") or "—",
+                      _verdict(r["reproduced"]), link])
     parts.append(_md_table(table, ["target", "kind", "finding", "paper", "model",
-                                   "reproduced when", "reproduced", "figure"]))
+                                   "reproduced when", "depends on calibration", "reproduced",
+                                   "figure"]))
     parts.append("")
+    n_seeds = max((int(r["values"].get("n_seeds", 1)) for r in rows
+                   if isinstance(r.get("values"), dict)), default=1)
+    if n_seeds > 1:
+        parts += [f"With runs of several seeds every target is computed per seed (each seed "
+                  f"at the paper's sample size) and the row shows the median over the seeds "
+                  f"(up to {n_seeds}), with the range in brackets; the verdict applies the "
+                  f"rule to the medians.", ""]
+    parts += ["Calibrations (docs/calibration.md lists what each one saw; no validation "
+              "target is used by any of them):", ""]
+    parts += [f"- {k}: {v}" for k, v in cr.CALIBRATIONS.items()]
+    parts.append("")
+
+    ex_rows = cr.exhaustion_table(conds)
+    parts += ["### Exhausted branches (the homeostasis premise)", ""]
+    if ex_rows:
+        parts += ["A branch is *exhausted* when every anatomical bouton is active and its "
+                  "ΣPr is still below its set-point: homeostasis can no longer hold it "
+                  "(science.md §4 item 2). Premise holds when at most "
+                  f"{cr.MAX_EXHAUSTED_FRACTION:.0%} of the branches are exhausted.", ""]
+        erows = [[e["condition"], str(e["n_branches"]), f"{100 * e['exhausted_fraction']:.1f} %",
+                  _fmt(e["exhausted_setpoint_ratio"]), _fmt(e["setpoint_ratio"]),
+                  "yes" if e["premise_holds"] else "**no: the homeostasis premise fails**"]
+                 for e in ex_rows]
+        parts += [_md_table(erows, ["condition", "branches", "exhausted",
+                                    "ΣPr / set-point of exhausted branches",
+                                    "ΣPr / set-point (all)", "premise holds"]), ""]
+    else:
+        parts += ["- not recorded by these run files (no `/branches/exhausted`)", ""]
 
     parts += ["### What did not reproduce", ""]
     fails = cr.failure_summary(rows)
@@ -356,6 +386,7 @@ def configuration_section(results: Path, runs: cr.ConfigurationRuns | None = Non
                       f"{_fmt(r['mean_pr'])} ± {_fmt(r['mean_pr_sem'], 2)}",
                       f"{_fmt(r['sum_pr'])} ± {_fmt(r['sum_pr_sem'], 2)}",
                       f"{_fmt(100 * r['silent_fraction'], 3)} %",
+                      f"{_fmt(100 * r.get('exhausted_fraction', float('nan')), 3)} %",
                       _fmt(r.get("D_progress", float("nan")), 2),
                       _fmt(r.get("mean_pr_progress", float("nan")), 2)] for r in tc]
             parts += ["### Reconfiguration time course (Fig 4a)", "",
@@ -363,7 +394,15 @@ def configuration_section(results: Path, runs: cr.ConfigurationRuns | None = Non
                       "Progress: change since the first time point as a fraction of the change "
                       "at the last one (the paper: little at 1–2 h, clear at ≈ 4 h).", "",
                       _md_table(trows, ["time (h)", "branches", "D", "P̄r", "ΣPr", "silent",
-                                        "D progress", "P̄r progress"]), ""]
+                                        "exhausted", "D progress", "P̄r progress"]), ""]
+            over = [r for r in tc if np.isfinite(r.get("exhausted_fraction", np.nan))
+                    and r["exhausted_fraction"] > cr.MAX_EXHAUSTED_FRACTION]
+            if over:
+                parts += [f"- More than {cr.MAX_EXHAUSTED_FRACTION:.0%} of the branches are "
+                          f"exhausted at " + ", ".join(f"{r['time_h']:g} h "
+                                                       f"({100 * r['exhausted_fraction']:.0f} %)"
+                                                       for r in over)
+                          + ": there the homeostasis premise fails for these branches.", ""]
 
     shown = [n for n in cr.FIGURE_FILES.values() if (figures_dir / n).exists()]
     if shown:

@@ -24,6 +24,7 @@ __all__ = [
     "HyperbolicFit",
     "LinearFit",
     "PowerLawFit",
+    "OffsetPowerFit",
     "KSResult",
     "SpearmanResult",
     "BootstrapCI",
@@ -32,6 +33,7 @@ __all__ = [
     "hyperbolic_fit",
     "linear_fit",
     "power_law_fit",
+    "offset_power_fit",
     "ks_test",
     "spearman",
     "bootstrap_ci",
@@ -286,6 +288,95 @@ def power_law_fit(x: Any, y: Any) -> PowerLawFit:
         n=lf.n,
         n_dropped=dropped,
     )
+
+
+@dataclass(frozen=True)
+class OffsetPowerFit(_AsDict):
+    """Result of :func:`offset_power_fit`: y = a · x^b + c (least squares in linear space).
+
+    Attributes
+    ----------
+    a, b, c : float
+        Prefactor, exponent and offset.
+    r2 : float
+        1 − SS_res/SS_tot in linear space (what the paper reports for its curve fit).
+    b_stderr : float
+        Standard error of b from the fit's covariance (NaN if undetermined).
+    n, n_dropped : int
+    """
+
+    a: float
+    b: float
+    c: float
+    r2: float
+    b_stderr: float
+    n: int
+    n_dropped: int = 0
+
+    def predict(self, x: Any) -> np.ndarray:
+        """Evaluate a · x^b + c."""
+        return self.a * np.asarray(x, dtype=float) ** self.b + self.c
+
+
+def offset_power_fit(x: Any, y: Any, b_bounds: tuple[float, float] = (0.01, 5.0)
+                     ) -> OffsetPowerFit:
+    """Least-squares fit of y = a · x^b + c, the curve of Zhou et al. (2024) Fig 3a
+    (wCa = 31.10 · Pr^0.55 − 3.95, R² 0.76).
+
+    An offset changes the exponent a log–log fit would report (for the paper's own curve
+    over Pr 0.04–0.9 the log–log slope is ≈ 0.75), so T7 fits this form as the paper did
+    and reports the log–log exponent beside it.  For fixed b the model is linear in (a, c),
+    so the fit is a one-dimensional bounded search over b with a closed-form (a, c) inner
+    solution, which cannot get stuck in a local minimum of a and c.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Pairs with x > 0; non-finite pairs and x ≤ 0 are dropped.
+    b_bounds : (float, float)
+        Search interval of the exponent.
+
+    Raises
+    ------
+    ValueError
+        Fewer than four usable pairs, or x constant.
+    """
+    from scipy.optimize import minimize_scalar
+
+    xa, ya, dropped = _paired_finite(x, y)
+    pos = xa > 0
+    dropped += int((~pos).sum())
+    xa, ya = xa[pos], ya[pos]
+    if xa.size < 4:
+        raise ValueError("offset_power_fit needs at least four pairs with x > 0")
+    if np.ptp(xa) == 0:
+        raise ValueError("offset_power_fit: x is constant")
+    lx = np.log(xa)
+
+    def inner(b: float) -> tuple[float, float, float]:
+        X = np.column_stack([np.exp(b * lx), np.ones_like(xa)])
+        coef, *_ = np.linalg.lstsq(X, ya, rcond=None)
+        resid = ya - X @ coef
+        return float(resid @ resid), float(coef[0]), float(coef[1])
+
+    grid = np.linspace(b_bounds[0], b_bounds[1], 200)
+    sse = np.array([inner(b)[0] for b in grid])
+    i = int(np.argmin(sse))
+    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+    res = minimize_scalar(lambda b: inner(b)[0], bounds=(lo, hi), method="bounded",
+                          options={"xatol": 1e-7})
+    b = float(res.x) if res.fun <= sse[i] else float(grid[i])
+    s_min, a, c = inner(b)
+    # standard error of b from the Gauss-Newton covariance of (a, b, c)
+    J = np.column_stack([xa ** b, a * xa ** b * lx, np.ones_like(xa)])
+    dof = xa.size - 3
+    try:
+        cov = np.linalg.inv(J.T @ J) * (s_min / dof if dof > 0 else np.nan)
+        b_se = float(np.sqrt(max(cov[1, 1], 0.0)))
+    except np.linalg.LinAlgError:
+        b_se = float("nan")
+    return OffsetPowerFit(a=a, b=b, c=c, r2=_r2(ya, a * xa ** b + c), b_stderr=b_se,
+                          n=int(xa.size), n_dropped=dropped)
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,12 +9,23 @@ the branch ΣPr is back at its set-point.
 
 Identifiability (documented in ``docs/calibration.md``):
 
-* at baseline ([Mg]i = [Mg]ref) the power law is 1 whatever k is, so the silent fraction
-  is set by the anatomical bouton density (given set-points and competences):
-  **stage 1** finds ``ConfigurationParams.anatomical_density``;
+* at baseline ([Mg]i = [Mg]ref) the power law is 1 whatever k is.  How many boutons of a
+  branch are functional is set by its set-point and the competences: **stage 1** finds
+  ``ConfigurationParams.setpoint_median`` so that a baseline branch carries on average
+  the paper's 863/66 = 13.08 functional boutons (Fig 1b/1c n; an untested distribution,
+  science.md §3); the silent fraction is then set by the anatomical bouton density:
+  **stage 1** also finds ``ConfigurationParams.anatomical_density`` (53 % silent); the
+  two are solved jointly;
 * after elevation only r = ([Mg]i,elev/[Mg]i,base)^-k enters, so k and the elevated [Mg]i
   are not separately identifiable from T6: **stage 2** keeps k at its literature default
-  (``ReleaseParams.k``) and finds the elevated [Mg]i (``ELEVATED_MG_I``).
+  (``ReleaseParams.k``) and finds the elevated [Mg]i (``ELEVATED_MG_I``).  Homeostasis
+  can only recruit the boutons a branch has: if the T6 root leaves more than
+  ``max_exhausted`` (20 %) of the branches *exhausted* (every bouton active, ΣPr below the
+  set-point), the calibration by default takes the largest [Mg]i that leaves at most that
+  fraction exhausted and reports the silent fraction it reaches (``on_exhausted =
+  "constrain"``); ``"refuse"`` raises instead and ``"warn"`` keeps the T6 root with a
+  warning written into the file (science.md T6: the procedure must not leave branches
+  without a silent reserve).
 
 "Measured" mimics the virtual FM-dye assay: a bouton is functional if it releases at least
 ``ceil(0.04·30) = 2`` times in 30 trials.  With 2 s spacing the trials are treated as
@@ -57,6 +68,7 @@ from scipy.stats import binom
 
 __all__ = ["CalibrationError", "CALIBRATION_FILE", "DOCS_FILE", "DEFAULT_SEED",
            "DEFAULT_N_BRANCHES", "TARGET_BASELINE", "TARGET_ELEVATED", "N_TRIALS", "RATE_HZ",
+           "TARGET_FUNCTIONAL_PER_BRANCH", "MAX_EXHAUSTED",
            "functional_probability", "T6Evaluator", "calibrate_t6", "read_calibration",
            "format_mg", "parse_mg", "add_parser", "run_cli", "main"]
 
@@ -73,6 +85,12 @@ DEFAULT_N_BRANCHES = 2000
 #: T6 targets: measured silent fraction at baseline / elevated Mg (Zhou et al. 2024).
 TARGET_BASELINE = 0.53
 TARGET_ELEVATED = 0.30
+#: Functional boutons per baseline branch: Zhou et al. (2024) Fig 1c n = 863 boutons
+#: (5 repeats) on the Fig 1b n = 66 branches (5 repeats).
+TARGET_FUNCTIONAL_PER_BRANCH = 863 / 66
+#: Largest fraction of exhausted branches the elevated-Mg calibration may leave.
+MAX_EXHAUSTED = 0.20
+ON_EXHAUSTED = ("constrain", "refuse", "warn")
 #: The virtual FM-dye 1AP protocol (science.md §2).
 N_TRIALS = 30
 RATE_HZ = 0.5
@@ -192,12 +210,18 @@ class T6Evaluator:
         self._starts = self._full.starts()
         self._pop_cache: dict[float, Any] = {}
 
-    def population(self, density: float):
-        """The population at ``density`` (boutons per 10 µm), by thinning."""
+    def population(self, density: float, setpoint_median: float | None = None):
+        """The population at ``density`` (boutons per 10 µm), by thinning, with every
+        set-point scaled to the median ``setpoint_median`` (default: the config's)."""
         from models.configuration import BranchPopulation
         density = float(density)
         if not 0 < density <= self.density_max:
             raise ValueError(f"density must be in (0, {self.density_max}], got {density}")
+        if setpoint_median is not None and setpoint_median != self.config.setpoint_median:
+            pop = self.population(density)
+            return dataclasses.replace(
+                pop, setpoint=pop.setpoint * (float(setpoint_median)
+                                              / self.config.setpoint_median))
         if density in self._pop_cache:
             return self._pop_cache[density]
         keep = self._v < density / self.density_max
@@ -208,32 +232,42 @@ class T6Evaluator:
             keep[s + int(np.argmin(self._v[s:e]))] = True
         f = self._full
         pop = BranchPopulation(f.branch_id[keep], f.competence[keep], f.q_rel[keep],
-                               f.key[keep], f.length_um, f.setpoint, f.mg_factor)
+                               f.key[keep], f.length_um, f.setpoint, f.mg_factor,
+                               None if f.mg_factor_bouton is None
+                               else f.mg_factor_bouton[keep])
         if len(self._pop_cache) > 64:
             self._pop_cache.clear()
         self._pop_cache[density] = pop
         return pop
 
-    def fractions(self, density: float, mg_i_mM: float) -> dict[str, float]:
+    def fractions(self, density: float, mg_i_mM: float,
+                  setpoint_median: float | None = None) -> dict[str, float]:
         """Silent fractions of the equilibrated configuration at condition [Mg]i.
 
         Returns ``measured`` (expected fraction with measured Pr < threshold, the T6
-        quantity), ``true`` (pr_true < threshold), ``inactive`` (pr_true = 0) and
-        ``n_boutons``.
+        quantity), ``true`` (pr_true < threshold), ``inactive`` (pr_true = 0),
+        ``functional_per_branch`` (expected measured-functional boutons per branch),
+        ``exhausted`` (fraction of branches with every bouton active and ΣPr below the
+        set-point), ``setpoint_ratio`` (mean ΣPr / set-point) and ``n_boutons``.
         """
-        from models.configuration import equilibrium_pr
-        pop = self.population(density)
-        pr, _ = equilibrium_pr(pop, float(mg_i_mM), self.mg_ref, self.release, self.config)
+        from models.configuration import equilibrium_state
+        pop = self.population(density, setpoint_median)
+        st = equilibrium_state(pop, float(mg_i_mM), self.mg_ref, self.release, self.config)
+        pr = st["pr"]
         p_func = functional_probability(pr, threshold=self.release.functional_threshold,
                                         stp=self.stp)
         return {"measured": float(1.0 - p_func.mean()),
                 "true": float(np.mean(pr < self.release.functional_threshold)),
                 "inactive": float(np.mean(pr == 0.0)),
+                "functional_per_branch": float(p_func.sum() / pop.n_branches),
+                "exhausted": float(np.mean(st["exhausted"])),
+                "setpoint_ratio": float(np.mean(st["setpoint_ratio"])),
                 "n_boutons": int(pop.n_boutons)}
 
-    def measured(self, density: float, mg_i_mM: float) -> float:
+    def measured(self, density: float, mg_i_mM: float,
+                 setpoint_median: float | None = None) -> float:
         """Expected measured silent fraction (the T6 objective)."""
-        return self.fractions(density, mg_i_mM)["measured"]
+        return self.fractions(density, mg_i_mM, setpoint_median)["measured"]
 
 
 # --------------------------------------------------------------------------------------
@@ -244,31 +278,114 @@ def _say(verbose: bool, msg: str) -> None:
         print(msg, flush=True)
 
 
-def _calibrate_density(ev: T6Evaluator, target: float, verbose: bool) -> tuple[float, dict]:
-    """Stage 1: anatomical density with measured silent fraction ``target`` at baseline."""
+def _calibrate_density(ev: T6Evaluator, target: float, verbose: bool,
+                       setpoint_median: float | None = None) -> tuple[float, dict]:
+    """Stage 1b: anatomical density with measured silent fraction ``target`` at baseline
+    (set-point median ``setpoint_median``)."""
     lo, hi = ev.density_bounds
     grid = np.geomspace(lo, hi, _GRID_DENSITY)
-    values = np.array([ev.measured(d, ev.mg_base) for d in grid])
-    if np.any(np.diff(values) < 0):
-        i = int(np.flatnonzero(np.diff(values) < 0)[0])
-        raise CalibrationError(
-            f"baseline silent fraction is not monotone in anatomical_density "
-            f"({values[i]:.4f} at {grid[i]:.3g} > {values[i + 1]:.4f} at {grid[i + 1]:.3g})")
-    if not values[0] < target < values[-1]:
+    values = np.array([ev.measured(d, ev.mg_base, setpoint_median) for d in grid])
+    if not values.min() < target < values.max():
         raise CalibrationError(
             f"T6 baseline target {target:.3f} unreachable: the measured silent fraction "
-            f"spans only {values[0]:.3f}-{values[-1]:.3f} for anatomical_density in "
+            f"spans only {values.min():.3f}-{values.max():.3f} for anatomical_density in "
             f"[{lo}, {hi}] boutons per 10 um")
-    j = int(np.searchsorted(values, target))
+    j = int(np.flatnonzero(values >= target)[0])
+    # Monotone where it matters: from the grid point below the bracket upwards (at the
+    # lowest densities every bouton is active and the fraction is ~0 with noise).
+    win = values[max(j - 2, 0):]
+    if j == 0 or np.any(np.diff(win) < 0):
+        i = max(j - 2, 0) + (int(np.flatnonzero(np.diff(win) < 0)[0]) if np.any(
+            np.diff(win) < 0) else 0)
+        raise CalibrationError(
+            f"baseline silent fraction is not monotone in anatomical_density around the "
+            f"target ({values[i]:.4f} at {grid[i]:.3g}, {values[i + 1]:.4f} at "
+            f"{grid[i + 1]:.3g})")
     _say(verbose, f"  stage 1: monotone on {_GRID_DENSITY} grid points; root bracketed in "
                   f"[{grid[j - 1]:.3g}, {grid[j]:.3g}] boutons/10 um")
-    root = brentq(lambda d: ev.measured(d, ev.mg_base) - target, grid[j - 1], grid[j],
-                  xtol=1e-6, rtol=1e-10)
+    root = brentq(lambda d: ev.measured(d, ev.mg_base, setpoint_median) - target,
+                  grid[j - 1], grid[j], xtol=1e-6, rtol=1e-10)
     return float(root), {"grid": grid.tolist(), "values": values.tolist()}
 
 
+def _density_root(ev: T6Evaluator, target: float, sp: float, guess: float) -> float:
+    """Density with baseline silent fraction ``target`` at set-point median ``sp``,
+    bracketed by expanding around ``guess`` (the fraction rises with density)."""
+    lo_b, hi_b = ev.density_bounds
+    f = lambda d: ev.measured(d, ev.mg_base, sp) - target  # noqa: E731
+    a = b = min(max(guess, lo_b), hi_b)
+    fa = fb = f(a)
+    while fa > 0 and a > lo_b:
+        a = max(a / 1.5, lo_b)
+        fa = f(a)
+    while fb < 0 and b < hi_b:
+        b = min(b * 1.5, hi_b)
+        fb = f(b)
+    if fa > 0 or fb < 0:
+        raise CalibrationError(
+            f"T6 baseline target {target:.3f} unreachable at setpoint_median {sp:.4g}: the "
+            f"measured silent fraction spans {fa + target:.3f}-{fb + target:.3f} for "
+            f"anatomical_density in [{lo_b}, {hi_b}] boutons per 10 um")
+    if fa == 0:
+        return a
+    if a == b:
+        return a
+    return float(brentq(f, a, b, xtol=1e-6, rtol=1e-10))
+
+
+def _calibrate_baseline(ev: T6Evaluator, target_silent: float, target_functional: float,
+                        verbose: bool) -> tuple[float, float, dict]:
+    """Stage 1: set-point median (functional boutons per branch) and anatomical density
+    (silent fraction), solved jointly at baseline.
+
+    The functional boutons per branch grow with the set-point median S and depend on the
+    density D only through branches that run out of boutons; the silent fraction depends
+    on both.  The two roots are therefore alternated (S at fixed D, then D at fixed S)
+    until both change by less than 1e-3 relative (the functions are piecewise constant at
+    the 1e-4 level: one bouton more or less); the final density is re-checked with
+    the full grid of stage 1b.  Returns ``(setpoint_median, density, info)``.
+    """
+    from models.parameters import param_info, ConfigurationParams
+    info_sp = param_info(ConfigurationParams)["setpoint_median"]
+    lo, hi = float(info_sp["low"]), float(info_sp["high"])
+    sp = float(ev.config.setpoint_median)
+    density = _density_root(ev, target_silent, sp, float(ev.config.anatomical_density))
+    history = []
+    for _ in range(12):
+        g = lambda x: ev.fractions(density, ev.mg_base, x)["functional_per_branch"] \
+            - target_functional  # noqa: E731
+        a = b = sp
+        ga = gb = g(a)
+        while ga > 0 and a > lo:
+            a = max(a / 1.5, lo)
+            ga = g(a)
+        while gb < 0 and b < hi:
+            b = min(b * 1.5, hi)
+            gb = g(b)
+        if ga > 0 or gb < 0:
+            raise CalibrationError(
+                f"functional boutons per branch {target_functional:.2f} unreachable: the "
+                f"baseline gives {ga + target_functional:.2f}-{gb + target_functional:.2f} "
+                f"for setpoint_median in [{a:.3g}, {b:.3g}] at density {density:.3g}")
+        sp_new = a if a == b else float(brentq(g, a, b, xtol=1e-7, rtol=1e-9))
+        d_new = _density_root(ev, target_silent, sp_new, density)
+        history.append((sp_new, d_new))
+        done = (abs(sp_new - sp) <= 1e-3 * sp and abs(d_new - density) <= 1e-3 * density)
+        sp, density = sp_new, d_new
+        if done:
+            break
+    else:
+        raise CalibrationError(f"stage 1 did not converge: {history[-3:]}")
+    sp = round(sp, 4)
+    density, d_info = _calibrate_density(ev, target_silent, False, sp)
+    _say(verbose, f"  stage 1: set-point median and density converged in {len(history)} "
+                  f"alternations")
+    return sp, round(density, 4), {"history": history, **d_info}
+
+
 def _calibrate_elevation(ev: T6Evaluator, density: float, target: float,
-                         verbose: bool) -> tuple[float, dict]:
+                         verbose: bool, setpoint_median: float | None = None
+                         ) -> tuple[float, dict]:
     """Stage 2: elevated [Mg]i (mM) with measured silent fraction ``target``.
 
     The measured silent fraction first falls as [Mg]i rises (recruitment), then rises
@@ -277,11 +394,13 @@ def _calibrate_elevation(ev: T6Evaluator, density: float, target: float,
     target) and checks it is monotone there.
     """
     m0 = ev.mg_base
+    sp = setpoint_median
     grid = np.geomspace(m0, m0 * _MG_MAX_FACTOR, _GRID_MG)
-    values = np.array([ev.measured(density, m) for m in grid])
+    values = np.array([ev.measured(density, m, sp) for m in grid])
     i_min = int(np.argmin(values))
     lo_i, hi_i = max(i_min - 1, 0), min(i_min + 1, len(grid) - 1)
-    res = minimize_scalar(lambda m: ev.measured(density, m), bounds=(grid[lo_i], grid[hi_i]),
+    res = minimize_scalar(lambda m: ev.measured(density, m, sp),
+                          bounds=(grid[lo_i], grid[hi_i]),
                           method="bounded", options={"xatol": 1e-5})
     m_floor, s_floor = (float(res.x), float(res.fun)) if res.fun < values[i_min] \
         else (float(grid[i_min]), float(values[i_min]))
@@ -311,17 +430,57 @@ def _calibrate_elevation(ev: T6Evaluator, density: float, target: float,
     b = grid[j] if j is not None else m_floor
     _say(verbose, f"  stage 2: descending branch monotone up to the floor {s_floor:.4f} at "
                   f"{m_floor:.3g} mM; root bracketed in [{a:.4g}, {b:.4g}] mM")
-    root = brentq(lambda m: ev.measured(density, m) - target, a, b, xtol=1e-7, rtol=1e-10)
+    root = brentq(lambda m: ev.measured(density, m, sp) - target, a, b, xtol=1e-7,
+                  rtol=1e-10)
     return float(root), info
+
+
+def _constrain_exhaustion(ev: T6Evaluator, density: float, sp: float, mg_root: float,
+                          max_exhausted: float, policy: str, verbose: bool
+                          ) -> tuple[float, dict]:
+    """Apply the exhausted-branch policy to the stage-2 root.
+
+    Returns the elevated [Mg]i to store and ``{"exhausted_at_root", "policy",
+    "constrained", "warning"}``.
+    """
+    ex_root = ev.fractions(density, mg_root, sp)["exhausted"]
+    info = {"exhausted_at_root": ex_root, "policy": policy, "constrained": False,
+            "warning": ""}
+    if ex_root <= max_exhausted:
+        return mg_root, info
+    msg = (f"the T6 elevated target leaves {ex_root:.1%} of the branches exhausted (every "
+           f"bouton active, ΣPr below its set-point) at [Mg]i = {mg_root:.4g} mM, more than "
+           f"{max_exhausted:.0%}: homeostasis cannot hold ΣPr there (science.md §4 item 2)")
+    if policy == "refuse":
+        raise CalibrationError(msg + "; re-run with on_exhausted='constrain' or 'warn'")
+    if policy == "warn":
+        info["warning"] = "WARNING: " + msg
+        _say(verbose, "  " + info["warning"])
+        return mg_root, info
+    ex = lambda m: ev.fractions(density, m, sp)["exhausted"] - max_exhausted  # noqa: E731
+    if ex(ev.mg_base) > 0:
+        raise CalibrationError(msg + f"; already {ex(ev.mg_base) + max_exhausted:.1%} "
+                                     f"exhausted at baseline")
+    m = brentq(ex, ev.mg_base, mg_root, xtol=1e-6, rtol=1e-9)
+    # exhaustion is a step function of [Mg]i: step back until within the bound
+    while ex(m) > 0 and m > ev.mg_base:
+        m -= 1e-5
+    info["constrained"] = True
+    info["warning"] = ("constrained: " + msg + f"; the largest [Mg]i leaving at most "
+                       f"{max_exhausted:.0%} exhausted is {m:.4g} mM")
+    _say(verbose, "  " + info["warning"])
+    return float(m), info
 
 
 def calibrate_t6(n_branches: int = DEFAULT_N_BRANCHES, seed: int = DEFAULT_SEED,
                  write: bool = True, path: str | Path = CALIBRATION_FILE, *,
                  target_baseline: float = TARGET_BASELINE,
                  target_elevated: float = TARGET_ELEVATED,
+                 target_functional: float | None = TARGET_FUNCTIONAL_PER_BRANCH,
+                 max_exhausted: float = MAX_EXHAUSTED, on_exhausted: str = "constrain",
                  command: str | None = None, verbose: bool = True,
                  update_docs: bool | None = None) -> dict:
-    """Calibrate ``anatomical_density`` and the elevated [Mg]i against T6.
+    """Calibrate the set-point median, ``anatomical_density`` and the elevated [Mg]i.
 
     Parameters
     ----------
@@ -331,6 +490,13 @@ def calibrate_t6(n_branches: int = DEFAULT_N_BRANCHES, seed: int = DEFAULT_SEED,
         Write the result (with provenance) to ``path`` as TOML.
     target_baseline, target_elevated
         Measured silent fractions to reach (T6: 0.53, 0.30).
+    target_functional
+        Functional boutons per baseline branch (Fig 1b/1c n: 863/66); None keeps the
+        config's set-point median (the old two-parameter calibration).
+    max_exhausted, on_exhausted
+        Largest exhausted-branch fraction the elevated [Mg]i may leave, and what to do if
+        the T6 root leaves more: ``"constrain"`` (largest [Mg]i within the bound),
+        ``"refuse"`` (raise) or ``"warn"`` (keep the root, record a warning).
     command
         Command line recorded as provenance (default: the Python call).
     verbose
@@ -356,6 +522,10 @@ def calibrate_t6(n_branches: int = DEFAULT_N_BRANCHES, seed: int = DEFAULT_SEED,
     path = Path(path)
     if not (0 < target_elevated < target_baseline < 1):
         raise CalibrationError("targets must satisfy 0 < elevated < baseline < 1")
+    if on_exhausted not in ON_EXHAUSTED:
+        raise CalibrationError(f"on_exhausted must be one of {', '.join(ON_EXHAUSTED)}")
+    if not 0 <= max_exhausted < 1:
+        raise CalibrationError("max_exhausted must lie in [0, 1)")
     if command is None:
         command = (f"python -c 'from experiments.calibrate import calibrate_t6; "
                    f"calibrate_t6(n_branches={n_branches}, seed={seed})'")
@@ -367,22 +537,40 @@ def calibrate_t6(n_branches: int = DEFAULT_N_BRANCHES, seed: int = DEFAULT_SEED,
     _say(verbose, f"  population drawn at {ev.density_max:g} boutons/10 um "
                   f"({ev._full.n_boutons} boutons) for thinning ({time.time() - t0:.1f} s)")
 
-    density, d_info = _calibrate_density(ev, target_baseline, verbose)
-    density = round(density, 4)
-    _say(verbose, f"  stage 1 done: anatomical_density = {density} boutons per 10 um "
-                  f"({time.time() - t0:.1f} s)")
-    mg_elev, m_info = _calibrate_elevation(ev, density, target_elevated, verbose)
+    if target_functional is None:
+        sp = float(ev.config.setpoint_median)
+        density, d_info = _calibrate_density(ev, target_baseline, verbose, sp)
+        density = round(density, 4)
+    else:
+        sp, density, d_info = _calibrate_baseline(ev, target_baseline, target_functional,
+                                                  verbose)
+    _say(verbose, f"  stage 1 done: setpoint_median = {sp}, anatomical_density = {density} "
+                  f"boutons per 10 um ({time.time() - t0:.1f} s)")
+    mg_root, m_info = _calibrate_elevation(ev, density, target_elevated, verbose, sp)
+    mg_elev, x_info = _constrain_exhaustion(ev, density, sp, mg_root, max_exhausted,
+                                            on_exhausted, verbose)
     mg_str = format_mg(mg_elev)
     mg_elev = parse_mg(mg_str)   # the stored value is what the model will use
     _say(verbose, f"  stage 2 done: elevated [Mg]i = {mg_str} ({time.time() - t0:.1f} s)")
 
-    base = ev.fractions(density, ev.mg_base)
-    elev = ev.fractions(density, mg_elev)
+    base = ev.fractions(density, ev.mg_base, sp)
+    elev = ev.fractions(density, mg_elev, sp)
     ratio = (mg_elev / ev.mg_base) ** (-release.k)
     from .provenance import git_state, package_version
     commit, dirty = git_state()
     tau_f, tau_d = _stp_seconds()
     result: dict[str, Any] = {
+        "setpoint_median": float(sp),
+        "target_functional_per_branch": (float(target_functional)
+                                         if target_functional is not None else float("nan")),
+        "achieved_functional_per_branch": base["functional_per_branch"],
+        "exhausted_baseline": base["exhausted"], "exhausted_elevated": elev["exhausted"],
+        "setpoint_ratio_baseline": base["setpoint_ratio"],
+        "setpoint_ratio_elevated": elev["setpoint_ratio"],
+        "t6_root_mg_i": format_mg(mg_root),
+        "exhausted_at_t6_root": x_info["exhausted_at_root"],
+        "max_exhausted": float(max_exhausted), "on_exhausted": on_exhausted,
+        "constrained": bool(x_info["constrained"]), "exhaustion_warning": x_info["warning"],
         "anatomical_density": density,
         "elevated_mg_i": mg_str,
         "elevated_mg_i_mM": mg_elev,
@@ -413,8 +601,13 @@ def calibrate_t6(n_branches: int = DEFAULT_N_BRANCHES, seed: int = DEFAULT_SEED,
         "runtime_s": round(time.time() - t0, 2),
         "path": None,
     }
-    _say(verbose, f"result: anatomical_density = {density} boutons/10 um, elevated [Mg]i = "
-                  f"{mg_str} (Pr ratio r = {ratio:.4f} at k = {release.k})")
+    _say(verbose, f"result: setpoint_median = {sp}, anatomical_density = {density} boutons/10 "
+                  f"um, elevated [Mg]i = {mg_str} (Pr ratio r = {ratio:.4f} at k = "
+                  f"{release.k})")
+    _say(verbose, f"        functional boutons per branch {base['functional_per_branch']:.2f}; "
+                  f"exhausted branches {base['exhausted']:.1%} baseline, "
+                  f"{elev['exhausted']:.1%} elevated (T6 root {format_mg(mg_root)}: "
+                  f"{x_info['exhausted_at_root']:.1%})")
     _say(verbose, f"        measured silent fraction {result['achieved_baseline']:.4f} baseline "
                   f"(target {target_baseline}), {result['achieved_elevated']:.4f} elevated "
                   f"(target {target_elevated}); floor {result['floor_silent_fraction']:.4f} at "
@@ -462,14 +655,21 @@ def _to_toml(r: dict) -> str:
             "# models/parameters.py reads [calibrated] at import.  See docs/calibration.md.\n"
             "schema_version = 1")
     calibrated = table("calibrated", [
+        ("setpoint_median", r["setpoint_median"],
+         "median branch set-point, sum Pr per 10 um (ConfigurationParams.setpoint_median)"),
         ("anatomical_density", r["anatomical_density"],
          "anatomical boutons per 10 um (ConfigurationParams.anatomical_density)"),
         ("elevated_mg_i", r["elevated_mg_i"], "elevated presynaptic [Mg]i (ELEVATED_MG_I)"),
     ])
     targets = table("targets", [
-        ("source", "Zhou, Bi & Liu (2024) Nat Commun 15:3406 (science.md T6)", ""),
+        ("source", "Zhou, Bi & Liu (2024) Nat Commun 15:3406 (science.md T6; Fig 1b/1c n)",
+         ""),
+        ("functional_per_branch", r["target_functional_per_branch"],
+         "863 boutons (Fig 1c) / 66 branches (Fig 1b), baseline"),
         ("silent_fraction_baseline", r["target_baseline"], "measured silent fraction"),
         ("silent_fraction_elevated", r["target_elevated"], "measured, equilibrated"),
+        ("max_exhausted", r["max_exhausted"], "largest exhausted-branch fraction allowed"),
+        ("on_exhausted", r["on_exhausted"], "policy when the T6 root exceeds it"),
     ])
     achieved = table("achieved", [
         ("silent_fraction_baseline", r["achieved_baseline"], "expected measured value"),
@@ -482,6 +682,17 @@ def _to_toml(r: dict) -> str:
          "lowest measured silent fraction reachable by raising [Mg]i"),
         ("floor_mg_i", r["floor_mg_i"], "[Mg]i at that floor"),
         ("n_boutons_baseline", r["n_boutons_baseline"], ""),
+        ("functional_per_branch_baseline", r["achieved_functional_per_branch"],
+         "expected measured-functional boutons per branch"),
+        ("exhausted_fraction_baseline", r["exhausted_baseline"],
+         "branches with every bouton active and sum Pr below the set-point"),
+        ("exhausted_fraction_elevated", r["exhausted_elevated"], "at the stored [Mg]i"),
+        ("setpoint_ratio_baseline", r["setpoint_ratio_baseline"], "mean sum Pr / set-point"),
+        ("setpoint_ratio_elevated", r["setpoint_ratio_elevated"], "mean sum Pr / set-point"),
+        ("t6_root_mg_i", r["t6_root_mg_i"], "[Mg]i reaching the T6 elevated target"),
+        ("exhausted_fraction_at_t6_root", r["exhausted_at_t6_root"], ""),
+        ("constrained", r["constrained"], "stored [Mg]i limited by max_exhausted"),
+        ("exhaustion_warning", r["exhaustion_warning"], ""),
     ])
     fixed = table("fixed", [
         ("k", r["k"], "ReleaseParams.k, literature default; not identifiable from T6"),
@@ -529,8 +740,13 @@ def _docs_block(r: dict) -> str:
         "",
         "| quantity | value |",
         "|---|---|",
-        f"| `anatomical_density` (calibrated) | **{r['anatomical_density']}** boutons per 10 µm |",
-        f"| `ELEVATED_MG_I` (calibrated) | **{r['elevated_mg_i']}** |",
+        f"| `setpoint_median` (calibrated: boutons per branch) | **{r['setpoint_median']}** per 10 µm |",
+        f"| `anatomical_density` (calibrated: T6 baseline) | **{r['anatomical_density']}** boutons per 10 µm |",
+        f"| `ELEVATED_MG_I` (calibrated: T6 elevated, exhaustion-limited) | **{r['elevated_mg_i']}** |",
+        f"| functional boutons per baseline branch | {r['achieved_functional_per_branch']:.2f} (target {r['target_functional_per_branch']:.2f} = 863/66) |",
+        f"| [Mg]i reaching the T6 elevated target | {r['t6_root_mg_i']} ({r['exhausted_at_t6_root']:.1%} of branches exhausted there) |",
+        f"| exhausted branches, baseline / elevated | {r['exhausted_baseline']:.1%} / {r['exhausted_elevated']:.1%} (limit {r['max_exhausted']:.0%}, policy `{r['on_exhausted']}`) |",
+        f"| mean ΣPr / set-point, baseline / elevated | {r['setpoint_ratio_baseline']:.3f} / {r['setpoint_ratio_elevated']:.3f} |",
         f"| k (fixed, literature default) | {r['k']} |",
         f"| Pr ratio r = ([Mg]i,elev/[Mg]i,base)^−k (the identified quantity) | {r['pr_ratio']:.4f} |",
         f"| baseline [Mg]i = [Mg]ref | {r['mg_i_baseline']} |",
@@ -579,6 +795,11 @@ def _configure(c: argparse.ArgumentParser, add_debug: bool) -> argparse.Argument
                    help=f"population seed (default {DEFAULT_SEED})")
     c.add_argument("--out", default=None,
                    help="calibration file (default models/calibration.toml)")
+    c.add_argument("--on-exhausted", choices=ON_EXHAUSTED, default="constrain",
+                   help="if the T6 elevated target leaves more than --max-exhausted of the "
+                        "branches exhausted: constrain (default), refuse or warn")
+    c.add_argument("--max-exhausted", type=float, default=MAX_EXHAUSTED,
+                   help=f"largest exhausted-branch fraction allowed (default {MAX_EXHAUSTED})")
     c.set_defaults(func=run_cli)
     return c
 
@@ -609,12 +830,19 @@ def run_cli(args: argparse.Namespace, prog: str = "mgnet") -> int:
         parts += ["--seed", str(args.seed)]
     if args.out:
         parts += ["--out", args.out]
+    on_ex = getattr(args, "on_exhausted", "constrain")
+    max_ex = getattr(args, "max_exhausted", MAX_EXHAUSTED)
+    if on_ex != "constrain":
+        parts += ["--on-exhausted", on_ex]
+    if max_ex != MAX_EXHAUSTED:
+        parts += ["--max-exhausted", str(max_ex)]
     if args.dry_run:
         parts.append("--dry-run")
     try:
         calibrate_t6(n_branches=args.n_branches, seed=args.seed, write=not args.dry_run,
                      path=Path(args.out) if args.out else CALIBRATION_FILE,
-                     command=shlex.join(parts), verbose=True)
+                     command=shlex.join(parts), verbose=True,
+                     on_exhausted=on_ex, max_exhausted=max_ex)
     except CalibrationError as exc:
         if getattr(args, "debug", False):
             raise

@@ -1,38 +1,43 @@
 """mg-dose-response: bouton Pr against measured presynaptic [Mg]i (target T3).
 
 Reproduces Zhou, Bi & Liu (2024) Nat Commun 15:3406, Fig 4d: Pr and [Mg]i measured in
-the same boutons (FM dye + Mg2+ indicator) fall on a power law (double-log fit
-R² 0.54).  Branch groups are equilibrated at several bath [Mg]i levels; each branch's
-[Mg]i scatters around its level (``mg_i_branch_cv``) and each bouton's *measured*
-[Mg]i carries imaging scatter (``mg_i_measurement_cv``), both documented parameters.
-Pr is measured by the virtual 1AP assay.
+the same boutons (FM4-64 + Magnesium Green) in two groups of cultures, physiological and
+elevated Mg2+ (204 and 444 boutons from 3 and 4 repeats; Fig 4e: 55 and 56 branches),
+pooled into one double-log fit (R² 0.54).  Here the branches are split into the same two
+groups (alternating, so both have the same anatomy statistics): each group is equilibrated
+at its condition's [Mg]i (``groups``, condition presets), every bouton's [Mg]i is its
+branch's times its own axon's factor (``mg_i_branch_cv``, ``mg_i_bouton_cv``), and its
+*measured* [Mg]i carries the Magnesium Green imaging scatter (``mg_i_measurement_cv``).
+Pr is measured by the virtual 1AP assay, both groups in the same recording solution.
 
 Run: ``mgnet run mg-dose-response``
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
-from brian2 import mM, nS
+from brian2 import mM
 
-from models.assay import AssaySample, run_field_assay
-from models.configuration import equilibrium_pr
-from models.parameters import param
+from models.assay import run_field_assay
+from models.configuration import equilibrium_state
+from models.parameters import condition as condition_params, param
 from . import bouton_assay as ba
 
 NAME = "mg-dose-response"
 #: Parameter sections this experiment reads (others are refused by the config loader).
 PARAM_SECTIONS = ba.PARAM_SECTIONS
-DESCRIPTION = "bouton Pr vs measured [Mg]i with imaging scatter (T3)"
+DESCRIPTION = "bouton Pr vs measured [Mg]i in two groups with imaging scatter (T3)"
 
 
 @dataclass(frozen=True)
 class OPTIONS(ba.OPTIONS):
-    """Bouton-assay options plus the [Mg]i levels (multiples of the condition [Mg]i)."""
-    levels: tuple = param((0.5, 0.75, 1.0, 1.5, 2.0, 3.0), "spans the [Mg]i range of "
-                          "Zhou et al. (2024) Fig 4d (~0.2-1.5 mM)", low=0.05, high=20.0,
-                          doc="bath [Mg]i levels as multiples of the condition [Mg]i")
+    """Bouton-assay options plus the two culture groups of Fig 4d."""
+    groups: tuple = param(("baseline", "elevated_mg"), "Zhou et al. (2024) Fig 4d-e: "
+                          "physiological and elevated Mg2+ groups, pooled in one fit",
+                          doc="condition presets whose [Mg]i the branch groups take; the "
+                              "first is replaced by the run's own condition")
+    glun2b_block: bool = param(False, "not needed for T3", doc="virtual GluN2B block")
 
 
 SCALES = {"quick": {"n_branches": 12}, "default": {"n_branches": 120},
@@ -40,43 +45,69 @@ SCALES = {"quick": {"n_branches": 12}, "default": {"n_branches": 120},
 check_options = ba.check_options
 
 
+def group_mg_i(cfg) -> list[float]:
+    """[Mg]i (mM) of every group: the run's condition, then the other presets."""
+    opts = cfg.options
+    if not opts.groups:
+        from .config import ConfigError
+        raise ConfigError("options.groups: need at least one condition")
+    out = [float(cfg.params.magnesium.mg_i / mM)]
+    for name in opts.groups[1:]:
+        try:
+            out.append(float(condition_params(name).magnesium.mg_i / mM))
+        except KeyError as exc:
+            from .config import ConfigError
+            raise ConfigError(f"options.groups: {exc.args[0]}") from exc
+    return out
+
+
 def run(cfg, progress=None):
-    """Equilibrate branch groups at each level, assay, add measured [Mg]i; RunData."""
+    """Equilibrate each branch group at its [Mg]i, assay, add measured [Mg]i; RunData."""
     from analysis.run_file import RunData
     p = cfg.params
     opts = cfg.options
-    if not opts.levels:
-        from .config import ConfigError
-        raise ConfigError("options.levels: need at least one level")
     pop = ba.population(cfg)
     mg_ref = float(p.magnesium.mg_i_ref / mM)
-    base = float(p.magnesium.mg_i / mM)
-    level_of_branch = np.asarray(opts.levels)[np.arange(pop.n_branches) % len(opts.levels)]
+    levels = np.asarray(group_mg_i(cfg))
+    group_of_branch = np.arange(pop.n_branches) % len(levels)
     pr = np.zeros(pop.n_boutons)
+    mg_bouton = np.zeros(pop.n_boutons)
     mg_branch = np.zeros(pop.n_branches)
-    for lev in np.unique(level_of_branch):
-        pr_l, mg_l = equilibrium_pr(pop, base * lev, mg_ref, p.release, p.configuration)
-        sel_b = level_of_branch == lev
-        pr[sel_b[pop.branch_id]] = pr_l[sel_b[pop.branch_id]]
-        mg_branch[sel_b] = mg_l[sel_b]
-    q = float(p.receptors.q_ampa / nS) * pop.q_rel
-    (res,) = run_field_assay(pop.branch_id, [AssaySample(pr, q, float(p.magnesium.mg_o / mM))],
-                             p, protocol=ba.protocol_of(opts), seed=cfg.seed,
-                             device_name=opts.device, progress=progress)
-    boutons = ba.bouton_rows(pop, pr, mg_branch, q, res, opts.n_spikes)
+    exhausted = np.zeros(pop.n_branches, bool)
+    for g, lev in enumerate(levels):
+        st = equilibrium_state(pop, float(lev), mg_ref, p.release, p.configuration)
+        sel_b = group_of_branch == g
+        sel = sel_b[pop.branch_id]
+        pr[sel] = st["pr"][sel]
+        mg_bouton[sel] = st["mg_bouton"][sel]
+        mg_branch[sel_b] = st["mg_branch"][sel_b]
+        exhausted[sel_b] = st["exhausted"][sel_b]
+    samples, inputs = ba.assay_samples(pop, pr, p, opts.glun2b_block)
+    results = run_field_assay(pop.branch_id, samples, p, protocol=ba.protocol_of(opts),
+                              seed=cfg.seed, device_name=opts.device, progress=progress)
+    boutons = ba.bouton_rows(pop, pr, mg_bouton, inputs["q"], results[0], opts.n_spikes,
+                             inputs=inputs,
+                             blocked=results[1] if len(results) > 1 else None)
     rng = np.random.default_rng(cfg.seed + 7919)
     cv = p.configuration.mg_i_measurement_cv
     sd = np.sqrt(np.log(1 + cv ** 2))
     boutons["mg_i_measured"] = boutons["mg_i"] * np.exp(sd * rng.standard_normal(pop.n_boutons)
                                                         - sd ** 2 / 2)
-    boutons["mg_level"] = (base * level_of_branch)[pop.branch_id]
+    boutons["mg_level"] = levels[group_of_branch][pop.branch_id]
+    boutons["mg_group"] = group_of_branch[pop.branch_id].astype(np.int64)
     branches = ba.branch_rows(pop, boutons, mg_branch,
-                              extra={"mg_level": base * level_of_branch})
+                              extra={"mg_level": levels[group_of_branch],
+                                     "mg_group": group_of_branch.astype(np.int64),
+                                     "exhausted": exhausted})
     units = dict(ba.EXTRA_UNITS, **{"/boutons/mg_i_measured": "mM", "/boutons/mg_level": "mM",
-                                    "/branches/mg_level": "mM"})
+                                    "/branches/mg_level": "mM", "/boutons/mg_group": "1",
+                                    "/branches/mg_group": "1"})
     return RunData(attrs={}, spikes={}, boutons=boutons, branches=branches,
                    protocol=ba._protocol_phases(opts),
                    metrics={"n_branches": int(pop.n_branches), "n_boutons": int(pop.n_boutons),
-                            "n_levels": len(opts.levels),
-                            "mg_i_measurement_cv": float(cv)},
-                   units=units)
+                            "n_groups": len(levels),
+                            "group_mg_i_mM": ",".join(f"{x:.4g}" for x in levels),
+                            "mg_i_measurement_cv": float(cv),
+                            "recording_mg_o_mM": ba.recording_mg_o(p),
+                            "exhausted_fraction": float(exhausted.mean())},
+                   units=ba.units_for(boutons, branches, units))

@@ -5,7 +5,9 @@ D rises and P̄r falls with a lag (little at 1-2 h, clear at ~4 h) while ΣPr st
 constant.  The same branches are assayed at 0, 1, 2, 4, 8 and 24 h after a step from
 the condition's [Mg]i to the elevated [Mg]i of the ``elevated_mg`` preset (the
 configuration dynamics of :mod:`models.configuration`: a two-stage Mg cascade and
-set-point homeostasis).  One Brian2 build, one standalone rerun per time point.
+set-point homeostasis), all in the same recording solution.  One Brian2 build, one
+standalone rerun per time point.  The fraction of exhausted branches (every bouton
+active, ΣPr below the set-point) is recorded at every time point.
 
 Run: ``mgnet run reconfiguration``
 """
@@ -14,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import mM, nS
+from brian2 import mM
 
-from models.assay import AssaySample, run_field_assay
-from models.configuration import reconfiguration_time_course
+from models.assay import run_field_assay
+from models.configuration import bouton_mg, reconfiguration_time_course
 from models.parameters import condition as condition_params, param
 from . import bouton_assay as ba
 
@@ -33,6 +35,8 @@ class OPTIONS(ba.OPTIONS):
     times_h: tuple = param((0.0, 1.0, 2.0, 4.0, 8.0, 24.0), "Zhou et al. (2024) Fig 4a and "
                            "the issue: 0, 1, 2, 4, 8, 24 h", low=0.0, high=1000.0,
                            doc="hours after the [Mg]i step")
+    glun2b_block: bool = param(False, "not needed for the time course",
+                               doc="virtual GluN2B block")
 
 
 SCALES = {"quick": {"n_branches": 12, "times_h": (0.0, 4.0, 24.0)},
@@ -55,28 +59,33 @@ def run(cfg, progress=None):
     after = float(condition_params("elevated_mg").magnesium.mg_i / mM)
     tc = reconfiguration_time_course(pop, before, after, times, mg_ref, p.release,
                                      p.configuration)
-    q = float(p.receptors.q_ampa / nS) * pop.q_rel
-    samples = [AssaySample(pr, q, float(p.magnesium.mg_o / mM)) for pr in tc["pr_true"]]
+    samples, inputs = [], None
+    for pr in tc["pr_true"]:
+        s, inputs = ba.assay_samples(pop, pr, p, False)
+        samples += s
     results = run_field_assay(pop.branch_id, samples, p, protocol=ba.protocol_of(opts),
                               seed=cfg.seed, device_name=opts.device, progress=progress)
     bout_parts, branch_parts = [], []
     for k, (t, res) in enumerate(zip(times, results)):
         mg_eff = tc["m_b"][k]  # [Mg]i that has reached each branch's machinery
-        rows = ba.bouton_rows(pop, tc["pr_true"][k], mg_eff, q, res, opts.n_spikes,
-                              branch_offset=k * pop.n_branches)
+        rows = ba.bouton_rows(pop, tc["pr_true"][k], bouton_mg(pop, mg_eff), inputs["q"], res,
+                              opts.n_spikes, branch_offset=k * pop.n_branches, inputs=inputs)
         rows["time_h"] = np.full(pop.n_boutons, t)
         bout_parts.append(rows)
         branch_parts.append(ba.branch_rows(pop, rows, mg_eff, branch_offset=k * pop.n_branches,
                                            extra={"time_h": np.full(pop.n_branches, t),
                                                   "sum_pr_true_model": tc["sum_pr_true"][k],
-                                                  "activation": tc["a"][k]}))
+                                                  "activation": tc["a"][k],
+                                                  "exhausted": tc["exhausted"][k]}))
     boutons = {c: np.concatenate([b[c] for b in bout_parts]) for c in bout_parts[0]}
     branches = {c: np.concatenate([b[c] for b in branch_parts]) for c in branch_parts[0]}
     units = dict(ba.EXTRA_UNITS, **{"/boutons/time_h": "h", "/branches/time_h": "h",
-                                    "/branches/sum_pr_true_model": "1/(10 um)",
                                     "/branches/activation": "1"})
+    metrics = {"n_branches": int(pop.n_branches), "n_times": int(len(times)),
+               "mg_i_before_mM": before, "mg_i_after_mM": after,
+               "recording_mg_o_mM": ba.recording_mg_o(p)}
+    for k, t in enumerate(times):
+        metrics[f"exhausted_fraction_{t:g}h"] = float(np.mean(tc["exhausted"][k]))
     return RunData(attrs={}, spikes={}, boutons=boutons, branches=branches,
-                   protocol=ba._protocol_phases(opts),
-                   metrics={"n_branches": int(pop.n_branches), "n_times": int(len(times)),
-                            "mg_i_before_mM": before, "mg_i_after_mM": after},
-                   units=units)
+                   protocol=ba._protocol_phases(opts), metrics=metrics,
+                   units=ba.units_for(boutons, branches, units))

@@ -33,8 +33,10 @@ CULTURE_CONDITIONS = ("baseline", "elevated_mg", "elevated_mg_o_only", "elevated
 JOBS: list[tuple[str, tuple[str, ...], tuple[int, ...]]] = [
     # The pre-registered plasticity tests that choose the default rule (numpy only).
     ("plasticity-presets", ("baseline",), (0,)),
-    ("bouton-assay", ("baseline", "elevated_mg"), (0,)),
-    ("mg-dose-response", ("baseline",), (0,)),
+    # Configuration targets T1-T9: median over 5 seeds (science.md T1), each seed at the
+    # paper's sample size.
+    ("bouton-assay", ("baseline", "elevated_mg"), (0, 1, 2, 3, 4)),
+    ("mg-dose-response", ("baseline",), (0, 1, 2, 3, 4)),
     ("reconfiguration", ("baseline",), (0,)),
     ("plasticity-induction", ("baseline", "elevated_mg"), (0,)),
     ("synapse-check", ("baseline", "elevated_mg"), (0,)),

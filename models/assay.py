@@ -12,6 +12,16 @@ Counters are split by protocol phase inside the synapse code (a ``t_switch``
 constant), so one simulation yields both protocols and nothing has to be read in
 between; this lets the compile-once standalone device rerun new configurations
 (Pr, q per bouton and [Mg]o) through ``run_args`` without recompiling.
+
+Each assayed bouton has a readily releasable pool with Ca2+-dependent recovery and
+facilitation (:mod:`models.release_pool`; Dobrunz & Stevens 1997, Dittman, Kreitzer &
+Regehr 2000), composed onto the standard contact of :mod:`models.synapses` without
+changing it: a preparing pathway runs one time step before the release pathway and
+hands the bouton's release probability to the standard code as ``u`` (with ``U = 0``).
+The culture network is unaffected.  A sample can carry a virtual GluN2B block
+(``glun2b_blocked``): the GluN2B conductance is removed (``f_2b = 0`` and the NMDA
+content scaled by ``1 - f_2b``), the rest of the run is identical (same seed, same
+release draws), as with Ro 25-6981 in Zhou et al. (2024) Fig 3h.
 """
 from __future__ import annotations
 
@@ -27,11 +37,18 @@ from brian2 import (Network, SpikeGeneratorGroup, SpikeMonitor, Hz, mM, nS, seco
                     device, get_device)
 
 from .neurons import make_neurons
-from .parameters import ModelParams
+from .parameters import ModelParams, ReleasePoolParams
 from .protocols import burst_times, one_ap_times
+from .release_pool import (PREP_PATHWAY, pool_model, pool_namespace, pool_prep_code,
+                           pool_release_code, vesicle_probability)
 from .synapses import apply_assignments, make_contacts, nmda_table_assignments
 
-__all__ = ["AssaySample", "AssayProtocol", "run_field_assay", "ASSAY_COUNTERS_MODEL"]
+__all__ = ["AssaySample", "AssayProtocol", "run_field_assay", "ASSAY_COUNTERS_MODEL",
+           "PREP_LEAD"]
+
+#: The release pathway runs this long after the preparing pathway of the pool (one
+#: time step of the default clock; the field-stimulation latency is irrelevant here).
+PREP_LEAD = 0.1e-3
 
 #: Phase-1 (1AP) copies of the contact counters; phase 2 = total - phase 1.
 ASSAY_COUNTERS_MODEL = """
@@ -75,9 +92,12 @@ class AssayProtocol:
 @dataclass
 class AssaySample:
     """One configuration to assay on the same anatomy."""
-    pr: np.ndarray          #: true Pr (U) of every bouton (0 for silent boutons)
+    pr: np.ndarray          #: true Pr of every bouton at rest (0 for silent boutons)
     q: np.ndarray           #: quantal AMPA conductance of every bouton (nS)
-    mg_o: float             #: extracellular [Mg2+] (mM)
+    mg_o: float             #: extracellular [Mg2+] of the recording solution (mM)
+    n_rrp: np.ndarray | None = None    #: RRP size per bouton (None: one vesicle)
+    q_nmda: np.ndarray | None = None   #: NMDA conductance per vesicle (nS; None: q*ratio)
+    glun2b_blocked: bool = False       #: virtual GluN2B block (Ro 25-6981)
 
 
 def _structure_key(branch_of_contact: np.ndarray, protocol: AssayProtocol,
@@ -88,7 +108,7 @@ def _structure_key(branch_of_contact: np.ndarray, protocol: AssayProtocol,
     # Only what enters the generated code: Mg levels and Pr/q arrive as run_args, and
     # the configuration parameters act before the simulation.
     for part in (params.neuron, params.receptors, params.stp, params.spine_ca,
-                 params.mg_block, params.calcium):
+                 params.mg_block, params.release_pool, params.calcium):
         h.update(repr(part).encode())
     h.update(str(seed).encode())
     return h.hexdigest()[:16]
@@ -136,11 +156,14 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
     -------
     list of dict
         Per sample: ``n_release_1ap``, ``n_release_burst``, ``wca``, ``wca_burst``,
-        ``wca_2b``, ``wca_burst_2b``, ``wca_nmda``, ``wca_burst_nmda`` (per bouton),
-        ``post_spikes_1ap``, ``post_spikes_burst`` (per branch).
+        ``wca_2b``, ``wca_burst_2b``, ``wca_nmda``, ``wca_burst_nmda``, ``wca_bap``,
+        ``wca_burst_bap`` (per bouton; integrated Ca2+ *charge* in a.u., see
+        :mod:`models.synapses`), ``post_spikes_1ap``, ``post_spikes_burst`` (per branch).
     """
     import brian2
     protocol = protocol or AssayProtocol()
+    pool: ReleasePoolParams = params.release_pool
+    n_max = int(pool.n_rrp_max)
     j = np.asarray(branch_of_contact, dtype=int)
     n_branch = int(j.max()) + 1
     n_contacts = len(j)
@@ -148,6 +171,22 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
         if len(s.pr) != n_contacts or len(s.q) != n_contacts:
             raise ValueError("every sample needs one pr and one q per bouton")
     times, t_switch, t_stop = protocol.times()
+    f2b = float(params.receptors.glun2b_fraction)
+    ratio = float(params.receptors.nmda_ampa_ratio)
+
+    def sample_values(s: AssaySample) -> dict:
+        """Per-contact values of one sample (plain floats: U_v, slots, nS)."""
+        n = np.ones(n_contacts, int) if s.n_rrp is None else np.asarray(s.n_rrp, int)
+        if np.any(n < 1) or np.any(n > n_max):
+            raise ValueError(f"RRP sizes must lie in [1, {n_max}] (ReleasePoolParams.n_rrp_max)")
+        q_n = (np.asarray(s.q, float) * ratio if s.q_nmda is None
+               else np.asarray(s.q_nmda, float))
+        f = f2b
+        if s.glun2b_blocked:
+            q_n, f = q_n * (1 - f2b), 0.0
+        return {"U_v": vesicle_probability(s.pr, n), "n_slots": n.astype(float),
+                "q": np.asarray(s.q, float), "q_nmda": q_n, "f_2b": f,
+                "mg_o": float(s.mg_o)}
 
     def tables(contacts, mg_o_mM):
         """The NMDA Ca2+ coincidence tables at the sample's [Mg]o (models/nmda_calcium)."""
@@ -162,15 +201,22 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
         post = make_neurons(n_branch, neuron=params.neuron, receptors=params.receptors,
                             block=params.mg_block, magnesium=params.magnesium,
                             spine_ca=params.spine_ca, name="branches")
-        contacts = make_contacts(pre, post, np.zeros(n_contacts, int), j,
-                                 pr=samples[0].pr, q=samples[0].q * nS, stp=params.stp,
-                                 receptors=params.receptors, spine_ca=params.spine_ca,
-                                 calcium=params.calcium, neuron=params.neuron,
-                                 magnesium=params.magnesium,
-                                 block=params.mg_block, name="boutons", extra_model=ASSAY_COUNTERS_MODEL,
-                                 extra_on_pre=ASSAY_COUNTERS_ON_PRE,
-                                 extra_on_post=ASSAY_COUNTERS_ON_POST)
+        ns = pool_namespace(pool, params.stp)
+        ns["prep_lead"] = PREP_LEAD * second
+        contacts = make_contacts(
+            pre, post, np.zeros(n_contacts, int), j, pr=0.0, q=samples[0].q * nS,
+            stp=params.stp, receptors=params.receptors, spine_ca=params.spine_ca,
+            calcium=params.calcium, neuron=params.neuron, magnesium=params.magnesium,
+            block=params.mg_block, name="boutons",
+            delay=PREP_LEAD * second,
+            extra_model=ASSAY_COUNTERS_MODEL + pool_model(n_max),
+            extra_on_pre=ASSAY_COUNTERS_ON_PRE + pool_release_code(n_max),
+            extra_on_post=ASSAY_COUNTERS_ON_POST,
+            extra_namespace=ns,
+            extra_pre_pathways={PREP_PATHWAY: pool_prep_code(n_max, pool.facilitation)},
+            extra_pathway_delays={PREP_PATHWAY: 0 * second})
         contacts.t_switch = t_switch * second
+        contacts.t_pool = -1e6 * second
         spikes = SpikeMonitor(post, name="branch_spikes")
         net = Network(pre, post, contacts, spikes)
         return net, post, contacts, spikes
@@ -191,6 +237,7 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
             "wca_burst": (w2a - w1_2a) + (w2b - w1_2b) + (wbap - w1_bap),
             "wca_2b": w1_2b, "wca_burst_2b": w2b - w1_2b,
             "wca_nmda": w1_2a + w1_2b, "wca_burst_nmda": (w2a - w1_2a) + (w2b - w1_2b),
+            "wca_bap": w1_bap, "wca_burst_bap": wbap - w1_bap,
             "post_spikes_1ap": np.bincount(si[st < t_switch], minlength=n_branch),
             "post_spikes_burst": np.bincount(si[st >= t_switch], minlength=n_branch),
         }
@@ -202,11 +249,14 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
         for k, s in enumerate(samples):
             net.restore("initial")
             brian2.seed(seed)
-            contacts.U = s.pr
-            contacts.q = s.q * nS
-            contacts.q_nmda = s.q * nS * params.receptors.nmda_ampa_ratio
-            post.mg_o = s.mg_o * mM
-            apply_assignments(tables(contacts, s.mg_o))
+            v = sample_values(s)
+            contacts.U_v = v["U_v"]
+            contacts.n_slots = v["n_slots"]
+            contacts.q = v["q"] * nS
+            contacts.q_nmda = v["q_nmda"] * nS
+            post.f_2b = v["f_2b"]
+            post.mg_o = v["mg_o"] * mM
+            apply_assignments(tables(contacts, v["mg_o"]))
             if progress:
                 progress(f"sample {k + 1}/{len(samples)}", k / len(samples))
             net.run(t_stop * second, namespace={})
@@ -228,10 +278,11 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
             for k, s in enumerate(samples):
                 if progress:
                     progress(f"sample {k + 1}/{len(samples)}", k / len(samples))
-                args = {contacts.U: s.pr, contacts.q: s.q * nS,
-                        contacts.q_nmda: s.q * nS * params.receptors.nmda_ampa_ratio,
-                        post.mg_o: s.mg_o * mM}
-                args.update(dict(tables(contacts, s.mg_o)))
+                v = sample_values(s)
+                args = {contacts.U_v: v["U_v"], contacts.n_slots: v["n_slots"],
+                        contacts.q: v["q"] * nS, contacts.q_nmda: v["q_nmda"] * nS,
+                        post.f_2b: np.full(n_branch, v["f_2b"]), post.mg_o: v["mg_o"] * mM}
+                args.update(dict(tables(contacts, v["mg_o"])))
                 get_device().run(run_args=args,
                                  results_directory=f"results_{os.getpid()}_{k}")
                 results.append(collect(post, contacts, spikes))

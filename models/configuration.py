@@ -10,6 +10,10 @@ A branch has a fixed set of anatomical boutons (no synaptogenesis).  Bouton *i* 
   that has reached the release machinery of branch *b* (see the cascade below);
 * a quantal size ``q_i = q_ampa * (c_i / c_median) ** q_size_exponent`` (bigger boutons
   have both higher Pr and bigger PSDs);
+* its own [Mg]i factor ``f_i`` (log-normal, mean 1, ``mg_i_bouton_cv``): the [Mg]i that
+  reaches its release machinery is ``m_b * f_i``.  [Mg]i belongs to the bouton's own axon
+  (the boutons of a branch come from different axons), so it varies within a branch
+  as well as between branches (``mg_i_branch_cv``, the shared part of branch *b*);
 * an activation key ``e_i`` in (0, 1), correlated with competence (small boutons are
   the last to be activated); bouton *i* is active iff ``e_i < a_b``, the branch's
   activation level.  Inactive boutons are silent (Pr = 0).
@@ -27,6 +31,12 @@ Dynamics (time in hours; numpy, no Brian2 needed):
 ``SumPr(a)`` is made continuous by crediting the next bouton in activation order
 with the fraction of its key interval that ``a`` has covered; at equilibrium that
 bouton is active if the fraction exceeds one half.
+
+**Exhausted branches.**  Homeostasis can only recruit the boutons a branch has.  A branch
+whose every anatomical bouton is active and whose ΣPr is still below its set-point is
+*exhausted*: its ΣPr is no longer held, which breaks the premise of the mechanism
+(science.md §4 item 2).  :func:`equilibrium_state` and :func:`branch_reserve` report
+which branches are exhausted and their ΣPr relative to the set-point.
 """
 from __future__ import annotations
 
@@ -38,8 +48,9 @@ from scipy.stats import norm
 from .parameters import ConfigurationParams, ReleaseParams
 
 __all__ = ["BranchPopulation", "population_from_counts", "sample_branches",
-           "release_probabilities",
-           "equilibrium_activation", "equilibrium_pr", "reconfiguration_time_course"]
+           "release_probabilities", "bouton_mg",
+           "equilibrium_activation", "equilibrium_pr", "equilibrium_state", "branch_reserve",
+           "reconfiguration_time_course"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,8 @@ class BranchPopulation:
     length_um: np.ndarray       #: per branch
     setpoint: np.ndarray        #: per branch, S*_b (sum Pr per 10 um)
     mg_factor: np.ndarray       #: per branch, [Mg]i of the branch / condition [Mg]i
+    #: per bouton, [Mg]i of the bouton's axon / [Mg]i of its branch (None: all 1)
+    mg_factor_bouton: np.ndarray | None = None
 
     @property
     def n_branches(self) -> int:
@@ -63,6 +76,12 @@ class BranchPopulation:
     @property
     def n_boutons(self) -> int:
         return len(self.branch_id)
+
+    def bouton_factor(self) -> np.ndarray:
+        """Per-bouton [Mg]i factor (ones if the population has none)."""
+        if self.mg_factor_bouton is None:
+            return np.ones(self.n_boutons)
+        return self.mg_factor_bouton
 
     def starts(self) -> np.ndarray:
         """Index of each branch's first bouton (length n_branches + 1)."""
@@ -76,7 +95,9 @@ def population_from_counts(counts, length_um, params: ConfigurationParams | None
 
     Draws every bouton's competence (log-normal), activation key (correlated with
     competence: larger boutons are activated first) and quantal size, and every
-    branch's set-point and [Mg]i factor (log-normal).  :func:`sample_branches` (random
+    branch's set-point and [Mg]i factor (log-normal); if ``mg_i_bouton_cv > 0``, also
+    every bouton's own [Mg]i factor (log-normal, mean 1; drawn last, so that the other
+    draws do not depend on it).  :func:`sample_branches` (random
     counts) and the culture network (counts from its connectivity) both use it.
 
     Returns
@@ -110,8 +131,12 @@ def population_from_counts(counts, length_um, params: ConfigurationParams | None
     setpoint = p.setpoint_median * np.exp(sd_set * rng.standard_normal(n_br))
     sd_mg = np.sqrt(np.log(1 + p.mg_i_branch_cv ** 2))
     mg_factor = np.exp(sd_mg * rng.standard_normal(n_br) - sd_mg ** 2 / 2)
+    f_b = None
+    if p.mg_i_bouton_cv > 0:
+        sd_b = np.sqrt(np.log(1 + p.mg_i_bouton_cv ** 2))
+        f_b = np.exp(sd_b * rng.standard_normal(n) - sd_b ** 2 / 2)[order]
     pop = BranchPopulation(branch_id[order], competence[order], q_rel[order], key[order],
-                           length_um, setpoint, mg_factor)
+                           length_um, setpoint, mg_factor, f_b)
     return pop, order
 
 
@@ -140,14 +165,19 @@ def sample_branches(n_branches: int, params: ConfigurationParams | None = None,
     return pop
 
 
+def bouton_mg(pop: BranchPopulation, m_b: np.ndarray) -> np.ndarray:
+    """[Mg]i of every bouton given the [Mg]i of each branch (``m_b * f_i``)."""
+    return np.asarray(m_b, dtype=float)[pop.branch_id] * pop.bouton_factor()
+
+
 def release_probabilities(pop: BranchPopulation, m_b: np.ndarray, mg_ref: float,
                           release: ReleaseParams | None = None,
                           config: ConfigurationParams | None = None) -> np.ndarray:
     """Pr of every bouton if it were active, given each branch's effective [Mg]i ``m_b``
-    (same units as ``mg_ref``)."""
+    (same units as ``mg_ref``; each bouton sees ``m_b`` times its own factor)."""
     release = release or ReleaseParams()
     config = config or ConfigurationParams()
-    m = np.asarray(m_b, dtype=float)[pop.branch_id]
+    m = bouton_mg(pop, m_b)
     c = pop.competence * config.aged_competence_factor
     return np.clip(c * (m / mg_ref) ** (-release.k), 0.0, release.pr_max)
 
@@ -221,6 +251,48 @@ def equilibrium_pr(pop: BranchPopulation, mg_i: float, mg_ref: float,
     return np.where(_active(pop, a), pr_if, 0.0), mg_branch
 
 
+def branch_reserve(pop: BranchPopulation, pr_if_active: np.ndarray,
+                   rtol: float = 1e-9) -> dict[str, np.ndarray]:
+    """Silent reserve of every branch for the given Pr-if-active of its boutons.
+
+    Returns
+    -------
+    dict
+        ``max_sum_pr`` (ΣPr per 10 um with every anatomical bouton active) and
+        ``exhausted`` (True where even that stays below the set-point: homeostasis
+        cannot hold the branch's ΣPr), both per branch.
+    """
+    tot = np.bincount(pop.branch_id, weights=pr_if_active, minlength=pop.n_branches)
+    max_sum = tot * 10.0 / pop.length_um
+    return {"max_sum_pr": max_sum, "exhausted": max_sum < pop.setpoint * (1 - rtol)}
+
+
+def equilibrium_state(pop: BranchPopulation, mg_i: float, mg_ref: float,
+                      release: ReleaseParams | None = None,
+                      config: ConfigurationParams | None = None) -> dict[str, np.ndarray]:
+    """Equilibrated configuration at condition [Mg]i with its diagnostics.
+
+    Returns
+    -------
+    dict
+        Per bouton: ``pr`` (true Pr, 0 if silent), ``mg_bouton`` ([Mg]i of the bouton),
+        ``active``.  Per branch: ``mg_branch``, ``activation``, ``exhausted`` (every
+        bouton active and ΣPr still below the set-point), ``sum_pr_true`` (ΣPr per 10 um
+        of the active boutons), ``setpoint_ratio`` (``sum_pr_true / setpoint``).
+    """
+    mg_branch = mg_i * pop.mg_factor
+    pr_if = release_probabilities(pop, mg_branch, mg_ref, release, config)
+    a = equilibrium_activation(pop, pr_if)
+    active = _active(pop, a)
+    pr = np.where(active, pr_if, 0.0)
+    sums = np.bincount(pop.branch_id, weights=pr, minlength=pop.n_branches)
+    sums = sums * 10.0 / pop.length_um
+    reserve = branch_reserve(pop, pr_if)
+    return {"pr": pr, "active": active, "mg_bouton": bouton_mg(pop, mg_branch),
+            "mg_branch": mg_branch, "activation": a, "exhausted": reserve["exhausted"],
+            "sum_pr_true": sums, "setpoint_ratio": sums / pop.setpoint}
+
+
 def reconfiguration_time_course(pop: BranchPopulation, mg_before: float, mg_after: float,
                                 times_h, mg_ref: float,
                                 release: ReleaseParams | None = None,
@@ -232,7 +304,8 @@ def reconfiguration_time_course(pop: BranchPopulation, mg_before: float, mg_afte
     Returns
     -------
     dict
-        ``times_h``; ``pr_true`` (len(times) x n_boutons); ``m_b`` and ``a``
+        ``times_h``; ``pr_true`` (len(times) x n_boutons); ``m_b``, ``a`` and
+        ``exhausted`` (every bouton active and ΣPr below the set-point)
         (len(times) x n_branches); ``sum_pr_true`` (len(times) x n_branches).
     """
     config = config or ConfigurationParams()
@@ -245,7 +318,8 @@ def reconfiguration_time_course(pop: BranchPopulation, mg_before: float, mg_afte
     m2 = m1.copy()
     target = mg_after * pop.mg_factor
     a = equilibrium_activation(pop, release_probabilities(pop, m2, mg_ref, release, config))
-    out = {"times_h": times_h, "pr_true": [], "m_b": [], "a": [], "sum_pr_true": []}
+    out = {"times_h": times_h, "pr_true": [], "m_b": [], "a": [], "sum_pr_true": [],
+           "exhausted": []}
     t = 0.0
     for t_next in times_h:
         while t < t_next - 1e-12:
@@ -262,6 +336,7 @@ def reconfiguration_time_course(pop: BranchPopulation, mg_before: float, mg_afte
         out["m_b"].append(m2.copy())
         out["a"].append(a.copy())
         out["sum_pr_true"].append(_sum_pr_at(pop, pr_if, a))
-    for k in ("pr_true", "m_b", "a", "sum_pr_true"):
+        out["exhausted"].append(branch_reserve(pop, pr_if)["exhausted"])
+    for k in ("pr_true", "m_b", "a", "sum_pr_true", "exhausted"):
         out[k] = np.array(out[k])
     return out

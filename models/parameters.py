@@ -24,7 +24,9 @@ from brian2 import Quantity, mM, mV, ms, nS, pF, pA, nA, second, Hz, um, umolar 
 __all__ = [
     "param", "param_info", "MgBlockParams", "MagnesiumParams", "ReleaseParams",
     "ShortTermPlasticityParams", "ReceptorParams", "SpineCalciumParams",
-    "NeuronParams", "CalciumParams", "ConfigurationParams", "ModelParams", "CONDITIONS", "condition", "with_overrides",
+    "NeuronParams", "CalciumParams", "ConfigurationParams", "ReleasePoolParams", "AssayParams",
+    "ModelParams", "CONDITIONS", "condition", "with_overrides", "competence_sigma_from_pr",
+    "PR_LOG_SIGMA",
 ]
 
 
@@ -329,6 +331,8 @@ from pathlib import Path as _Path
 CALIBRATION_FILE = _Path(__file__).with_name("calibration.toml")
 #: Uncalibrated fallbacks (used only when CALIBRATION_FILE is missing).
 _T6_FALLBACK = {"anatomical_density": 6.0, "elevated_mg_i_mM": 0.8}
+#: Set-point median used when the calibration file does not calibrate it (older files).
+_SETPOINT_FALLBACK = 0.6
 _CONC_RE = _re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(mM|uM|µM|M)\s*$")
 
 
@@ -342,7 +346,9 @@ def _parse_conc_mM(text: str) -> float:
 
 def load_t6_calibration(path=CALIBRATION_FILE) -> dict | None:
     """T6-calibrated values ``{"anatomical_density": float, "elevated_mg_i_mM": float}``
-    from ``path``, or None if the file does not exist.
+    (plus ``"setpoint_median"`` when the file calibrates it against the boutons per
+    branch of Zhou et al. 2024 Fig 1b/1c) from ``path``, or None if the file does not
+    exist.
 
     Raises
     ------
@@ -356,8 +362,11 @@ def load_t6_calibration(path=CALIBRATION_FILE) -> dict | None:
         return None
     try:
         cal = data["calibrated"]
-        return {"anatomical_density": float(cal["anatomical_density"]),
-                "elevated_mg_i_mM": _parse_conc_mM(cal["elevated_mg_i"])}
+        out = {"anatomical_density": float(cal["anatomical_density"]),
+               "elevated_mg_i_mM": _parse_conc_mM(cal["elevated_mg_i"])}
+        if "setpoint_median" in cal:
+            out["setpoint_median"] = float(cal["setpoint_median"])
+        return out
     except (KeyError, TypeError, ValueError, _tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{path}: malformed T6 calibration ({exc}); re-run "
                          f"'mgnet calibrate t6'") from exc
@@ -374,6 +383,33 @@ _T6_DENSITY_SOURCE = (
      "UNCALIBRATED fallback (models/calibration.toml missing; run 'mgnet calibrate t6')")
     + ". Literature: cultured hippocampal neurons at 2-3 weeks carry ~0.4-0.8 synapses "
     "per um of dendrite (Papa et al. 1995 J Neurosci 15:1); uncertain")
+#: True if the set-point median comes from the calibration file (boutons per branch).
+SETPOINT_CALIBRATED = "setpoint_median" in _T6
+_SETPOINT_SOURCE = (
+    "calibrated (models/calibration.toml) so that a baseline branch carries on average "
+    "13.1 functional boutons (measured Pr >= 0.04), the n of Zhou et al. (2024) Fig 1b/1c: "
+    "863 boutons on 66 branches; docs/calibration.md.  The ΣPr values of Fig 1b,e could "
+    "not be read; uncertain" if SETPOINT_CALIBRATED else
+    "Zhou et al. (2024) Fig 1b,e: branch sum of Pr per 10 um (uncertain; not calibrated: "
+    "run 'mgnet calibrate t6')")
+#: Log-normal sd of bouton Pr at baseline: Zhou et al. (2024) Fig 1c spans Pr 0.04-0.9;
+#: Murthy, Sejnowski & Stevens (1997) Neuron 18:599 (FM-dye Pr of cultured hippocampal
+#: boutons, broad, mean ~0.3).  The competence spread is this minus the [Mg]i part.
+PR_LOG_SIGMA = 0.7
+_MG_BRANCH_CV, _MG_BOUTON_CV, _K_DEFAULT = 0.3, 0.3, 1.0
+
+
+def competence_sigma_from_pr(pr_log_sigma: float, mg_branch_cv: float, mg_bouton_cv: float,
+                             k: float) -> float:
+    """Log-normal sd of competence that leaves the bouton Pr distribution with log-sd
+    ``pr_log_sigma`` once the [Mg]i scatter (log-variance ln(1 + cv^2) between and within
+    branches, times k^2) is added: ``sqrt(pr_log_sigma^2 - k^2 (v_branch + v_bouton))``."""
+    import math
+    v = math.log(1 + mg_branch_cv ** 2) + math.log(1 + mg_bouton_cv ** 2)
+    rest = pr_log_sigma ** 2 - k ** 2 * v
+    if rest <= 0:
+        raise ValueError("the [Mg]i scatter alone exceeds the Pr spread")
+    return math.sqrt(rest)
 
 
 # ---------------------------------------------------------------------------------
@@ -406,8 +442,12 @@ class ConfigurationParams:
         "boutons broadly distributed with mean ~0.3", low=0.001, high=1.0, uncertain=True,
         doc="median release competence (Pr of an active bouton at the reference [Mg]i)")
     competence_sigma: float = param(
-        0.7, "Murthy et al. (1997); Zhou et al. (2024) Fig 1c: Pr spans 0.04-0.9 (log-normal "
-        "width, uncertain)", low=0.0, high=3.0, uncertain=True,
+        round(competence_sigma_from_pr(PR_LOG_SIGMA, _MG_BRANCH_CV, _MG_BOUTON_CV,
+                                       _K_DEFAULT), 4),
+        "derived: the bouton Pr spread (log-sd 0.7: Zhou et al. 2024 Fig 1c spans 0.04-0.9; "
+        "Murthy et al. 1997) minus the [Mg]i part, sqrt(0.7^2 - k^2 (ln(1+0.3^2) + "
+        "ln(1+0.3^2))) (models.parameters.competence_sigma_from_pr); the Fig 1c histogram "
+        "could not be read, uncertain", low=0.0, high=3.0, uncertain=True,
         doc="log-normal sigma of competence across boutons")
     q_size_exponent: float = param(
         0.5, "Murthy et al. (2001) Neuron 32:673 and Holderith et al. (2012) Nat Neurosci "
@@ -419,17 +459,31 @@ class ConfigurationParams:
         "Voronin & Cherubini 2004); strength uncertain", low=-1.0, high=1.0, uncertain=True,
         doc="correlation between bouton competence and early activation")
     setpoint_median: float = param(
-        0.6, "Zhou et al. (2024) Fig 1b,e: branch sum of Pr per 10 um (uncertain)",
-        low=0.01, high=20.0, uncertain=True, doc="median branch set-point of sum Pr per 10 um")
-    setpoint_cv: float = param(0.2, "Zhou et al. (2024) Fig 1b: scatter around the hyperbola "
-                               "(uncertain)", low=0.0, high=2.0, uncertain=True,
+        _T6.get("setpoint_median", _SETPOINT_FALLBACK), _SETPOINT_SOURCE,
+        low=0.01, high=20.0, uncertain=True,
+        calibrated="boutons per branch" if SETPOINT_CALIBRATED else None,
+        doc="median branch set-point of sum Pr per 10 um")
+    setpoint_cv: float = param(0.2, "not read from the paper: the ΣPr spread of Zhou et al. "
+                               "(2024) Fig 1e-f (box plots, Source Data) could not be "
+                               "retrieved (docs/calibration.md); placeholder, uncertain; "
+                               "T1 depends on it most", low=0.0, high=2.0, uncertain=True,
                                doc="coefficient of variation of set-points across branches")
     mg_i_branch_cv: float = param(
-        0.3, "Zhou et al. (2024) Fig 4d: [Mg]i differs between neurons and branches "
+        _MG_BRANCH_CV, "Zhou et al. (2024) Fig 4e: branch-mean [Mg]i of 55/56 branches varies "
+        "(values not retrievable); the part of [Mg]i shared by the boutons of one branch "
         "(uncertain)", low=0.0, high=2.0, uncertain=True,
-        doc="coefficient of variation of [Mg]i across branches")
+        doc="coefficient of variation of the branch-shared [Mg]i across branches")
+    mg_i_bouton_cv: float = param(
+        _MG_BOUTON_CV, "Zhou et al. (2024) Fig 4d: [Mg]i measured per bouton (204/444 "
+        "boutons; values not retrievable).  [Mg]i belongs to each bouton's own axon and the "
+        "boutons of one branch come from different axons, so it also varies within a branch; "
+        "the magnitude of the old single CV is kept (uncertain)",
+        low=0.0, high=2.0, uncertain=True,
+        doc="coefficient of variation of [Mg]i between the boutons of one branch")
     mg_i_measurement_cv: float = param(
-        0.25, "ratiometric Mg2+ imaging (Mag-fura-2 / KMG-104) precision (uncertain)",
+        0.25, "Zhou et al. (2024) Fig 4b-c: [Mg]i imaged with Magnesium Green, a "
+        "single-wavelength indicator (Kd ~1 mM) whose per-bouton loading is not normalised "
+        "as with ratiometric dyes; its imaging error is not reported: placeholder, uncertain",
         low=0.0, high=2.0, uncertain=True,
         doc="relative scatter of measured vs true [Mg]i (dose-response assay)")
     tau_mg_cascade: Quantity = param(
@@ -448,6 +502,87 @@ class ConfigurationParams:
         doc="multiplies every competence (larger, higher-Pr boutons)")
 
 
+# ---------------------------------------------------------------------------------
+# Virtual bouton assay (models/assay.py, models/release_pool.py): release pool,
+# recording solution and spine geometry.  Used by the assays only; the culture network
+# keeps the single-vesicle contact of models/synapses.py.
+# ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReleasePoolParams:
+    """Readily releasable pool and Ca2+-dependent recovery of an assayed bouton.
+
+    See :mod:`models.release_pool`.  ``n_rrp_median = 1``, ``facilitation = "tm"`` and
+    ``k_rec_max = 1/tau_d`` reproduce the single-vesicle contact of models/synapses.py.
+    """
+    n_rrp_median: float = param(
+        5.0, "Dobrunz & Stevens (1997) Neuron 18:995: single CA3-CA1 release sites hold a "
+        "small RRP that grows with Pr; Schikorski & Stevens (1997) J Neurosci 17:5858: ~10 "
+        "docked vesicles per active zone in CA1 and in culture (an upper bound: not every "
+        "docked vesicle is release-ready, Kaeser & Regehr 2017); uncertain",
+        low=1.0, high=64.0, uncertain=True,
+        doc="RRP size of a median-sized bouton (slots scale with q_rel, the PSD size)")
+    n_rrp_max: int = param(16, "convention: docking slots written into the Brian2 code "
+                           "(bigger pools are clipped)", low=1, high=64,
+                           doc="largest RRP size")
+    facilitation: str = param(
+        "dkr", "Dittman, Kreitzer & Regehr (2000) J Neurosci 20:1374: facilitation by "
+        "residual Ca2+ at a saturable site, F = F1 + (1 - F1) CaXF/(CaXF + KF), so that "
+        "facilitation is largest at low-Pr sites (Dobrunz & Stevens 1997); 'tm': the "
+        "Tsodyks-Markram jump of models/synapses.py", choices=("dkr", "tm"),
+        doc="facilitation model of the assayed bouton")
+    facilitation_s1: float = param(
+        0.379, "Dittman et al. (2000) Table 2, Schaffer collateral: F1 = 0.24, rho = 2.2 give "
+        "CaXF/(CaXF + KF) = F1 (rho - 1)/(1 - F1) = 0.379 one spike after a spike at zero "
+        "interval (values as transcribed in cnmodel DKRmodel.py 'DKR_SC')", low=0.0,
+        high=0.999, uncertain=True,
+        doc="saturation of the facilitation site after one spike (sets KF)")
+    k_rec_max: Quantity = param(
+        30.0 * Hz, "Dittman et al. (2000) Table 2, Schaffer collateral: kmax = 30 /s "
+        "(k0 = 2 /s is 1/ShortTermPlasticityParams.tau_d)", low=0 * Hz, high=1000 * Hz,
+        uncertain=True, doc="maximal Ca2+-driven refill rate of an empty slot")
+    k_rec_kd: float = param(2.0, "Dittman et al. (2000) Table 2, Schaffer collateral: KD = 2 "
+                            "(in units of the Ca2+ jump per spike)", low=1e-3, high=1e3,
+                            uncertain=True, doc="affinity of the recovery site")
+    tau_rec_ca: Quantity = param(50 * ms, "Dittman et al. (2000) Table 2, Schaffer collateral: "
+                                 "tau_D = 50 ms", low=1 * ms, high=10 * second,
+                                 uncertain=True, doc="decay of the recovery-driving Ca2+")
+
+
+@dataclass(frozen=True)
+class AssayParams:
+    """Recording solution and spine read-out of the virtual FM-dye / spine Ca2+ assay."""
+    mg_o: Quantity = param(
+        0.8 * mM, "both conditions are imaged in one recording (working) solution; Zhou et "
+        "al. (2024) Methods could not be retrieved, Fig 4g calls it the 'physiological Mg2+ "
+        "condition': [Mg]o of the baseline culture (Slutsky et al. 2004); uncertain",
+        low=0 * mM, high=100 * mM, uncertain=True,
+        doc="[Mg]o of the recording solution (read by the NMDA block during the assay)")
+    ca_o: Quantity = param(
+        2.0 * mM, "standard Tyrode / working solution; Zhou et al. (2024) Fig 4h uses 4.8 mM "
+        "as a raised-Ca variant; the Methods value could not be retrieved; uncertain (used "
+        "only where the neuron model reads [Ca]o)", low=0 * mM, high=20 * mM, uncertain=True,
+        doc="[Ca]o of the recording solution")
+    use_condition_mg_o: bool = param(
+        False, "ablation: assay each condition in its own culture [Mg]o (the old behaviour)",
+        doc="use the condition's [Mg]o instead of the recording solution's")
+    nmda_size_exponent: float = param(
+        0.0, "NMDA receptor content scales little with synapse size, unlike AMPA (Racca et "
+        "al. 2000 J Neurosci 20:2512; Takumi et al. 1999 Nat Neurosci 2:618); NMDA current "
+        "independent of spine size (Sobczyk, Scheuss & Svoboda 2005 J Neurosci 25:6037)",
+        low=0.0, high=2.0, uncertain=True,
+        doc="q_nmda = q_ampa * nmda_ampa_ratio * q_rel^exponent in the assay")
+    spine_volume_exponent: float = param(
+        1.0, "spine head volume proportional to PSD area (Harris & Stevens 1989 J Neurosci "
+        "9:2982; Arellano et al. 2007 Front Neurosci 1:131), and q to PSD area (Nusser et "
+        "al. 1998 Neuron 21:545)", low=0.0, high=3.0, uncertain=True,
+        doc="spine volume relative to the median one = q_rel^exponent")
+    bap_concentration_size_exponent: float = param(
+        0.0, "bAP Ca2+ enters through VDCCs spread over the spine, so its concentration "
+        "depends little on spine size (Sabatini, Oertner & Svoboda 2002 Neuron 33:439); "
+        "uncertain", low=0.0, high=3.0, uncertain=True,
+        doc="bAP Ca2+ concentration scales with q_rel^-exponent")
+
+
 @dataclass(frozen=True)
 class ModelParams:
     """All mechanism parameters of one condition."""
@@ -461,6 +596,8 @@ class ModelParams:
     neuron: NeuronParams = field(default_factory=NeuronParams)
     configuration: ConfigurationParams = field(default_factory=ConfigurationParams)
     plasticity: PlasticityParams = field(default_factory=lambda: PlasticityParams())
+    release_pool: ReleasePoolParams = field(default_factory=ReleasePoolParams)
+    assay: AssayParams = field(default_factory=AssayParams)
 
 
 def with_overrides(params: ModelParams, overrides: dict[str, dict[str, Any]]) -> ModelParams:

@@ -76,20 +76,54 @@ def test_thinning_matches_sample_branches_distribution():
 # --------------------------------------------------------------------------------------
 # (a) recovery of planted values
 # --------------------------------------------------------------------------------------
-def test_calibration_recovers_planted_density_and_elevation():
-    density, mg_elev = 4.0, 0.8
+def _planted(ev, sp, density, mg):
+    base = ev.fractions(density, ev.mg_base, sp)
+    elev = ev.fractions(density, mg, sp)
+    return base, elev
+
+
+def test_calibration_recovers_planted_setpoint_density_and_elevation():
+    sp, density, mg_elev = 1.0, 6.0, 0.6
     ev = T6Evaluator(FAST, SEED)
-    s_base = ev.measured(density, ev.mg_base)
-    s_elev = ev.measured(density, mg_elev)
-    assert s_elev < s_base
-    r = calibrate_t6(n_branches=FAST, seed=SEED, write=False, target_baseline=s_base,
-                     target_elevated=s_elev, verbose=False)
-    assert r["anatomical_density"] == pytest.approx(density, abs=0.05)
+    base, elev = _planted(ev, sp, density, mg_elev)
+    assert elev["measured"] < base["measured"]
+    r = calibrate_t6(n_branches=FAST, seed=SEED, write=False,
+                     target_baseline=base["measured"], target_elevated=elev["measured"],
+                     target_functional=base["functional_per_branch"],
+                     max_exhausted=0.99, verbose=False)
+    assert r["setpoint_median"] == pytest.approx(sp, rel=0.01)
+    assert r["anatomical_density"] == pytest.approx(density, rel=0.01)
     assert r["elevated_mg_i_mM"] == pytest.approx(mg_elev, abs=0.01)
-    assert r["achieved_baseline"] == pytest.approx(s_base, abs=2e-3)
-    assert r["achieved_elevated"] == pytest.approx(s_elev, abs=2e-3)
+    assert r["achieved_baseline"] == pytest.approx(base["measured"], abs=2e-3)
+    assert r["achieved_elevated"] == pytest.approx(elev["measured"], abs=2e-3)
+    assert r["achieved_functional_per_branch"] == pytest.approx(
+        base["functional_per_branch"], rel=0.01)
     assert r["pr_ratio"] == pytest.approx((r["elevated_mg_i_mM"] / 0.5) ** -r["k"])
-    assert r["path"] is None
+    assert r["path"] is None and not r["constrained"]
+
+
+def test_exhausted_branches_constrain_refuse_or_warn():
+    """A target whose [Mg]i leaves most branches without a silent reserve: 'constrain'
+    stores the largest [Mg]i within the limit, 'refuse' raises, 'warn' keeps the root."""
+    from models.parameters import ConfigurationParams
+    sp, density = ConfigurationParams().setpoint_median, 7.0
+    ev = T6Evaluator(FAST, SEED)
+    base, elev = _planted(ev, sp, density, 1.0)
+    assert elev["exhausted"] > 0.3
+    # target_functional=None: the config's set-point median (= the planted one) is kept
+    kw = dict(n_branches=FAST, seed=SEED, write=False, target_baseline=base["measured"],
+              target_elevated=elev["measured"], target_functional=None,
+              max_exhausted=0.1, verbose=False)
+    r = calibrate_t6(on_exhausted="constrain", **kw)
+    assert r["constrained"] and r["exhausted_elevated"] <= 0.1
+    assert r["exhausted_at_t6_root"] > 0.3
+    assert r["elevated_mg_i_mM"] < parse_mg(r["t6_root_mg_i"])
+    assert r["achieved_elevated"] > elev["measured"]     # the T6 target is given up
+    with pytest.raises(CalibrationError, match="exhausted"):
+        calibrate_t6(on_exhausted="refuse", **kw)
+    w = calibrate_t6(on_exhausted="warn", **kw)
+    assert w["elevated_mg_i_mM"] == pytest.approx(1.0, abs=0.01)
+    assert w["exhaustion_warning"].startswith("WARNING")
 
 
 def test_unreachable_targets_raise_clear_errors():
@@ -99,24 +133,32 @@ def test_unreachable_targets_raise_clear_errors():
     with pytest.raises(CalibrationError, match="elevated target .* unreachable"):
         calibrate_t6(n_branches=FAST, seed=SEED, write=False, target_baseline=0.53,
                      target_elevated=0.02, verbose=False)
+    with pytest.raises(CalibrationError, match="functional boutons per branch"):
+        calibrate_t6(n_branches=FAST, seed=SEED, write=False, target_functional=500.0,
+                     verbose=False)
 
 
 def test_written_file_is_read_by_parameters_loader(tmp_path):
     from models.parameters import load_t6_calibration
     ev = T6Evaluator(FAST, SEED)
-    s_base, s_elev = ev.measured(4.0, ev.mg_base), ev.measured(4.0, 0.8)
+    base, elev = _planted(ev, 1.0, 6.0, 0.6)
     out = tmp_path / "calibration.toml"
-    r = calibrate_t6(n_branches=FAST, seed=SEED, write=True, path=out, target_baseline=s_base,
-                     target_elevated=s_elev, verbose=False)
+    r = calibrate_t6(n_branches=FAST, seed=SEED, write=True, path=out,
+                     target_baseline=base["measured"], target_elevated=elev["measured"],
+                     target_functional=base["functional_per_branch"], max_exhausted=0.99,
+                     verbose=False)
     assert r["path"] == str(out)
     data = cal.read_calibration(out)
     for key in ("created_utc", "git_commit", "command"):
         assert data["provenance"][key]
     assert data["fixed"]["k"] == r["k"] and data["fixed"]["seed"] == SEED
     assert data["fixed"]["n_branches"] == FAST
-    assert data["targets"]["silent_fraction_baseline"] == pytest.approx(s_base)
+    assert data["targets"]["silent_fraction_baseline"] == pytest.approx(base["measured"])
+    assert data["achieved"]["exhausted_fraction_elevated"] == pytest.approx(
+        r["exhausted_elevated"])
     assert load_t6_calibration(out) == {"anatomical_density": r["anatomical_density"],
-                                        "elevated_mg_i_mM": r["elevated_mg_i_mM"]}
+                                        "elevated_mg_i_mM": r["elevated_mg_i_mM"],
+                                        "setpoint_median": r["setpoint_median"]}
     assert load_t6_calibration(tmp_path / "missing.toml") is None
     bad = tmp_path / "bad.toml"
     bad.write_text("[calibrated]\nanatomical_density = 3.0\n")
@@ -129,14 +171,23 @@ def test_written_file_is_read_by_parameters_loader(tmp_path):
 # --------------------------------------------------------------------------------------
 def test_stored_values_reproduce_t6_on_the_calibration_population():
     data = _stored()
-    c, fixed, ach = data["calibrated"], data["fixed"], data["achieved"]
+    c, fixed, ach, tg = data["calibrated"], data["fixed"], data["achieved"], data["targets"]
     ev = T6Evaluator(fixed["n_branches"], fixed["seed"])
     density, mg = c["anatomical_density"], parse_mg(c["elevated_mg_i"])
-    base, elev = ev.measured(density, ev.mg_base), ev.measured(density, mg)
-    assert base == pytest.approx(ach["silent_fraction_baseline"], abs=1e-6)
-    assert elev == pytest.approx(ach["silent_fraction_elevated"], abs=1e-6)
-    assert abs(base - data["targets"]["silent_fraction_baseline"]) < 0.01
-    assert abs(elev - data["targets"]["silent_fraction_elevated"]) < 0.01
+    sp = c["setpoint_median"]
+    base, elev = ev.fractions(density, ev.mg_base, sp), ev.fractions(density, mg, sp)
+    assert base["measured"] == pytest.approx(ach["silent_fraction_baseline"], abs=1e-6)
+    assert elev["measured"] == pytest.approx(ach["silent_fraction_elevated"], abs=1e-6)
+    assert abs(base["measured"] - tg["silent_fraction_baseline"]) < 0.01
+    assert base["functional_per_branch"] == pytest.approx(tg["functional_per_branch"], rel=0.01)
+    # the elevated [Mg]i leaves at most max_exhausted of the branches exhausted; it
+    # reaches the T6 elevated target only if the limit did not bind
+    assert elev["exhausted"] <= tg["max_exhausted"] + 1e-9
+    if not ach["constrained"]:
+        assert abs(elev["measured"] - tg["silent_fraction_elevated"]) < 0.01
+    else:
+        assert elev["measured"] > tg["silent_fraction_elevated"]
+        assert ach["exhausted_fraction_at_t6_root"] > tg["max_exhausted"]
 
 
 def _pooled_silent(pop, pr):
@@ -162,7 +213,7 @@ def test_stored_values_reproduce_t6_on_an_independent_population():
                     (float(ELEVATED_MG_I / mM), "silent_fraction_elevated")):
         pr, _ = equilibrium_pr(pop, mg, float(mag.mg_i_ref / mM))
         value, se = _pooled_silent(pop, pr)
-        assert abs(value - data["targets"][key]) < 0.01 + 3 * se, (key, value, se)
+        assert abs(value - data["achieved"][key]) < 0.01 + 3 * se, (key, value, se)
 
 
 # --------------------------------------------------------------------------------------
@@ -175,6 +226,8 @@ def test_parameters_use_the_calibration_file():
     assert P.T6_CALIBRATED
     assert P.CALIBRATION_FILE == cal.CALIBRATION_FILE
     assert P.ConfigurationParams().anatomical_density == data["calibrated"]["anatomical_density"]
+    assert P.ConfigurationParams().setpoint_median == data["calibrated"]["setpoint_median"]
+    assert P.SETPOINT_CALIBRATED
     mg = parse_mg(data["calibrated"]["elevated_mg_i"])
     assert float(P.ELEVATED_MG_I / mM) == pytest.approx(mg)
     for name in ("elevated_mg", "elevated_mg_i_only", "aged_elevated_mg"):

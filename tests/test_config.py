@@ -375,7 +375,7 @@ def test_plasticity_preset_resolves_and_single_values_override():
 
 @pytest.mark.parametrize("experiment, table, msg", [
     ("culture-activity", {"stp": {"tau_f": "50 ms"}}, "not used by experiment"),
-    ("culture-activity", {"plasticity": {"theta_p": 1.5}}, "not used by experiment"),
+    ("culture-activity", {"release_pool": {"n_rrp_median": 3.0}}, "not used by experiment"),
     ("bouton-assay", {"plasticity": {"theta_p": 1.5}}, "not used by experiment"),
     ("plasticity-presets", {"plasticity": {"preset": "DP"}}, "not used by experiment"),
     ("memory-encoding", {"stp": {"tau_d": "1 s"}}, "not used by experiment"),

@@ -120,27 +120,97 @@ def test_size_activation_correlation_orders_recruitment(corr):
 
 
 def test_assay_measures_true_pr_binomially(brian):
-    """Runtime assay on a small anatomy: counts of 30 trials at 0.5 Hz are binomial
-    around the TM expectation (~Pr); chi-square-like bound over boutons."""
+    """Runtime assay on a small anatomy: counts of the 1AP and burst protocols agree with
+    the numpy reference of the pool model (models.release_pool), for one vesicle per
+    bouton and for pools of 1-8 vesicles; 1AP counts are unbiased estimates of Pr."""
     from models.assay import AssayProtocol, AssaySample, run_field_assay
     from models.parameters import ModelParams
-    from models.synapses import tm_mean_release
     p = ModelParams()
     rng = np.random.default_rng(0)
     n = 300
     branch = np.repeat(np.arange(10), n // 10)
     pr = rng.uniform(0.05, 0.9, n)
     proto = AssayProtocol(n_spikes=10, one_ap_rate=2.0, train_interval=2.0)
-    (res,) = run_field_assay(branch, [AssaySample(pr, np.full(n, 1e-4), 0.8)], p,
-                             protocol=proto, seed=1, device_name="runtime")
-    isi = np.full(9, 0.5)
-    expected = np.array([tm_mean_release(u, isi, float(p.stp.tau_f), float(p.stp.tau_d)).sum()
-                         for u in pr])
-    var = np.array([np.sum(tm_mean_release(u, isi, float(p.stp.tau_f), float(p.stp.tau_d))
-                           * (1 - tm_mean_release(u, isi, float(p.stp.tau_f),
-                                                  float(p.stp.tau_d)))) for u in pr])
-    z = (res["n_release_1ap"] - expected) / np.sqrt(var)
-    # Mean z ~ N(0, 1/sqrt(n)); spread ~1 (trials are close to independent at 2 Hz).
-    assert abs(z.mean()) < 4 / np.sqrt(n)
-    assert 0.7 < z.std() < 1.3
+    n_rrp = rng.integers(1, 9, n)
+    # Two samples on the same build: one vesicle per bouton, and the readily releasable
+    # pool (several vesicles, DKR facilitation and Ca2+-dependent recovery).
+    res, res_pool = run_field_assay(
+        branch, [AssaySample(pr, np.full(n, 1e-4), 0.8),
+                 AssaySample(pr, np.full(n, 1e-4), 0.8, n_rrp=n_rrp)], p,
+        protocol=proto, seed=1, device_name="runtime")
+    _check_pool_against_numpy(res, pr, np.ones(n, int), proto, p)
+    _check_pool_against_numpy(res_pool, pr, n_rrp, proto, p)
+    # the pool lets high-Pr boutons release more than once per 5-spike train
+    assert res_pool["n_release_burst"][n_rrp > 2].max() > 2
+    # 1AP at 2 Hz: the pool refills between spikes, so counts estimate 10 Pr (within 5 %)
+    assert res_pool["n_release_1ap"].sum() == pytest.approx(10 * pr.sum(), rel=0.05)
     assert np.all(res["n_release_burst"] <= 10) and np.all(res["n_release_1ap"] <= 10)
+
+
+def _check_pool_against_numpy(res, pr, n_rrp, proto, p):
+    """Brian2 pool counts per bouton vs the numpy reference (models.release_pool):
+    z-scores of both protocols centred (|mean| < 4/sqrt(n)) with unit spread."""
+    from models.release_pool import simulate_pool, vesicle_probability
+    times, t_switch, _ = proto.times()
+    pool = p.release_pool
+    rel = simulate_pool(vesicle_probability(pr, n_rrp), n_rrp, times, tau_f=float(p.stp.tau_f),
+                        k0=1 / float(p.stp.tau_d), kmax=float(pool.k_rec_max),
+                        kd=pool.k_rec_kd, tau_ca=float(pool.tau_rec_ca),
+                        facilitation=pool.facilitation, s1=pool.facilitation_s1, rng=5,
+                        trials=3000)
+    one = times < t_switch
+    for key, sel in (("n_release_1ap", one), ("n_release_burst", ~one)):
+        counts = rel[:, sel, :].sum(axis=1)
+        mean, sd = counts.mean(axis=0), counts.std(axis=0)
+        ok = sd > 0
+        z = (res[key][ok] - mean[ok]) / sd[ok]
+        assert abs(z.mean()) < 4 / np.sqrt(ok.sum()), (key, z.mean())
+        assert 0.7 < z.std() < 1.3, (key, z.std())
+
+
+def test_exhausted_branches_are_those_that_cannot_reach_their_setpoint(pop):
+    """equilibrium_state flags a branch exhausted iff even all its boutons active give a
+    ΣPr below the set-point; such branches have every bouton active, the others hold
+    their set-point (within the marginal bouton)."""
+    from models.configuration import equilibrium_state
+    for mg in (0.5, 1.5):
+        st = equilibrium_state(pop, mg, 0.5)
+        pr_if = release_probabilities(pop, mg * pop.mg_factor, 0.5)
+        max_sum = _branch_sums(pop, pr_if)
+        np.testing.assert_array_equal(st["exhausted"], max_sum < pop.setpoint * (1 - 1e-9))
+        all_active = np.array([np.all(st["active"][pop.branch_id == b])
+                               for b in range(pop.n_branches)])
+        assert np.all(all_active[st["exhausted"]])
+        assert np.all(st["setpoint_ratio"][st["exhausted"]] < 1)
+        np.testing.assert_allclose(st["sum_pr_true"], _branch_sums(pop, st["pr"]))
+    # more [Mg]i, lower Pr: more branches run out of silent boutons
+    assert (equilibrium_state(pop, 1.5, 0.5)["exhausted"].mean()
+            > equilibrium_state(pop, 0.5, 0.5)["exhausted"].mean())
+
+
+def test_bouton_mg_factor_is_lognormal_with_mean_one():
+    """Each bouton's own [Mg]i factor: mean 1, CV mg_i_bouton_cv, independent of the branch
+    factor; with CV 0 no factor is drawn and the other draws are unchanged."""
+    cfg = dataclasses.replace(ConfigurationParams(), mg_i_bouton_cv=0.3)
+    big = sample_branches(400, cfg, rng=9)
+    f = big.bouton_factor()
+    assert f.mean() == pytest.approx(1.0, abs=0.01)
+    assert f.std() / f.mean() == pytest.approx(0.3, rel=0.05)
+    r = np.corrcoef(np.log(f), np.log(big.mg_factor[big.branch_id]))[0, 1]
+    assert abs(r) < 0.05
+    none = sample_branches(400, dataclasses.replace(cfg, mg_i_bouton_cv=0.0), rng=9)
+    assert none.mg_factor_bouton is None
+    np.testing.assert_array_equal(none.competence, big.competence)
+    np.testing.assert_array_equal(none.setpoint, big.setpoint)
+
+
+def test_competence_spread_is_the_pr_spread_minus_the_mg_part():
+    """The default competence sigma is derived (not guessed): log-variance of Pr (0.7^2)
+    minus k^2 times the [Mg]i log-variance between and within branches."""
+    import math
+    from models.parameters import PR_LOG_SIGMA, competence_sigma_from_pr
+    c, k = ConfigurationParams(), ReleaseParams().k
+    expected = competence_sigma_from_pr(PR_LOG_SIGMA, c.mg_i_branch_cv, c.mg_i_bouton_cv, k)
+    assert c.competence_sigma == pytest.approx(expected, abs=1e-4)
+    v = math.log(1 + c.mg_i_branch_cv ** 2) + math.log(1 + c.mg_i_bouton_cv ** 2)
+    assert c.competence_sigma ** 2 + k ** 2 * v == pytest.approx(PR_LOG_SIGMA ** 2, abs=1e-3)

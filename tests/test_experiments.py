@@ -59,12 +59,18 @@ def test_bouton_assay_runtime(tmp_path, condition):
 
 
 def test_dose_response_and_reconfiguration_runtime(tmp_path):
-    dose = _run(tmp_path, "mg-dose-response", n=6, extra="levels = [0.5, 2.0]\n")
+    from brian2 import mM
+    from models.parameters import ELEVATED_MG_I
+    dose = _run(tmp_path, "mg-dose-response", n=6,
+                extra='groups = ["baseline", "elevated_mg"]\n')
     b = dose.boutons
-    assert set(np.unique(b["mg_level"])) == {0.25, 1.0}
+    elev = float(ELEVATED_MG_I / mM)
+    np.testing.assert_allclose(np.unique(b["mg_level"]), sorted([0.5, elev]))
     assert np.all(b["mg_i_measured"] > 0)
-    # Higher [Mg]i level: lower mean true Pr of active boutons (k > 0).
-    hi, lo = b["mg_level"] == 1.0, b["mg_level"] == 0.25
+    # Both groups imaged in the same recording solution.
+    assert dose.metrics["recording_mg_o_mM"] == 0.8
+    # Higher [Mg]i group: lower mean true Pr of active boutons (k > 0).
+    hi, lo = np.isclose(b["mg_level"], elev), np.isclose(b["mg_level"], 0.5)
     assert b["pr_true"][hi & (b["pr_true"] > 0)].mean() < b["pr_true"][lo & (b["pr_true"] > 0)].mean()
     rec = _run(tmp_path, "reconfiguration", extra="times_h = [0.0, 24.0]\n")
     t = rec.boutons["time_h"]

@@ -270,30 +270,36 @@ def plot_sum_pr_by_condition(ax_sum, ax_burst, tables: Mapping[str, Mapping[str,
 
 
 def plot_wca_vs_pr(ax, pr: Any, wca: Any, fit=None, label: str = "baseline"):
-    """Fig 3a: spine Ca²⁺ per synapse vs Pr on log–log axes with the power-law fit (T7).
+    """Fig 3a: spine Ca²⁺ per synapse vs Pr with the paper's fit form a·Pr^b + c (T7) and
+    the log–log power law beside it, on linear axes as in the paper.
 
     Parameters
     ----------
     ax : matplotlib Axes
     pr, wca : array_like
         Measured Pr and 1AP spine Ca²⁺ of functional boutons.
-    fit : PowerLawFit, optional
+    fit : OffsetPowerFit, optional
         Fitted here if not given.
     """
+    from ..statistics import offset_power_fit
     x, y = _finite(pr, wca)
     pos = (x > 0) & (y > 0)
     x, y = x[pos], y[pos]
     ax.scatter(x, y, s=5, alpha=0.35, color="0.3", edgecolors="none", label=label)
-    if x.size >= 3:
-        fit = fit or power_law_fit(x, y)
-        xs = np.geomspace(x.min(), x.max(), 50)
+    if x.size >= 4:
+        fit = fit or offset_power_fit(x, y)
+        ll = power_law_fit(x, y)
+        xs = np.linspace(x.min(), x.max(), 80)
         ax.plot(xs, fit.predict(xs), "r-", lw=1.3,
-                label=f"wCa ∝ Pr^{fit.exponent:.2f}, R² {fit.r2:.2f}")
-        ax.plot(xs, fit.predict(xs[0]) * (xs / xs[0]) ** 0.55, "k:", lw=1,
-                label="paper exponent 0.55")
-    _log_axes(ax)
+                label=f"{fit.a:.3g}·Pr^{fit.b:.2f} {'+' if fit.c >= 0 else '−'} "
+                      f"{abs(fit.c):.2g}, R² {fit.r2:.2f}")
+        ax.plot(xs, ll.predict(xs), "b--", lw=1,
+                label=f"log–log: Pr^{ll.exponent:.2f}, R² {ll.r2:.2f}")
+        ref = 31.10 * xs ** 0.55 - 3.95
+        scale = np.nanmean(y) / np.nanmean(31.10 * x ** 0.55 - 3.95)
+        ax.plot(xs, ref * scale, "k:", lw=1, label="paper 31.10·Pr^0.55 − 3.95 (scaled)")
     ax.set_xlabel("Pr")
-    ax.set_ylabel("wCa (spine Ca²⁺, a.u.)")
+    ax.set_ylabel("wCa (spine Ca²⁺ concentration, a.u.)")
     ax.legend(fontsize=_SMALL, frameon=False)
     ax.set_title("Fig 3a: spine Ca²⁺ vs Pr (T7)", fontsize=9)
     return ax

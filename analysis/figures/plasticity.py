@@ -18,16 +18,22 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["plot_stdp_curve", "plot_protocol_split", "GROUP_COLORS"]
+__all__ = ["plot_stdp_curve", "plot_protocol_split", "GROUP_COLORS", "BI_POO_WINDOWS"]
 
 #: Colours of the configuration groups and conditions.
 GROUP_COLORS = {"DHiLo": "tab:orange", "DLoHi": "tab:blue", "all": "0.3",
                 "baseline": "0.3", "elevated_mg": "tab:green"}
 
 
+#: Bi & Poo (1998) J Neurosci 18:10464, hippocampal cultures (60 pairings at 1 Hz): LTP
+#: for the postsynaptic spike within 20 ms after the presynaptic one, LTD within 20 ms
+#: before (signs and windows of the abstract; the magnitudes were not retrievable here).
+BI_POO_WINDOWS = {"LTP": (0.0, 20.0), "LTD": (-20.0, 0.0)}
+
+
 def plot_stdp_curve(ax, curves: Mapping[str, Mapping[str, Sequence[float]]], *,
                     percent: bool = True, title: str | None = None,
-                    ylabel: str | None = None) -> None:
+                    ylabel: str | None = None, reference: bool = False) -> None:
     """STDP curve(s): mean change against Δt with CI bands.
 
     Parameters
@@ -40,9 +46,15 @@ def plot_stdp_curve(ax, curves: Mapping[str, Mapping[str, Sequence[float]]], *,
         Show the y axis in %.
     ylabel : str, optional
         Default: "change of total branch weight".
+    reference : bool
+        Shade the LTP and LTD windows of Bi & Poo (1998) (:data:`BI_POO_WINDOWS`).
     """
     if not curves:
         raise ValueError("no STDP curve to draw")
+    if reference:
+        for kind, (a, b) in BI_POO_WINDOWS.items():
+            ax.axvspan(a, b, color="tab:green" if kind == "LTP" else "tab:red", alpha=0.08,
+                       lw=0, label=f"Bi & Poo 1998 {kind} window")
     scale = 100.0 if percent else 1.0
     for label, c in curves.items():
         dt = np.asarray(c["dt_ms"], float)
