@@ -57,7 +57,8 @@ from typing import Any, Mapping
 import numpy as np
 from brian2 import Network, NeuronGroup, SpikeMonitor, linked_var, mM, mV, nS, pA, Hz, second
 
-from .configuration import BranchPopulation, equilibrium_pr, population_from_counts
+from .configuration import (BranchPopulation, bouton_mg, equilibrium_pr,
+                            population_from_counts)
 from .neurons import make_neurons
 from .parameters import (ConfigurationParams, CultureParams, ModelParams, PlasticityParams,
                          ShortTermPlasticityParams)
@@ -307,7 +308,7 @@ class ContactValues:
     pr: np.ndarray          #: U per contact (0 for silent boutons)
     q_nS: np.ndarray        #: AMPA (or GABA_A) conductance per vesicle
     q_nmda_nS: np.ndarray   #: NMDA peak conductance per vesicle (0 for inhibitory)
-    mg_i_mM: np.ndarray | None = None   #: branch [Mg]i of each excitatory contact
+    mg_i_mM: np.ndarray | None = None   #: [Mg]i of each excitatory contact (its bouton's)
 
 
 def contact_values(structure: CultureStructure, params: ModelParams,
@@ -331,7 +332,7 @@ def contact_values(structure: CultureStructure, params: ModelParams,
             scale = culture.q_ee_scale * (culture.q_ei_scale if name == "ei" else 1.0)
             q = q_ampa * pw.pop.q_rel[pw.bouton] * scale
             out[name] = ContactValues(pr[pw.bouton], q, q * rec.nmda_ampa_ratio,
-                                      np.asarray(mg_branch)[pw.branch])
+                                      bouton_mg(pw.pop, mg_branch)[pw.bouton])
         else:
             n = pw.n_contacts
             q = np.full(n, float(rec.q_gaba / nS) * culture.q_inh_scale)

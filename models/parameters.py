@@ -178,10 +178,14 @@ class ReceptorParams:
                                   doc="GluN2A decay time constant")
     tau_nmda_2b: Quantity = param(300 * ms, "Vicini et al. (1998): GluN2B decay ~300 ms",
                                   low=1 * ms, high=2 * second, doc="GluN2B decay time constant")
-    glun2b_fraction: float = param(0.5, "Zhou et al. (2024) Fig 3: GluN2B carries ~57 % of "
-                                   "spine Ca2+; Slutsky (2004) NR2B up-regulation",
+    glun2b_fraction: float = param(0.5, "uncertain, no independent value found: GluN2B "
+                                   "subunits are abundant in DIV-14 hippocampal cultures "
+                                   "(Williams 1993 Mol Pharmacol 44:851; Fischer 1997) but no "
+                                   "NMDA-EPSC decay or ifenprodil-block fraction was "
+                                   "retrievable; not taken from T7's 57 % (a peak fraction f "
+                                   "gives a charge share 5.43 f/(5.43 f + 1 - f): 0.5 -> 84 %)",
                                    low=0.0, high=1.0, uncertain=True,
-                                   doc="initial GluN2B fraction of NMDA conductance")
+                                   doc="initial GluN2B fraction of NMDA peak conductance")
     tau_gaba: Quantity = param(8.0 * ms, "Bartos et al. (2002) PNAS 99:13222 (GABA_A decay "
                                "~2-10 ms)", low=0.1 * ms, high=100 * ms,
                                doc="GABA_A decay time constant")
@@ -215,8 +219,11 @@ class SpineCalciumParams:
     ca_bap: float = param(0.2, "Sabatini, Oertner & Svoboda (2002) Neuron 33:439: bAP Ca2+ "
                           "smaller than synaptic NMDA Ca2+ at depolarised spines", low=0.0,
                           high=1e3, uncertain=True, doc="Ca2+ amplitude of one bAP (read-out)")
-    glun2b_ca_weight: float = param(1.0, "Sobczyk, Scheuss & Svoboda (2005) J Neurosci "
-                                    "25:6037: per-conductance Ca2+ similar for 2A/2B",
+    glun2b_ca_weight: float = param(1.0, "uncertain: Sobczyk, Scheuss & Svoboda (2005) J "
+                                    "Neurosci 25:6037 found NR2B block lowers spine Ca2+ per "
+                                    "unit NMDA current, i.e. GluN2B carries more Ca2+ per "
+                                    "charge than GluN2A; by how much is not established, so "
+                                    "1 (equal) is kept as the neutral value",
                                     low=0.0, high=10.0, uncertain=True,
                                     doc="Ca2+ per unit charge of GluN2B relative to GluN2A")
     v_ref: Quantity = param(-65 * mV, "convention: reference potential for the unit",
