@@ -8,8 +8,10 @@ block alone predicts -32 % at -70 mV.  Over hours the lower chronic load raises 
 GluN2B fraction (:mod:`models.metaplasticity`).
 
 Method: the culture (:mod:`models.culture`) runs spontaneously; every E->E release adds
-its NMDA Ca2+ (through B(V) at that moment) to the postsynaptic neuron's accumulator,
-which is sampled every ``bin`` together with the number of releases.  Bins inside
+its NMDA Ca2+ (integrated through the postsynaptic voltage, :mod:`models.nmda_calcium`),
+and every postsynaptic spike the excess its bAP gives the receptors still open, to the
+postsynaptic neuron's accumulator, which is sampled every ``bin`` together with the number
+of releases.  Bins inside
 detected network bursts (:mod:`analysis.bursts`) are "correlated", bins at least
 ``margin`` away from any burst are "background".  NMDA Ca2+ per release in each class
 is compared between conditions on the same structure and random stream (paired), with

@@ -11,13 +11,16 @@ with Θ[x] = 1 for x ≥ 0 and η unit Gaussian white noise.  The AMPA quantal s
 contact follows the efficacy, q = q_down (1 + (b − 1) ρ) (w = w0 + ρ(w1 − w0), b = w1/w0).
 
 **Mg2+ reaches plasticity mechanistically.**  The presynaptic jump of a spike is
-C_pre,eff = C_pre × (NMDA Ca2+ of this release) / (NMDA Ca2+ of one release at the
-reference: V = ref_v, [Mg]o = ref_mg_o, f_2b = ref_glun2b_fraction, default q_nmda).  The
-NMDA Ca2+ is the ``ca_2a + ca_2b`` of :data:`models.synapses.NMDA_CA_ON_PRE` (the block
-B(V, [Mg]o) at release, the driving force, the GluN2A/GluN2B split and charge, and the
-release itself: failures give 0), and the reference is computed by evaluating that very
-code with numpy, so there is one formula.  C_pre,eff is clipped at 0: in the time step of
-a postsynaptic spike ``v_post`` is the spike's runaway value (> E_NMDA).
+C_pre,eff = C_pre × (NMDA Ca2+ of this release) / (NMDA Ca2+ of one reference release of
+the same receptor content at the preset's fitting condition: ref_v, ref_mg_o, ref_ca_o,
+ref_glun2b_fraction).  The NMDA Ca2+ is the ``ca_2a + ca_2b`` of
+:func:`models.nmda_calcium.nmda_ca_on_pre`: the integral of the conductance times the
+block and the Ca2+ driving force through the postsynaptic voltage with bAP kernels
+([Mg]o, [Ca]o, GluN2A/GluN2B, the release itself: failures give 0; the network gain of
+q_nmda removed by ``nmda_gain``), and the reference is that very code evaluated with
+numpy, so there is one formula.  A postsynaptic spike adds C_post at the medium's [Ca]o
+(:func:`c_post_at`) plus C_pre times the NMDA excess ``cx_2a + cx_2b`` its bAP gives the
+receptors the contact has open (docs/plasticity.md §2).
 
 **Event-driven scheme (no per-contact ODE, no clock).**  Between Ca2+ events c decays
 from its value c0 just after the last event, so in an interval of length L the time

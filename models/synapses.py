@@ -17,13 +17,14 @@ deterministic TM recursion x <- x (1 - u), x <- 1 - (1 - x) e^{-Δ/τD}; the tes
 check this and the resulting paired-pulse ratio and steady state.
 
 Each release opens AMPA (q) and NMDA (q_nmda, split into GluN2A/GluN2B by the
-postsynaptic ``f_2b``) conductances and adds an NMDA Ca2+ transient to the contact's
-spine, proportional to the block B(V) at that moment and the NMDA driving force;
-each postsynaptic spike adds a back-propagating-spike transient.  Spine Ca2+ decays
-with τ_Ca between events (closed form), and the integrated transients are summed in
-``wca_2a``, ``wca_2b`` and ``wca_bap`` (arbitrary units: one unblocked GluN2A-only
-release at the reference potential gives 1; integrated transients are proportional
-to these sums because τ_Ca is a constant).
+postsynaptic ``f_2b``) conductances.  Its NMDA Ca2+ is integrated through the
+postsynaptic voltage with back-propagating-spike kernels (:mod:`models.nmda_calcium`:
+the temporaries ``ca_2a``/``ca_2b`` of a release and ``cx_2a``/``cx_2b``, the excess a
+postsynaptic spike gives the receptors still open); it scales with the contact's receptor
+content q_nmda/(q_nmda_ref nmda_gain), so a network gain in q_nmda never enters Ca2+.
+The assays' spine Ca2+ read-out decays with τ_Ca between events (closed form), and the
+transients are summed in ``wca_2a``, ``wca_2b`` and ``wca_bap`` (arbitrary units: one
+unblocked GluN2A-only release at the reference potential and [Ca]o gives 1).
 """
 from __future__ import annotations
 
@@ -37,9 +38,10 @@ from .parameters import (CalciumParams, MagnesiumParams, MgBlockParams, NeuronPa
                          ReceptorParams, ShortTermPlasticityParams, SpineCalciumParams)
 
 __all__ = ["STP_MODEL", "STP_READOUT_MODEL", "STP_ON_PRE", "STP_COUNT_ON_PRE",
-           "EXC_RECEPTOR_ON_PRE", "INH_RECEPTOR_ON_PRE", "NMDA_Q_MODEL", "SPINE_CA_STATE_MODEL",
-           "SPINE_CA_MODEL", "NMDA_CA_ON_PRE", "SPINE_CA_STATE_ON_PRE", "SPINE_CA_ON_PRE",
-           "SPINE_CA_ON_POST", "spine_ca_on_pre",
+           "STP_TIME_ON_PRE", "EXC_RECEPTOR_ON_PRE", "INH_RECEPTOR_ON_PRE", "NMDA_Q_MODEL",
+           "NMDA_CA_MODEL", "SPINE_CA_STATE_MODEL", "SPINE_CA_MODEL", "SPINE_CA_STATE_ON_PRE",
+           "NMDA_CA_ON_POST", "SPINE_CA_ON_POST", "SPINE_CA_BAP_ONLY_ON_POST",
+           "spine_ca_on_pre", "nmda_table_assignments", "apply_assignments", "check_tables",
            "contact_namespace",
            "make_contacts", "tm_mean_release", "tm_steady_state_x"]
 

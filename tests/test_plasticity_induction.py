@@ -75,7 +75,9 @@ def test_config_round_trip_and_checks(tmp_path):
 
 
 def test_run_file_steps_and_initial_state(tmp_path):
-    run = _run(tmp_path, "full", stdp='["-20 ms", "10 ms"]')
+    # The bare assay contacts: the network gain's larger EPSPs advance the evoked spikes by
+    # up to ~0.2 ms (recorded in dt_measured_*), which is physics, not protocol error.
+    run = _run(tmp_path, "full", stdp='["-20 ms", "10 ms"]', options='contacts = "assay"')
     syn = run.synapses["plastic"]
     names = _protocols(run)
     assert names == ["pairing", "burst", "anti", "unpaired", "stdp_m20ms", "stdp_p10ms"]
