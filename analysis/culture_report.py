@@ -56,7 +56,9 @@ def filtering_rows(run) -> list[dict]:
             b = run.arrays.get(f"/filtering/{c}/ca_per_release_{cls}")
             row = {"condition": c, "interval": cls, "n": 0, "rel_change": np.nan,
                    "low": np.nan, "high": np.nan,
-                   "prediction": run.metrics.get(f"{c}_block_prediction_minus70mV", np.nan)}
+                   "prediction": run.metrics.get(f"{c}_block_prediction_minus70mV", np.nan),
+                   "visited": run.metrics.get(f"{base}_block_prediction_visited_{cls}",
+                                              np.nan)}
             if a is not None and b is not None:
                 ok = np.isfinite(a) & np.isfinite(b)
                 if ok.sum() >= 3:
@@ -78,14 +80,20 @@ def filtering_section(results: Path, scale: str | None = None) -> str:
     conds = str(m.get("conditions", "")).split(",")
     out = ["## Background filtering by [Mg]o (Slutsky 2004; T10 premise)", "",
            f"Run `{run.attrs.get('run_id')}`: NMDA Ca²⁺ per E→E release, relative to "
-           f"`{conds[0]}`, paired over neurons (bootstrap 95 % CI). Prediction: the "
-           "Jahr–Stevens block alone at −70 mV.", "",
-           "| condition | interval | neurons | change | 95 % CI | block prediction (−70 mV) |",
-           "|---|---|---|---|---|---|"]
+           f"`{conds[0]}`, paired over neurons (bootstrap 95 % CI); the NMDA Ca²⁺ is "
+           "integrated through the postsynaptic voltage with bAPs (docs/plasticity.md §2). "
+           "Predictions of the Jahr–Stevens block alone: at −70 mV, and at the "
+           f"potentials the releases of `{conds[0]}` actually met (each release at its own "
+           "subthreshold V, no bAPs; the [Mg]o of the comparison "
+           f"{m.get(f'{conds[0]}_block_prediction_mg_cmp_mM', float('nan')):g} mM).", "",
+           "| condition | interval | neurons | change | 95 % CI | block at −70 mV | "
+           "block at the visited V |",
+           "|---|---|---|---|---|---|---|"]
     for r in rows:
         fmt = (lambda x: f"{x * 100:+.1f} %" if np.isfinite(x) else "n/a")
         out.append(f"| {r['condition']} | {r['interval']} | {r['n']} | {fmt(r['rel_change'])} "
-                   f"| {fmt(r['low'])} … {fmt(r['high'])} | {fmt(r['prediction'])} |")
+                   f"| {fmt(r['low'])} … {fmt(r['high'])} | {fmt(r['prediction'])} "
+                   f"| {fmt(r['visited'])} |")
     out += ["", "Network bursts per condition: " + ", ".join(
         f"{c} {m.get(f'{c}_burst_rate_per_min', float('nan')):.1f}/min" for c in conds), ""]
     if "glun2b_note" in m:

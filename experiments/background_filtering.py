@@ -41,9 +41,11 @@ DESCRIPTION = "NMDA Ca2+ in background vs bursts at [Mg]o 0.8 / 1.2 mM; GluN2B a
 LOAD_ON_PRE = """
 nmda_ca_load_post += ca_2a + ca_2b
 n_nmda_release_post += release
+bf_ratio_post += release*(1 + mg_o_post/K_mg*exp(-gamma_mg*v_ca))/(1 + bf_mg_cmp/K_mg*exp(-gamma_mg*v_ca))
 """
 COUNT_EQS = """
 n_nmda_release : 1     # E->E releases received since reset
+bf_ratio : 1           # sum over releases of B(V, mg_cmp)/B(V, [Mg]o) at the release's V
 """
 
 
@@ -100,8 +102,13 @@ class _Runner:
         self.device = self.opts.device
         # The NMDA Ca2+ of each release and the excess each postsynaptic spike adds to the
         # receptors it finds open (models/nmda_calcium.py) both count.
+        # The block's own prediction at the potentials the releases actually meet: the
+        # ratio B(V, [Mg]o of the comparison)/B(V, [Mg]o) summed over releases.
+        mg_cmp = max(float(condition_params(c).magnesium.mg_o / mM) for c in self.opts.compare)
         blocks = {"extra_on_pre": LOAD_ON_PRE, "extra_on_post": LOAD_ON_POST,
-                  "neuron_eqs": LOAD_NEURON_EQS + COUNT_EQS}
+                  "neuron_eqs": LOAD_NEURON_EQS + COUNT_EQS,
+                  "extra_namespace": {"bf_mg_cmp": mg_cmp * mM}}
+        self.mg_cmp = mg_cmp
         if self.device == "cpp_standalone":
             import hashlib
             key = hashlib.sha1(repr((self.opts.n_neurons, float(self.opts.duration),
@@ -116,7 +123,7 @@ class _Runner:
         brian2.seed(cfg.seed)
         self.cult = build_culture(self.opts.n_neurons, cfg.params, self.culture,
                                   seed=cfg.seed, plastic_blocks=blocks)
-        self.mon = StateMonitor(self.cult.exc, ["nmda_ca_load", "n_nmda_release"],
+        self.mon = StateMonitor(self.cult.exc, ["nmda_ca_load", "n_nmda_release", "bf_ratio"],
                                 record=True, dt=self.opts.bin, name="load_monitor")
         self.cult.net.add(self.mon)
         if self.device == "runtime":
@@ -148,6 +155,7 @@ class _Runner:
         return {"spikes": self.cult.spike_data(),
                 "load": np.array(self.mon.nmda_ca_load),       # neurons x samples
                 "releases": np.array(self.mon.n_nmda_release),
+                "ratio": np.array(self.mon.bf_ratio),
                 "t": np.array(self.mon.t / second)}
 
     def close(self):
@@ -216,6 +224,15 @@ def run(cfg, progress=None):
             metrics[f"{c}_ca_per_release_burst"] = float(np.nanmean(ca_b))
             metrics[f"{c}_ca_per_release_background"] = float(np.nanmean(ca_bg))
             metrics[f"{c}_background_fraction_of_time"] = float(bg.mean())
+            # The block alone at the potentials the releases met (isolated releases at a
+            # constant V): B(V, mg_cmp)/B(V, [Mg]o) averaged over the releases of each class.
+            dq = np.diff(samples[c]["ratio"], axis=1)
+            dr = np.diff(samples[c]["releases"], axis=1)
+            for cls, mask in (("burst", in_b), ("background", bg)):
+                n_rel = float(dr[:, mask].sum())
+                metrics[f"{c}_block_prediction_visited_{cls}"] = (
+                    float(dq[:, mask].sum()) / n_rel - 1 if n_rel > 0 else float("nan"))
+            metrics[f"{c}_block_prediction_mg_cmp_mM"] = runner.mg_cmp
             arrays[f"/filtering/{c}/ca_per_release_burst"] = ca_b
             arrays[f"/filtering/{c}/ca_per_release_background"] = ca_bg
             units[f"/filtering/{c}/ca_per_release_burst"] = "a.u."
