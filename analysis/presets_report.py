@@ -61,7 +61,7 @@ def presets_section(results: Path, scale: str | None) -> str | None:
     header = ["preset", "bath", "(a) change at Δt = −20 … +20 ms", "(b) ppp/pop at 5, 10 ms",
               "(c) worst U/D", "(d) error", "signs of (a)+(b)", "async 10 min U/D",
               "burst moved (ρ̄)", "encoding moved (ρ̄)", "protection", "Inglebert +10/−25/+10×3"]
-    text = [f"## Plasticity rule: the pre-registered tests (plasticity-presets)\n",
+    text = ["## Plasticity rule: the pre-registered tests (plasticity-presets)\n",
             f"Culture medium: [Ca]o {m['ca_o_culture_mM']:g} mM, [Mg]o "
             f"{m['mg_o_culture_mM']:g} mM; 'own' is each preset's fitting bath.  Change in "
             "strength after 60 pairings / triplets at 1 Hz (Graupner & Brunel's measure, "

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Hz, mM, ms, mV, second
 
-from models.parameters import (PLASTICITY_PRESETS, CalciumParams, MagnesiumParams, param)
+from models.parameters import PLASTICITY_PRESETS, MagnesiumParams, param
 
 NAME = "plasticity-presets"
 DESCRIPTION = "pre-registered tests (a)-(d) of every plasticity preset; trace protection"

@@ -56,7 +56,7 @@ rule, the spine Ca2+ read-outs and the metaplasticity load.
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Quantity, TimedArray, mM, mV, ms, second
+from brian2 import TimedArray, mM, mV, ms, second
 
 from .magnesium import block_expr, nmda_block
 from .parameters import (CalciumParams, MagnesiumParams, MgBlockParams, NeuronParams,

@@ -72,7 +72,6 @@ import numpy as np
 from brian2 import Quantity, mV, second
 
 from .magnesium import block_namespace
-from .nmda_calcium import fractional_ca
 from .parameters import (PLASTICITY_PRESETS, PLASTICITY_PRESET_SOURCES, CalciumParams,
                          MagnesiumParams, MgBlockParams, NeuronParams, PlasticityParams,
                          ReceptorParams, SpineCalciumParams, ShortTermPlasticityParams,

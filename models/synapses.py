@@ -29,9 +29,8 @@ unblocked GluN2A-only release at the reference potential and [Ca]o gives 1).
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Synapses, second, nS, mV
+from brian2 import Synapses, second, nS
 
-from .magnesium import block_namespace
 from .nmda_calcium import NMDA_CA_ON_POST as _NMDA_CA_ON_POST
 from .nmda_calcium import TRACE_MODEL, nca_namespace, nmda_ca_on_pre, table_values
 from .parameters import (CalciumParams, MagnesiumParams, MgBlockParams, NeuronParams,

@@ -8,8 +8,6 @@ than pre-post-pre), and that the run file is complete.
 """
 from __future__ import annotations
 
-import pytest
-
 from experiments import plasticity_presets as pp
 
 
