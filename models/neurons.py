@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import NeuronGroup, Equations, mM, second
 
+from .backend import vectorise_state_update
 from .magnesium import block_expr, block_namespace
 from .parameters import MgBlockParams, NeuronParams, ReceptorParams, MagnesiumParams
 
@@ -162,6 +163,8 @@ def make_neurons(n: int, *, neuron: NeuronParams | None = None,
                         reset="v = v_reset; w += b; w_slow += b_slow",
                         refractory="t_ref", method=method, namespace=dict(ns, t_ref=neuron.t_ref),
                         name=name, dt=dt)
+    # SIMD neuron loop in standalone projects (same arithmetic; models.backend).
+    vectorise_state_update(group)
     group.v = neuron.e_l
     if nmda:
         group.f_2b = receptors.glun2b_fraction
