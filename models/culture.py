@@ -25,10 +25,12 @@ and a seed, into an explicit Brian2 :class:`~brian2.Network` (no magic network):
   (postsynaptic) quantal size.  Inhibitory contacts release with ``pr_inh``.
 * Spontaneous activity: every neuron receives Poisson background AMPA events (summed
   miniature release and unmodelled synaptic noise) at ``bg_rate`` with conductance
-  ``bg_weight``, drawn per neuron and time step as ``g_ampa += bg_w*poisson(bg_rate*dt)``
-  (what :class:`brian2.PoissonInput` does, but with rate and weight as ``(shared,
+  ``bg_weight``: ``g_ampa += bg_w`` per event, independently for every neuron and time
+  step (what :class:`brian2.PoissonInput` does, but with rate and weight as ``(shared,
   constant)`` variables so that a compile-once standalone project can change them
-  through ``run_args``).  The rate is multiplied by ``max(0, 1 + x(t))``, where x is one
+  through ``run_args``), generated as one Poisson count per population and step
+  scattered onto uniformly random neurons, the same process
+  (:mod:`models.background`).  The rate is multiplied by ``max(0, 1 + x(t))``, where x is one
   Ornstein-Uhlenbeck process shared by all neurons (SD ``bg_mod_cv``, correlation time
   ``bg_mod_tau``): the modelled neurons are a sample of a larger culture whose
   spontaneous input fluctuates slowly.  Without this shared fluctuation the burst
@@ -57,6 +59,7 @@ from typing import Any, Mapping
 import numpy as np
 from brian2 import Network, NeuronGroup, SpikeMonitor, linked_var, mM, mV, nS, pA, Hz, second
 
+from .background import poisson_drive
 from .configuration import BranchPopulation, equilibrium_pr, population_from_counts
 from .neurons import make_neurons
 from .parameters import (ConfigurationParams, CultureParams, ModelParams, PlasticityParams,
@@ -90,7 +93,11 @@ sigma : 1 (shared, constant)                              # = bg_mod_cv
 _SLOW_ADAPTATION_EQS = """
 b_slow : amp (shared, constant)        # slow adaptation increment (calibrated, culture)
 """
-_BACKGROUND_CODE = "g_ampa += bg_w*poisson(bg_rate*clip(1 + bg_x, 0, 100)*dt)"
+#: Background events: g_ampa += bg_w per event, Poisson at bg_rate*max(0, 1 + bg_x) per
+#: neuron (models.background.poisson_drive: one count per population and step,
+#: scattered onto random neurons; the same process as one poisson() per neuron).
+_BACKGROUND_DRIVE = {"target": "g_ampa", "weight": "bg_w",
+                     "rate": "bg_rate*clip(1 + bg_x, 0, 100)"}
 
 
 # --------------------------------------------------------------------------------------
@@ -560,8 +567,8 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
     for pop, g in groups.items():
         g.v = structure.v_init[pop] * mV
         g.bg_x = linked_var(modulation, "x", index=np.zeros(len(g), dtype=int))
-        g.run_regularly(_BACKGROUND_CODE, when="synapses", order=-1,
-                        name=f"{name_prefix}{pop}_background")
+        poisson_drive(g, **_BACKGROUND_DRIVE, when="synapses", order=-1,
+                      name=f"{name_prefix}{pop}_background")
 
     synapses = {}
     rho_init = None
