@@ -702,7 +702,7 @@ def iter_culture(n_neurons: int, samples: list, *, seed: int, duration,
     import brian2
     from brian2 import defaultclock, device as _dev, get_device
     from .assay import default_cache_dir
-    from .backend import build_standalone, project_lock
+    from .backend import build_standalone, project_lock, standalone_session
 
     if not samples:
         return
@@ -752,13 +752,9 @@ def iter_culture(n_neurons: int, samples: list, *, seed: int, duration,
                        float(defaultclock.dt / second))
     root = default_cache_dir() if cache_dir is None else cache_dir
     directory = os.path.join(str(root), f"culture-{key}")
-    # Link with -ffast-math so that the binary flushes denormals to zero: the Euler decay
-    # g += -dt/tau*g never reaches 0 in floating point, so conductances that are not
-    # kicked for a while get stuck as denormals, which made the neuron update ~2.5x slower.
-    link_args = list(brian2.prefs.codegen.cpp.extra_link_args)
-    try:
-        brian2.prefs.codegen.cpp.extra_link_args = link_args + ["-ffast-math"]
-        brian2.set_device("cpp_standalone", directory=directory, build_on_run=False)
+    # The project's build flags (-ffast-math link: denormals flushed to zero; SIMD; make
+    # -j bounded by the cores) come from models.backend.standalone_session.
+    with standalone_session(directory):
         brian2.seed(sim_seed)
         cult = build_culture(n_neurons, params0, culture0, seed=seed, structure=structure,
                              spine_ca=spine_ca)
@@ -782,8 +778,3 @@ def iter_culture(n_neurons: int, samples: list, *, seed: int, duration,
                 yield dict(base, spikes=spikes, values=vals,
                            timing={"build_s": build_s, "compile_s": compile_s,
                                    "run_s": run_s})
-    finally:
-        brian2.prefs.codegen.cpp.extra_link_args = link_args
-        get_device().reinit()
-        get_device().activate()
-        brian2.set_device("runtime")
