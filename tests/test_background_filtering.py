@@ -10,6 +10,7 @@ the simulations and checks that the relaxation saw the comparison run's load.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 
 class _FakeRunner:
@@ -41,6 +42,7 @@ class _FakeRunner:
         pass
 
 
+@pytest.mark.filterwarnings("ignore:Mean of empty slice:RuntimeWarning")  # no bursts
 def test_each_simulation_runs_once(monkeypatch):
     import experiments.background_filtering as bf
     from brian2 import mM
