@@ -4,7 +4,8 @@ Issue 6 acceptance: "The culture's throughput is at least NEST's on the equivale
 network; if not, the benchmark says by how much and the note says why."
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_nest.py [--neurons 2000]
-[--duration 10] [--seed 1] [--no-plastic] [--no-self-driven] [--no-base] [--keep]``
+[--duration 10] [--seed 1] [--no-plastic] [--no-self-driven] [--no-base] [--profile]
+[--keep]``
 (needs ``pip install -e .[bench]``: the ``nest-simulator`` wheel; without it the script
 says so, writes a "skipped" result and exits 0).
 
@@ -13,8 +14,8 @@ What runs, one after the other in this process, each on one thread:
 1. **mgnet non-plastic** - the culture of :func:`models.culture.build_culture` at the
    ``baseline`` condition (calibrated :class:`~models.parameters.CultureParams`
    defaults), compile-once ``cpp_standalone`` exactly as ``benchmarks/bench_culture.py``
-   builds it (its :func:`run_culture` is called: cold compile, ``-ffast-math``, one
-   thread, serial make).
+   builds it (its :func:`run_culture` is called: cold compile, the package's build
+   flags, one thread; unprofiled unless ``--profile``).
 2. **mgnet plastic** - the same culture with the Graupner-Brunel rule on every E->E
    contact (extra information; ``--no-plastic`` skips it and its NEST replay).
 3. **NEST replay** - the NEST network below, whose recurrent connections are driven by
@@ -380,7 +381,7 @@ def run_nest(nest, n: int, duration_s: float, seed: int, replay: dict | None = N
 # mgnet culture (bench_culture's machinery)
 # --------------------------------------------------------------------------------------
 def run_mgnet(n: int, duration_s: float, seed: int, plastic: bool, directory: str,
-              profile: bool = True) -> dict:
+              profile: bool = False) -> dict:
     from bench_culture import run_culture
     from models.culture import culture_structure
     from models.parameters import CultureParams, condition
@@ -437,8 +438,10 @@ def main(argv=None) -> int:
     ap.add_argument("--no-base", action="store_true",
                     help="skip the NEST run without recurrent connections (neurons and "
                          "background only: NEST's per-step cost)")
-    ap.add_argument("--no-profile", action="store_true",
-                    help="no Brian2 profiling of the mgnet runs (no per-step/events split)")
+    ap.add_argument("--profile", action="store_true",
+                    help="Brian2 profiling of the mgnet runs (per-step/events split; "
+                         "profiling adds about 1 us per code object and step, so the "
+                         "timings of profiled runs are not comparable)")
     ap.add_argument("--keep", action="store_true", help="keep the standalone projects")
     ap.add_argument("--quick", action="store_true",
                     help="smoke test: 500 neurons, 2 s, no plastic or self-driven runs "
@@ -456,11 +459,8 @@ def main(argv=None) -> int:
 
     cache = tempfile.mkdtemp(prefix="mgnet-bench-nest-")
     os.environ["MGNET_CACHE"] = cache          # cold builds, measured (as bench_culture)
-    import brian2
     from models.backend import quiet_brian
     quiet_brian()
-    link_args = list(brian2.prefs.codegen.cpp.extra_link_args)
-    brian2.prefs.codegen.cpp.extra_link_args = link_args + ["-ffast-math"]
     print(f"culture vs NEST {nest_version}: {args.neurons} neurons, {args.duration:g} s "
           f"simulated, seed {args.seed}, one thread each (OMP_NUM_THREADS="
           f"{os.environ.get('OMP_NUM_THREADS')}); load average {os.getloadavg()[0]:.1f} on "
@@ -468,14 +468,13 @@ def main(argv=None) -> int:
     res = {}
     try:
         res["mgnet_np"] = run_mgnet(args.neurons, args.duration, args.seed, False,
-                                    os.path.join(cache, "nonplastic"), not args.no_profile)
+                                    os.path.join(cache, "nonplastic"), args.profile)
         print(f"  mgnet non-plastic done: run {res['mgnet_np']['run_s']:.1f} s", flush=True)
         if not args.no_plastic:
             res["mgnet_pl"] = run_mgnet(args.neurons, args.duration, args.seed, True,
-                                        os.path.join(cache, "plastic"), not args.no_profile)
+                                        os.path.join(cache, "plastic"), args.profile)
             print(f"  mgnet plastic done: run {res['mgnet_pl']['run_s']:.1f} s", flush=True)
     finally:
-        brian2.prefs.codegen.cpp.extra_link_args = link_args
         if not args.keep:
             shutil.rmtree(cache, ignore_errors=True)
         else:

@@ -7,8 +7,8 @@ The network is the plastic culture that ``bench_culture.py`` and the memory-enco
 experiment run: :func:`models.culture.build_culture` at the ``baseline`` condition with
 the calibrated :class:`~models.parameters.CultureParams` and the Graupner-Brunel rule on
 every E->E contact (``plasticity=params.plasticity``), spike monitors on, built for
-``cpp_standalone`` (one thread, serial ``make``, linked with ``-ffast-math`` as
-:func:`models.culture.simulate_culture` does) and run for ``--duration`` simulated
+``cpp_standalone`` (one thread, serial ``make``, compiled and linked as every project
+of the package: :func:`models.backend.standalone_session`) and run for ``--duration`` simulated
 seconds (default 1 s).  The culture keeps the expected in-degree fixed (about 600
 contacts per neuron), so the number of contacts grows linearly with the size: 20 000
 neurons are about 1.2 x 10^7 contacts.
@@ -122,59 +122,57 @@ def state_bytes(syn) -> tuple[int, list[str]]:
 def worker(n: int, duration_s: float, seed: int, directory: str) -> dict:
     import brian2
     from brian2 import get_device, second
-    from models.backend import quiet_brian
+    from models.backend import quiet_brian, standalone_session
     from models.culture import build_culture
     from models.parameters import CultureParams, condition
 
     quiet_brian()
-    brian2.set_device("cpp_standalone", directory=directory, build_on_run=False)
-    brian2.prefs.devices.cpp_standalone.openmp_threads = 0      # one thread
-    brian2.prefs.devices.cpp_standalone.extra_make_args_unix = []  # serial make
-    brian2.prefs.codegen.cpp.extra_link_args = (list(brian2.prefs.codegen.cpp.extra_link_args)
-                                                + ["-ffast-math"])
-    measure = [sys.executable, os.path.abspath(__file__), "--exec-and-measure"]
-    make_rss, binary_rss = f"{directory}.make_maxrss_kib", f"{directory}.binary_maxrss_kib"
-    brian2.prefs.devices.cpp_standalone.make_cmd_unix = shlex.join(measure + [make_rss,
-                                                                              "make"])
-    brian2.prefs.devices.cpp_standalone.run_cmd_unix = measure + [binary_rss, "./main"]
+    # The package's build flags (models.backend), one thread; serial make, so that the
+    # compiler's peak memory is that of one g++.
+    with standalone_session(directory, jobs=1):
+        measure = [sys.executable, os.path.abspath(__file__), "--exec-and-measure"]
+        make_rss, binary_rss = f"{directory}.make_maxrss_kib", f"{directory}.binary_maxrss_kib"
+        brian2.prefs.devices.cpp_standalone.make_cmd_unix = shlex.join(measure + [make_rss,
+                                                                                  "make"])
+        brian2.prefs.devices.cpp_standalone.run_cmd_unix = measure + [binary_rss, "./main"]
 
-    t0 = time.perf_counter()
-    params, culture = condition("baseline"), CultureParams()
-    brian2.seed(seed)
-    cult = build_culture(n, params, culture, seed=seed, plasticity=params.plasticity)
-    cult.net.run(duration_s * second, namespace={})
-    build_s = time.perf_counter() - t0
-    rss_compile = _vm_rss_bytes()
-    t1 = time.perf_counter()
-    get_device().build(run=False, directory=directory)
-    compile_s = time.perf_counter() - t1
-    with open(make_rss) as fh:
-        compiler_peak = int(fh.read()) * 1024
-    rss_run = _vm_rss_bytes()
-    t2 = time.perf_counter()
-    get_device().run()
-    run_s = time.perf_counter() - t2
-    with open(binary_rss) as fh:
-        binary_peak = int(fh.read()) * 1024
-    cult.check_finite()
-    n_spikes = sum(len(t) for t, _ in cult.spike_data().values())
-    contacts = cult.structure.n_contacts()
-    state = {name: state_bytes(syn) for name, syn in cult.synapses.items()}
-    # Initial values given as arrays are static arrays that the binary loads (and keeps).
-    static_dir = os.path.join(directory, "static_arrays")
-    static = sum(os.path.getsize(os.path.join(static_dir, f)) for f in os.listdir(static_dir))
-    return {"n_neurons": n, "contacts": int(sum(contacts.values())),
-            "contacts_per_pathway": {k: int(v) for k, v in contacts.items()},
-            "build_s": build_s, "compile_s": compile_s, "run_s": run_s,
-            "loop_s": float(get_device()._last_run_time), "duration_s": duration_s,
-            "rate_hz": n_spikes / n / duration_s,
-            "python_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-            "python_rss_compile": rss_compile, "python_rss_run": rss_run,
-            "compiler_peak": compiler_peak, "binary_peak": binary_peak,
-            "static_array_bytes": static,
-            "state_bytes": {k: v[0] for k, v in state.items()},
-            "state_arrays": {k: v[1] for k, v in state.items()},
-            "pathways": {k: len(syn._pathways) for k, syn in cult.synapses.items()}}
+        t0 = time.perf_counter()
+        params, culture = condition("baseline"), CultureParams()
+        brian2.seed(seed)
+        cult = build_culture(n, params, culture, seed=seed, plasticity=params.plasticity)
+        cult.net.run(duration_s * second, namespace={})
+        build_s = time.perf_counter() - t0
+        rss_compile = _vm_rss_bytes()
+        t1 = time.perf_counter()
+        get_device().build(run=False, directory=directory)
+        compile_s = time.perf_counter() - t1
+        with open(make_rss) as fh:
+            compiler_peak = int(fh.read()) * 1024
+        rss_run = _vm_rss_bytes()
+        t2 = time.perf_counter()
+        get_device().run()
+        run_s = time.perf_counter() - t2
+        with open(binary_rss) as fh:
+            binary_peak = int(fh.read()) * 1024
+        cult.check_finite()
+        n_spikes = sum(len(t) for t, _ in cult.spike_data().values())
+        contacts = cult.structure.n_contacts()
+        state = {name: state_bytes(syn) for name, syn in cult.synapses.items()}
+        # Initial values given as arrays are static arrays that the binary loads (and keeps).
+        static_dir = os.path.join(directory, "static_arrays")
+        static = sum(os.path.getsize(os.path.join(static_dir, f)) for f in os.listdir(static_dir))
+        return {"n_neurons": n, "contacts": int(sum(contacts.values())),
+                "contacts_per_pathway": {k: int(v) for k, v in contacts.items()},
+                "build_s": build_s, "compile_s": compile_s, "run_s": run_s,
+                "loop_s": float(get_device()._last_run_time), "duration_s": duration_s,
+                "rate_hz": n_spikes / n / duration_s,
+                "python_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                "python_rss_compile": rss_compile, "python_rss_run": rss_run,
+                "compiler_peak": compiler_peak, "binary_peak": binary_peak,
+                "static_array_bytes": static,
+                "state_bytes": {k: v[0] for k, v in state.items()},
+                "state_arrays": {k: v[1] for k, v in state.items()},
+                "pathways": {k: len(syn._pathways) for k, syn in cult.synapses.items()}}
 
 
 def run_size(n: int, args, tmp: str) -> dict:

@@ -15,8 +15,10 @@ process, one thread (``OMP_NUM_THREADS=1``):
 
 1. **compile-once** - one call of :func:`models.culture.simulate_culture` with
    ``device_name="cpp_standalone"`` and a fresh temporary project cache (a cold build:
-   structure, Brian2 code generation, serial ``make`` (Brian2's default is ``make -j``;
-   serial here so that both ways compile on one core) with ``-ffast-math``), then one
+   structure, Brian2 code generation, serial ``make`` (``MGNET_BUILD_JOBS=1``; the
+   package's default is one job per core: serial here so that both ways compile on one
+   core), compiled and linked as every project of the package
+   (:func:`models.backend.standalone_session`)), then one
    ``device.run(run_args=...)`` per condition ([Mg]o, Pr and q per contact).  This is
    the path that ``mgnet run culture-activity`` and ``mgnet sweep`` use.
 2. **naive** - for every condition, one call of :func:`~models.culture.simulate_culture`
@@ -138,8 +140,9 @@ def main() -> None:
     quiet_brian()
     brian2.prefs.codegen.target = "cython"
     brian2.prefs.codegen.runtime.cython.cache_dir = os.path.join(tmp, "cython")  # cold
-    # Serial make: one core for the compiler too, as Cython compiles one extension at a time.
-    brian2.prefs.devices.cpp_standalone.extra_make_args_unix = []
+    # Serial make: one core for the compiler too, as Cython compiles one extension at a
+    # time (models.backend.build_jobs reads MGNET_BUILD_JOBS).
+    os.environ["MGNET_BUILD_JOBS"] = "1"
     samples = sweep_samples(args.runs)
     pairs = [(p, c) for _, p, c in samples]
     duration = args.duration * second

@@ -1,7 +1,9 @@
 """Run every benchmark, one after the other, and print one table of their ratios.
 
 Each benchmark script runs as its own subprocess (``OMP_NUM_THREADS=1``, never two at a
-time, ``--quick`` passed through) and, as ``__main__``, writes
+time, ``--quick`` passed through; no script profiles the networks it times: Brian2's
+profiling adds about 1 us per code object and step, see ``bench_culture.py``) and, as
+``__main__``, writes
 ``benchmarks/out/<name>.json`` (format in ``benchmarks/_common.py``).  This script
 moves the old JSON of a benchmark to ``benchmarks/out/previous/`` before running it, tees the script's output to
 ``benchmarks/out/<name>.log``, and then collects the rows of all JSON files into one
@@ -35,6 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BENCHMARKS = (
     ("bench_assay", (), ""),
     ("bench_culture", (), ""),
+    ("bench_memory", (), ""),
     ("bench_nest", ("nest",), "nest-simulator not installed; pip install -e .[bench]"),
     ("bench_sweep", (), ""),
     ("bench_scaling", (), ""),

@@ -23,6 +23,7 @@ Run: ``mgnet run background-filtering --scale quick``
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 
@@ -92,8 +93,19 @@ class _Runner:
     """One culture structure, rerun at several conditions / GluN2B fractions."""
 
     def __init__(self, cfg, progress):
+        # The standalone session (models.backend); closed by close(), or here if the
+        # build fails, so that the device never stays selected.
+        self._session = contextlib.ExitStack()
+        try:
+            self._build(cfg, progress)
+        except BaseException:
+            self._session.close()
+            raise
+
+    def _build(self, cfg, progress):
         import brian2
         from models.assay import default_cache_dir
+        from models.backend import build_standalone, standalone_session
         from models.culture import build_culture
         from models.parameters import CultureParams
         self.cfg, self.progress = cfg, progress
@@ -119,7 +131,7 @@ class _Runner:
                                .encode()).hexdigest()[:16]
             self.directory = str(default_cache_dir() / f"bgfilter-{key}")
             os.makedirs(self.directory, exist_ok=True)
-            brian2.set_device("cpp_standalone", directory=self.directory, build_on_run=False)
+            self._session.enter_context(standalone_session(self.directory))
         brian2.seed(cfg.seed)
         self.cult = build_culture(self.opts.n_neurons, cfg.params, self.culture,
                                   seed=cfg.seed, plastic_blocks=blocks)
@@ -132,7 +144,7 @@ class _Runner:
             self.cult.net.run(self.opts.duration, namespace={})
             if progress:
                 progress("compiling (cached after the first time)", 0.0)
-            brian2.get_device().build(run=False, directory=self.directory)
+            build_standalone(self.directory)
         self.k = 0
 
     def run(self, params, f_2b=None) -> dict:
@@ -152,18 +164,19 @@ class _Runner:
             brian2.get_device().run(run_args=args,
                                     results_directory=f"results_{os.getpid()}_{self.k}")
         self.cult.check_finite()
-        return {"spikes": self.cult.spike_data(),
-                "load": np.array(self.mon.nmda_ca_load),       # neurons x samples
-                "releases": np.array(self.mon.n_nmda_release),
-                "ratio": np.array(self.mon.bf_ratio),
-                "t": np.array(self.mon.t / second)}
+        out = {"spikes": self.cult.spike_data(),
+               "load": np.array(self.mon.nmda_ca_load),       # neurons x samples
+               "releases": np.array(self.mon.n_nmda_release),
+               "ratio": np.array(self.mon.bf_ratio),
+               "t": np.array(self.mon.t / second)}
+        if self.device == "cpp_standalone":     # everything needed has been read
+            import shutil
+            shutil.rmtree(os.path.join(self.directory, f"results_{os.getpid()}_{self.k}"),
+                          ignore_errors=True)
+        return out
 
     def close(self):
-        import brian2
-        if self.device == "cpp_standalone":
-            brian2.get_device().reinit()
-            brian2.get_device().activate()
-            brian2.set_device("runtime")
+        self._session.close()
 
 
 def classify_bins(t_samples, bursts, margin_s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -200,15 +213,19 @@ def run(cfg, progress=None):
     params = {c: (cfg.params if c == cfg.condition else condition_params(c)) for c in conds}
     runner = _Runner(cfg, progress)
     try:
+        n_exc = runner.cult.structure.n_exc
+        # Each condition at its own GluN2B fraction: this run is also the first
+        # measurement of the GluN2B relaxation below (same network, fractions and
+        # random stream), which reuses it instead of simulating it again.
+        f0 = {c: np.full(n_exc, float(params[c].receptors.glun2b_fraction)) for c in conds}
         samples = {}
         for n, c in enumerate(conds):
             if progress:
                 progress(f"condition {c}", n / (len(conds) + 2))
-            samples[c] = runner.run(params[c])
+            samples[c] = runner.run(params[c], f_2b=f0[c])
         # Burst windows from the run's own condition classify every condition's bins
         # (same structure and random stream); each condition's own bursts are also
         # reported.
-        n_exc = runner.cult.structure.n_exc
         dur = float(opts.duration)
         metrics, arrays, units = {}, {}, {}
         per_release = {}
@@ -252,11 +269,11 @@ def run(cfg, progress=None):
                          / (len(conds) + 2))
 
             def measure(f, c=c):
-                s = runner.run(params[c], f_2b=f)
+                # The first step starts at f0[c]: the comparison run above.
+                s = samples[c] if np.array_equal(f, f0[c]) else runner.run(params[c], f_2b=f)
                 return (s["load"][:, -1] - s["load"][:, 0]) / dur
-            f0 = np.full(n_exc, float(params[c].receptors.glun2b_fraction))
-            out = relax_glun2b(measure, f0, load_half, opts.hours * 3600.0, opts.slow_steps,
-                               getattr(params[c], "metaplasticity", None))
+            out = relax_glun2b(measure, f0[c], load_half, opts.hours * 3600.0,
+                               opts.slow_steps, getattr(params[c], "metaplasticity", None))
             slow[c] = out
             metrics[f"{c}_glun2b_after_hours"] = float(out["f_mean"][-1])
             arrays[f"/glun2b/{c}/f_mean"] = out["f_mean"]

@@ -41,6 +41,7 @@ Run: ``mgnet run memory-encoding --condition elevated_mg --seed 0``
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import math
@@ -256,6 +257,16 @@ class _Memory:
     STIM_WEIGHT_VARIABLE = False
 
     def __init__(self, cfg, progress):
+        # Holds the standalone session (models.backend); closed by close(), or here if
+        # the build fails, so that the device never stays selected.
+        self._session = contextlib.ExitStack()
+        try:
+            self._build(cfg, progress)
+        except BaseException:
+            self._session.close()
+            raise
+
+    def _build(self, cfg, progress):
         import brian2
         from brian2 import SpikeGeneratorGroup, StateMonitor, Synapses, defaultclock
         from models.assay import default_cache_dir
@@ -283,10 +294,8 @@ class _Memory:
             if self.STIM_WEIGHT_VARIABLE:       # other generated code: its own project
                 h.update(b"stim-weight-variable")
             self.directory = str(default_cache_dir() / f"memory-{h.hexdigest()[:16]}")
-            self._link_args = list(brian2.prefs.codegen.cpp.extra_link_args)
-            brian2.prefs.codegen.cpp.extra_link_args = self._link_args + ["-ffast-math"]
-            brian2.set_device("cpp_standalone", directory=self.directory,
-                              build_on_run=False)
+            from models.backend import standalone_session
+            self._session.enter_context(standalone_session(self.directory))
         brian2.seed(cfg.seed)
         self.cult = cult = build_culture(opts.n_neurons, p, self.culture, seed=cfg.seed,
                                          structure=self.structure,
@@ -371,16 +380,12 @@ class _Memory:
         return out
 
     def close(self):
-        import brian2
         import shutil
         if self.device == "cpp_standalone":
             for k in range(1, self.k + 1):
                 shutil.rmtree(os.path.join(self.directory, f"results_{os.getpid()}_{k}"),
                               ignore_errors=True)
-            brian2.prefs.codegen.cpp.extra_link_args = self._link_args
-            brian2.get_device().reinit()
-            brian2.get_device().activate()
-            brian2.set_device("runtime")
+            self._session.close()
 
 
 # --------------------------------------------------------------------------------------

@@ -334,6 +334,7 @@ def simulate_induction(branch_of_contact, protocols: list[InductionProtocol], *,
     """
     import brian2
     from brian2 import Network, SpikeGeneratorGroup, SpikeMonitor, defaultclock, get_device
+    from models.backend import standalone_session
     from models.neurons import make_neurons
     from models.plasticity import make_plastic_contacts
     j = np.asarray(branch_of_contact, dtype=int)
@@ -421,24 +422,18 @@ def simulate_induction(branch_of_contact, protocols: list[InductionProtocol], *,
     key = _structure_key(j, protocols, params, (float(amplitude / nA), float(duration / ms),
                                                 lead, rng_seed, dt, repr(stp)))
     directory = default_cache_dir() / f"induction-{key}"
-    with _locked(directory):
-        brian2.set_device("cpp_standalone", directory=str(directory), build_on_run=False)
-        try:
-            net, post, contacts, spikes = build()
-            net.run(t_end * second, namespace={})
-            if progress:
-                progress("compiling (cached after the first time)", 0.05)
-            get_device().build(run=False, directory=str(directory))
-            if progress:
-                progress(f"simulating {P} protocols x {nb} branches ({t_end:.0f} s)", 0.1)
-            res_dir = f"results_{os.getpid()}"
-            get_device().run(run_args=run_args_of(contacts, post), results_directory=res_dir)
-            out = collect(contacts, spikes)
-            shutil.rmtree(directory / res_dir, ignore_errors=True)
-        finally:
-            get_device().reinit()
-            get_device().activate()
-            brian2.set_device("runtime")
+    with _locked(directory), standalone_session(directory):
+        net, post, contacts, spikes = build()
+        net.run(t_end * second, namespace={})
+        if progress:
+            progress("compiling (cached after the first time)", 0.05)
+        get_device().build(run=False, directory=str(directory))
+        if progress:
+            progress(f"simulating {P} protocols x {nb} branches ({t_end:.0f} s)", 0.1)
+        res_dir = f"results_{os.getpid()}"
+        get_device().run(run_args=run_args_of(contacts, post), results_directory=res_dir)
+        out = collect(contacts, spikes)
+        shutil.rmtree(directory / res_dir, ignore_errors=True)
     return out
 
 

@@ -36,6 +36,7 @@ import numpy as np
 from brian2 import (Network, SpikeGeneratorGroup, SpikeMonitor, Hz, mM, nS, second,
                     device, get_device)
 
+from .backend import standalone_session
 from .neurons import make_neurons
 from .parameters import ModelParams, ReleasePoolParams
 from .protocols import burst_times, one_ap_times
@@ -267,27 +268,20 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
         raise ValueError(f"unknown device '{device_name}'")
     key = _structure_key(j, protocol, params, seed)
     directory = default_cache_dir() / f"assay-{key}"
-    with _locked(directory):
-        brian2.set_device("cpp_standalone", directory=str(directory), build_on_run=False)
-        try:
-            net, post, contacts, spikes = build()
-            net.run(t_stop * second, namespace={})
+    with _locked(directory), standalone_session(directory):
+        net, post, contacts, spikes = build()
+        net.run(t_stop * second, namespace={})
+        if progress:
+            progress("compiling (cached after the first time)", 0.0)
+        get_device().build(run=False, directory=str(directory))
+        for k, s in enumerate(samples):
             if progress:
-                progress("compiling (cached after the first time)", 0.0)
-            get_device().build(run=False, directory=str(directory))
-            for k, s in enumerate(samples):
-                if progress:
-                    progress(f"sample {k + 1}/{len(samples)}", k / len(samples))
-                v = sample_values(s)
-                args = {contacts.U_v: v["U_v"], contacts.n_slots: v["n_slots"],
-                        contacts.q: v["q"] * nS, contacts.q_nmda: v["q_nmda"] * nS,
-                        post.f_2b: np.full(n_branch, v["f_2b"]), post.mg_o: v["mg_o"] * mM}
-                args.update(dict(tables(contacts, v["mg_o"])))
-                get_device().run(run_args=args,
-                                 results_directory=f"results_{os.getpid()}_{k}")
-                results.append(collect(post, contacts, spikes))
-        finally:
-            get_device().reinit()
-            get_device().activate()
-            brian2.set_device("runtime")
+                progress(f"sample {k + 1}/{len(samples)}", k / len(samples))
+            v = sample_values(s)
+            args = {contacts.U_v: v["U_v"], contacts.n_slots: v["n_slots"],
+                    contacts.q: v["q"] * nS, contacts.q_nmda: v["q_nmda"] * nS,
+                    post.f_2b: np.full(n_branch, v["f_2b"]), post.mg_o: v["mg_o"] * mM}
+            args.update(dict(tables(contacts, v["mg_o"])))
+            get_device().run(run_args=args, results_directory=f"results_{os.getpid()}_{k}")
+            results.append(collect(post, contacts, spikes))
     return results

@@ -25,10 +25,12 @@ and a seed, into an explicit Brian2 :class:`~brian2.Network` (no magic network):
   (postsynaptic) quantal size.  Inhibitory contacts release with ``pr_inh``.
 * Spontaneous activity: every neuron receives Poisson background AMPA events (summed
   miniature release and unmodelled synaptic noise) at ``bg_rate`` with conductance
-  ``bg_weight``, drawn per neuron and time step as ``g_ampa += bg_w*poisson(bg_rate*dt)``
-  (what :class:`brian2.PoissonInput` does, but with rate and weight as ``(shared,
+  ``bg_weight``: ``g_ampa += bg_w`` per event, independently for every neuron and time
+  step (what :class:`brian2.PoissonInput` does, but with rate and weight as ``(shared,
   constant)`` variables so that a compile-once standalone project can change them
-  through ``run_args``).  The rate is multiplied by ``max(0, 1 + x(t))``, where x is one
+  through ``run_args``), generated as one Poisson count per population and step
+  scattered onto uniformly random neurons, the same process
+  (:mod:`models.background`).  The rate is multiplied by ``max(0, 1 + x(t))``, where x is one
   Ornstein-Uhlenbeck process shared by all neurons (SD ``bg_mod_cv``, correlation time
   ``bg_mod_tau``): the modelled neurons are a sample of a larger culture whose
   spontaneous input fluctuates slowly.  Without this shared fluctuation the burst
@@ -57,6 +59,7 @@ from typing import Any, Mapping
 import numpy as np
 from brian2 import Network, NeuronGroup, SpikeMonitor, linked_var, mM, mV, nS, pA, Hz, second
 
+from .background import poisson_drive
 from .configuration import (BranchPopulation, bouton_mg, equilibrium_pr,
                             population_from_counts)
 from .neurons import make_neurons
@@ -91,7 +94,11 @@ sigma : 1 (shared, constant)                              # = bg_mod_cv
 _SLOW_ADAPTATION_EQS = """
 b_slow : amp (shared, constant)        # slow adaptation increment (calibrated, culture)
 """
-_BACKGROUND_CODE = "g_ampa += bg_w*poisson(bg_rate*clip(1 + bg_x, 0, 100)*dt)"
+#: Background events: g_ampa += bg_w per event, Poisson at bg_rate*max(0, 1 + bg_x) per
+#: neuron (models.background.poisson_drive: one count per population and step,
+#: scattered onto random neurons; the same process as one poisson() per neuron).
+_BACKGROUND_DRIVE = {"target": "g_ampa", "weight": "bg_w",
+                     "rate": "bg_rate*clip(1 + bg_x, 0, 100)"}
 
 
 # --------------------------------------------------------------------------------------
@@ -589,8 +596,8 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
     for pop, g in groups.items():
         g.v = structure.v_init[pop] * mV
         g.bg_x = linked_var(modulation, "x", index=np.zeros(len(g), dtype=int))
-        g.run_regularly(_BACKGROUND_CODE, when="synapses", order=-1,
-                        name=f"{name_prefix}{pop}_background")
+        poisson_drive(g, **_BACKGROUND_DRIVE, when="synapses", order=-1,
+                      name=f"{name_prefix}{pop}_background")
 
     synapses = {}
     rho_init = None
@@ -742,7 +749,7 @@ def iter_culture(n_neurons: int, samples: list, *, seed: int, duration,
     import brian2
     from brian2 import defaultclock, device as _dev, get_device
     from .assay import default_cache_dir
-    from .backend import build_standalone, project_lock
+    from .backend import build_standalone, project_lock, standalone_session
 
     if not samples:
         return
@@ -793,13 +800,9 @@ def iter_culture(n_neurons: int, samples: list, *, seed: int, duration,
                        float(defaultclock.dt / second))
     root = default_cache_dir() if cache_dir is None else cache_dir
     directory = os.path.join(str(root), f"culture-{key}")
-    # Link with -ffast-math so that the binary flushes denormals to zero: the Euler decay
-    # g += -dt/tau*g never reaches 0 in floating point, so conductances that are not
-    # kicked for a while get stuck as denormals, which made the neuron update ~2.5x slower.
-    link_args = list(brian2.prefs.codegen.cpp.extra_link_args)
-    try:
-        brian2.prefs.codegen.cpp.extra_link_args = link_args + ["-ffast-math"]
-        brian2.set_device("cpp_standalone", directory=directory, build_on_run=False)
+    # The project's build flags (-ffast-math link: denormals flushed to zero; SIMD; make
+    # -j bounded by the cores) come from models.backend.standalone_session.
+    with standalone_session(directory):
         brian2.seed(sim_seed)
         cult = build_culture(n_neurons, params0, culture0, seed=seed, structure=structure,
                              spine_ca=spine_ca, plasticity=plasticity)
@@ -824,8 +827,3 @@ def iter_culture(n_neurons: int, samples: list, *, seed: int, duration,
                 yield dict(base, spikes=spikes, values=vals, **rho,
                            timing={"build_s": build_s, "compile_s": compile_s,
                                    "run_s": run_s})
-    finally:
-        brian2.prefs.codegen.cpp.extra_link_args = link_args
-        get_device().reinit()
-        get_device().activate()
-        brian2.set_device("runtime")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import NeuronGroup, Equations, mM, second
 
+from .backend import vectorise_state_update
 from .magnesium import block_expr, block_namespace
 from .nmda_calcium import NEURON_BAP_EQS, NEURON_BAP_RESET
 from .parameters import (MgBlockParams, NeuronParams, ReceptorParams, MagnesiumParams,
@@ -172,6 +173,8 @@ def make_neurons(n: int, *, neuron: NeuronParams | None = None,
     group = NeuronGroup(n, eqs, threshold="v > v_spike", reset=reset,
                         refractory="t_ref", method=method, namespace=dict(ns, t_ref=neuron.t_ref),
                         name=name, dt=dt)
+    # SIMD neuron loop in standalone projects (same arithmetic; models.backend).
+    vectorise_state_update(group)
     group.v = neuron.e_l
     if nmda:
         group.f_2b = receptors.glun2b_fraction

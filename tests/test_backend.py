@@ -1,4 +1,5 @@
-"""models.backend: warm start of a compile-once project from a sibling (no compiler)."""
+"""models.backend: warm start of a compile-once project from a sibling, and the build
+flags of every standalone session (no compiler)."""
 from __future__ import annotations
 
 import os
@@ -43,3 +44,41 @@ def test_no_sibling_no_warm_start(tmp_path):
     _project(tmp_path / "culture-ffff", {"objects.cpp": "never linked"})  # no main
     assert warm_start_project(target) is None
     assert list(target.iterdir()) == []
+
+
+def test_build_jobs_bounded_by_the_cores_or_the_environment(monkeypatch):
+    """make -j N: N = MGNET_BUILD_JOBS if set (a positive integer), else the cores this
+    process may run on, never Brian2's unbounded -j."""
+    import os
+    import pytest
+    from models.backend import build_jobs
+    monkeypatch.delenv("MGNET_BUILD_JOBS", raising=False)
+    assert build_jobs() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("MGNET_BUILD_JOBS", "3")
+    assert build_jobs() == 3
+    for bad in ("0", "two"):
+        monkeypatch.setenv("MGNET_BUILD_JOBS", bad)
+        with pytest.raises(ValueError, match="MGNET_BUILD_JOBS"):
+            build_jobs()
+
+
+def test_standalone_session_sets_and_restores_the_build_flags(tmp_path, monkeypatch):
+    """Inside the session: cpp_standalone, Brian2's compile flags plus -fopenmp-simd,
+    -ffast-math at link time, a bounded make -j; after it: runtime mode and the previous
+    preferences (so runtime Cython compilations keep their flags and cache keys)."""
+    from brian2 import get_device, prefs
+    from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+    from models.backend import standalone_session
+    monkeypatch.setenv("MGNET_BUILD_JOBS", "2")
+    before = {k: list(prefs[k]) for k in ("codegen.cpp.extra_compile_args_gcc",
+                                          "codegen.cpp.extra_link_args",
+                                          "devices.cpp_standalone.extra_make_args_unix")}
+    with standalone_session(tmp_path / "p"):
+        assert isinstance(get_device(), CPPStandaloneDevice)
+        assert "-fopenmp-simd" in prefs.codegen.cpp.extra_compile_args_gcc
+        assert "-fno-finite-math-only" in prefs.codegen.cpp.extra_compile_args_gcc
+        assert "-ffast-math" in prefs.codegen.cpp.extra_link_args
+        assert prefs.devices.cpp_standalone.extra_make_args_unix == ["-j2"]
+    assert not isinstance(get_device(), CPPStandaloneDevice)
+    for k, v in before.items():
+        assert list(prefs[k]) == v

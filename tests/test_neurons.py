@@ -156,3 +156,60 @@ def test_release_in_spike_step_gives_finite_nonnegative_ca(brian):
     for var in ("wca_2a", "wca_2b", "ca"):
         value = float(getattr(c, var)[0])
         assert np.isfinite(value) and value >= 0, (var, value)
+
+
+def _standalone_fi(directory, vectorised: bool):
+    """Neurons with a range of injected currents and NMDA conductances, one of them
+    starting with v = NaN, simulated in a cpp_standalone project; (spike times per
+    neuron, final v in mV, generated state-update code)."""
+    import brian2
+    from models.backend import optimisations, standalone_session
+    from models.neurons import make_neurons
+    n = 64
+    with optimisations(vectorised_neurons=vectorised), standalone_session(directory):
+        g = make_neurons(n, name="fi")
+        g.I_ext = np.linspace(0.0, 1.2, n) * brian2.nA
+        g.g_2a_d = np.linspace(0.0, 20.0, n) * nS     # NMDA through B(V): the 2nd exp
+        g.g_2b_d = np.linspace(20.0, 0.0, n) * nS
+        g.v = np.where(np.arange(n) == n - 1, np.nan, -70.6) * mV
+        spk = brian2.SpikeMonitor(g, name="fi_spikes")
+        brian2.Network(g, spk).run(1 * second, namespace={})
+        brian2.get_device().build(run=True, directory=str(directory))
+        times = [np.asarray(spk.t[spk.i == k] / ms) for k in range(n)]
+        v = np.asarray(g.v / mV)
+    code = (directory / "code_objects" / "fi_stateupdater_codeobject.cpp").read_text()
+    return times, v, code
+
+
+def _vector_exp_symbols(directory) -> str | None:
+    """Undefined symbols of the compiled state updater that are glibc vector
+    functions (``_ZGV...``), or None where this cannot be checked."""
+    import platform
+    import shutil
+    import subprocess
+    obj = directory / "code_objects" / "fi_stateupdater_codeobject.o"
+    if (platform.machine() != "x86_64" or platform.libc_ver()[0] != "glibc"
+            or shutil.which("nm") is None or not obj.exists()):
+        return None
+    out = subprocess.run(["nm", "-u", str(obj)], capture_output=True, text=True).stdout
+    return " ".join(s for s in out.split() if s.startswith("_ZGV"))
+
+
+@pytest.mark.standalone
+def test_vectorised_state_update_equals_the_scalar_loop(tmp_path):
+    """The SIMD neuron loop of standalone projects (models.backend.vectorise_state_update)
+    computes the same arithmetic as Brian2's scalar loop; only glibc's vector exp rounds
+    differently (a few ulp).  Deterministic neurons over 1 s: every spike in the same
+    time step, final potentials equal to 1e-6 mV, and a NaN potential stays NaN (runaway
+    detection relies on it, which is why -ffinite-math-only is not used)."""
+    t_vec, v_vec, code_vec = _standalone_fi(tmp_path / "vec", True)
+    t_sca, v_sca, code_sca = _standalone_fi(tmp_path / "sca", False)
+    assert "#pragma omp simd" in code_vec and "#pragma omp simd" not in code_sca
+    syms = _vector_exp_symbols(tmp_path / "vec")
+    if syms is not None:         # x86_64 glibc: the loop calls libmvec's vector exp
+        assert "v_exp" in syms and not _vector_exp_symbols(tmp_path / "sca"), syms
+    assert sum(len(t) for t in t_sca) > 100, "the drive must make neurons fire"
+    for a, b in zip(t_vec, t_sca):
+        np.testing.assert_array_equal(a, b)
+    assert np.isnan(v_vec[-1]) and np.isnan(v_sca[-1])
+    np.testing.assert_allclose(v_vec[:-1], v_sca[:-1], rtol=0, atol=1e-6)
