@@ -20,6 +20,7 @@ class _FakeRunner:
     n_exc = 20
     #: neurons differ in their load, so the GluN2B fractions move away from f0
     spread = np.linspace(0.5, 1.5, n_exc)
+    mg_cmp = 1.2       #: [Mg]o of the block prediction (mM)
 
     def __init__(self, cfg, progress):
         from types import SimpleNamespace
@@ -36,7 +37,8 @@ class _FakeRunner:
         load = rate[:, None] * t[None, :]
         empty = (np.zeros(0), np.zeros(0, dtype=np.int64))
         return {"spikes": {"exc": empty, "inh": empty}, "load": load,
-                "releases": np.ones_like(load) * t[None, :], "t": t}
+                "releases": np.ones_like(load) * t[None, :],
+                "ratio": 0.68 * np.ones_like(load) * t[None, :], "t": t}
 
     def close(self):
         pass
