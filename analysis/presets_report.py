@@ -9,9 +9,10 @@ et al. (2020) at 1.8 mM.  Never imports brian2.
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
-__all__ = ["EXPERIMENT", "presets_section", "preset_rows"]
+__all__ = ["EXPERIMENT", "presets_section", "preset_rows", "half_life_bursts"]
 
 EXPERIMENT = "plasticity-presets"
 _STDP = ("-20", "-10", "-5", "+5", "+10", "+20")
@@ -21,6 +22,19 @@ def _md(rows, header) -> str:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     return "\n".join(out)
+
+
+def half_life_bursts(moved: float) -> float:
+    """Bursts after which half of a trace is left, if each burst moves a contact the
+    fraction ``moved`` of the way to the bursts' fixed point: ln 2 / −ln(1 − moved)."""
+    if not 0 < moved < 1:
+        return float("inf") if moved <= 0 else 0.0
+    return math.log(2) / -math.log1p(-moved)
+
+
+def _half_life(moved: float) -> str:
+    h = half_life_bursts(moved)
+    return "∞" if math.isinf(h) else f"{h:.1f}"
 
 
 def preset_rows(metrics: dict) -> list[list]:
@@ -44,6 +58,8 @@ def preset_rows(metrics: dict) -> list[list]:
                          f"{max(g('async_up'), g('async_down')):.2f}",
                          f"{g('burst_moved'):.2f} ({g('burst_rho_bar'):.2f})",
                          f"{g('encoding_moved'):.2f} ({g('encoding_rho_bar'):.2f})",
+                         _half_life(g('burst_moved')),
+                         f"{abs(g('encoding_rho_bar') - g('burst_rho_bar')):.2f}",
                          f"{yn('protection')}",
                          f"{g('inglebert_+10ms'):.2f} {g('inglebert_-25ms'):.2f} "
                          f"{g('inglebert_+10ms_3ap'):.2f}"])
@@ -60,7 +76,8 @@ def presets_section(results: Path, scale: str | None) -> str | None:
     m = run.metrics
     header = ["preset", "bath", "(a) change at Δt = −20 … +20 ms", "(b) ppp/pop at 5, 10 ms",
               "(c) worst U/D", "(d) error", "signs of (a)+(b)", "async 10 min U/D",
-              "burst moved (ρ̄)", "encoding moved (ρ̄)", "protection", "Inglebert +10/−25/+10×3"]
+              "burst moved (ρ̄)", "encoding moved (ρ̄)", "half-life (bursts)",
+              "ρ̄ gap enc−burst", "protection", "Inglebert +10/−25/+10×3"]
     text = ["## Plasticity rule: the pre-registered tests (plasticity-presets)\n",
             f"Culture medium: [Ca]o {m['ca_o_culture_mM']:g} mM, [Mg]o "
             f"{m['mg_o_culture_mM']:g} mM; 'own' is each preset's fitting bath.  Change in "
@@ -70,8 +87,10 @@ def presets_section(results: Path, scale: str | None) -> str | None:
             "10 min (pass < 0.05); 'async': pre and post Poisson at the culture's mean rate "
             "for 10 min (informative); 'moved': fraction of the way to the fixed point ρ̄ "
             "that one spontaneous network burst (not co-stimulated) and one encoding "
-            "presentation (co-stimulated) move a contact; protection passes if the burst "
-            "moves < 0.2 × the presentation.  Rule: docs/plasticity.md §8.\n",
+            "presentation (co-stimulated) move a contact; 'half-life': bursts after which "
+            "half of a trace is left, ln 2/−ln(1 − burst moved); ρ̄ gap: |ρ̄_enc − ρ̄_burst|, how far "
+            "apart the two fixed points are (what an encoding could store at best); "
+            "protection passes if the burst moves < 0.2 × the presentation.  Rule: docs/plasticity.md §8.\n",
             _md(preset_rows(m), header), "",
             f"**Decision:** `{m['rule_choice']}` — {m['rule_choice_reason']}.", ""]
     return "\n".join(text)

@@ -48,3 +48,16 @@ def test_quick_run(tmp_path):
     own = "hippocampal_cultures__own__"
     assert m[own + "post-pre-post_5ms"] > m[own + "pre-post-pre_5ms"] + 0.1
     assert m["rule_choice"] in ("hippocampal_cultures", "DP", "none")
+
+
+def test_half_life_of_a_trace_in_bursts_is_the_geometric_closed_form():
+    """After h = half_life_bursts(m) bursts that each move a contact the fraction m of the
+    way to the bursts' fixed point, (1 - m)^h = 1/2 of a trace is left (rel. 1e-12)."""
+    import math
+    from analysis.presets_report import half_life_bursts
+    for m in (0.01, 0.11, 0.42, 0.9):
+        h = half_life_bursts(m)
+        assert math.isclose((1 - m) ** h, 0.5, rel_tol=1e-12)
+    assert half_life_bursts(0.0) == math.inf and half_life_bursts(1.0) == 0.0
+    # The default set's documented burst move (docs/plasticity.md §9): 1.3 bursts.
+    assert round(half_life_bursts(0.42), 1) == 1.3
