@@ -585,8 +585,12 @@ def _studentized(data: tuple[np.ndarray, ...], est_fn: Callable[..., Any],
     se = float(se_fn(*data, axis=-1))
     if not (np.isfinite(est) and np.isfinite(se)):
         return float("nan"), float("nan")
-    if se == 0:
-        return est, est  # every resample of a constant sample gives the estimate
+    scale = max(float(np.max(np.abs(d))) for d in data)
+    if se <= 1e-13 * scale:
+        # No spread beyond rounding (a constant sample, or b exactly proportional to a):
+        # every resample gives the estimate, and t* would be rounding noise over rounding
+        # noise.
+        return est, est
 
     def t_star(*samples: np.ndarray, axis: int = -1) -> np.ndarray:
         num = est_fn(*samples, axis=axis) - est
