@@ -1,4 +1,4 @@
-"""HDF5 run files, schema version 1: write, read, validate and summarise.
+"""HDF5 run files, schema version 2: write, read, validate and summarise.
 
 One simulation run produces one HDF5 file (``results/runs/<experiment>/<run_id>.h5``)
 holding everything needed to redraw every figure from raw data: provenance as root
@@ -10,6 +10,15 @@ This module uses plain numpy and h5py and never imports brian2, so run files can
 read and figures redrawn on a machine without a compiler. Quantities are stored as
 plain numbers in fixed units (seconds, mM, nS, ...) and every dataset carries a
 ``units`` attribute.
+
+Spikes follow the SONATA spike-file specification so that SONATA tools (libsonata's
+``SpikeReader``, bmtk, ...) read them directly: ``/spikes/<population>/timestamps`` in
+**milliseconds** (``units = "ms"``), ``node_ids`` uint64, the population attribute
+``sorting`` as the SONATA HDF5 enum (none / by_id / by_time), and no compression filter
+on spike datasets (the PyPI libsonata wheel has no deflate filter).  In memory
+(:class:`RunData`) spike times stay in **seconds**, like every other time in the
+analysis; the writer converts to ms and :func:`read_run` back to s.  Schema-1 files
+(timestamps in s, ``sorting`` a string) are still read, with the same in-memory result.
 
 Rules the writer enforces:
 
@@ -35,6 +44,10 @@ import numpy as np
 
 __all__ = [
     "SCHEMA_VERSION",
+    "READABLE_SCHEMA_VERSIONS",
+    "SPIKE_FILE_UNITS",
+    "SONATA_SORTING",
+    "SORTING_DTYPE",
     "REQUIRED_ROOT_ATTRS",
     "RESERVED_GROUPS",
     "SPIKE_COLUMNS",
@@ -54,7 +67,11 @@ __all__ = [
     "list_runs",
 ]
 
-SCHEMA_VERSION = 1
+#: Version written by this code.  2: SONATA-conform spikes (timestamps in ms, ``sorting``
+#: an HDF5 enum, spike datasets uncompressed); everything else as in version 1.
+SCHEMA_VERSION = 2
+#: Versions :func:`read_run` accepts.  Both read into the same in-memory RunData.
+READABLE_SCHEMA_VERSIONS = (1, 2)
 
 REQUIRED_ROOT_ATTRS = (
     "schema_version",
@@ -94,7 +111,20 @@ RESERVED_GROUPS = (
     "metrics",
 )
 
+#: Units of the spike arrays in memory (RunData.spikes, RunData.units).
 SPIKE_COLUMNS = {"timestamps": "s", "node_ids": "1"}
+#: Units of the spike datasets on disk, by schema version.
+SPIKE_FILE_UNITS = {1: {"timestamps": "s", "node_ids": "1"},
+                    2: {"timestamps": "ms", "node_ids": "1"}}
+# Stored time units per second.  Multiplying by 1000 and dividing by 1000 (both exact
+# powers of ten, correctly rounded) gives the nearest ms value on disk and returns the
+# original seconds to within 1 ulp; no float64 mapping can round-trip every value exactly.
+_PER_SECOND = {"s": 1.0, "ms": 1000.0}
+#: SONATA's population attribute ``sorting``: name -> enum value.
+SONATA_SORTING = {"none": 0, "by_id": 1, "by_time": 2}
+#: Its HDF5 enum type.  The base type is a signed 8-bit integer, the C ``char`` that
+#: libsonata's ``SpikeReader::Population::Sorting`` is declared with.
+SORTING_DTYPE = h5py.enum_dtype(SONATA_SORTING, basetype=np.int8)
 
 BOUTON_COLUMNS = {
     "branch_id": "1",
@@ -155,7 +185,7 @@ _TMP_MARKER = ".tmp-"
 
 
 class RunFileError(Exception):
-    """A file is not a (complete, valid, schema-1) run file, or data cannot be written.
+    """A file is not a (complete, valid, readable-schema) run file, or data cannot be written.
 
     The message is one line naming the file and the first problem, suitable for a
     command line to print without a traceback.
@@ -166,15 +196,18 @@ class RunFileError(Exception):
 class RunData:
     """Everything stored in one run file, as plain Python and numpy values.
 
-    All quantities are plain numbers in the units of schema version 1 (see
-    ``docs/run-files.md`` and the ``*_COLUMNS`` constants); no unit objects.
+    All quantities are plain numbers in the in-memory units of the schema (see
+    ``docs/run-files.md`` and the ``*_COLUMNS`` constants); no unit objects.  Spike
+    timestamps are in seconds here although schema-2 files store milliseconds.
 
     Attributes
     ----------
     attrs : dict
         Root attributes; must contain every name in :data:`REQUIRED_ROOT_ATTRS`
-        except ``schema_version`` and ``status``, which the writer sets. Extra
-        scalar (str, int, float, bool) attributes are allowed.
+        except ``schema_version`` and ``status``, which the writer sets (a
+        ``schema_version`` read from a file of a readable version is accepted and
+        replaced by :data:`SCHEMA_VERSION`). Extra scalar (str, int, float, bool)
+        attributes are allowed.
     spikes : dict of str to (ndarray, ndarray)
         Population name -> (timestamps in seconds, node ids). Node ids are read back
         as int64.
@@ -198,9 +231,10 @@ class RunData:
         reserved groups, e.g. ``"/timecourse/pr_mean"``. Each needs a unit in
         ``units``.
     units : dict of str to str
-        HDF5 dataset path -> unit string. Datasets with a schema-defined unit may
-        be omitted (or must agree); every other dataset must be listed. After
-        :func:`read_run` it holds the unit of every dataset in the file.
+        HDF5 dataset path -> unit string of the array in memory. Datasets with a
+        schema-defined unit may be omitted (or must agree); every other dataset must
+        be listed. After :func:`read_run` it holds the unit of every dataset in the
+        file, as held in memory (spike timestamps: ``"s"``).
     """
 
     attrs: dict
@@ -280,6 +314,20 @@ def _fmt_unit(unit: str) -> str:
     return f"[{unit}]"
 
 
+def _readable_text() -> str:
+    return " and ".join(str(v) for v in READABLE_SCHEMA_VERSIONS)
+
+
+def _sorting(ts: np.ndarray, ids: np.ndarray) -> str:
+    """SONATA ``sorting`` of a population: by_time if the times never decrease, else by_id
+    if the node ids never decrease, else none (readers must then not assume an order)."""
+    if np.all(np.diff(ts) >= 0):
+        return "by_time"
+    if np.all(np.diff(ids.astype(np.int64, copy=False)) >= 0):
+        return "by_id"
+    return "none"
+
+
 # ------------------------------------------------------------------ dataset listing
 
 
@@ -305,7 +353,7 @@ def _datasets(data: RunData) -> list[tuple[str, np.ndarray]]:
 
 
 def _default_unit(path: str) -> str | None:
-    """The unit schema v1 fixes for a dataset path, or None if it fixes none."""
+    """The in-memory unit the schema fixes for a dataset path, or None if it fixes none."""
     parts = path.strip("/").split("/")
     top = parts[0]
     if top == "spikes" and len(parts) == 3:
@@ -342,10 +390,10 @@ def _resolve_units(data: RunData, paths: list[str], problems: list[str]) -> dict
             problems.append(f"units for dataset {path} must be a non-empty string, got {unit!r}")
             continue
         if default is not None and unit is not None and unit != default:
-            # Standard columns have one unit in schema v1 so that analysis code can
+            # Standard columns have one unit in the schema so that analysis code can
             # rely on it without looking; a different unit is a silent scale error.
             problems.append(
-                f"dataset {path} must be in {default!r} in schema v1, not {unit!r}"
+                f"dataset {path} must be in {default!r}, not {unit!r}"
             )
             continue
         if unit is None and default is None:
@@ -394,8 +442,8 @@ def _check_root_attrs(attrs: Any, problems: list[str], *, writing: bool) -> None
                 f"root attribute {name!r} must be a str, int, float or bool, got {type(value).__name__}"
             )
             continue
-        if name == "schema_version" and value != SCHEMA_VERSION:
-            problems.append(f"schema_version {value}; this mgnet reads {SCHEMA_VERSION}")
+        if name == "schema_version" and value not in READABLE_SCHEMA_VERSIONS:
+            problems.append(f"schema_version {value}; this mgnet reads {_readable_text()}")
         elif name == "threads" and value < 1:
             problems.append(f"root attribute 'threads' must be >= 1, got {value}")
         elif name in ("experiment", "run_id") and not value.strip():
@@ -655,9 +703,10 @@ def _content_problems(data: RunData, *, writing: bool, check_units: bool = True)
 # ------------------------------------------------------------------------- writing
 
 
-def _create_dataset(f: h5py.File, path: str, arr: np.ndarray, unit: str) -> None:
+def _create_dataset(f: h5py.File, path: str, arr: np.ndarray, unit: str,
+                    compress: bool = True) -> None:
     kwargs: dict[str, Any] = {}
-    if arr.ndim >= 1 and arr.nbytes >= _COMPRESS_MIN_BYTES:
+    if compress and arr.ndim >= 1 and arr.nbytes >= _COMPRESS_MIN_BYTES:
         kwargs = {"compression": "gzip", "compression_opts": _GZIP_LEVEL, "shuffle": True}
     parent, _, _ = path.rpartition("/")
     if parent:
@@ -674,14 +723,20 @@ def _write_contents(f: h5py.File, data: RunData, units: dict[str, str]) -> None:
 
     # Groups that always exist, so plain-h5py readers need no existence checks.
     spikes = f.create_group("spikes", track_order=True)
+    file_units = SPIKE_FILE_UNITS[SCHEMA_VERSION]
     for pop, (ts, ids) in data.spikes.items():
         ts = np.asarray(ts, dtype=np.float64)
         ids = np.asarray(ids).astype(np.uint64)  # SONATA stores node ids as uint64
         grp = spikes.create_group(pop)
-        # SONATA population attribute; readers must not assume any order.
-        grp.attrs["sorting"] = "by_time" if np.all(np.diff(ts) >= 0) else "none"
-        _create_dataset(f, f"/spikes/{pop}/timestamps", ts, units[f"/spikes/{pop}/timestamps"])
-        _create_dataset(f, f"/spikes/{pop}/node_ids", ids, units[f"/spikes/{pop}/node_ids"])
+        # SONATA population attribute, an HDF5 enum (libsonata refuses a string).
+        grp.attrs.create("sorting", SONATA_SORTING[_sorting(ts, ids)], dtype=SORTING_DTYPE)
+        # SONATA tools take timestamps as ms and ignore the units attribute; memory holds s.
+        # No deflate: the PyPI libsonata wheel cannot decompress it.
+        ts_file = ts * _PER_SECOND[file_units["timestamps"]]
+        _create_dataset(f, f"/spikes/{pop}/timestamps", ts_file, file_units["timestamps"],
+                        compress=False)
+        _create_dataset(f, f"/spikes/{pop}/node_ids", ids, file_units["node_ids"],
+                        compress=False)
 
     for group, table in (("boutons", data.boutons), ("branches", data.branches)):
         if table is not None:
@@ -775,9 +830,10 @@ def write_run(path: str | os.PathLike, data: RunData) -> Path:
         Final file name, conventionally ``results/runs/<experiment>/<run_id>.h5``.
         Parent directories are created.
     data : RunData
-        Content to store. ``schema_version`` and ``status`` are set by the writer;
-        if ``data.attrs`` has a ``schema_version`` it must be 1, and any ``status``
-        is ignored.
+        Content to store, spike times in seconds. ``schema_version`` and ``status``
+        are set by the writer (the file gets :data:`SCHEMA_VERSION`); if
+        ``data.attrs`` has a ``schema_version`` it must be a readable one (data read
+        from a schema-1 file can be written again), and any ``status`` is ignored.
 
     Returns
     -------
@@ -827,14 +883,34 @@ def write_run(path: str | os.PathLike, data: RunData) -> Path:
 # ------------------------------------------------------------------------- reading
 
 
+def _check_sorting(grp: h5py.Group, pop: str, ts: np.ndarray, ids: np.ndarray,
+                   problems: list[str]) -> None:
+    """Schema 2: ``sorting`` is the SONATA enum and true of the data (SONATA readers may
+    rely on it when selecting spikes, so a wrong value could lose spikes silently)."""
+    if "sorting" not in grp.attrs:
+        problems.append(f"/spikes/{pop} has no sorting attribute")
+        return
+    mapping = h5py.check_enum_dtype(grp.attrs.get_id("sorting").dtype)
+    if mapping is None or {k: int(v) for k, v in mapping.items()} != SONATA_SORTING:
+        problems.append(f"/spikes/{pop} sorting must be the SONATA enum "
+                        f"({', '.join(SONATA_SORTING)}), not {grp.attrs['sorting']!r}")
+        return
+    names = {v: k for k, v in SONATA_SORTING.items()}
+    claimed = names.get(int(grp.attrs["sorting"]))
+    key = {"by_time": ts, "by_id": ids}.get(claimed)
+    if key is not None and len(key) > 1 and np.any(np.diff(key.astype(float)) < 0):
+        problems.append(f"/spikes/{pop} sorting says {claimed}, but the data are not")
+
+
 def _load(f: h5py.File) -> tuple[RunData | None, list[str]]:
     """Load an open file leniently, collecting structural problems instead of raising."""
     attrs = {name: _to_python(value) for name, value in f.attrs.items()}
     if "schema_version" not in attrs:
         return None, ["no schema_version attribute; not an mgnet run file"]
     version = attrs["schema_version"]
-    if version != SCHEMA_VERSION:
-        return None, [f"has schema_version {version}; this mgnet reads {SCHEMA_VERSION}"]
+    if version not in READABLE_SCHEMA_VERSIONS:
+        return None, [f"has schema_version {version}; this mgnet reads {_readable_text()}"]
+    spike_file_units = SPIKE_FILE_UNITS[version]
 
     problems: list[str] = []
     status = attrs.get("status")
@@ -843,7 +919,7 @@ def _load(f: h5py.File) -> tuple[RunData | None, list[str]]:
 
     units: dict[str, str] = {}
 
-    def collect_units(name: str, obj: Any) -> None:
+    def collect_units(name: str, obj: Any) -> None:  # units of the arrays as held in memory
         if isinstance(obj, h5py.Dataset):
             path = "/" + name
             unit = obj.attrs.get("units")
@@ -853,6 +929,12 @@ def _load(f: h5py.File) -> tuple[RunData | None, list[str]]:
                 units[path] = _to_python(unit)
 
     f.visititems(collect_units)
+    for path in units:
+        # the spike datasets' file units are checked while loading them (they differ
+        # from the in-memory units in schema 2)
+        parts = path.strip("/").split("/")
+        if parts[0] == "spikes" and len(parts) == 3 and parts[2] in SPIKE_COLUMNS:
+            units[path] = SPIKE_COLUMNS[parts[2]]
 
     def group(name: str) -> h5py.Group | None:
         obj = f.get(name)
@@ -888,6 +970,16 @@ def _load(f: h5py.File) -> tuple[RunData | None, list[str]]:
                 # uint64 on disk (SONATA) but int64 in memory: numpy mixes uint64 with
                 # int64 into float64 and np.bincount refuses uint64.
                 ids = ids.astype(np.int64)
+            t_unit = _to_python(obj["timestamps"].attrs.get("units"))
+            if t_unit != spike_file_units["timestamps"]:
+                problems.append(
+                    f"dataset /spikes/{pop}/timestamps must be in "
+                    f"{spike_file_units['timestamps']!r} in schema {version}, not {t_unit!r}")
+            elif ts.dtype.kind == "f":
+                # Every reader of RunData gets seconds, whatever the file stores.
+                ts = ts / _PER_SECOND[t_unit]
+            if version >= 2:
+                _check_sorting(obj, pop, ts, ids, problems)
             spikes[pop] = (ts, ids)
             for extra in obj:
                 if extra not in SPIKE_COLUMNS:
@@ -975,7 +1067,7 @@ def _load(f: h5py.File) -> tuple[RunData | None, list[str]]:
         if not isinstance(unit, str) or not unit.strip():
             problems.append(f"dataset {path} has an empty or non-string units attribute")
         elif default is not None and unit != default:
-            problems.append(f"dataset {path} must be in {default!r} in schema v1, not {unit!r}")
+            problems.append(f"dataset {path} must be in {default!r}, not {unit!r}")
     return data, problems
 
 
@@ -1018,14 +1110,16 @@ def read_run(path: str | os.PathLike) -> RunData:
     Returns
     -------
     RunData
-        Everything in the file. ``attrs`` includes ``schema_version`` and
-        ``status``; ``units`` maps every dataset path to its ``units`` attribute;
-        spike node ids are int64.
+        Everything in the file. ``attrs`` includes ``schema_version`` (of the file:
+        1 or 2) and ``status``; ``units`` maps every dataset path to the unit of the
+        array in memory (its ``units`` attribute, except spike timestamps: ``"s"``);
+        spike timestamps are in **seconds** whatever the schema (schema 2 stores ms
+        and is converted), spike node ids are int64.
 
     Raises
     ------
     RunFileError
-        If the file is missing, not HDF5, of another schema version, incomplete
+        If the file is missing, not HDF5, of an unreadable schema version, incomplete
         (``status != "complete"``) or fails any check of :func:`validate_run`. The
         message names the file and the first problem.
     """
@@ -1038,13 +1132,15 @@ def read_run(path: str | os.PathLike) -> RunData:
 def validate_run(path: str | os.PathLike) -> list[str]:
     """List every problem with a run file.
 
-    Checks: the file exists and is HDF5; ``schema_version`` is 1 (other checks are
-    skipped otherwise); ``status`` is ``"complete"``; all required root attributes
+    Checks: the file exists and is HDF5; ``schema_version`` is 1 or 2 (other checks
+    are skipped otherwise); ``status`` is ``"complete"``; all required root attributes
     are present with the right types; every dataset has a ``units`` attribute and
-    standard datasets have their schema unit; column lengths agree within
+    standard datasets have their schema unit (spike timestamps: ``ms`` in schema 2,
+    ``s`` in schema 1); column lengths agree within
     ``/boutons``, ``/branches``, each ``/synapses/<pathway>`` and ``/recall``;
     each spike population has equally long ``timestamps`` (finite, >= 0) and
-    ``node_ids`` (non-negative integers); protocol phases have
+    ``node_ids`` (non-negative integers) and, in schema 2, a SONATA enum
+    ``sorting`` that is true of the data; protocol phases have
     ``0 <= t_start <= t_stop`` and a boolean ``plasticity``; probabilities lie in
     [0, 1]; release counts are non-negative whole numbers; ``/patterns/members``
     is a 2-D boolean array.
@@ -1108,7 +1204,8 @@ def summarize(path: str | os.PathLike, *, show_config: bool = False) -> str:
     Raises
     ------
     RunFileError
-        If the file is missing, not HDF5, or not an mgnet schema-1 run file.
+        If the file is missing, not HDF5, or not an mgnet run file of a readable
+        schema version.
     """
     data, problems = _inspect(path)
     if data is None:
@@ -1165,9 +1262,15 @@ def summarize(path: str | os.PathLike, *, show_config: bool = False) -> str:
     if datasets:
         lines.append("datasets:")
         width = max(len(p) for p, _ in datasets)
+        version = a.get("schema_version")
         for ds_path, arr in datasets:
             arr = np.asarray(arr)
             unit = data.units.get(ds_path, "no units!")
+            parts = ds_path.strip("/").split("/")
+            if (parts[0] == "spikes" and parts[-1] in SPIKE_COLUMNS
+                    and version in SPIKE_FILE_UNITS):
+                # describe the file: schema-2 spike times are stored in ms
+                unit = SPIKE_FILE_UNITS[version][parts[-1]]
             lines.append(
                 f"  {ds_path:<{width}}  {str(arr.shape):<12} {str(arr.dtype):<8} {_fmt_unit(unit)}"
             )
@@ -1197,8 +1300,9 @@ def list_runs(directory: str | os.PathLike, experiment: str | None = None,
               scale: str | None = None) -> list[Path]:
     """Find the complete run files below a directory.
 
-    Only root attributes are read (``schema_version == 1`` and
-    ``status == "complete"``), so this is cheap but does not fully validate the
+    Only root attributes are read (``schema_version`` in
+    :data:`READABLE_SCHEMA_VERSIONS` and ``status == "complete"``), so this is cheap
+    but does not fully validate the
     files; use :func:`read_run` or :func:`validate_run` for that. Temporary files of
     writes in progress (``.<name>.tmp-*``), hidden files, files below hidden folders
     (such as ``.superseded/``) and files that are not HDF5 are skipped.
@@ -1236,7 +1340,8 @@ def list_runs(directory: str | os.PathLike, experiment: str | None = None,
                 attrs = {k: _to_python(f.attrs[k]) for k in ("schema_version", "status", "experiment", "scale") if k in f.attrs}
         except OSError:
             continue
-        if attrs.get("schema_version") != SCHEMA_VERSION or attrs.get("status") != "complete":
+        if (attrs.get("schema_version") not in READABLE_SCHEMA_VERSIONS
+                or attrs.get("status") != "complete"):
             continue
         if experiment is not None and attrs.get("experiment") != experiment:
             continue

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.run_file import SCHEMA_VERSION
+
 __all__ = ["git_state", "provenance_attrs", "package_version"]
 
 _REPO = Path(__file__).resolve().parent.parent
@@ -40,7 +42,7 @@ def provenance_attrs(cfg, backend: dict, run_id: str) -> dict:
     """Root attributes of a run file for a resolved config and backend description."""
     commit, dirty = git_state()
     return {
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
         "experiment": cfg.experiment,
         "condition": cfg.condition,
         "seed": int(cfg.seed),

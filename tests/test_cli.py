@@ -19,7 +19,7 @@ import h5py
 import numpy as np
 import pytest
 
-from analysis.run_file import REQUIRED_ROOT_ATTRS, read_run, validate_run
+from analysis.run_file import REQUIRED_ROOT_ATTRS, SCHEMA_VERSION, read_run, validate_run
 from experiments.cli import main
 from experiments.config import ConfigError, load_config, make_config
 
@@ -266,7 +266,7 @@ def test_run_file_has_full_provenance(e2e):
     assert attrs["condition"] == "baseline"
     assert int(attrs["seed"]) == 11
     assert attrs["status"] == "complete"
-    assert int(attrs["schema_version"]) == 1
+    assert int(attrs["schema_version"]) == SCHEMA_VERSION
     assert attrs["device"] == "runtime" and attrs["codegen_target"] == "cython"
     assert int(attrs["threads"]) == 1
     import brian2

@@ -305,3 +305,13 @@ def test_analysis_recovers_planted_effects(tmp_path):
     assert "DHiLo branches gained more (or lost less) weight than DLoHi" in text
     assert "maximum at Δt = +10 ms" in text
     assert "elevated_mg gained more (or lost less) weight than baseline" in text
+    # The report names its interval with the measured coverage and the correction.
+    assert "studentised bootstrap (bootstrap-t) 95 % CIs" in text
+    assert "Holm-adjusted across the" in text and "| P (Holm) |" in text
+    # Holm over the protocols of one comparison: never below the raw p; with the same
+    # planted +0.05 on every branch and protocol all raw p are the Monte Carlo floor
+    # 2/(n_boot + 1), so Holm multiplies each by the number of protocols.
+    assert all(r["p_holm"] >= r["p_value"] for r in comp.values())
+    assert comp["pairing"]["p_value"] == pytest.approx(2 / 501)
+    assert comp["pairing"]["p_holm"] == pytest.approx(len(comp) * 2 / 501)
+    assert all(r["method"] == "studentized" for r in comp.values())

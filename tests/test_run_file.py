@@ -1,7 +1,8 @@
-"""Tests for analysis.run_file: the HDF5 run-file schema version 1.
+"""Tests for analysis.run_file: the HDF5 run-file schema (version 2; version 1 read).
 
 Files are built with write_run and then damaged by hand with h5py, so each
-validation test checks that one specific defect is named.
+validation test checks that one specific defect is named.  Spikes are opened with
+libsonata's SpikeReader, the SONATA reference reader.
 """
 
 from __future__ import annotations
@@ -156,7 +157,8 @@ def test_round_trip_preserves_everything(tmp_path):
     assert back.spikes.keys() == data.spikes.keys()
     for pop, (ts, ids) in data.spikes.items():
         bts, bids = back.spikes[pop]
-        np.testing.assert_array_equal(bts, ts)
+        # seconds in memory, ms on disk: ×1000 then ÷1000 returns each time within 1 ulp
+        np.testing.assert_array_max_ulp(bts, ts, maxulp=1)
         np.testing.assert_array_equal(bids, ids)
         assert bts.dtype == np.float64
         assert bids.dtype == np.int64  # uint64 on disk, int64 in memory
@@ -211,7 +213,7 @@ def test_read_data_can_be_written_again(tmp_path, good_file):
     second = read_run(write_run(tmp_path / "copy.h5", first))
     assert second.attrs == first.attrs
     assert second.units == first.units
-    np.testing.assert_array_equal(second.spikes["inh"][0], first.spikes["inh"][0])
+    np.testing.assert_array_max_ulp(second.spikes["inh"][0], first.spikes["inh"][0], maxulp=1)
 
 
 def test_optional_groups_absent_round_trip_as_none(tmp_path):
@@ -226,16 +228,23 @@ def test_optional_groups_absent_round_trip_as_none(tmp_path):
 
 def test_on_disk_layout(good_file):
     with h5py.File(good_file, "r") as f:
-        assert f.attrs["schema_version"] == 1
+        assert f.attrs["schema_version"] == 2
         assert f.attrs["status"] == "complete"
         assert f.attrs["git_dirty"].dtype == np.bool_
         assert np.issubdtype(f.attrs["seed"].dtype, np.integer)
         assert isinstance(f.attrs["config_toml"], str)
         ts = f["/spikes/exc/timestamps"]
-        assert ts.dtype == np.float64 and ts.attrs["units"] == "s"
+        # SONATA: milliseconds, uint64 node ids, sorting an HDF5 enum, no filters
+        assert ts.dtype == np.float64 and ts.attrs["units"] == "ms"
+        np.testing.assert_allclose(ts[()], 1000 * make_data().spikes["exc"][0], rtol=1e-15)
         assert f["/spikes/exc/node_ids"].dtype == np.uint64
-        assert f["/spikes/exc"].attrs["sorting"] == "by_time"
-        assert f["/spikes/inh"].attrs["sorting"] == "none"
+        enum = h5py.check_enum_dtype(f["/spikes/exc"].attrs.get_id("sorting").dtype)
+        assert enum == {"none": 0, "by_id": 1, "by_time": 2}
+        assert f["/spikes/exc"].attrs["sorting"] == 2  # by_time
+        assert f["/spikes/inh"].attrs["sorting"] == 0  # none
+        for pop in ("exc", "inh"):
+            for name in ("timestamps", "node_ids"):
+                assert f[f"/spikes/{pop}/{name}"].compression is None
         phase = f["/protocol/train"]
         assert phase.attrs["t_start"] == 1.0 and phase.attrs["t_stop"] == 2.5
         assert bool(phase.attrs["plasticity"]) is True and phase.attrs["units"] == "s"
@@ -347,10 +356,10 @@ def test_hdf5_that_is_not_a_run_file(tmp_path):
 
 def test_wrong_schema_version_is_rejected(good_file):
     _damage(good_file, lambda f: f.attrs.__setitem__("schema_version", np.int64(3)))
-    with pytest.raises(RunFileError, match="has schema_version 3; this mgnet reads 1"):
+    with pytest.raises(RunFileError, match="has schema_version 3; this mgnet reads 1 and 2"):
         read_run(good_file)
     # nothing else is checked against a schema this code does not know
-    assert validate_run(good_file) == ["has schema_version 3; this mgnet reads 1"]
+    assert validate_run(good_file) == ["has schema_version 3; this mgnet reads 1 and 2"]
     with pytest.raises(RunFileError, match="schema_version 3"):
         summarize(good_file)
 
@@ -462,9 +471,10 @@ def test_concurrent_writer_is_not_overwritten(tmp_path, monkeypatch):
         (lambda d: d.attrs.__setitem__("git_dirty", "yes"), "'git_dirty' must be a bool"),
         (lambda d: d.attrs.__setitem__("seed", 1.5), "'seed' must be an integer"),
         (lambda d: d.attrs.__setitem__("created_utc", "yesterday"), "created_utc"),
-        (lambda d: d.attrs.__setitem__("schema_version", 2), "schema_version 2"),
+        (lambda d: d.attrs.__setitem__("schema_version", 3), "schema_version 3"),
         (lambda d: d.units.pop("/boutons/distance_um"), "dataset /boutons/distance_um has no units"),
         (lambda d: d.units.__setitem__("/boutons/q", "pS"), "/boutons/q must be in 'nS'"),
+        # in memory spike times are seconds; only the file holds ms
         (lambda d: d.units.__setitem__("/spikes/exc/timestamps", "ms"), "must be in 's'"),
         (lambda d: d.units.__setitem__("/boutons/typo", "1"), "units given for /boutons/typo"),
         (lambda d: d.spikes.__setitem__("exc", (np.ones(3), np.ones(2, int))), "3 timestamps but 2 node_ids"),
@@ -549,3 +559,157 @@ def test_analysis_does_not_import_brian2():
     code = "import sys, analysis.run_file; sys.exit('brian2' in sys.modules)"
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
+
+
+# ------------------------------------------------------- SONATA spikes, schema 1
+
+
+def _downgrade_to_schema_1(path):
+    """Rewrite a file the way the schema-1 writer stored it: timestamps in s with
+    units "s", ``sorting`` a string, schema_version 1."""
+    with h5py.File(path, "r+") as f:
+        f.attrs["schema_version"] = np.int64(1)
+        for pop, grp in f["spikes"].items():
+            code = int(grp.attrs["sorting"])
+            del grp.attrs["sorting"]
+            grp.attrs["sorting"] = {0: "none", 1: "by_id", 2: "by_time"}[code]
+            seconds = grp["timestamps"][()] / 1000.0
+            del grp["timestamps"]
+            grp["timestamps"] = seconds
+            grp["timestamps"].attrs["units"] = "s"
+
+
+def test_schema_1_files_are_read_in_seconds(tmp_path):
+    data = make_data()
+    path = write_run(tmp_path / "runs" / "fig2" / "old.h5", data)
+    _downgrade_to_schema_1(path)
+    assert validate_run(path) == []
+    back = read_run(path)
+    assert back.attrs["schema_version"] == 1
+    for pop, (ts, ids) in data.spikes.items():
+        np.testing.assert_array_max_ulp(back.spikes[pop][0], ts, maxulp=1)
+        np.testing.assert_array_equal(back.spikes[pop][1], ids)
+    assert back.units["/spikes/exc/timestamps"] == "s"
+    assert list_runs(tmp_path / "runs") == [path]  # old runs still count
+    assert "/spikes/exc/timestamps" in summarize(path) and "[s]" in summarize(path)
+    # written again, the same spikes become a schema-2 file
+    again = write_run(tmp_path / "new.h5", back)
+    with h5py.File(again, "r") as f:
+        assert f.attrs["schema_version"] == 2
+        assert f["/spikes/exc/timestamps"].attrs["units"] == "ms"
+    np.testing.assert_array_max_ulp(read_run(again).spikes["exc"][0], back.spikes["exc"][0],
+                                    maxulp=1)
+
+
+def test_spike_time_unit_must_match_the_schema(tmp_path, good_file):
+    """A schema-2 file with timestamps in s (or schema 1 with ms) would put every spike
+    1000× off: it is refused, not read."""
+    _damage(good_file, lambda f: f["/spikes/exc/timestamps"].attrs.__setitem__("units", "s"))
+    assert any("/spikes/exc/timestamps must be in 'ms' in schema 2, not 's'" in p
+               for p in validate_run(good_file))
+    old = write_run(tmp_path / "old.h5", make_data())
+    _downgrade_to_schema_1(old)
+    _damage(old, lambda f: f["/spikes/inh/timestamps"].attrs.__setitem__("units", "ms"))
+    assert any("/spikes/inh/timestamps must be in 's' in schema 1, not 'ms'" in p
+               for p in validate_run(old))
+
+
+def test_summarize_shows_the_stored_spike_unit(good_file):
+    text = summarize(good_file)
+    line = next(x for x in text.splitlines() if "/spikes/exc/timestamps" in x)
+    assert line.rstrip().endswith("[ms]")
+
+
+@pytest.mark.parametrize(
+    "damage, expected",
+    [
+        (lambda f: (f["/spikes/exc"].attrs.__delitem__("sorting"),
+                    f["/spikes/exc"].attrs.__setitem__("sorting", "by_time")),
+         "/spikes/exc sorting must be the SONATA enum"),
+        (lambda f: f["/spikes/inh"].attrs.create("sorting", 2, dtype=rf.SORTING_DTYPE),
+         "/spikes/inh sorting says by_time, but the data are not"),
+        (lambda f: f["/spikes/exc"].attrs.__delitem__("sorting"), "/spikes/exc has no sorting"),
+    ],
+    ids=["string", "false-by-time", "missing"],
+)
+def test_sorting_attribute_is_checked(good_file, damage, expected):
+    _damage(good_file, damage)
+    assert any(expected in p for p in validate_run(good_file)), validate_run(good_file)
+
+
+def test_sorting_values(tmp_path):
+    t = np.array([0.3, 0.1, 0.2])
+    data = RunData(attrs=make_attrs(), spikes={
+        "time": (np.sort(t), np.array([2, 0, 1])),
+        "id": (t, np.array([0, 1, 1])),
+        "none": (t, np.array([1, 0, 2])),
+        "empty": (np.zeros(0), np.zeros(0, np.int64)),
+    })
+    path = write_run(tmp_path / "s.h5", data)
+    with h5py.File(path, "r") as f:
+        got = {pop: int(f[f"/spikes/{pop}"].attrs["sorting"]) for pop in data.spikes}
+    assert got == {"time": 2, "id": 1, "none": 0, "empty": 2}
+    assert validate_run(path) == []
+
+
+def test_large_spike_datasets_are_not_compressed(tmp_path):
+    # 20 000 spikes = 160 kB per dataset: other datasets of that size are compressed,
+    # spikes are not (the PyPI libsonata wheel has no deflate filter)
+    n = 20_000
+    data = make_data()
+    data.spikes["exc"] = (np.linspace(0, 3, n), np.arange(n) % 80)
+    path = write_run(tmp_path / "big.h5", data)
+    with h5py.File(path, "r") as f:
+        assert f["/spikes/exc/timestamps"].nbytes >= rf._COMPRESS_MIN_BYTES
+        assert f["/spikes/exc/timestamps"].compression is None
+        assert f["/spikes/exc/node_ids"].compression is None
+        assert f["/timecourse/pr_mean"].compression == "gzip"
+
+
+def test_libsonata_reads_every_kind_of_spikes(tmp_path):
+    """Every population layout the experiments write (culture `exc`/`inh`, memory-capacity
+    `exc_p<P>`/`inh_p<P>`, synapse-check `presynaptic`/`postsynaptic`, plasticity-induction
+    `branches`), empty, unsorted, sorted by id and large, opened with libsonata's
+    SpikeReader: the same spikes, in ms, with the declared sorting honoured by its
+    time-window queries."""
+    libsonata = pytest.importorskip("libsonata", reason="in the [test] extra")
+    rng = np.random.default_rng(5)
+
+    def by_time(n, n_nodes, t_max=3.0):
+        return np.sort(rng.uniform(0, t_max, n)), rng.integers(0, n_nodes, n)
+
+    ids_sorted = np.sort(rng.integers(0, 40, 300))
+    spikes = {
+        "exc": by_time(5000, 400), "inh": by_time(1200, 100),
+        "exc_p1": by_time(800, 400), "inh_p1": by_time(200, 100),
+        "exc_p2": by_time(900, 400), "inh_p2": (np.zeros(0), np.zeros(0, np.int64)),
+        "presynaptic": by_time(20, 2), "postsynaptic": (np.zeros(0), np.zeros(0, np.int32)),
+        "branches": (rng.uniform(0, 3.0, 300), ids_sorted),           # by_id
+        "unsorted": (rng.uniform(0, 3.0, 300), rng.integers(0, 40, 300)),  # none
+        "large": by_time(60_000, 2000, 100.0),                         # 480 kB per dataset
+    }
+    path = write_run(tmp_path / "runs" / "x.h5", RunData(attrs=make_attrs(), spikes=spikes))
+    reader = libsonata.SpikeReader(str(path))
+    assert sorted(reader.get_population_names()) == sorted(spikes)
+    expected_sorting = {"branches": "by_id", "unsorted": "none"}
+    for pop, (ts, ids) in spikes.items():
+        sp = reader[pop]
+        assert sp.sorting == expected_sorting.get(pop, "by_time"), pop
+        assert sp.time_units == "ms"
+        got = sp.get()
+        assert len(got) == len(ts), pop
+        got_ids = np.array([i for i, _ in got], dtype=np.int64)
+        got_ms = np.array([t for _, t in got], dtype=float)
+        # the same (node, time) pairs, whatever order the reader returns them in
+        want = sorted(zip(np.asarray(ids, np.int64).tolist(), (ts * 1000.0).tolist()))
+        assert sorted(zip(got_ids.tolist(), got_ms.tolist())) == want, pop
+        if len(ts):
+            assert sp.times == pytest.approx((ts.min() * 1000.0, ts.max() * 1000.0))
+            # a time-window query (binary search when sorted by time) in ms
+            t0, t1 = np.quantile(ts, [0.25, 0.5]) * 1000.0
+            inside = np.count_nonzero((ts * 1000.0 >= t0) & (ts * 1000.0 <= t1))
+            assert len(sp.get(tstart=t0, tstop=t1)) == inside, pop
+    # and mgnet reads the same file back in seconds
+    back = read_run(path)
+    for pop, (ts, ids) in spikes.items():
+        np.testing.assert_array_max_ulp(back.spikes[pop][0], ts, maxulp=1)
