@@ -122,8 +122,12 @@ def configuration_figures(results: Path, out_dir: Path | None = None,
 
     if b is not None:
         shown = {c: t for c, t in tables.items() if c in (cr.BASELINE, cr.ELEVATED)}
+        ex = {c: conds[c].branch_extra["exhausted"] for c in shown
+              if "exhausted" in conds[c].branch_extra}
+        n_seeds = max(len(set(conds[c].seeds)) for c in shown)
         written.append(_panel(out_dir, F["fig1b"], (5.2, 4.2), (1, 1),
-                              lambda ax: fc.plot_hyperbola(ax, shown), dpi))
+                              lambda ax: fc.plot_hyperbola(ax, shown, exhausted=ex or None,
+                                                           n_seeds=n_seeds), dpi))
         pr = {c: np.asarray(cd.boutons["pr_1ap"], float)[cd.functional] for c, cd in conds.items()}
         silent = {c: 1 - float(np.sum(cd.branches["n_functional"]))
                   / max(float(np.sum(cd.branches["n_boutons"])), 1.0) for c, cd in conds.items()}
