@@ -725,3 +725,28 @@ def test_parameter_table_names_values_and_targets(tmp_path):
     assert rows["configuration.setpoint_cv"]["target"].startswith("T1")
     assert rows["receptors.glun2b_fraction"]["target"].startswith("T7")
     assert rows["release_pool.n_rrp_median"]["values"] == "not recorded"
+
+
+def test_fig1b_circles_exactly_the_exhausted_branches_and_counts_seeds():
+    """The circled points of Fig 1b are the exhausted branches with a defined P̄r (a branch
+    without functional boutons has none and is not drawn), and the title names the branch
+    and seed counts."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from analysis.figures.configuration import plot_hyperbola
+    rng = np.random.default_rng(14)
+    tabs, exh = {}, {}
+    for cond, lo in (("baseline", 0.3), ("elevated_mg", 0.1)):
+        mp = rng.uniform(lo, lo + 0.4, 50)
+        mp[0] = np.nan                                    # no functional bouton
+        tabs[cond] = {"mean_pr": mp, "D": 1.2 / np.nan_to_num(mp, nan=1.0),
+                      "sum_pr": np.full(50, 1.2)}
+        exh[cond] = np.arange(50) % 5 == 0                # 10 exhausted, one without P̄r
+    fig, ax = plt.subplots()
+    plot_hyperbola(ax, tabs, exhausted=exh, n_seeds=5, insets=False)
+    circled = [c for c in ax.collections if np.all(c.get_facecolors()[:, 3] == 0)
+               and len(c.get_offsets())]
+    assert sum(len(c.get_offsets()) for c in circled) == 2 * 9
+    assert "98 branches, 5 seeds pooled" in ax.get_title()
+    plt.close(fig)
