@@ -750,3 +750,21 @@ def test_fig1b_circles_exactly_the_exhausted_branches_and_counts_seeds():
     assert sum(len(c.get_offsets()) for c in circled) == 2 * 9
     assert "98 branches, 5 seeds pooled" in ax.get_title()
     plt.close(fig)
+
+
+def test_t7_pooled_fit_over_both_conditions_returns_the_planted_b(tmp_path):
+    """wCa = 31.10·Pr^0.55 − 3.95 (+ noise, sd 0.5) planted in both conditions, which cover
+    different Pr ranges: the judged baseline fit and the pooled fit both return b within
+    0.05."""
+    rng = np.random.default_rng(15)
+    runs = []
+    for cond, rng_pr, off in (("baseline", (0.2, 0.8), 0), ("elevated_mg", (0.08, 0.4), 5000)):
+        b, br = make_assay(rng, n_branches=120, pr_range=rng_pr, exact=True,
+                           branch_id_offset=off)
+        pr = b["pr_1ap"]
+        b["wca"] = 31.10 * np.maximum(pr, 1e-3) ** 0.55 - 3.95 + rng.normal(0, 0.5, pr.size)
+        runs.append(write_with_units(tmp_path, "bouton-assay", cond, b, br))
+    conds, _ = cr.assay_conditions(runs)
+    v = cr.target_t7(conds)["values"]
+    assert v["exponent"] == pytest.approx(0.55, abs=0.05)
+    assert v["pooled_exponent"] == pytest.approx(0.55, abs=0.05)
