@@ -122,8 +122,12 @@ def configuration_figures(results: Path, out_dir: Path | None = None,
 
     if b is not None:
         shown = {c: t for c, t in tables.items() if c in (cr.BASELINE, cr.ELEVATED)}
+        ex = {c: conds[c].branch_extra["exhausted"] for c in shown
+              if "exhausted" in conds[c].branch_extra}
+        n_seeds = max(len(set(conds[c].seeds)) for c in shown)
         written.append(_panel(out_dir, F["fig1b"], (5.2, 4.2), (1, 1),
-                              lambda ax: fc.plot_hyperbola(ax, shown), dpi))
+                              lambda ax: fc.plot_hyperbola(ax, shown, exhausted=ex or None,
+                                                           n_seeds=n_seeds), dpi))
         pr = {c: np.asarray(cd.boutons["pr_1ap"], float)[cd.functional] for c, cd in conds.items()}
         silent = {c: 1 - float(np.sum(cd.branches["n_functional"]))
                   / max(float(np.sum(cd.branches["n_boutons"])), 1.0) for c, cd in conds.items()}
@@ -339,19 +343,32 @@ def configuration_section(results: Path, runs: cr.ConfigurationRuns | None = Non
               "target is used by any of them):", ""]
     parts += [f"- {k}: {v}" for k, v in cr.CALIBRATIONS.items()]
     parts.append("")
+    prows = cr.parameter_table(conds)
+    if prows:
+        parts += ["Parameters that could not be read from the paper or rest on one literature "
+                  "value, and the target each most affects (docs/calibration.md §1–§2):", "",
+                  _md_table([[f"`{r['parameter']}`", r["values"], r["target"], r["source"]]
+                             for r in prows],
+                            ["parameter", "value in these runs", "target most affected",
+                             "source"]), ""]
 
-    ex_rows = cr.exhaustion_table(conds)
+    ex_rows = cr.exhaustion_table(conds, runs.dose)
     parts += ["### Exhausted branches (the homeostasis premise)", ""]
     if ex_rows:
         parts += ["A branch is *exhausted* when every anatomical bouton is active and its "
                   "ΣPr is still below its set-point: homeostasis can no longer hold it "
                   "(science.md §4 item 2). Premise holds when at most "
-                  f"{cr.MAX_EXHAUSTED_FRACTION:.0%} of the branches are exhausted.", ""]
-        erows = [[e["condition"], str(e["n_branches"]), f"{100 * e['exhausted_fraction']:.1f} %",
+                  f"{cr.MAX_EXHAUSTED_FRACTION:.0%} of the branches are exhausted "
+                  "(all seeds pooled; Wilson 95 % interval).", ""]
+        erows = [[e["condition"], f"`{e.get('source', cr.ASSAY_EXPERIMENT)}`",
+                  str(e["n_branches"]),
+                  f"{100 * e['exhausted_fraction']:.1f} % ({100 * e.get('ci_low', np.nan):.1f}"
+                  f"–{100 * e.get('ci_high', np.nan):.1f} %)",
                   _fmt(e["exhausted_setpoint_ratio"]), _fmt(e["setpoint_ratio"]),
-                  "yes" if e["premise_holds"] else "**no: the homeostasis premise fails**"]
+                  e.get("verdict") or ("yes" if e["premise_holds"]
+                                       else "**no: the homeostasis premise fails**")]
                  for e in ex_rows]
-        parts += [_md_table(erows, ["condition", "branches", "exhausted",
+        parts += [_md_table(erows, ["condition", "experiment", "branches", "exhausted",
                                     "ΣPr / set-point of exhausted branches",
                                     "ΣPr / set-point (all)", "premise holds"]), ""]
     else:
@@ -399,9 +416,11 @@ def configuration_section(results: Path, runs: cr.ConfigurationRuns | None = Non
                     and r["exhausted_fraction"] > cr.MAX_EXHAUSTED_FRACTION]
             if over:
                 parts += [f"- More than {cr.MAX_EXHAUSTED_FRACTION:.0%} of the branches are "
-                          f"exhausted at " + ", ".join(f"{r['time_h']:g} h "
-                                                       f"({100 * r['exhausted_fraction']:.0f} %)"
-                                                       for r in over)
+                          f"exhausted at " + ", ".join(
+                              f"{r['time_h']:g} h ({100 * r['exhausted_fraction']:.0f} %, 95 % "
+                              f"interval {100 * r.get('exhausted_ci_low', np.nan):.0f}–"
+                              f"{100 * r.get('exhausted_ci_high', np.nan):.0f} %)"
+                              for r in over)
                           + ": there the homeostasis premise fails for these branches.", ""]
 
     shown = [n for n in cr.FIGURE_FILES.values() if (figures_dir / n).exists()]

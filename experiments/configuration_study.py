@@ -33,7 +33,8 @@ from models.release_pool import simulate_pool, vesicle_probability
 from models.synapses import contact_namespace
 from . import bouton_assay as ba
 
-__all__ = ["numpy_assay", "condition_run", "study", "calibrated_overrides", "main"]
+__all__ = ["numpy_assay", "condition_run", "dose_run", "study", "calibrated_overrides",
+           "median_rows", "main"]
 
 
 def numpy_assay(pop, pr, params, seed: int, protocol: AssayProtocol | None = None,
@@ -100,6 +101,30 @@ def condition_run(params: ModelParams, cond: str, seed: int, n_branches: int,
                    metrics={**ba.exhaustion_metrics(st)})
 
 
+def dose_run(params: ModelParams, seed: int, n_branches: int, levels_mM) -> "RunData":
+    """In-memory RunData of the mg-dose-response experiment (numpy): branch groups at
+    ``levels_mM`` (the first is the baseline condition's [Mg]i), measured Pr and measured
+    [Mg]i exactly as :func:`experiments.mg_dose_response.run` builds them."""
+    from analysis.run_file import RunData
+    from . import mg_dose_response as md
+    pop = sample_branches(n_branches, params.configuration, rng=seed)
+    levels = np.asarray(levels_mM, dtype=float)
+    st = md.group_states(pop, levels, params)
+    res = numpy_assay(pop, st["pr"], params, seed)
+    inputs = ba.assay_inputs(pop, params)
+    boutons = ba.bouton_rows(pop, st["pr"], st["mg_bouton"], inputs["q"], res, 30,
+                             inputs=inputs)
+    md.add_measured_mg(boutons, pop, levels, st, params, seed)
+    branches = ba.branch_rows(pop, boutons, st["mg_branch"],
+                              extra={"mg_level": levels[st["group"]],
+                                     "mg_group": st["group"].astype(np.int64),
+                                     "exhausted": st["exhausted"]})
+    return RunData(attrs={"condition": "baseline", "seed": seed, "experiment": md.NAME,
+                          "run_id": f"dose_seed{seed}_numpy"},
+                   boutons=boutons, branches=branches,
+                   metrics={"exhausted_fraction": float(st["exhausted"].mean())})
+
+
 def calibrated_overrides(overrides: dict, n_branches: int = 1000, verbose=False) -> dict:
     """Re-run the T6 calibration (in memory) with ``overrides`` applied; return the
     overrides plus the calibrated set-point median, density and elevated [Mg]i."""
@@ -126,11 +151,14 @@ def calibrated_overrides(overrides: dict, n_branches: int = 1000, verbose=False)
 
 
 def study(seeds=range(5), n_branches: int = 160, overrides: dict | None = None,
-          conditions=("baseline", "elevated_mg")) -> dict[str, Any]:
+          conditions=("baseline", "elevated_mg"), dose_branches: int | None = 120
+          ) -> dict[str, Any]:
     """T1-T9 rows per seed (configuration_report on in-memory numpy runs).
 
     ``overrides`` may carry ``_elevated_mg_i_mM`` (from :func:`calibrated_overrides`)
-    to replace the elevated [Mg]i of the presets.
+    to replace the elevated [Mg]i of the presets.  ``dose_branches`` (the mg-dose-response
+    default scale; None: no T3) branches are split into the baseline and elevated [Mg]i
+    groups for T3.
     """
     from analysis import configuration_report as cr
     overrides = dict(overrides or {})
@@ -138,14 +166,27 @@ def study(seeds=range(5), n_branches: int = 160, overrides: dict | None = None,
     overrides.pop("_calibration", None)
     per_seed = []
     for seed in seeds:
-        runs = []
+        runs, params = [], {}
         for cond in conditions:
             p = with_overrides(condition(cond), overrides)
             if mg_elev is not None and cond != "baseline":
                 p = with_overrides(p, {"magnesium": {"mg_i": mg_elev * mM}})
+            params[cond] = p
             runs.append(condition_run(p, cond, seed, n_branches))
-        per_seed.append({"rows": cr.configuration_targets(runs), "runs": runs})
+        dose = None
+        if dose_branches and "baseline" in params and "elevated_mg" in params:
+            levels = [float(params[c].magnesium.mg_i / mM) for c in ("baseline", "elevated_mg")]
+            dose = dose_run(params["baseline"], seed, dose_branches, levels)
+        per_seed.append({"rows": cr.configuration_targets(runs, dose), "runs": runs,
+                         "dose": dose})
     return {"per_seed": per_seed}
+
+
+def median_rows(result: dict) -> list[dict]:
+    """The report's rows over the seeds of :func:`study` (median and range per value,
+    judged by the report's rules: :func:`analysis.configuration_report.aggregate_rows`)."""
+    from analysis import configuration_report as cr
+    return cr.aggregate_rows([s["rows"] for s in result["per_seed"]])
 
 
 def _parse_set(items) -> dict:
@@ -169,6 +210,8 @@ def main(argv=None) -> int:
     ap.add_argument("--n-branches", type=int, default=160)
     ap.add_argument("--set", action="append", default=[],
                     help="section.name=value override (e.g. configuration.setpoint_cv=0.1)")
+    ap.add_argument("--dose-branches", type=int, default=120,
+                    help="branches of the numpy mg-dose-response twin (T3); 0: none")
     ap.add_argument("--recalibrate", action="store_true",
                     help="re-run the T6 calibration with the overrides first")
     args = ap.parse_args(argv)
@@ -181,11 +224,18 @@ def main(argv=None) -> int:
         print(f"calibration: setpoint_median {c['setpoint_median']}, density "
               f"{c['anatomical_density']}, elevated [Mg]i {c['elevated_mg_i']} (T6 root "
               f"{c['t6_root_mg_i']}, {c['exhausted_at_t6_root']:.1%} exhausted there)")
-    res = study(seeds, args.n_branches, overrides)
-    for tid in ("T1", "T2", "T3", "T4", "T5", "T7", "T8", "T9"):
+    res = study(seeds, args.n_branches, overrides, dose_branches=args.dose_branches or None)
+    for tid in ("T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9"):
         for k, s in enumerate(res["per_seed"]):
             row = {r["id"]: r for r in s["rows"]}[tid]
             print(f"seed {seeds[k]} {tid} [{row['reproduced']}] {row['model'][:400]}")
+    if len(seeds) > 1:
+        print(f"median over seeds {seeds[0]}-{seeds[-1]}:")
+        for row in median_rows(res):
+            print(f"  {row['id']} [{row['reproduced']}] {row['model'][:600]}")
+    ex = [float(np.mean(r.metrics["exhausted_fraction"])) for s in res["per_seed"]
+          for r in s["runs"]]
+    print(f"exhausted fraction per run: {', '.join(f'{x:.3f}' for x in ex)}")
     return 0
 
 

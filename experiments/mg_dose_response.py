@@ -61,40 +61,65 @@ def group_mg_i(cfg) -> list[float]:
     return out
 
 
+def group_states(pop, levels, params) -> dict:
+    """Equilibrated configuration of the branch groups: branch b belongs to group
+    ``b % len(levels)`` and is equilibrated at that group's [Mg]i (mM).
+
+    Returns
+    -------
+    dict
+        Per bouton ``pr``, ``mg_bouton`` (mM); per branch ``mg_branch`` (mM),
+        ``exhausted``, ``group``.
+    """
+    mg_ref = float(params.magnesium.mg_i_ref / mM)
+    levels = np.asarray(levels, dtype=float)
+    group_of_branch = np.arange(pop.n_branches) % len(levels)
+    out = {"pr": np.zeros(pop.n_boutons), "mg_bouton": np.zeros(pop.n_boutons),
+           "mg_branch": np.zeros(pop.n_branches),
+           "exhausted": np.zeros(pop.n_branches, bool), "group": group_of_branch}
+    for g, lev in enumerate(levels):
+        st = equilibrium_state(pop, float(lev), mg_ref, params.release, params.configuration)
+        sel_b = group_of_branch == g
+        sel = sel_b[pop.branch_id]
+        out["pr"][sel] = st["pr"][sel]
+        out["mg_bouton"][sel] = st["mg_bouton"][sel]
+        out["mg_branch"][sel_b] = st["mg_branch"][sel_b]
+        out["exhausted"][sel_b] = st["exhausted"][sel_b]
+    return out
+
+
+def add_measured_mg(boutons: dict, pop, levels, state: dict, params, seed: int) -> None:
+    """Add ``mg_i_measured`` (the Magnesium Green scatter, log-normal with mean 1 and CV
+    ``mg_i_measurement_cv``), ``mg_level`` and ``mg_group`` to the bouton rows."""
+    rng = np.random.default_rng(seed + 7919)
+    cv = params.configuration.mg_i_measurement_cv
+    sd = np.sqrt(np.log(1 + cv ** 2))
+    boutons["mg_i_measured"] = boutons["mg_i"] * np.exp(sd * rng.standard_normal(pop.n_boutons)
+                                                        - sd ** 2 / 2)
+    group = state["group"]
+    boutons["mg_level"] = np.asarray(levels, float)[group][pop.branch_id]
+    boutons["mg_group"] = group[pop.branch_id].astype(np.int64)
+
+
 def run(cfg, progress=None):
     """Equilibrate each branch group at its [Mg]i, assay, add measured [Mg]i; RunData."""
     from analysis.run_file import RunData
     p = cfg.params
     opts = cfg.options
     pop = ba.population(cfg)
-    mg_ref = float(p.magnesium.mg_i_ref / mM)
     levels = np.asarray(group_mg_i(cfg))
-    group_of_branch = np.arange(pop.n_branches) % len(levels)
-    pr = np.zeros(pop.n_boutons)
-    mg_bouton = np.zeros(pop.n_boutons)
-    mg_branch = np.zeros(pop.n_branches)
-    exhausted = np.zeros(pop.n_branches, bool)
-    for g, lev in enumerate(levels):
-        st = equilibrium_state(pop, float(lev), mg_ref, p.release, p.configuration)
-        sel_b = group_of_branch == g
-        sel = sel_b[pop.branch_id]
-        pr[sel] = st["pr"][sel]
-        mg_bouton[sel] = st["mg_bouton"][sel]
-        mg_branch[sel_b] = st["mg_branch"][sel_b]
-        exhausted[sel_b] = st["exhausted"][sel_b]
+    st = group_states(pop, levels, p)
+    pr, mg_bouton, mg_branch, exhausted = (st["pr"], st["mg_bouton"], st["mg_branch"],
+                                           st["exhausted"])
+    group_of_branch = st["group"]
     samples, inputs = ba.assay_samples(pop, pr, p, opts.glun2b_block)
     results = run_field_assay(pop.branch_id, samples, p, protocol=ba.protocol_of(opts),
                               seed=cfg.seed, device_name=opts.device, progress=progress)
     boutons = ba.bouton_rows(pop, pr, mg_bouton, inputs["q"], results[0], opts.n_spikes,
                              inputs=inputs,
                              blocked=results[1] if len(results) > 1 else None)
-    rng = np.random.default_rng(cfg.seed + 7919)
+    add_measured_mg(boutons, pop, levels, st, p, cfg.seed)
     cv = p.configuration.mg_i_measurement_cv
-    sd = np.sqrt(np.log(1 + cv ** 2))
-    boutons["mg_i_measured"] = boutons["mg_i"] * np.exp(sd * rng.standard_normal(pop.n_boutons)
-                                                        - sd ** 2 / 2)
-    boutons["mg_level"] = levels[group_of_branch][pop.branch_id]
-    boutons["mg_group"] = group_of_branch[pop.branch_id].astype(np.int64)
     branches = ba.branch_rows(pop, boutons, mg_branch,
                               extra={"mg_level": levels[group_of_branch],
                                      "mg_group": group_of_branch.astype(np.int64),

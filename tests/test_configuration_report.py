@@ -497,6 +497,7 @@ def test_make_figures_and_report(results, tmp_path):
             "calibration | reproduced | figure |") in text
     assert "Calibrations (docs/calibration.md" in text
     assert "### Exhausted branches (the homeostasis premise)" in text
+    assert "| parameter | value in these runs | target most affected | source |" in text
     assert "[fig1b_hyperbola](figures/fig1b_hyperbola.png)" in text
     assert "What did not reproduce" in text and "Reconfiguration time course" in text
     assert "## Provenance" in text and "mg-dose-response" in text
@@ -529,3 +530,241 @@ def test_make_figures_skips_missing_runs(tmp_path):
     assert len(rows) == 9
     assert sum("| not run |" in line for line in rows) == 8
     assert "no bouton-assay run for condition baseline" in text
+
+
+# ------------------------------------------------------- planted k through the 30-trial assay
+
+
+def _binomial_hyperbola(rng, n_branches, pr_range, k, offset=0):
+    """Branches on D·P̄r = k whose boutons all have the branch's Pr m; the assay counts are
+    Binomial(30, m), so the only noise is the 30-trial estimate.  Returns the run tables and
+    the planted m and functional counts per branch."""
+    m = rng.uniform(*pr_range, n_branches)
+    nf = rng.integers(10, 40, n_branches)
+    bid = np.repeat(np.arange(n_branches), nf) + offset
+    cnt = rng.binomial(N_TRIALS, m[bid - offset]).astype(np.int64)
+    boutons = {"branch_id": bid, "n_release_1ap": cnt, "n_release_burst": cnt,
+               "pr_1ap": cnt / N_TRIALS, "pr_burst": cnt / N_TRIALS,
+               "pr_true": m[bid - offset]}
+    branches = {"branch_id": np.arange(n_branches) + offset,
+                "length_um": nf * m * 10.0 / k}
+    return boutons, branches, m, nf
+
+
+def test_pooled_fits_return_the_planted_k_through_30_trial_noise(tmp_path):
+    """The planted hyperbola D·P̄r = k = 1.7 measured with 30 binomial trials per bouton
+    (Pr ≥ 0.2, so < 1 % of boutons fall below the functional threshold).  The hyperbola
+    D = k/P̄r returns k within 3 % (over 40 seeds: −0.7 % ± 0.5 %).  The linear D vs 1/P̄r
+    fit is attenuated by the noise in 1/P̄r (regression dilution): its slope is k·λ with the
+    reliability λ = var(1/m) / (var(1/m) + mean noise variance), noise variance of 1/P̄r by
+    the delta method (1 − m)/(30 n m³); within 6 % (3 sd over 40 seeds) of k·λ, below k,
+    with a positive intercept."""
+    rng = np.random.default_rng(11)
+    k = 1.7
+    b1, br1, m1, n1 = _binomial_hyperbola(rng, 80, (0.35, 0.8), k)
+    b2, br2, m2, n2 = _binomial_hyperbola(rng, 80, (0.2, 0.45), k, offset=1000)
+    base = write(tmp_path, "bouton-assay", "baseline", b1, br1)
+    elev = write(tmp_path, "bouton-assay", "elevated_mg", b2, br2)
+    v = by_id(cr.configuration_targets([base, elev]))["T1"]["values"]
+    assert v["n_branches"] == 160
+    assert v["hyperbola_k"] == pytest.approx(k, rel=0.03)
+    m, nf = np.r_[m1, m2], np.r_[n1, n2]
+    u = 1.0 / m
+    lam = u.var() / (u.var() + np.mean((1 - m) / (N_TRIALS * nf * m ** 3)))
+    assert 0.9 < lam < 1.0
+    assert v["inverse_slope"] == pytest.approx(k * lam, rel=0.06)
+    assert v["inverse_slope"] < k and v["inverse_intercept"] > 0
+    # ΣPr is planted independent of P̄r: under that null R² ~ χ²₁/n ≈ 0.006, and 0.05 is
+    # beyond its 99.5th percentile for 160 branches
+    assert v["sum_pr_r2"] < 0.05
+
+
+# ------------------------------------------------------ why a target failed, parameters
+
+
+CONFIG_TOML = """
+experiment = "bouton-assay"
+[params.magnesium]
+mg_i = "{mg_i}"
+[params.release]
+k = 1.0
+[params.receptors]
+glun2b_fraction = 0.5
+tau_nmda_rise = "2 ms"
+tau_nmda_2a = "50 ms"
+tau_nmda_2b = "0.3 s"
+[params.configuration]
+setpoint_cv = 0.2
+mg_i_branch_cv = 0.3
+q_size_exponent = 0.5
+"""
+
+
+def write_cfg(tmp_path, experiment, condition, boutons, branches, mg_i, seed=0):
+    """``write_with_units`` with a resolved config (``config_toml``) carrying ``mg_i``."""
+    from experiments.bouton_assay import EXTRA_UNITS as EU
+    units = {k: v for k, v in EU.items()
+             if k.split("/")[2] in (boutons if k.startswith("/boutons") else branches)}
+    units.update({f"/boutons/{k}": EXTRA_UNITS[k] for k in boutons if k in EXTRA_UNITS})
+    data = RunData(attrs=dict(attrs(experiment, condition, seed),
+                              config_toml=CONFIG_TOML.format(mg_i=mg_i)),
+                   boutons=boutons, branches=branches, units=units)
+    path = tmp_path / "runs" / experiment / f"{condition}_seed{seed}_quick.h5"
+    return read_run(write_run(path, data))
+
+
+def test_nmda_charge_ratio_is_the_integral_of_unit_peak_conductances():
+    """Closed form against a trapezoid integral of the unit-peak difference of
+    exponentials (0.5 µs steps over 3 s): agree to 1e-4; 2/50/300 ms give 5.43."""
+    t = np.arange(0.0, 3000.0, 5e-4)
+
+    def charge(tr, td):
+        g = np.exp(-t / td) - np.exp(-t / tr)
+        return np.trapezoid(g / g.max(), t)
+    assert cr.nmda_charge_ratio(2.0, 50.0, 300.0) == pytest.approx(
+        charge(2.0, 300.0) / charge(2.0, 50.0), rel=1e-4)
+    assert cr.nmda_charge_ratio(2.0, 50.0, 300.0) == pytest.approx(5.43, abs=0.005)
+    assert cr.nmda_charge_ratio(2.0, 50.0, 50.0) == pytest.approx(1.0)
+
+
+def test_param_value_reads_units_and_refuses_wrong_ones():
+    prm = {"magnesium": {"mg_i": "701.5 uM", "mg_o": "1.2 mM"},
+           "receptors": {"tau_nmda_2b": "0.3 s", "glun2b_fraction": 0.5},
+           "configuration": {"tau_mg_cascade": "5.4 ks"}}
+    assert cr.param_value(prm, "magnesium.mg_i", "mM") == pytest.approx(0.7015)
+    assert cr.param_value(prm, "magnesium.mg_o", "mM") == pytest.approx(1.2)
+    assert cr.param_value(prm, "receptors.tau_nmda_2b", "ms") == pytest.approx(300.0)
+    assert cr.param_value(prm, "configuration.tau_mg_cascade", "ms") == pytest.approx(5.4e6)
+    assert cr.param_value(prm, "receptors.glun2b_fraction") == 0.5
+    assert math.isnan(cr.param_value(prm, "magnesium.mg_i"))          # a unit needs a unit
+    assert math.isnan(cr.param_value(prm, "magnesium.mg_i", "ms"))    # wrong dimension
+    assert math.isnan(cr.param_value(prm, "receptors.glun2b_fraction", "mM"))
+    assert math.isnan(cr.param_value(prm, "receptors.missing"))
+
+
+def test_failed_rows_say_why_with_their_numbers(tmp_path):
+    """A scattered hyperbola (T1 fails) and an 84 % GluN2B share (T7 fails): the summary
+    gives the reason with the numbers of the row and of the runs' parameters."""
+    rng = np.random.default_rng(31)
+    b, br = make_assay(rng, pr_range=(0.2, 0.8), k_noise=0.3)
+    e, er = make_assay(rng, pr_range=(0.1, 0.4), k_noise=0.3, branch_id_offset=5000)
+    for tab in (b, e):
+        tab["wca_blocked"] = 0.16 * tab["wca"]     # 84 % of spine Ca2+ is GluN2B
+        tab["wca_burst_blocked"] = 0.16 * tab["wca_burst"]
+    br["exhausted"] = np.zeros(len(br["branch_id"]), bool)
+    er["exhausted"] = np.arange(len(er["branch_id"])) % 4 == 0
+    for tab in (br, er):
+        tab["setpoint_ratio"] = np.where(tab["exhausted"], 0.8, 1.0)
+    base = write_cfg(tmp_path, "bouton-assay", "baseline", b, br, "0.5 mM")
+    elev = write_cfg(tmp_path, "bouton-assay", "elevated_mg", e, er, "701.5 uM")
+    rows = by_id(cr.configuration_targets([base, elev]))
+    t1, t7 = rows["T1"], rows["T7"]
+    assert t1["reproduced"] is False and t7["reproduced"] is False
+    assert t7["values"]["glun2b_share"] == pytest.approx(0.84)
+    r1 = cr.failure_reason(t1)
+    assert f"{t1['values']['true_hyperbola_r2']:.2g}" in r1 and "set-point CV 0.2" in r1
+    assert t1["values"]["n_exhausted"] == int(er["exhausted"].sum())
+    r7 = cr.failure_reason(t7)
+    assert "5.43×" in r7 and "84 %" in r7 and "glun2b_fraction = 0.5" in r7
+    summary = cr.failure_summary(list(rows.values()))
+    assert any(s.startswith("T7") and "Why:" in s for s in summary)
+    assert cr.failure_reason(rows["T4"]) == ""          # reproduced rows have none
+    t5 = rows["T5"]
+    assert t5["values"]["param_mg_i_elevated_mM"] == pytest.approx(0.7015)
+    assert t5["values"]["pr_ratio"] == pytest.approx((0.7015 / 0.5) ** -1.0)
+    assert t5["values"]["exhausted_fraction_elevated"] == pytest.approx(0.25)
+
+
+def test_exhaustion_table_interval_dose_groups_and_verdicts(tmp_path):
+    """Wilson 95 % intervals (scipy's binomtest), one row per dose group, and the three
+    verdicts: below the limit, above it with the limit inside the interval, above it."""
+    from scipy.stats import binomtest
+    rng = np.random.default_rng(12)
+    runs = []
+    for cond, n_ex in (("baseline", 5), ("elevated_mg", 18)):
+        b, br = make_assay(rng, n_branches=80, exact=True)
+        br["exhausted"] = np.arange(80) < n_ex
+        br["setpoint_ratio"] = np.where(br["exhausted"], 0.75, 1.0)
+        runs.append(write_with_units(tmp_path, "bouton-assay", cond, b, br))
+    conds, _ = cr.assay_conditions(runs)
+    nb = 200
+    level = np.where(np.arange(nb) % 2 == 0, 0.5, 0.7)
+    exh = np.where(level == 0.5, np.arange(nb) < 20, np.arange(nb) >= 100)
+    n1 = np.full(nb, 9, np.int64)
+    data = RunData(attrs=attrs("mg-dose-response", "baseline"),
+                   boutons={"branch_id": np.arange(nb), "n_release_1ap": n1,
+                            "n_release_burst": n1, "pr_1ap": n1 / 30, "pr_burst": n1 / 30},
+                   branches={"branch_id": np.arange(nb), "length_um": np.full(nb, 30.0),
+                             "exhausted": exh, "mg_level": level},
+                   units={"/branches/exhausted": "1", "/branches/mg_level": "mM"})
+    dose = read_run(write_run(tmp_path / "runs" / "mg-dose-response" / "d.h5", data))
+    table = {r["condition"]: r for r in cr.exhaustion_table(conds, dose)}
+    el = table["elevated_mg"]
+    assert el["n_exhausted"] == 18 and el["exhausted_fraction"] == pytest.approx(18 / 80)
+    ci = binomtest(18, 80).proportion_ci(method="wilson")
+    assert (el["ci_low"], el["ci_high"]) == pytest.approx((ci.low, ci.high))
+    assert el["exhausted_setpoint_ratio"] == pytest.approx(0.75)
+    assert not el["premise_holds"] and "interval contains" in el["verdict"]
+    assert table["baseline"]["verdict"] == "yes"
+    g_lo, g_hi = table["[Mg]i group 0.5 mM"], table["[Mg]i group 0.7 mM"]
+    assert g_lo["source"] == g_hi["source"] == "mg-dose-response"
+    assert g_lo["exhausted_fraction"] == pytest.approx(10 / 100)   # even ids below 20
+    assert g_hi["exhausted_fraction"] == pytest.approx(50 / 100)   # odd ids from 100
+    assert g_hi["verdict"] == "**no: the homeostasis premise fails**"
+
+
+def test_parameter_table_names_values_and_targets(tmp_path):
+    rng = np.random.default_rng(13)
+    base = write_cfg(tmp_path, "bouton-assay", "baseline", *make_assay(rng), "0.5 mM")
+    elev = write_cfg(tmp_path, "bouton-assay", "elevated_mg", *make_assay(rng), "701.5 uM")
+    conds, _ = cr.assay_conditions([base, elev])
+    rows = {r["parameter"]: r for r in cr.parameter_table(conds)}
+    assert set(rows) == set(cr.UNCERTAIN_PARAMETERS)
+    assert rows["magnesium.mg_i"]["values"] == "0.5 mM (baseline), 701.5 uM (elevated_mg)"
+    assert rows["configuration.setpoint_cv"]["values"] == "0.2"
+    assert rows["configuration.setpoint_cv"]["target"].startswith("T1")
+    assert rows["receptors.glun2b_fraction"]["target"].startswith("T7")
+    assert rows["release_pool.n_rrp_median"]["values"] == "not recorded"
+
+
+def test_fig1b_circles_exactly_the_exhausted_branches_and_counts_seeds():
+    """The circled points of Fig 1b are the exhausted branches with a defined P̄r (a branch
+    without functional boutons has none and is not drawn), and the title names the branch
+    and seed counts."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from analysis.figures.configuration import plot_hyperbola
+    rng = np.random.default_rng(14)
+    tabs, exh = {}, {}
+    for cond, lo in (("baseline", 0.3), ("elevated_mg", 0.1)):
+        mp = rng.uniform(lo, lo + 0.4, 50)
+        mp[0] = np.nan                                    # no functional bouton
+        tabs[cond] = {"mean_pr": mp, "D": 1.2 / np.nan_to_num(mp, nan=1.0),
+                      "sum_pr": np.full(50, 1.2)}
+        exh[cond] = np.arange(50) % 5 == 0                # 10 exhausted, one without P̄r
+    fig, ax = plt.subplots()
+    plot_hyperbola(ax, tabs, exhausted=exh, n_seeds=5, insets=False)
+    circled = [c for c in ax.collections if np.all(c.get_facecolors()[:, 3] == 0)
+               and len(c.get_offsets())]
+    assert sum(len(c.get_offsets()) for c in circled) == 2 * 9
+    assert "98 branches, 5 seeds pooled" in ax.get_title()
+    plt.close(fig)
+
+
+def test_t7_pooled_fit_over_both_conditions_returns_the_planted_b(tmp_path):
+    """wCa = 31.10·Pr^0.55 − 3.95 (+ noise, sd 0.5) planted in both conditions, which cover
+    different Pr ranges: the judged baseline fit and the pooled fit both return b within
+    0.05."""
+    rng = np.random.default_rng(15)
+    runs = []
+    for cond, rng_pr, off in (("baseline", (0.2, 0.8), 0), ("elevated_mg", (0.08, 0.4), 5000)):
+        b, br = make_assay(rng, n_branches=120, pr_range=rng_pr, exact=True,
+                           branch_id_offset=off)
+        pr = b["pr_1ap"]
+        b["wca"] = 31.10 * np.maximum(pr, 1e-3) ** 0.55 - 3.95 + rng.normal(0, 0.5, pr.size)
+        runs.append(write_with_units(tmp_path, "bouton-assay", cond, b, br))
+    conds, _ = cr.assay_conditions(runs)
+    v = cr.target_t7(conds)["values"]
+    assert v["exponent"] == pytest.approx(0.55, abs=0.05)
+    assert v["pooled_exponent"] == pytest.approx(0.55, abs=0.05)

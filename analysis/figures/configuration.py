@@ -75,7 +75,8 @@ def _label(cond: str) -> str:
     return cond.replace("_", " ")
 
 
-def plot_hyperbola(ax, tables: Mapping[str, Mapping[str, Any]], fit=None, insets: bool = True):
+def plot_hyperbola(ax, tables: Mapping[str, Mapping[str, Any]], fit=None, insets: bool = True,
+                   exhausted: Mapping[str, Any] | None = None, n_seeds: int | None = None):
     """Fig 1b: D vs P̄r per branch, one colour per condition, with D = k/P̄r fitted to all shown
     branches; insets D vs 1/P̄r (linear) and ΣPr vs P̄r (flat).
 
@@ -87,12 +88,27 @@ def plot_hyperbola(ax, tables: Mapping[str, Mapping[str, Any]], fit=None, insets
     fit : HyperbolicFit, optional
         Drawn instead of a fit to the pooled shown branches.
     insets : bool, default True
+    exhausted : mapping of condition to bool array, optional
+        Exhausted branches (every bouton active, ΣPr below the set-point; aligned with the
+        table rows): circled in black, so the reader sees where they sit.
+    n_seeds : int, optional
+        Seeds pooled in the plot (named in the title: the report's R² are per-seed medians,
+        the plot's pool every seed).
     """
     allx, ally, alls = [], [], []
+    n_ex = 0
     for i, (cond, t) in enumerate(tables.items()):
-        x, y, s = _finite(t["mean_pr"], t["D"], t["sum_pr"])
+        mp, d, sp = (np.asarray(t[k], float) for k in ("mean_pr", "D", "sum_pr"))
+        ok = np.isfinite(mp) & np.isfinite(d) & np.isfinite(sp)
+        x, y, s = mp[ok], d[ok], sp[ok]
         ax.scatter(x, y, s=10, alpha=0.6, color=condition_color(cond, i), label=_label(cond),
                    edgecolors="none")
+        ex = None if exhausted is None else exhausted.get(cond)
+        if ex is not None:
+            ex = np.asarray(ex, bool)[ok]
+            n_ex += int(ex.sum())
+            ax.scatter(x[ex], y[ex], s=14, facecolors="none", edgecolors="k", linewidths=0.5,
+                       label="exhausted" if n_ex and n_ex == int(ex.sum()) else None)
         allx.append(x), ally.append(y), alls.append(s)
     x, y, s = (np.concatenate(a) if a else np.zeros(0) for a in (allx, ally, alls))
     if x.size >= 2:
@@ -106,7 +122,9 @@ def plot_hyperbola(ax, tables: Mapping[str, Mapping[str, Any]], fit=None, insets
     ax.set_xlim(0, max(1.0, float(x.max()) * 1.05) if x.size else 1.0)
     ax.set_ylim(0, float(y.max()) * 1.1 if y.size else 1.0)
     ax.legend(fontsize=_SMALL, frameon=False, loc="lower left", bbox_to_anchor=(0.02, 0.0))
-    ax.set_title("Fig 1b: D vs P̄r (T1)", fontsize=9)
+    pooled = f"{x.size} branches" + (f", {n_seeds} seeds pooled" if n_seeds and n_seeds > 1
+                                      else "")
+    ax.set_title(f"Fig 1b: D vs P̄r (T1; {pooled})", fontsize=9)
     if insets and x.size >= 3:
         in1 = ax.inset_axes([0.47, 0.62, 0.22, 0.3])
         in2 = ax.inset_axes([0.77, 0.62, 0.22, 0.3])
