@@ -157,9 +157,9 @@ class _Runner:
                 self.cult.exc.f_2b = f_2b
             self.cult.net.run(self.opts.duration, namespace={})
         else:
-            args = self.cult.run_args(params, self.culture)
-            if f_2b is not None:
-                args[self.cult.exc.f_2b] = np.asarray(f_2b, dtype=float)
+            over = {} if f_2b is None else {f"{self.cult.exc.name}.f_2b":
+                                            np.asarray(f_2b, dtype=float)}
+            args = self.cult.run_args(params, self.culture, overrides=over)
             self.k += 1
             brian2.get_device().run(run_args=args,
                                     results_directory=f"results_{os.getpid()}_{self.k}")

@@ -274,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_calibrate(sub, parents=[common])
     from .calibrate_culture import add_parser as add_calibrate_culture
     add_calibrate_culture(sub, parents=[common], name="calibrate-culture")
+    from .calibrate_glun2b import add_parser as add_calibrate_glun2b
+    add_calibrate_glun2b(sub, parents=[common])
     from .paramdoc import add_parser as add_params
     add_params(sub, parents=[common])
     return p

@@ -408,6 +408,9 @@ class Culture:
         factor = self.structure.bg_factor(culture.bg_weight_cv)
         for pop, g in self.groups.items():
             out.append((g.mg_o, params.magnesium.mg_o))
+            # The GluN2B fraction is a state of each neuron (metaplasticity, science.md
+            # §4 item 6): a condition's chronic value reaches a compiled project here.
+            out.append((g.f_2b, float(params.receptors.glun2b_fraction)))
             on = pop == "exc" or culture.bg_to_inh
             out.append((g.bg_rate, culture.bg_rate if on else 0 * Hz))
             out.append((g.bg_w, culture.bg_weight * factor[pop]))
@@ -437,16 +440,28 @@ class Culture:
         self.params, self.culture = params, culture
 
     def run_args(self, params: ModelParams, culture: CultureParams | None = None,
-                 values: dict | None = None) -> dict:
+                 values: dict | None = None, overrides: Mapping | None = None) -> dict:
         """Standalone mode: ``run_args`` for ``device.run`` at another condition.
 
-        Only values that are variables in the compiled project can change: [Mg]o, Pr and
-        quantal sizes per contact, b_slow, background rate and weight.  Everything else
+        Only values that are variables in the compiled project can change: [Mg]o, the
+        GluN2B fraction, Pr and quantal sizes per contact, b_slow, background rate and
+        weight.  ``overrides`` replaces single values by the variable's
+        ``"group.name"`` (e.g. ``{"exc.f_2b": per_neuron_array}``; an unknown name is
+        refused).  Everything else
         in ``culture`` (sizes, connectivity, STP time constants, delays) must equal the
         build values (they are part of the project's cache key).
         """
         culture = culture or self.culture
-        return {view: value for view, value in self._assignments(params, culture, values)}
+        pairs = self._assignments(params, culture, values)
+        overrides = dict(overrides or {})
+        out = {}
+        for view, value in pairs:
+            out[view] = overrides.pop(_assignment_name(view), value)
+        if overrides:
+            raise KeyError(f"run_args overrides name no condition variable: "
+                           f"{', '.join(sorted(overrides))}; allowed: "
+                           f"{', '.join(sorted(_assignment_name(v) for v, _ in pairs))}")
+        return out
 
     def spike_data(self) -> dict:
         """``{"exc": (times_s, ids), "inh": (times_s, ids)}`` from the monitors."""
@@ -464,6 +479,13 @@ class Culture:
                 raise RuntimeError(f"culture: non-finite membrane potential in population "
                                    f"'{pop}' (runaway dynamics); lower q_ee_scale or "
                                    f"bg_weight")
+
+
+def _assignment_name(target) -> str:
+    """``"group.variable"`` of a variable view; the object's own name otherwise (tables)."""
+    group = getattr(target, "group_name", None)
+    name = getattr(target, "name", repr(target))
+    return f"{group}.{name}" if group else str(name)
 
 
 def _nmda_gain(pathway: str, culture: CultureParams) -> float:
@@ -659,10 +681,13 @@ def structural_signature(params: ModelParams, culture: CultureParams) -> str:
 
     Two (params, culture) pairs with the same signature (and the same size and seed)
     can share one compiled standalone project: they differ only in [Mg]o, [Mg]i, the
-    aged competence factor and the values of :data:`_CULTURE_VALUE_FIELDS`.
+    GluN2B fraction, the aged competence factor and the values of
+    :data:`_CULTURE_VALUE_FIELDS`.
     """
     p = dataclasses.replace(
         params, magnesium=type(params.magnesium)(),
+        receptors=dataclasses.replace(params.receptors,
+                                      glun2b_fraction=type(params.receptors)().glun2b_fraction),
         configuration=dataclasses.replace(params.configuration, aged_competence_factor=1.0),
         neuron=dataclasses.replace(params.neuron, b_slow=0 * pA))
     defaults = CultureParams()

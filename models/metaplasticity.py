@@ -100,3 +100,38 @@ def relax_glun2b(measure_load, f0, load_half: float, total_s: float, n_steps: in
             progress(f"slow step {k + 1}/{n_steps}", (k + 1) / n_steps)
     return {"times_s": np.array(times), "f_mean": np.array(f_mean),
             "load_mean": np.array(load_mean), "f": f}
+
+
+#: Written by ``mgnet calibrate-glun2b`` (experiments/calibrate_glun2b.py).
+CHRONIC_FILE = __import__("pathlib").Path(__file__).with_name("glun2b_chronic.toml")
+
+
+def chronic_glun2b(condition: str, path=None) -> float:
+    """Chronic GluN2B fraction of ``condition`` (science.md §6 chronic arm).
+
+    Read lazily from ``models/glun2b_chronic.toml`` (``mgnet calibrate-glun2b``: the
+    per-neuron fraction relaxed for 24 h against each condition's background NMDA Ca2+
+    load, averaged over neurons).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the calibration has not been run (the message says how).
+    KeyError
+        If the file has no value for ``condition``.
+    """
+    import tomllib
+    from pathlib import Path
+    target = Path(path) if path else CHRONIC_FILE
+    if not target.exists():
+        raise FileNotFoundError(f"{target} not found: run 'mgnet calibrate-glun2b' once "
+                                f"(the chronic arm's GluN2B fractions)")
+    with open(target, "rb") as fh:
+        table = tomllib.load(fh).get("chronic", {})
+    if condition not in table:
+        raise KeyError(f"no chronic GluN2B fraction for condition '{condition}' in {target}; "
+                       f"allowed: {', '.join(table)}")
+    return float(table[condition])
+
+
+__all__ += ["chronic_glun2b", "CHRONIC_FILE"]

@@ -537,3 +537,34 @@ def test_initial_state_puts_a_fraction_beta_down_and_keeps_the_mean_weight(cultu
         np.testing.assert_allclose(q_down * (1 + (p.b - 1) * (1 - beta)), q)
         assert abs(q_now.mean() / 2.0 - 1) < 5 * (p.b - 1) * np.sqrt(
             beta * (1 - beta) / n) / (1 + (p.b - 1) * (1 - beta))
+
+
+def test_glun2b_fraction_is_a_condition_value_not_a_structure(built, params, culture_params):
+    """The GluN2B fraction reaches a compiled project through run_args (so a condition's
+    chronic value needs no new build): it does not change the structural signature, it
+    is set on both populations by set_condition/run_args, and single values can be
+    overridden by name; an unknown name is refused."""
+    from models.culture import structural_signature
+    chronic = dataclasses.replace(params, receptors=dataclasses.replace(
+        params.receptors, glun2b_fraction=0.71))
+    assert structural_signature(chronic, culture_params) == \
+        structural_signature(params, culture_params)
+    args = built.run_args(chronic)
+    got = {_name(k): v for k, v in args.items()}
+    assert got[f"{built.exc.name}.f_2b"] == pytest.approx(0.71)
+    assert got[f"{built.inh.name}.f_2b"] == pytest.approx(0.71)
+    per_neuron = np.linspace(0.2, 0.8, len(built.exc))
+    args = built.run_args(chronic, overrides={f"{built.exc.name}.f_2b": per_neuron})
+    got = {_name(k): v for k, v in args.items()}
+    np.testing.assert_array_equal(got[f"{built.exc.name}.f_2b"], per_neuron)
+    with pytest.raises(KeyError, match="no condition variable"):
+        built.run_args(chronic, overrides={"exc.nonsense": 1.0})
+    built.set_condition(chronic)
+    assert np.allclose(np.asarray(built.exc.f_2b[:]), 0.71)
+    built.set_condition(params)
+    assert np.allclose(np.asarray(built.exc.f_2b[:]), float(params.receptors.glun2b_fraction))
+
+
+def _name(target):
+    from models.culture import _assignment_name
+    return _assignment_name(target)
