@@ -484,7 +484,9 @@ class Culture:
 def _assignment_name(target) -> str:
     """``"group.variable"`` of a variable view; the object's own name otherwise (tables)."""
     group = getattr(target, "group_name", None)
-    name = getattr(target, "name", repr(target))
+    name = getattr(target, "name", None)
+    if name is None:          # never repr() a standalone view: it reads its values
+        name = f"<{type(target).__name__}>"
     return f"{group}.{name}" if group else str(name)
 
 
