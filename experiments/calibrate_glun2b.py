@@ -5,7 +5,7 @@ condition's background NMDA Ca2+ load by §4 item 6"); Slutsky et al. (2004) Neu
 
 Procedure (one-time, re-runnable, documented in docs/memory.md "Chronic arm"): the
 ``background-filtering`` experiment runs the calibrated culture at the memory experiments'
-size (500 neurons) on seed 1000 — a seed the condition comparisons (0-99) never use — at
+size (500 neurons, 300 s of spontaneous activity per measurement: ~25 network bursts, so that the burst count does not dominate the load) on seed 1000 — a seed the condition comparisons (0-99) never use — at
 ``baseline`` and at every other condition of science.md §5, and relaxes each condition's
 per-neuron GluN2B fraction for 24 h with :func:`models.metaplasticity.relax_glun2b`
 (alternating network measurements of each neuron's NMDA Ca2+ load and closed-form slow
@@ -32,7 +32,7 @@ CALIBRATION_FILE = _REPO / "models" / "glun2b_chronic.toml"
 
 #: The procedure's fixed choices (see the module docstring).
 DEFAULTS = {"seed": 1000, "n_neurons": 500, "hours": 24.0, "slow_steps": 3,
-            "duration_s": 60.0}
+            "duration_s": 300.0}
 
 
 def calibrate_glun2b(*, seed: int = DEFAULTS["seed"], n_neurons: int = DEFAULTS["n_neurons"],
