@@ -276,6 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_calibrate_culture(sub, parents=[common], name="calibrate-culture")
     from .paramdoc import add_parser as add_params
     add_params(sub, parents=[common])
+    from .interop import add_parser as add_export_nwb
+    add_export_nwb(sub, parents=[common])
     return p
 
 
