@@ -438,3 +438,20 @@ def test_interop_imports_without_heavy_dependencies():
     res = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                          text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+# ----------------------------------------------------------------------------- notebook
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebooks_committed_without_outputs(path):
+    """Outputs are made in CI (.ci/run executes the notebook), never committed."""
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for k, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name}: cell {k} has outputs"
+            assert cell.execution_count is None, f"{path.name}: cell {k} has an execution count"
+
+
+def test_analysis_notebook_exists():
+    assert (REPO / "docs" / "notebooks" / "analysis.ipynb") in NOTEBOOKS
