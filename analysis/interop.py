@@ -51,6 +51,7 @@ __all__ = [
     "load_metrics",
     "spikes_frame",
     "population_sizes",
+    "spike_time_resolution",
     "interval_tables",
     "config_tables",
     "config_hash",
@@ -263,6 +264,41 @@ def interval_tables(run: RunData) -> dict[str, dict]:
     return out
 
 
+#: Time steps tried by :func:`spike_time_resolution`, largest first (Brian2's default
+#: ``defaultclock.dt`` is 0.1 ms, which every mgnet experiment uses).
+_DT_CANDIDATES = (1e-3, 5e-4, 2e-4, 1e-4, 5e-5, 2.5e-5, 2e-5, 1e-5, 5e-6, 1e-6)
+
+
+def spike_time_resolution(run: RunData, min_spikes: int = 20) -> float | None:
+    """The simulation time step that the run's spike times lie on, if they show one.
+
+    Run files do not record the time step, but a clock-driven simulation emits spikes on
+    its grid: the largest of 1 ms, 0.5 ms, 0.2 ms, 0.1 ms, ..., 1 us of which every spike
+    time is a whole multiple (to 1e-6 of a step) is returned.  With fewer than
+    ``min_spikes`` spikes a coarser grid could fit by chance (all 20 spikes of a 0.1 ms
+    grid on a 1 ms grid: probability 1e-20), so None is returned.
+
+    Parameters
+    ----------
+    run : RunData
+    min_spikes : int, default 20
+
+    Returns
+    -------
+    float or None
+        The resolution in s (NWB's ``Units.resolution``), or None.
+    """
+    times = [np.asarray(t, float) for t, _ in run.spikes.values() if len(t)]
+    t = np.concatenate(times) if times else np.zeros(0)
+    if t.size < min_spikes:
+        return None
+    for dt in _DT_CANDIDATES:
+        steps = t / dt
+        if np.all(np.abs(steps - np.round(steps)) < 1e-6):
+            return dt
+    return None
+
+
 def _time_span(run: RunData) -> tuple[float, float]:
     """(t_start, t_stop) in s: the protocol's span, widened to the last spike if needed."""
     starts = [ph["t_start"] for ph in run.protocol.values()]
@@ -369,7 +405,8 @@ def _json_safe(value: Any) -> Any:
 
 
 def export_nwb(run_file: str | os.PathLike, out_path: str | os.PathLike, *,
-               sizes: Mapping[str, int] | None = None) -> Path:
+               sizes: Mapping[str, int] | None = None,
+               resolution: float | str | None = "auto") -> Path:
     """Write a run file's spikes, intervals, assemblies, metrics and provenance as NWB.
 
     Content of the NWB file:
@@ -398,6 +435,11 @@ def export_nwb(run_file: str | os.PathLike, out_path: str | os.PathLike, *,
         and renamed when complete; an existing file is never overwritten.
     sizes : mapping of str to int, optional
         Population sizes if the run's metrics do not give them.
+    resolution : float, "auto" or None, default "auto"
+        ``units.resolution`` (s), the smallest possible difference of two spike times;
+        ``"auto"``: the simulation time step the spike times lie on
+        (:func:`spike_time_resolution`, 0.1 ms for the experiments' runs), left unset
+        if they show none; None: unset.
 
     Returns
     -------
@@ -414,6 +456,7 @@ def export_nwb(run_file: str | os.PathLike, out_path: str | os.PathLike, *,
         ``out_path`` exists.
     """
     pynwb = _require("pynwb", "export_nwb")
+    import pynwb.misc
     from hdmf.common import DynamicTable, VectorData
     from pynwb.epoch import TimeIntervals
 
@@ -463,6 +506,12 @@ def export_nwb(run_file: str | os.PathLike, out_path: str | os.PathLike, *,
     if members is not None and members.ndim == 2 and members.shape[0]:
         assembly_pops = {p for p, n in sizes.items()
                          if (p == "exc" or p.startswith("exc_")) and n == members.shape[1]}
+    if resolution == "auto":
+        resolution = spike_time_resolution(run)
+    nwb.units = pynwb.misc.Units(
+        name="units", description="one unit per simulated neuron (all populations); spike "
+        "times in s from the run file's /spikes (SONATA, stored in ms)",
+        **({"resolution": float(resolution)} if resolution else {}))
     nwb.add_unit_column("population", "population of the neuron (the run file's "
                                       "/spikes/<population>)")
     nwb.add_unit_column("node_id", "index of the neuron in its population (SONATA node id)")

@@ -275,6 +275,30 @@ def test_export_nwb_round_trip_and_validation(run_path, tmp_path):
         assert nwb.session_start_time.isoformat() == "2026-12-01T12:00:00+00:00"
 
 
+def test_spike_time_resolution_and_nwb_units_resolution(tmp_path):
+    """Spikes on a 0.1 ms grid (Brian2's default dt) give resolution 1e-4 s, to NWB."""
+    pynwb = pytest.importorskip("pynwb")
+    run = make_run()
+    assert interop.spike_time_resolution(run) is None          # uniform random times
+    rng = np.random.default_rng(5)
+    k = np.sort(rng.choice(50_000, 300, replace=False))       # steps of 0.1 ms up to 5 s
+    run.spikes = {"exc": (k * 1e-4, rng.integers(0, N_EXC, 300)),
+                  "inh": (np.zeros(0), np.zeros(0, np.int64))}
+    assert interop.spike_time_resolution(run) == 1e-4
+    run.spikes["exc"] = (k[:10] * 1e-4, run.spikes["exc"][1][:10])
+    assert interop.spike_time_resolution(run) is None          # too few spikes to tell
+    run.spikes["exc"] = (k * 2.5e-5, rng.integers(0, N_EXC, 300))
+    assert interop.spike_time_resolution(run) == 2.5e-5
+    run.spikes["exc"] = (k * 1e-4, rng.integers(0, N_EXC, 300))
+    path = write_run(tmp_path / "grid.h5", run)                # s -> ms -> s round trip
+    out = export_nwb(path, tmp_path / "grid.nwb")
+    with pynwb.NWBHDF5IO(str(out), "r") as io:
+        assert io.read().units.resolution == 1e-4
+    out = export_nwb(path, tmp_path / "none.nwb", resolution=None)
+    with pynwb.NWBHDF5IO(str(out), "r") as io:
+        assert io.read().units.resolution is None or np.isnan(io.read().units.resolution)
+
+
 def test_export_nwb_never_overwrites(run_path, tmp_path):
     pytest.importorskip("pynwb")
     out = tmp_path / "a.nwb"
