@@ -710,11 +710,16 @@ def load_metrics(results_dir: str | os.PathLike, *, experiment: str | None = Non
     ------
     MissingDependencyError
         pandas is not installed.
+    FileNotFoundError
+        ``results_dir`` does not exist (a directory without run files gives an empty
+        table with the run columns).
     RunFileError
         A listed file cannot be read (or fails validation with ``validate=True``).
     """
     pd = _require("pandas", "load_metrics")
     root = Path(results_dir)
+    if not root.is_dir():
+        raise FileNotFoundError(f"results directory '{root}' does not exist")
     base = root / "runs" if (root / "runs").is_dir() else root
     rows = []
     default_cache: dict[tuple, str] = {}

@@ -415,6 +415,10 @@ def test_load_metrics_rows_columns_and_hashes(results_dir):
     assert list(plain["config_hash"]) == list(ca.sort_index().loc[plain["run_id"],
                                                                     "config_hash"])
     assert load_metrics(results_dir, scale="default").empty
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_metrics(results_dir / "nowhere")
+    (results_dir / "empty").mkdir()
+    assert list(load_metrics(results_dir / "empty").columns) == list(RUN_COLUMNS)
 
 
 def test_load_metrics_validate_reads_the_same(results_dir):
