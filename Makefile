@@ -1,5 +1,6 @@
 # mgnet: everything runs in a local virtual environment that the targets create.
 #   make test        the test suite (fast; slow tests: make test-slow)
+#   make notebook    execute docs/notebooks/analysis.ipynb on two quick runs
 #   make reproduce   run every experiment at default scale, draw figures, write the report
 #   make bench       every benchmark, one table (benchmarks/out/summary.md);
 #                    make bench BENCH_ARGS=--quick for the small smoke-test versions
@@ -16,7 +17,7 @@ BENCH_ARGS ?=
 # with a file lock, so two workers share the cache safely)
 TEST_WORKERS ?= 2
 
-.PHONY: all install test test-slow reproduce figures docs-figures calibrate bench clean-venv
+.PHONY: all install test test-slow notebook reproduce figures docs-figures calibrate bench clean-venv
 
 all: test
 
@@ -33,6 +34,13 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m "slow"
+
+# docs/notebooks/*.ipynb executed with nbclient; the notebook makes its two quick
+# culture-activity runs under $(RESULTS) if they are missing.  Executed copies go to
+# $(RESULTS)/notebooks/ (the committed notebooks stay without outputs).
+notebook: $(STAMP)
+	OMP_NUM_THREADS=1 MGNET_RESULTS=$(RESULTS) \
+		$(BIN)/python docs/notebooks/run_notebooks.py --out $(RESULTS)/notebooks
 
 reproduce: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/mgnet reproduce --scale $(SCALE) --results $(RESULTS)

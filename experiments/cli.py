@@ -278,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_calibrate_glun2b(sub, parents=[common])
     from .paramdoc import add_parser as add_params
     add_params(sub, parents=[common])
+    from .interop import add_parser as add_export_nwb
+    add_export_nwb(sub, parents=[common])
     return p
 
 
