@@ -1,0 +1,214 @@
+"""The memory instrument of issue 14 on planted ground truth (analysis.memory_metrics):
+the rate read-out Q (Luboeinski & Tetzlaff 2021), the overlap m, the rejection of cues
+inside spontaneous network bursts, and the encoding metric Δf_UP with its z-score."""
+
+import numpy as np
+import pytest
+
+from analysis.bursts import detect_network_bursts
+from analysis.memory_metrics import (active_from_spikes, cues_in_bursts, rates_in_window,
+                                     recall_overlap, recall_q, up_fraction_difference,
+                                     up_fraction_z)
+
+
+def poisson_spikes(rng, rates_hz, t0, t1):
+    """Independent Poisson trains with the given per-neuron rates on [t0, t1)."""
+    counts = rng.poisson(np.asarray(rates_hz) * (t1 - t0))
+    ids = np.repeat(np.arange(len(rates_hz)), counts)
+    times = rng.uniform(t0, t1, ids.size)
+    order = np.argsort(times)
+    return times[order], ids[order]
+
+
+def recall_population(n=2000, m=200, n_cued=100, seed=0):
+    rng = np.random.default_rng(seed)
+    members = np.zeros(n, bool)
+    members[rng.choice(n, m, replace=False)] = True
+    cued = np.zeros(n, bool)
+    cued[rng.choice(np.flatnonzero(members), n_cued, replace=False)] = True
+    return rng, members, cued
+
+
+# ---------------------------------------------------------------------------------------
+# rate read-out Q and overlap m on synthetic spike trains with known rates
+# ---------------------------------------------------------------------------------------
+def test_rates_in_window_recover_poisson_rates():
+    rng = np.random.default_rng(1)
+    rates = np.repeat([2.0, 20.0, 80.0], 1000)
+    t, i = poisson_spikes(rng, rates, 0.0, 2.0)
+    est = rates_in_window(t, i, rates.size, 0.5, 1.5)
+    for r in (2.0, 20.0, 80.0):
+        # mean of 1000 Poisson rate estimates over 1 s: SD sqrt(r/1000); 5 SD tolerance
+        assert abs(est[rates == r].mean() - r) < 5 * np.sqrt(r / 1000)
+    with pytest.raises(ValueError):
+        rates_in_window(t, i, rates.size, 1.0, 1.0)
+
+
+@pytest.mark.parametrize("v_as,v_ans,v_ctrl", [(100.0, 30.0, 5.0), (40.0, 4.0, 4.0),
+                                               (60.0, 1.0, 3.0)])
+def test_q_of_known_rates(v_as, v_ans, v_ctrl):
+    """Q = (ν_ans − ν_ctrl)/ν_as within the Poisson error of 0.5-s rate estimates."""
+    rng, members, cued = recall_population()
+    rates = np.where(cued, v_as, np.where(members, v_ans, v_ctrl))
+    t, i = poisson_spikes(rng, rates, 10.0, 10.5)
+    r = recall_q(rates_in_window(t, i, rates.size, 10.0, 10.5), members, cued)
+    expected = (v_ans - v_ctrl) / v_as
+    # SE of Q from the Poisson counts (100 non-cued members, 1800 controls, 100 cued)
+    se = np.sqrt(v_ans / (100 * 0.5) + v_ctrl / (1800 * 0.5)) / v_as + \
+        abs(expected) * np.sqrt(v_as / (100 * 0.5)) / v_as
+    assert abs(r["Q"] - expected) < 5 * se + 1e-12
+    assert r["n_as"] == 100 and r["n_ans"] == 100 and r["n_ctrl"] == 1800
+    # the propagated error of calculateQ.py is the population spread, >= the SE here
+    assert r["Q_err"] > 0
+
+
+def test_q_exact_on_deterministic_rates_and_edge_cases():
+    members = np.array([1, 1, 1, 1, 0, 0, 0, 0], bool)
+    cued = np.array([1, 1, 0, 0, 0, 0, 0, 0], bool)
+    rates = np.array([50, 50, 20, 10, 2, 2, 4, 4], float)
+    r = recall_q(rates, members, cued)
+    assert r["Q"] == pytest.approx((15.0 - 3.0) / 50.0)
+    assert r["v_ans_err"] == pytest.approx(5.0) and r["v_ctrl_err"] == pytest.approx(1.0)
+    # calculateQ.py's error propagation, by hand
+    q_err = np.sqrt((5 / 50) ** 2 + (1 / 50) ** 2 + (0 * 12 / 50 ** 2) ** 2)
+    assert r["Q_err"] == pytest.approx(q_err)
+    # a cue that evoked nothing gives no read-out
+    assert np.isnan(recall_q(np.where(cued, 0.0, rates), members, cued)["Q"])
+    # Q is scale-free: counts give the same Q as rates
+    assert recall_q(rates * 0.2, members, cued)["Q"] == pytest.approx(r["Q"])
+
+
+def test_sham_cue_gives_q_and_m_near_zero():
+    """A sham cue (random non-members, driven hard) leaves the assembly at the control
+    rate: Q ≈ 0 and m ≈ 0 within their sampling error."""
+    rng = np.random.default_rng(3)
+    n, m = 2000, 200
+    members = np.zeros(n, bool)
+    members[rng.choice(n, m, replace=False)] = True
+    q, ov = [], []
+    for trial in range(20):
+        cued = np.zeros(n, bool)
+        cued[rng.choice(np.flatnonzero(~members), 100, replace=False)] = True
+        rates = np.where(cued, 80.0, 6.0)          # everyone else at one rate
+        t, i = poisson_spikes(rng, rates, 0.0, 0.2)
+        q.append(recall_q(rates_in_window(t, i, n, 0.0, 0.2), members, cued)["Q"])
+        ov.append(recall_overlap(active_from_spikes(t, i, n, 0.0, 0.2), members, cued))
+    # per trial: SE(Q) = sqrt(6/(200*0.2) + 6/(1700*0.2))/80 = 0.0051; mean of 20 trials
+    assert abs(np.mean(q)) < 5 * 0.0051 / np.sqrt(20)
+    assert max(abs(x) for x in q) < 5 * 0.0051
+    # m = hit − false-alarm rate, p_active = 1 − e^{−1.2} = 0.70: SE(m) ≈ 0.034 per trial
+    assert abs(np.mean(ov)) < 5 * 0.034 / np.sqrt(20)
+
+
+def test_overlap_of_known_activation_probabilities():
+    """m = P(active | non-cued member) − P(active | non-member) for binary responses."""
+    rng = np.random.default_rng(4)
+    n = 4000
+    members = rng.random(n) < 0.1
+    cued = members & (rng.random(n) < 0.5)
+    active = np.where(members, rng.random(n) < 0.8, rng.random(n) < 0.1)
+    m = recall_overlap(active, members, cued)
+    target, ctrl = members & ~cued, ~members
+    assert m == pytest.approx(active[target].mean() - active[ctrl].mean(), abs=1e-12)
+    # binomial SE with ~200 non-cued members and ~3600 non-members
+    assert abs(m - 0.7) < 5 * np.sqrt(0.8 * 0.2 / target.sum() + 0.09 / ctrl.sum())
+
+
+# ---------------------------------------------------------------------------------------
+# cues inside a planted burst are rejected
+# ---------------------------------------------------------------------------------------
+def burst_recording(seed=5, n=500):
+    """1 Hz background, one spontaneous burst at 10.0-10.5 s (everyone at 40 Hz) and one
+    burst ignited by a cue at 14.0 s (everyone at 40 Hz from 14.003 s on)."""
+    rng = np.random.default_rng(seed)
+    t, i = poisson_spikes(rng, np.full(n, 1.0), 0.0, 20.0)
+    tb, ib = poisson_spikes(rng, np.full(n, 40.0), 10.0, 10.5)
+    te, ie = poisson_spikes(rng, np.full(n, 40.0), 14.003, 14.4)
+    return (np.concatenate([t, tb, te]), np.concatenate([i, ib, ie]))
+
+
+def test_cue_inside_a_planted_burst_is_rejected():
+    t, i = burst_recording()
+    bursts = detect_network_bursts(t, i, 500, 0.0, 20.0)
+    assert len(bursts) == 2
+    assert bursts[0]["start"] == pytest.approx(10.0, abs=0.01)
+    cues = np.array([10.2, 10.8, 11.2, 5.0, 14.0])
+    rej = cues_in_bursts(cues, bursts, pre_window=0.5)
+    # inside the burst; 0.3 s after its end (inside the 0.5-s pre-cue window); 0.7 s
+    # after (accepted); no burst near (accepted); the burst this cue ignites (accepted)
+    assert rej.tolist() == [True, True, False, False, False]
+    # (start, stop) rows work the same, and no bursts reject nothing
+    rows = np.column_stack([bursts["start"], bursts["stop"]])
+    assert cues_in_bursts(cues, rows, pre_window=0.5).tolist() == rej.tolist()
+    assert not cues_in_bursts(cues, np.zeros((0, 2)), pre_window=0.5).any()
+
+
+# ---------------------------------------------------------------------------------------
+# Δf_UP and its z-score on a planted assembly
+# ---------------------------------------------------------------------------------------
+def contacts(rng, n=300, p=0.3, k=3):
+    pre, post = np.nonzero(rng.random((n, n)) < p)
+    keep = pre != post
+    return np.repeat(pre[keep], k), np.repeat(post[keep], k)
+
+
+def test_planted_assembly_gives_planted_delta_f_up_and_a_large_z():
+    rng = np.random.default_rng(6)
+    n = 300
+    pre, post = contacts(rng, n)
+    up = rng.random(pre.size) < 0.5
+    members = np.zeros(n, bool)
+    members[rng.choice(n, 30, replace=False)] = True
+    inside = members[pre] & members[post]
+    up[inside] = True                                   # planted: every contact UP
+    f_out = up[~inside].mean()
+    assert up_fraction_difference(up, pre, post, members) == pytest.approx(1.0 - f_out)
+    res = up_fraction_z(up, pre, post, members, n_pseudo=1000, seed=1)
+    assert res["delta"] == pytest.approx(1.0 - f_out)
+    # null: random sets of 30 hold ~ 30*29*0.3*3 = 780 contacts at chance UP fraction:
+    # mean ≈ 0 (the planted contacts are 1 % of all), SD ≈ sqrt(.25/780) = 0.018
+    assert abs(res["null_mean"]) < 0.02
+    assert 0.008 < res["null_sd"] < 0.04
+    assert res["z"] > 10
+    # the same numbers from the efficacies rho (thresholded at 1/2)
+    rho = np.where(up, 0.97, 0.02)
+    assert up_fraction_z(rho, pre, post, members, n_pseudo=1000, seed=1)["z"] == \
+        pytest.approx(res["z"])
+
+
+def test_unplanted_assemblies_give_z_of_a_standard_normal():
+    rng = np.random.default_rng(7)
+    n = 300
+    pre, post = contacts(rng, n)
+    up = rng.random(pre.size) < 0.5
+    mem = np.zeros((40, n), bool)
+    for k in range(40):
+        mem[k, rng.choice(n, 30, replace=False)] = True
+    res = up_fraction_z(up, pre, post, mem, n_pseudo=1000, seed=2)
+    z = res["z"]
+    assert z.shape == (40,)
+    # 40 draws of N(0, 1): mean within 5/sqrt(40), SD within [0.6, 1.5]
+    assert abs(z.mean()) < 5 / np.sqrt(40)
+    assert 0.6 < z.std(ddof=1) < 1.5
+    # brute force for one assembly: Δf_UP is the in/out difference of UP fractions
+    inside = mem[0][pre] & mem[0][post]
+    assert res["delta"][0] == pytest.approx(up[inside].mean() - up[~inside].mean())
+
+
+def test_pseudo_assemblies_are_drawn_from_the_given_population():
+    """Pseudo-assemblies drawn from a population whose contacts are all UP see a
+    different null than those drawn from everyone."""
+    rng = np.random.default_rng(8)
+    n = 200
+    pre, post = contacts(rng, n, p=0.4)
+    pop = np.arange(n) < 100
+    up = pop[pre] & pop[post]                 # contacts inside the population are UP
+    members = np.zeros(n, bool)
+    members[:20] = True
+    inside_pop = up_fraction_z(up, pre, post, members, population=pop, n_pseudo=200)
+    # every set drawn inside the population has all its contacts UP: the assembly is
+    # typical of that null (|z| small), but far above a null drawn from everyone
+    assert abs(inside_pop["z"]) < 4
+    assert inside_pop["null_mean"] > 0.7
+    everyone = up_fraction_z(up, pre, post, members, n_pseudo=200)
+    assert everyone["z"] > 3
