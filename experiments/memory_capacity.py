@@ -63,7 +63,8 @@ DESCRIPTION = "recall vs number of stored assemblies P: capacity (T10, T11)"
 
 #: ``/metrics`` keys of memory-encoding's run information kept in a capacity run.
 RUN_INFO_KEYS = ("plasticity_b", "mg_o_mM", "mg_i_mM", "n_exc", "n_inh", "n_contacts_ee",
-                 "build_s", "recall_window_s", "simulated_s")
+                 "build_s", "recall_window_s", "reject_window_s", "stream_seed",
+                 "simulated_s")
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,7 @@ def merge_runs(subs: dict, cfg):
     info["simulated_total_s"] = float(base.metrics["simulated_s"]) * len(p_values)
     data.metrics = dict(info)      # capacity_run_metrics reads n_exc, n_inh
     data.metrics = dict(capacity_run_metrics(data, b=float(info["plasticity_b"]),
-                                             recall_window=float(info["recall_window_s"])),
+                                             recall_window=float(info["recall_window_s"]),
+                                             reject_window=float(info["reject_window_s"])),
                         **info)
     return data

@@ -212,3 +212,96 @@ def test_pseudo_assemblies_are_drawn_from_the_given_population():
     assert inside_pop["null_mean"] > 0.7
     everyone = up_fraction_z(up, pre, post, members, n_pseudo=200)
     assert everyone["z"] > 3
+
+
+# ---------------------------------------------------------------------------------------
+# the whole read-out of a run (analysis.memory_report) on a planted recording
+# ---------------------------------------------------------------------------------------
+def planted_recall_run(seed=9, p_hit=0.6, burst_before=5):
+    """A memory-planted-shaped RunData: 400 E + 100 I cells, one planted assembly of 40
+    (contacts UP), one unencoded assembly, 12 cues (4 per kind, cue 50 %) 3 s apart.
+    Cued cells fire once 1 ms after the cue; after planted cues each non-cued member
+    fires once 5 ms after it with probability ``p_hit``; everyone fires at 0.5 Hz
+    (Poisson); a spontaneous network burst (all 500 cells, 40 Hz) runs from 0.4 s to
+    0.15 s before cue ``burst_before``."""
+    from analysis.run_file import RunData
+    rng = np.random.default_rng(seed)
+    n_exc, n_inh = 400, 100
+    members = np.zeros((1, n_exc), bool)
+    members[0, rng.choice(n_exc, 40, replace=False)] = True
+    unenc = np.zeros((1, n_exc), bool)
+    unenc[0, rng.choice(n_exc, 40, replace=False)] = True
+    kinds = np.array([0, 1, 2] * 4)
+    t_cue = 2.0 + 3.0 * np.arange(kinds.size)
+    T = t_cue[-1] + 3.0
+    cued = np.zeros((kinds.size, n_exc), bool)
+    t_e, i_e = poisson_spikes(rng, np.full(n_exc, 0.5), 0.0, T)
+    t_i, i_i = poisson_spikes(rng, np.full(n_inh, 0.5), 0.0, T)
+    extra_t, extra_i = [t_e], [i_e]
+    for k, kind in enumerate(kinds):
+        xi = unenc[0] if kind == 2 else members[0]
+        if kind == 1:
+            c = rng.choice(np.flatnonzero(~members[0]), 20, replace=False)
+        else:
+            c = rng.choice(np.flatnonzero(xi), 20, replace=False)
+        cued[k, c] = True
+        extra_t.append(np.full(c.size, t_cue[k] + 0.001))
+        extra_i.append(c)
+        if kind == 0:
+            tgt = np.flatnonzero(xi & ~cued[k])
+            fire = tgt[rng.random(tgt.size) < p_hit]
+            extra_t.append(np.full(fire.size, t_cue[k] + 0.005))
+            extra_i.append(fire)
+    b0, b1 = t_cue[burst_before] - 0.4, t_cue[burst_before] - 0.15
+    tb, ib = poisson_spikes(rng, np.full(n_exc + n_inh, 40.0), b0, b1)
+    extra_t.append(tb[ib < n_exc])
+    extra_i.append(ib[ib < n_exc])
+    t_i = np.concatenate([t_i, tb[ib >= n_exc]])
+    i_i = np.concatenate([i_i, ib[ib >= n_exc] - n_exc])
+    te, ie = np.concatenate(extra_t), np.concatenate(extra_i).astype(np.int64)
+    o = np.argsort(te)
+    # contacts: random E->E with half UP, the planted assembly's all UP
+    pre, post = contacts(rng, n_exc, p=0.1, k=2)
+    up = rng.random(pre.size) < 0.5
+    up[members[0][pre] & members[0][post]] = True
+    run = RunData(
+        attrs={}, spikes={"exc": (te[o], ie[o]), "inh": (np.sort(t_i), i_i[np.argsort(t_i)])},
+        synapses={"ee": {"pre": pre, "post": post, "rho_recall": up.astype(np.float32)}},
+        protocol={"recall": {"t_start": 0.0, "t_stop": T, "plasticity": False}},
+        patterns=members,
+        recall={"kind": kinds, "pattern": np.zeros(kinds.size, np.int64),
+                "cue_fraction": np.full(kinds.size, 0.5), "t_cue": t_cue, "cued": cued},
+        arrays={"/controls/unencoded_members": unenc},
+        metrics={"n_exc": n_exc, "n_inh": n_inh, "recall_window_s": 0.1,
+                 "reject_window_s": 0.5})
+    return run, up, members
+
+
+def test_run_read_out_of_a_planted_recording():
+    from analysis.memory_report import planted_run_metrics, recall_trials
+    run, up, members = planted_recall_run()
+    tr = recall_trials(run, window=0.1, reject_window=0.5)
+    # the cue after the planted burst, and only it, is rejected
+    assert tr["rejected"].tolist() == [k == 5 for k in range(12)]
+    m = planted_run_metrics(run)
+    assert m["cues_total"] == 12 and m["cues_rejected"] == 1
+    # planted cues: targets 0.6 spikes + background in 0.1 s, cued 1 spike + background:
+    # Q = (6 + 0.5 - 0.5) / (10 + 0.5) = 0.571; binomial SE over 4 cues x 20 targets
+    se = np.sqrt(0.6 * 0.4 / 80) * 10 / 10.5
+    assert abs(m["q_stored"] - 6.0 / 10.5) < 5 * se
+    assert abs(m["hit_stored"] - (0.6 + 0.05 * 0.4)) < 5 * np.sqrt(0.25 / 80)
+    # overlap m = hit − false activation (background makes ~5 % of any set active)
+    assert abs(m["m_stored"] - 0.6) < 5 * np.sqrt(0.25 / 80) + 0.02
+    # sham and unencoded cues: Q and m are 0 within the background's sampling error
+    # (per cue: 20-40 targets at P(active) = 0.05 -> SE(m) ~ 0.04; 3-4 cues)
+    for kind in ("sham", "unencoded"):
+        assert abs(m[f"q_{kind}"]) < 0.05 and abs(m[f"m_{kind}"]) < 0.1
+        assert m[f"ignition_{kind}"] == 0.0
+    # Δf_UP of the planted assembly: 1 − f_UP(others); the unencoded one ≈ 0
+    inside = members[0][run.synapses["ee"]["pre"]] & members[0][run.synapses["ee"]["post"]]
+    assert m["dfup_planted"] == pytest.approx(1.0 - up[~inside].mean())
+    assert m["dfup_z_planted"] > 10
+    assert abs(m["dfup_z_unencoded"]) < 4
+    # the margin of the positive control
+    assert m["q_margin_cue_0.5"] == pytest.approx(
+        m["q_stored_cue_0.5"] - max(m["q_sham_cue_0.5"], m["q_unencoded_cue_0.5"]))
