@@ -140,6 +140,11 @@ REJECT_WINDOW = 0.5
 #: Bursts starting less than this before a cue count as evoked by it (s):
 #: :func:`analysis.memory_metrics.cues_in_bursts`.
 BURST_GUARD = 0.01
+#: Secondary, early read-out window (s): the monosynaptic completion (1.5-ms delay plus
+#: the EPSP rise) falls inside it and a cue-ignited network burst mostly after it
+#: (docs/memory.md "Instrument"); Q over it is reported beside the primary read-out
+#: (science.md §6: 100-500 ms) as ``qe_*``, and decides nothing.
+EARLY_WINDOW = 0.010
 #: Names of the ``/recall/kind`` codes (experiments.memory_encoding.RECALL_KINDS).
 KIND_NAMES = {0: "stored", 1: "sham", 2: "unencoded"}
 
@@ -223,14 +228,18 @@ def recall_metrics(run: RunData, *, window: float, reject_window: float = None,
                    exc: str = "exc", inh: str = "inh") -> dict:
     """Scalar recall metrics of a run (accepted cues only): per cue kind (``stored``,
     ``sham``, ``unencoded``) and cue fraction c, ``q_<kind>_cue_<c>``, ``m_...``,
-    ``hit_...``, ``fa_...``, ``ignition_...`` (mean over cues) and ``n_...`` (accepted
-    cues); the same pooled over fractions (``q_<kind>`` ...); ``cues_total``,
+    ``hit_...``, ``fa_...``, ``ignition_...`` (mean over cues), ``qe_...`` (Q over the
+    early window :data:`EARLY_WINDOW`) and ``n_...`` (accepted cues); the same pooled
+    over fractions (``q_<kind>`` ...); ``cues_total``,
     ``cues_rejected``, ``cues_rejected_fraction``; and for the stored cues the metrics
     of the earlier read-out (``overlap_trial_NNN``, NaN when rejected, ``overlap_mean``,
     ``overlap_cue_<c>``, ``hit_rate``, ``false_activation``, ``latency_median_ms``) on
     the same window."""
     reject_window = REJECT_WINDOW if reject_window is None else reject_window
     tr = recall_trials(run, window=window, reject_window=reject_window, exc=exc, inh=inh)
+    early = recall_trials(run, window=EARLY_WINDOW, reject_window=reject_window, exc=exc,
+                          inh=inh)
+    tr["Qe"] = early["Q"]
     ok = ~tr["rejected"]
     out: dict[str, Any] = {"cues_total": int(ok.size), "cues_rejected": int((~ok).sum()),
                            "cues_rejected_fraction": float((~ok).mean()) if ok.size
@@ -246,7 +255,7 @@ def recall_metrics(run: RunData, *, window: float, reject_window: float = None,
             suffix = kname if c is None else f"{kname}_cue_{c:g}"
             out[f"n_{suffix}"] = int(s_c.sum())
             for key, col in (("q", "Q"), ("m", "m"), ("hit", "hit"), ("fa", "fa"),
-                             ("ignition", "ignited")):
+                             ("ignition", "ignited"), ("qe", "Qe")):
                 v = np.asarray(tr[col], float)[s_c]
                 v = v[np.isfinite(v)]
                 out[f"{key}_{suffix}"] = float(v.mean()) if v.size else float("nan")
@@ -307,11 +316,12 @@ def planted_run_metrics(run: RunData) -> dict:
     out["up_fraction_other"] = float(up[~(np.asarray(run.patterns, bool)[0][pre]
                                           & np.asarray(run.patterns, bool)[0][post])].mean())
     for c in sorted({float(x) for x in np.asarray(run.recall["cue_fraction"])}):
-        ctrl = [out.get(f"q_{k}_cue_{c:g}", np.nan) for k in ("sham", "unencoded")]
-        ctrl = [v for v in ctrl if np.isfinite(v)]
-        q = out.get(f"q_stored_cue_{c:g}", np.nan)
-        out[f"q_margin_cue_{c:g}"] = float(q - max(ctrl)) if ctrl and np.isfinite(q) \
-            else float("nan")
+        for key in ("q", "qe"):
+            ctrl = [out.get(f"{key}_{k}_cue_{c:g}", np.nan) for k in ("sham", "unencoded")]
+            ctrl = [v for v in ctrl if np.isfinite(v)]
+            q = out.get(f"{key}_stored_cue_{c:g}", np.nan)
+            out[f"{key}_margin_cue_{c:g}"] = float(q - max(ctrl)) \
+                if ctrl and np.isfinite(q) else float("nan")
     return out
 
 
@@ -1311,6 +1321,7 @@ def retention_figures(results: Path, out_dir: Path, scale: str | None = None) ->
 # the instrument: memory-planted (positive control) and the noise floor
 # ======================================================================================
 PLANTED_KEYS = (("q", "Q (rate read-out)", "{:+.3f}"), ("m", "overlap m", "{:+.3f}"),
+                ("qe", f"Q over the first {EARLY_WINDOW * 1e3:g} ms (secondary)", "{:+.3f}"),
                 ("hit", "hit rate (non-cued members active)", "{:.3f}"),
                 ("fa", "false activation (non-members active)", "{:.3f}"),
                 ("ignition", "cues followed by a network burst", "{:.2f}"))
@@ -1323,6 +1334,16 @@ def _variant(run: RunData) -> str:
             f"{int(m.get('cue_pulses', 1))}-pulse cue, interneuron kick "
             f"{float(m.get('cue_inh_weight_nS', 0)):g} nS, "
             f"{float(m.get('recall_window_s', np.nan)) * 1e3:g}-ms read-out")
+
+
+def _without_stream(run: RunData) -> str:
+    """The run's resolved config without its seed and stream seed: two runs with the
+    same value differ at most in those (the noise-floor pairs)."""
+    toml = str(run.attrs.get("config_toml", ""))
+    if not toml:
+        return _variant(run) if "planted" in run.metrics else ""
+    return "\n".join(line for line in toml.splitlines()
+                     if not line.startswith(("seed =", "stream_seed =")))
 
 
 def _default_stream(run: RunData) -> bool:
@@ -1381,21 +1402,25 @@ def planted_section(results: Path, scale: str | None = None, n_boot: int = 10000
                   f"(z {_summary([m.get('dfup_z_unencoded', np.nan) for m in ms], '{:+.1f}')}).",
                   "", _md(rows, head), ""]
         # per seed at every fraction: Q planted vs the larger control, paired over seeds
-        for c in fracs:
-            seeds = sorted(by_seed)
-            q = np.array([by_seed[s].get(f"q_stored_cue_{c:g}", np.nan) for s in seeds])
-            ctrl = np.array([np.nanmax([by_seed[s].get(f"q_{k}_cue_{c:g}", np.nan)
-                                        for k in ("sham", "unencoded")]) for s in seeds])
-            ok = np.isfinite(q) & np.isfinite(ctrl)
-            text = (f"- cue {c:.0%}: Q planted per seed "
-                    + ", ".join(f"{v:+.3f}" for v in q) + "; larger control "
-                    + ", ".join(f"{v:+.3f}" for v in ctrl))
-            if ok.sum() >= 2:
-                pb = paired_bootstrap(ctrl[ok], q[ok], n_boot=n_boot)
-                text += (f"; planted − control {float(np.mean(q[ok] - ctrl[ok])):+.3f} "
-                         f"[{pb.diff_low:+.3f}, {pb.diff_high:+.3f}] (paired bootstrap 95 % "
-                         f"CI, n = {int(ok.sum())} seeds)")
-            lines.append(text + ".")
+        for key, what in (("q", f"Q ({float(m0.get('recall_window_s', np.nan)) * 1e3:g} ms)"),
+                          ("qe", f"Q (first {EARLY_WINDOW * 1e3:g} ms)")):
+            for c in fracs:
+                seeds = sorted(by_seed)
+                q = np.array([by_seed[s].get(f"{key}_stored_cue_{c:g}", np.nan)
+                              for s in seeds])
+                ctrl = np.array([np.nanmax([by_seed[s].get(f"{key}_{k}_cue_{c:g}", np.nan)
+                                            for k in ("sham", "unencoded")])
+                                 for s in seeds])
+                ok = np.isfinite(q) & np.isfinite(ctrl)
+                text = (f"- {what}, cue {c:.0%}: planted per seed "
+                        + ", ".join(f"{v:+.3f}" for v in q) + "; larger control "
+                        + ", ".join(f"{v:+.3f}" for v in ctrl))
+                if ok.sum() >= 2:
+                    pb = paired_bootstrap(ctrl[ok], q[ok], n_boot=n_boot)
+                    text += (f"; planted − control {float(np.mean(q[ok] - ctrl[ok])):+.3f} "
+                             f"[{pb.diff_low:+.3f}, {pb.diff_high:+.3f}] (paired bootstrap "
+                             f"95 % CI, n = {int(ok.sum())} seeds)")
+                lines.append(text + ".")
         lines.append("")
     lines += ["![planted control](figures/memory_planted.png)", ""]
     return "\n".join(lines)
@@ -1450,16 +1475,18 @@ def noise_floor_section(results: Path, scale: str | None = None,
         runs = _load(results, exp, scale)
         ref, alt = {}, {}
         for r in runs:
-            key = (str(r.attrs["condition"]), int(r.attrs["seed"]))
+            key = (str(r.attrs["condition"]), int(r.attrs["seed"]), _without_stream(r))
             (ref if _default_stream(r) else alt)[key] = r
         pairs = sorted(set(ref) & set(alt))
         if not pairs:
             continue
-        conds = sorted({c for c, _ in pairs})
-        for cond in conds:
-            seeds = [s for c, s in pairs if c == cond]
-            metrics = {"stream A": {s: recompute(ref[(cond, s)]) for s in seeds},
-                       "stream B": {s: recompute(alt[(cond, s)]) for s in seeds}}
+        variants = sorted({(c, v) for c, _, v in pairs})
+        for cond, variant in variants:
+            seeds = [s for c, s, v in pairs if (c, v) == (cond, variant)]
+            ref_v = {(c, s): r for (c, s, v), r in ref.items() if v == variant}
+            alt_v = {(c, s): r for (c, s, v), r in alt.items() if v == variant}
+            metrics = {"stream A": {s: recompute(ref_v[(cond, s)]) for s in seeds},
+                       "stream B": {s: recompute(alt_v[(cond, s)]) for s in seeds}}
             names = [k for k in keys if all(k in m for m in metrics["stream A"].values())]
             tab = paired_table(metrics, "stream A", "stream B", names, n_boot=n_boot)
             rows = [[keys[r["metric"]][0], str(r["n"]), _fmt_ci(r, _signed(keys[r["metric"]][1])),

@@ -2,23 +2,28 @@
 calibration seeds that no comparison uses (science.md §6; issue 14).
 
 What is chosen: the feed-forward inhibition of a recall cue (``cue_inh_weight``, the
-AMPA kick every interneuron gets 1 ms after the cue onset) for a one-pulse cue read out
-over 100 ms.  The one-pulse cue and the 100-ms window were fixed before this script by
-the exploration in docs/memory.md "Instrument" (multi-pulse cues and cues without
-feed-forward inhibition ignite a network burst; 100 ms is the shortest window of the
-100-500 ms range of science.md §6).
+AMPA kick every interneuron gets ``cue_inh_delay`` after each cue pulse).  The cue shape
+was narrowed first, on seeds 1000-1001 with the same margin criterion (docs/memory.md
+"Instrument"): without feed-forward inhibition every cue of >= 10 cells ignites a
+network burst (false activation 0.75-1); 3-pulse cues ignite on their later pulses
+(margin <= 0.04); a kick 1 ms after the pulse also silences the completion (margin
+<= 0.06), 3 ms lets bursts through (false activation > 0.25); one pulse with a kick
+2 ms after it gave the largest margin.  The read-out window is 100 ms, the shortest of
+the 100-500 ms range of science.md §6 (the completion spikes come within ~10 ms; a
+longer window adds only spontaneous and burst spikes).
 
-Pre-declared rule (written before the runs): among the weights whose mean false
-activation at the 50 % cue (``fa_stored_cue_0.5``) is <= 0.2 and whose controls read
-|Q| <= 0.05 (mean over seeds of sham and unencoded Q at 50 %), take the one with the
-largest mean margin ``q_margin_cue_0.5`` (Q of the planted cues minus the larger control
-Q); ties go to the weaker inhibition.  Seeds :data:`CALIBRATION_SEEDS` (>= 1000) are
-kept apart from the comparison seeds 0-99.
+Pre-declared rule for the weight (written before the 5-seed runs): among the weights
+whose mean false activation at the 50 % cue (``fa_stored_cue_0.5``) is <= 0.2 and whose
+controls read |Q| <= 0.05 (mean over seeds of sham and unencoded Q at 50 %), take the one
+with the largest mean margin ``q_margin_cue_0.5`` (Q of the planted cues minus the
+larger control Q); ties go to the weaker inhibition.  Seeds :data:`CALIBRATION_SEEDS`
+(>= 1000) are kept apart from the comparison seeds 0-99.  Result (2026-12, 500 neurons):
+150 nS, frozen in :data:`experiments.memory_encoding.RECALL_DEFAULTS`.
 
 Run: ``python -m experiments.calibrate_planted [--results results/calibration]
-[--seeds 1000-1004] [--weights 0,100,150,200,300]``; it writes the run files under
-``<results>/runs/memory-planted/`` (one per seed and weight; the file name carries the
-config tag) and ``<results>/memory-planted-calibration.md``.
+[--seeds 1000-1004] [--weights 150,200,250,300] [--pulses 1] [--delay-ms 2]``; it writes
+the run files under ``<results>/runs/memory-planted/`` (one per seed and weight; the
+file name carries the config tag) and ``<results>/memory-planted-calibration_*.md``.
 """
 from __future__ import annotations
 
@@ -29,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 CALIBRATION_SEEDS = (1000, 1001, 1002, 1003, 1004)
-WEIGHTS_NS = (0.0, 100.0, 150.0, 200.0, 300.0)
+WEIGHTS_NS = (150.0, 200.0, 250.0, 300.0)
 FA_MAX = 0.2
 CONTROL_Q_MAX = 0.05
 CUE = 0.5

@@ -39,8 +39,9 @@ every simulation); ``/patterns/members`` (all ``n_patterns`` assemblies);
 and ``capacity``.
 
 Cost: each simulation lasts ``spontaneous + presentations · n_patterns ·
-presentation_interval + consolidation + recall`` (38 s at default scale) whatever P
-is, so a run costs ``len(p_values)`` of them (114 s simulated at default scale).
+presentation_interval + consolidation + recall`` (about 118 s at default scale, of which
+84-96 s are the recall phase with its controls and 12-s cue spacing) whatever P is, so a
+run costs ``len(p_values)`` of them (about 350 s simulated at default scale).
 
 Run: ``mgnet run memory-capacity --condition elevated_mg --seed 0``
 """

@@ -305,3 +305,39 @@ def test_run_read_out_of_a_planted_recording():
     # the margin of the positive control
     assert m["q_margin_cue_0.5"] == pytest.approx(
         m["q_stored_cue_0.5"] - max(m["q_sham_cue_0.5"], m["q_unencoded_cue_0.5"]))
+
+
+def test_noise_floor_pairs_runs_that_differ_only_in_the_stream(tmp_path):
+    """Stream variants are paired with the default-stream run of the same config (not
+    with another variant such as the unplanted network), and the section reports them;
+    the planted-control section ignores them."""
+    from analysis.memory_report import noise_floor_section, planted_section
+    from analysis.run_file import write_run
+    runs = tmp_path / "runs" / "memory-planted"
+    runs.mkdir(parents=True)
+    for seed in range(3):
+        for name, stream, planted, p_hit in (("a", seed, True, 0.6), ("b", 99, True, 0.6),
+                                              ("u", seed, False, 0.0)):
+            run, _, _ = planted_recall_run(seed=seed, p_hit=p_hit)
+            toml = f"seed = {seed}\n[options]\nplanted = {str(planted).lower()}\n" \
+                   f"stream_seed = {stream}\n"
+            run.attrs = dict(experiment="memory-planted", condition="baseline", seed=seed,
+                             scale="default", run_id=name, created_utc="2026-01-01T00:00:00",
+                             mgnet_version="0", git_commit="x", git_dirty=False,
+                             brian2_version="2", numpy_version="2", python_version="3",
+                             device="runtime", codegen_target="cython", threads=1,
+                             config_toml=toml)
+            run.metrics.update(planted=planted, stream_seed=stream, cue_pulses=1,
+                               cue_inh_weight_nS=150.0)
+            run.units = {"/recall/kind": "1", "/recall/cued": "1",
+                         "/controls/unencoded_members": "1"}
+            write_run(runs / f"{name}{seed}.h5", run)
+    text = noise_floor_section(tmp_path, None, n_boot=500)
+    assert "memory-planted, baseline" in text and "seeds 0, 1, 2" in text
+    # the same planted recall on both streams (p_hit 0.6): a difference near 0, not the
+    # planted-minus-unplanted 0.57
+    row = next(line for line in text.splitlines() if line.startswith("| Q planted"))
+    diff = float(row.split("|")[3].split("[")[0])
+    assert abs(diff) < 0.15
+    section = planted_section(tmp_path, None, n_boot=500)
+    assert "seeds 0, 1, 2" in section and "unplanted" in section
