@@ -509,6 +509,8 @@ def _metrics_by_condition(runs: Sequence[RunData]) -> dict:
 def _fmt_ci(row: Mapping, fmt: str) -> str:
     if not np.isfinite(row["diff"]):
         return "n/a"
+    if not np.isfinite(row["ci_low"]):
+        return f"{fmt.format(row['diff'])} (no CI)"
     return (f"{fmt.format(row['diff'])} [{fmt.format(row['ci_low'])}, "
             f"{fmt.format(row['ci_high'])}]")
 
@@ -1330,7 +1332,8 @@ KIND_LABELS = {"stored": "planted", "sham": "sham", "unencoded": "unencoded"}
 
 def _variant(run: RunData) -> str:
     m = run.metrics
-    return (f"{'planted' if m.get('planted', True) else 'unplanted'}, "
+    return (f"{int(m.get('n_exc', 0)) + int(m.get('n_inh', 0))} neurons, "
+            f"{'planted' if m.get('planted', True) else 'unplanted'}, "
             f"{int(m.get('cue_pulses', 1))}-pulse cue, interneuron kick "
             f"{float(m.get('cue_inh_weight_nS', 0)):g} nS, "
             f"{float(m.get('recall_window_s', np.nan)) * 1e3:g}-ms read-out")
@@ -1489,6 +1492,12 @@ def noise_floor_section(results: Path, scale: str | None = None,
                        "stream B": {s: recompute(alt_v[(cond, s)]) for s in seeds}}
             names = [k for k in keys if all(k in m for m in metrics["stream A"].values())]
             tab = paired_table(metrics, "stream A", "stream B", names, n_boot=n_boot)
+            for r in tab:       # one seed: the difference itself, without a CI
+                if r["n"] == 1 and not np.isfinite(r["diff"]) and len(seeds) == 1:
+                    a = metrics["stream A"][seeds[0]].get(r["metric"], np.nan)
+                    b = metrics["stream B"][seeds[0]].get(r["metric"], np.nan)
+                    if np.isfinite(a) and np.isfinite(b):
+                        r["n"], r["diff"] = 1, float(b - a)
             rows = [[keys[r["metric"]][0], str(r["n"]), _fmt_ci(r, _signed(keys[r["metric"]][1])),
                      f"{r['d_z']:+.2f}" if np.isfinite(r["d_z"]) else "n/a",
                      _verdict_word(r["resolved"])] for r in tab]
