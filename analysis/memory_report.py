@@ -28,7 +28,10 @@ import numpy as np
 from . import memory_metrics as mm
 from .run_file import RunData
 
-__all__ = ["EXPERIMENT", "SNR_CRITERION", "CONDITION_ORDER", "COMPARISONS", "snapshots",
+__all__ = ["PLANTED_EXPERIMENT", "planted_run_metrics", "planted_recomputed",
+           "planted_section", "planted_figures", "noise_floor_section", "recall_trials",
+           "recall_metrics", "unencoded_members", "network_bursts", "N_PSEUDO",
+           "EXPERIMENT", "SNR_CRITERION", "CONDITION_ORDER", "COMPARISONS", "snapshots",
            "weights_at", "run_metrics", "paired_table", "memory_section", "load_memory_runs",
            "KEY_METRICS", "CAPACITY_EXPERIMENT", "RETENTION_EXPERIMENT",
            "CAPACITY_THRESHOLD", "LIFETIME_LEVELS", "TRACE_LEVEL", "capacity_p_values",
@@ -72,6 +75,19 @@ KEY_METRICS = {
     "silent_fraction_ee": ("silent E→E contacts (Pr = 0)", "{:.3f}"),
     "up_fraction_end": ("E→E contacts UP (ρ > ½) after consolidation", "{:.3f}"),
     "burst_rate_consolidation_per_min": ("network bursts / min in consolidation", "{:.1f}"),
+    "dfup_after_encoding": ("Δf_UP after encoding (UP fraction in − other contacts)",
+                            "{:+.3f}"),
+    "dfup_z_after_encoding": ("z of Δf_UP after encoding (1000 pseudo-assemblies)",
+                              "{:+.2f}"),
+    "dfup_end": ("Δf_UP after consolidation", "{:+.3f}"),
+    "dfup_z_end": ("z of Δf_UP after consolidation", "{:+.2f}"),
+    "q_stored_cue_0.5": ("recall Q, 50 % cue, stored assemblies", "{:+.3f}"),
+    "q_sham_cue_0.5": ("recall Q, 50 % cue, sham cues (control)", "{:+.3f}"),
+    "q_unencoded_cue_0.5": ("recall Q, 50 % cue, unencoded assemblies (control)",
+                            "{:+.3f}"),
+    "m_stored_cue_0.5": ("overlap m, 50 % cue, stored assemblies", "{:+.3f}"),
+    "cues_rejected_fraction": ("recall cues rejected (inside a spontaneous burst)",
+                               "{:.3f}"),
 }
 
 
@@ -117,8 +133,205 @@ def _burst_rate(run: RunData, t0: float, t1: float) -> float:
     return float(len(bursts) / (t1 - t0) * 60.0)
 
 
+#: Pseudo-assemblies of the Δf_UP z-score (science.md §6: "many"; issue 14: >= 1000).
+N_PSEUDO = 1000
+#: Default pre-cue window checked for network bursts (s; run files record theirs).
+REJECT_WINDOW = 0.5
+#: Bursts starting less than this before a cue count as evoked by it (s):
+#: :func:`analysis.memory_metrics.cues_in_bursts`.
+BURST_GUARD = 0.01
+#: Secondary, early read-out window (s): the monosynaptic completion (1.5-ms delay plus
+#: the EPSP rise) falls inside it and a cue-ignited network burst mostly after it
+#: (docs/memory.md "Instrument"); Q over it is reported beside the primary read-out
+#: (science.md §6: 100-500 ms) as ``qe_*``, and decides nothing.
+EARLY_WINDOW = 0.010
+#: Names of the ``/recall/kind`` codes (experiments.memory_encoding.RECALL_KINDS).
+KIND_NAMES = {0: "stored", 1: "sham", 2: "unencoded"}
+
+
+def unencoded_members(run: RunData) -> np.ndarray:
+    """The unencoded control assemblies of a run, (U, n_exc) bool (U = 0 if none)."""
+    n_exc = np.asarray(run.patterns).shape[1]
+    a = run.arrays.get("/controls/unencoded_members")
+    return (np.zeros((0, n_exc), bool) if a is None
+            else np.asarray(a, bool).reshape(-1, n_exc))
+
+
+def network_bursts(run: RunData, t0: float, t1: float, exc="exc", inh="inh"):
+    """Network bursts (analysis.bursts.detect_network_bursts, default rule) of the whole
+    culture, excitatory and inhibitory spikes pooled, in [t0, t1)."""
+    from .bursts import detect_network_bursts
+    te, ie = run.spikes[exc]
+    ti, ii = run.spikes[inh]
+    n_exc = int(run.metrics.get("n_exc", 0)) or int(np.asarray(run.patterns).shape[1])
+    n_inh = int(run.metrics.get("n_inh", 0)) or (int(np.max(ii)) + 1 if len(ii) else 1)
+    t = np.concatenate([np.asarray(te, float), np.asarray(ti, float)])
+    i = np.concatenate([np.asarray(ie, np.int64), np.asarray(ii, np.int64) + n_exc])
+    return detect_network_bursts(t, i, n_exc + n_inh, t0, t1)
+
+
+def recall_trials(run: RunData, *, window: float, reject_window: float = REJECT_WINDOW,
+                  exc: str = "exc", inh: str = "inh") -> dict:
+    """Per-cue read-out of a run's recall phase (arrays, one entry per cue).
+
+    For a cue at t: rates of the excitatory cells in ``[t, t + window)``
+    (:func:`analysis.memory_metrics.rates_in_window`), Q of Luboeinski & Tetzlaff
+    (:func:`analysis.memory_metrics.recall_q`: non-cued members of the assembly read
+    out vs every other non-cued cell, in units of the cued cells' rate), the overlap m
+    of the binary response (>= 1 spike in the window;
+    :func:`analysis.memory_metrics.recall_overlap`), the hit rate (non-cued members
+    active), the false activation (non-members active), ``ignited`` (a network burst
+    starts within the window) and ``rejected`` (a spontaneous network burst overlaps the
+    pre-cue window ``[t − reject_window, t)``, :func:`analysis.memory_metrics.
+    cues_in_bursts`).  The assembly read out is the stored pattern for stored and sham
+    cues and the unencoded assembly for unencoded cues (``/recall/kind``; runs without
+    it have stored cues only).
+    """
+    rec = run.recall
+    members = np.asarray(run.patterns, bool)
+    unenc = unencoded_members(run)
+    te, ie = run.spikes[exc]
+    n_exc = members.shape[1]
+    t_cue = np.asarray(rec["t_cue"], float)
+    kind = np.asarray(rec.get("kind", np.zeros(t_cue.size, np.int64)), np.int64)
+    t_stop = float(run.protocol["recall"]["t_stop"]) if run.protocol else float(
+        t_cue.max() + 1.0)
+    bursts = network_bursts(run, 0.0, t_stop, exc, inh)
+    rejected = mm.cues_in_bursts(t_cue, bursts, pre_window=reject_window, guard=BURST_GUARD)
+    out = {k: np.full(t_cue.size, np.nan) for k in ("Q", "m", "hit", "fa", "v_cued",
+                                                     "v_target", "v_ctrl")}
+    out["ignited"] = np.zeros(t_cue.size, bool)
+    for k in range(t_cue.size):
+        t0 = t_cue[k]
+        p = int(rec["pattern"][k])
+        xi = unenc[p] if kind[k] == 2 else members[p]
+        cued = np.asarray(rec["cued"][k], bool)
+        rates = mm.rates_in_window(te, ie, n_exc, t0, t0 + window)
+        q = mm.recall_q(rates, xi, cued)
+        active = rates > 0
+        out["Q"][k] = q["Q"]
+        out["v_cued"][k], out["v_target"][k], out["v_ctrl"][k] = q["v_as"], q["v_ans"], q["v_ctrl"]
+        out["m"][k] = mm.recall_overlap(active, xi, cued)
+        tgt, ctrl = xi & ~cued, ~xi & ~cued
+        out["hit"][k] = float(active[tgt].mean()) if tgt.any() else np.nan
+        out["fa"][k] = float(active[ctrl].mean()) if ctrl.any() else np.nan
+        if len(bursts):
+            st = np.asarray(bursts["start"], float)
+            out["ignited"][k] = bool(np.any((st >= t0 - BURST_GUARD) & (st < t0 + window)))
+    out.update(kind=kind, pattern=np.asarray(rec["pattern"], np.int64),
+               cue_fraction=np.asarray(rec["cue_fraction"], float), t_cue=t_cue,
+               rejected=rejected, n_bursts=len(bursts))
+    return out
+
+
+def recall_metrics(run: RunData, *, window: float, reject_window: float = None,
+                   exc: str = "exc", inh: str = "inh") -> dict:
+    """Scalar recall metrics of a run (accepted cues only): per cue kind (``stored``,
+    ``sham``, ``unencoded``) and cue fraction c, ``q_<kind>_cue_<c>``, ``m_...``,
+    ``hit_...``, ``fa_...``, ``ignition_...`` (mean over cues), ``qe_...`` (Q over the
+    early window :data:`EARLY_WINDOW`) and ``n_...`` (accepted cues); the same pooled
+    over fractions (``q_<kind>`` ...); ``cues_total``,
+    ``cues_rejected``, ``cues_rejected_fraction``; and for the stored cues the metrics
+    of the earlier read-out (``overlap_trial_NNN``, NaN when rejected, ``overlap_mean``,
+    ``overlap_cue_<c>``, ``hit_rate``, ``false_activation``, ``latency_median_ms``) on
+    the same window."""
+    reject_window = REJECT_WINDOW if reject_window is None else reject_window
+    tr = recall_trials(run, window=window, reject_window=reject_window, exc=exc, inh=inh)
+    early = recall_trials(run, window=EARLY_WINDOW, reject_window=reject_window, exc=exc,
+                          inh=inh)
+    tr["Qe"] = early["Q"]
+    ok = ~tr["rejected"]
+    out: dict[str, Any] = {"cues_total": int(ok.size), "cues_rejected": int((~ok).sum()),
+                           "cues_rejected_fraction": float((~ok).mean()) if ok.size
+                           else float("nan"),
+                           "network_bursts_recall_total": int(tr["n_bursts"])}
+    fracs = np.unique(tr["cue_fraction"])
+    for code, kname in KIND_NAMES.items():
+        sel = ok & (tr["kind"] == code)
+        if not np.any(tr["kind"] == code):
+            continue
+        for c in list(fracs) + [None]:
+            s_c = sel if c is None else sel & (tr["cue_fraction"] == c)
+            suffix = kname if c is None else f"{kname}_cue_{c:g}"
+            out[f"n_{suffix}"] = int(s_c.sum())
+            for key, col in (("q", "Q"), ("m", "m"), ("hit", "hit"), ("fa", "fa"),
+                             ("ignition", "ignited"), ("qe", "Qe")):
+                v = np.asarray(tr[col], float)[s_c]
+                v = v[np.isfinite(v)]
+                out[f"{key}_{suffix}"] = float(v.mean()) if v.size else float("nan")
+    # the earlier keys, from the accepted stored cues
+    stored = np.flatnonzero(tr["kind"] == 0)
+    ov = np.where(ok[stored], tr["m"][stored], np.nan)
+    for j, v in enumerate(ov):
+        out[f"overlap_trial_{j:03d}"] = float(v)
+    for j, v in enumerate(np.where(ok[stored], tr["Q"][stored], np.nan)):
+        out[f"q_trial_{j:03d}"] = float(v)
+    fin = np.isfinite(ov)
+    out["overlap_mean"] = float(ov[fin].mean()) if fin.any() else float("nan")
+    cf = tr["cue_fraction"][stored]
+    for c in np.unique(cf):
+        v = ov[(cf == c) & fin]
+        out[f"overlap_cue_{c:g}"] = float(v.mean()) if v.size else float("nan")
+    sel = stored[ok[stored]]
+    out["hit_rate"] = float(np.nanmean(tr["hit"][sel])) if sel.size else float("nan")
+    out["false_activation"] = float(np.nanmean(tr["fa"][sel])) if sel.size else float("nan")
+    te, ie = run.spikes[exc]
+    members = np.asarray(run.patterns, bool)
+    lat = [mm.recall_latency(te, ie, members[int(tr["pattern"][k])],
+                             np.asarray(run.recall["cued"][k], bool), float(tr["t_cue"][k]),
+                             t_max=float(tr["t_cue"][k]) + window) for k in sel]
+    out["latency_median_ms"] = float(np.median(lat) * 1e3) if lat else float("nan")
+    return out
+
+
+PLANTED_EXPERIMENT = "memory-planted"
+
+
+def planted_run_metrics(run: RunData) -> dict:
+    """Scalar metrics of one memory-planted run (positive control), from its arrays.
+
+    :func:`recall_metrics` over the run's ``recall_window_s`` (kind ``stored`` = the
+    planted assembly), plus ``dfup_planted`` / ``dfup_z_planted`` (Δf_UP of the planted
+    assembly and its z-score against :data:`N_PSEUDO` pseudo-assemblies of the same size
+    from the excitatory cells, on the frozen efficacies ``rho_recall``) and
+    ``dfup_unencoded`` / ``dfup_z_unencoded`` (mean over the unencoded assemblies), and
+    ``q_margin_cue_<c>`` = Q of the planted cues minus the larger of the sham and
+    unencoded Q at that cue fraction.
+    """
+    m = run.metrics
+    ee = run.synapses["ee"]
+    pre = np.asarray(ee["pre"], np.int64)
+    post = np.asarray(ee["post"], np.int64)
+    up = np.asarray(ee["rho_recall"], float) > 0.5
+    out = recall_metrics(run, window=float(m["recall_window_s"]),
+                         reject_window=float(m.get("reject_window_s", REJECT_WINDOW)))
+    z = mm.up_fraction_z(up, pre, post, np.asarray(run.patterns, bool), n_pseudo=N_PSEUDO)
+    out["dfup_planted"] = float(np.nanmean(z["delta"]))
+    out["dfup_z_planted"] = float(np.nanmean(z["z"]))
+    unenc = unencoded_members(run)
+    if unenc.shape[0]:
+        z = mm.up_fraction_z(up, pre, post, unenc, n_pseudo=N_PSEUDO, seed=1)
+        out["dfup_unencoded"] = float(np.nanmean(z["delta"]))
+        out["dfup_z_unencoded"] = float(np.nanmean(z["z"]))
+    out["up_fraction_other"] = float(up[~(np.asarray(run.patterns, bool)[0][pre]
+                                          & np.asarray(run.patterns, bool)[0][post])].mean())
+    for c in sorted({float(x) for x in np.asarray(run.recall["cue_fraction"])}):
+        for key in ("q", "qe"):
+            ctrl = [out.get(f"{key}_{k}_cue_{c:g}", np.nan) for k in ("sham", "unencoded")]
+            ctrl = [v for v in ctrl if np.isfinite(v)]
+            q = out.get(f"{key}_stored_cue_{c:g}", np.nan)
+            out[f"{key}_margin_cue_{c:g}"] = float(q - max(ctrl)) \
+                if ctrl and np.isfinite(q) else float("nan")
+    return out
+
+
+def planted_recomputed(run: RunData) -> dict:
+    """:func:`planted_run_metrics` recomputed from a loaded run file."""
+    return planted_run_metrics(run)
+
+
 def run_metrics(run: RunData, *, b: float, recall_window: float,
-                criterion: float = SNR_CRITERION) -> dict:
+                reject_window: float = None, criterion: float = SNR_CRITERION) -> dict:
     """Scalar metrics of one memory-encoding run, from its saved arrays.
 
     Parameters
@@ -129,6 +342,9 @@ def run_metrics(run: RunData, *, b: float, recall_window: float,
         UP/DOWN weight ratio of the plasticity rule (``/metrics`` ``plasticity_b``).
     recall_window : float
         Readout window after each cue onset (s).
+    reject_window : float, optional
+        Pre-cue window checked for spontaneous network bursts (s); default
+        :data:`REJECT_WINDOW`.
     criterion : float
         SNR criterion of the encoding speed.
 
@@ -195,32 +411,21 @@ def run_metrics(run: RunData, *, b: float, recall_window: float,
     out["bits_per_synapse_end"] = float(bits["bits_per_synapse"])
     out["bits_per_synapse_after_encoding"] = float(
         mm.bits_per_synapse(w_enc, pre, post, members)["bits_per_synapse"])
-    # recall
-    rec = run.recall
-    te, ie = run.spikes["exc"]
-    n_exc = members.shape[1]
-    ov, hit, fa, lat = [], [], [], []
-    for k in range(len(rec["t_cue"])):
-        t0 = float(rec["t_cue"][k])
-        p = int(rec["pattern"][k])
-        cued = np.asarray(rec["cued"][k], bool)
-        active = mm.active_from_spikes(te, ie, n_exc, t0, t0 + recall_window)
-        ov.append(mm.recall_overlap(active, members[p], cued))
-        target = members[p] & ~cued
-        hit.append(float(active[target].mean()) if target.any() else float("nan"))
-        fa.append(mm.false_activation(active, members, p, cued=cued))
-        lat.append(mm.recall_latency(te, ie, members[p], cued, t0,
-                                     t_max=t0 + recall_window))
-    ov, cf = np.array(ov), np.asarray(rec["cue_fraction"], float)
-    for k, v in enumerate(ov):
-        out[f"overlap_trial_{k:03d}"] = float(v)
-    out["overlap_mean"] = float(np.nanmean(ov)) if ov.size else float("nan")
-    for c in np.unique(cf):
-        out[f"overlap_cue_{c:g}"] = float(np.nanmean(ov[cf == c]))
-    out["hit_rate"] = float(np.nanmean(hit)) if hit else float("nan")
-    out["false_activation"] = float(np.nanmean(fa)) if fa else float("nan")
-    lat = np.array(lat, float)
-    out["latency_median_ms"] = float(np.median(lat) * 1e3) if lat.size else float("nan")
+    # encoding metric Δf_UP (science.md §6) with its z-score against pseudo-assemblies
+    up = {k: np.asarray(ee[names[k]], float) > 0.5 for k in (k_pre, k_enc, k_end)}
+    for label, k in (("before_encoding", k_pre), ("after_encoding", k_enc), ("end", k_end)):
+        z = mm.up_fraction_z(up[k], pre, post, members, n_pseudo=N_PSEUDO, seed=0)
+        out[f"dfup_{label}"] = float(np.nanmean(z["delta"]))
+        out[f"dfup_z_{label}"] = float(np.nanmean(z["z"]))
+    for k, n in enumerate(names):
+        out[f"dfup_s{k:03d}"] = float(np.nanmean(mm.up_fraction_difference(
+            np.asarray(ee[n], float) > 0.5, pre, post, members)))
+    unenc = unencoded_members(run)
+    if unenc.shape[0]:
+        out["dfup_unencoded_after_encoding"] = float(np.nanmean(
+            mm.up_fraction_difference(up[k_enc], pre, post, unenc)))
+    # recall: rate read-out Q, overlap m, controls, burst rejection
+    out.update(recall_metrics(run, window=recall_window, reject_window=reject_window))
     out["burst_rate_consolidation_per_min"] = _burst_rate(
         run, proto["consolidation"]["t_start"], proto["consolidation"]["t_stop"])
     out["burst_rate_spontaneous_per_min"] = _burst_rate(
@@ -232,15 +437,20 @@ def run_metrics(run: RunData, *, b: float, recall_window: float,
 # across runs
 # --------------------------------------------------------------------------------------
 def load_memory_runs(results: Path, scale: str | None = None) -> list[RunData]:
-    """Complete memory-encoding runs in ``results/runs`` (of one scale if given)."""
+    """Complete memory-encoding runs in ``results/runs`` (of one scale if given) on
+    their default random stream (stream variants are the noise floor's,
+    :func:`noise_floor_section`)."""
     from .run_file import list_runs, read_run
-    return [read_run(p) for p in list_runs(Path(results) / "runs", EXPERIMENT, scale)]
+    runs = [read_run(p) for p in list_runs(Path(results) / "runs", EXPERIMENT, scale)]
+    return [r for r in runs if _default_stream(r)]
 
 
 def recomputed(run: RunData) -> dict:
     """:func:`run_metrics` recomputed from the loaded arrays."""
     return run_metrics(run, b=float(run.metrics["plasticity_b"]),
-                       recall_window=float(run.metrics["recall_window_s"]))
+                       recall_window=float(run.metrics["recall_window_s"]),
+                       reject_window=float(run.metrics.get("reject_window_s",
+                                                           REJECT_WINDOW)))
 
 
 def _by_condition_seed(runs: Sequence[RunData]) -> dict:
@@ -299,6 +509,8 @@ def _metrics_by_condition(runs: Sequence[RunData]) -> dict:
 def _fmt_ci(row: Mapping, fmt: str) -> str:
     if not np.isfinite(row["diff"]):
         return "n/a"
+    if not np.isfinite(row["ci_low"]):
+        return f"{fmt.format(row['diff'])} (no CI)"
     return (f"{fmt.format(row['diff'])} [{fmt.format(row['ci_low'])}, "
             f"{fmt.format(row['ci_high'])}]")
 
@@ -622,7 +834,10 @@ def capacity_subrun(run: RunData, P: int) -> RunData:
     table = {k: v for k, v in ee.items() if not k.startswith("rho_")}
     table.update({"rho_" + k[len(prefix):]: v for k, v in ee.items()
                   if k.startswith(prefix)})
-    keep = np.asarray(run.recall["pattern"]) < P
+    pattern = np.asarray(run.recall["pattern"])
+    kind = np.asarray(run.recall.get("kind", np.zeros(pattern.size, np.int64)))
+    # stored and sham cues of the P encoded assemblies, and every unencoded control
+    keep = (kind == 2) | (pattern < P)
     recall = {k: np.asarray(v)[keep] for k, v in run.recall.items()}
     return RunData(attrs=run.attrs,
                    spikes={"exc": run.spikes[f"exc_p{P}"], "inh": run.spikes[f"inh_p{P}"]},
@@ -651,7 +866,8 @@ def _nanmedian(v) -> float:
 
 
 def capacity_run_metrics(run: RunData, *, b: float, recall_window: float,
-                         threshold: float = CAPACITY_THRESHOLD) -> dict:
+                         threshold: float = CAPACITY_THRESHOLD,
+                         reject_window: float = None) -> dict:
     """Scalar metrics of one memory-capacity run, from its saved arrays.
 
     For every P: all :func:`run_metrics` of the simulation with P encoded assemblies,
@@ -663,16 +879,19 @@ def capacity_run_metrics(run: RunData, *, b: float, recall_window: float,
     """
     members = np.asarray(run.patterns, bool)
     pattern = np.asarray(run.recall["pattern"])
+    kind = np.asarray(run.recall.get("kind", np.zeros(pattern.size, np.int64)))
     p_values = capacity_p_values(run)
     out: dict[str, Any] = {}
     medians = []
     for P in p_values:
-        m = run_metrics(capacity_subrun(run, P), b=b, recall_window=recall_window)
+        m = run_metrics(capacity_subrun(run, P), b=b, recall_window=recall_window,
+                        reject_window=reject_window)
         out.update({f"p{P}_{k}": v for k, v in m.items()})
         enc = [v for k, v in m.items() if k.startswith("overlap_trial_")]
         out[f"p{P}_overlap_median"] = _nanmedian(enc)
         ctrl = _trial_overlaps(run.spikes[f"exc_p{P}"], members, run.recall,
-                               np.flatnonzero(pattern >= P), recall_window)
+                               np.flatnonzero((pattern >= P) & (kind == 0)),
+                               recall_window)
         out[f"p{P}_control_overlap_median"] = _nanmedian(ctrl)
         medians.append(out[f"p{P}_overlap_median"])
     out["capacity"] = mm.capacity(p_values, medians, threshold)
@@ -684,7 +903,9 @@ def capacity_run_metrics(run: RunData, *, b: float, recall_window: float,
 def capacity_recomputed(run: RunData) -> dict:
     """:func:`capacity_run_metrics` recomputed from a loaded run file."""
     return capacity_run_metrics(run, b=float(run.metrics["plasticity_b"]),
-                                recall_window=float(run.metrics["recall_window_s"]))
+                                recall_window=float(run.metrics["recall_window_s"]),
+                                reject_window=float(run.metrics.get("reject_window_s",
+                                                                    REJECT_WINDOW)))
 
 
 # --------------------------------------------------------------------------------------
@@ -1096,3 +1317,208 @@ def retention_figures(results: Path, out_dir: Path, scale: str | None = None) ->
     fig.savefig(p, dpi=120)
     plt.close(fig)
     return [p]
+
+
+# ======================================================================================
+# the instrument: memory-planted (positive control) and the noise floor
+# ======================================================================================
+PLANTED_KEYS = (("q", "Q (rate read-out)", "{:+.3f}"), ("m", "overlap m", "{:+.3f}"),
+                ("qe", f"Q over the first {EARLY_WINDOW * 1e3:g} ms (secondary)", "{:+.3f}"),
+                ("hit", "hit rate (non-cued members active)", "{:.3f}"),
+                ("fa", "false activation (non-members active)", "{:.3f}"),
+                ("ignition", "cues followed by a network burst", "{:.2f}"))
+KIND_LABELS = {"stored": "planted", "sham": "sham", "unencoded": "unencoded"}
+
+
+def _variant(run: RunData) -> str:
+    m = run.metrics
+    return (f"{int(m.get('n_exc', 0)) + int(m.get('n_inh', 0))} neurons, "
+            f"{'planted' if m.get('planted', True) else 'unplanted'}, "
+            f"{int(m.get('cue_pulses', 1))}-pulse cue, interneuron kick "
+            f"{float(m.get('cue_inh_weight_nS', 0)):g} nS, "
+            f"{float(m.get('recall_window_s', np.nan)) * 1e3:g}-ms read-out")
+
+
+def _without_stream(run: RunData) -> str:
+    """The run's resolved config without its seed and stream seed: two runs with the
+    same value differ at most in those (the noise-floor pairs)."""
+    toml = str(run.attrs.get("config_toml", ""))
+    if not toml:
+        return _variant(run) if "planted" in run.metrics else ""
+    return "\n".join(line for line in toml.splitlines()
+                     if not line.startswith(("seed =", "stream_seed =")))
+
+
+def _default_stream(run: RunData) -> bool:
+    s = run.metrics.get("stream_seed")
+    return s is None or int(s) == int(run.attrs["seed"])
+
+
+def planted_section(results: Path, scale: str | None = None, n_boot: int = 10000) -> str:
+    """Markdown section "Memory instrument: planted-assembly control" ('' if no runs)."""
+    from .statistics import paired_bootstrap
+    runs = [r for r in _load(results, PLANTED_EXPERIMENT, scale) if _default_stream(r)]
+    if not runs:
+        return ""
+    groups: dict = {}
+    for r in runs:
+        groups.setdefault((_variant(r), str(r.attrs["condition"])), {})[
+            int(r.attrs["seed"])] = planted_recomputed(r)
+    r0 = runs[0]
+    m0 = r0.metrics
+    n_cells = int(np.asarray(r0.patterns).sum())
+    lines = ["## Memory instrument: planted-assembly control (science.md §6)", "",
+             f"`memory-planted` runs: {len(runs)}; "
+             f"{int(m0.get('n_exc', 0)) + int(m0.get('n_inh', 0))} neurons, one assembly "
+             f"of {n_cells} excitatory cells whose {int(m0.get('n_contacts_ee', 0))}-contact "
+             "E→E network keeps the seeded UP/DOWN states except inside the assembly, where "
+             "every contact is UP (planted; plasticity off throughout).  In every run the "
+             "planted assembly, sham cues (random non-members of the same size) and "
+             "unencoded assemblies are cued the same way, in random order, ≥ "
+             f"{float(np.min(np.diff(np.sort(np.asarray(r0.recall['t_cue']))))):.0f} s apart. "
+             "Q = (ν non-cued members − ν controls)/ν cued (Luboeinski & Tetzlaff 2021), m = "
+             "overlap of the binary response (≥ 1 spike) of the non-cued cells; cues whose "
+             f"pre-cue {float(m0.get('reject_window_s', REJECT_WINDOW)):g} s overlap a "
+             "spontaneous network burst are rejected.  Mean ± SD over seeds of the per-run "
+             "means over accepted cues; recomputed from the saved spikes.", ""]
+    for (variant, cond), by_seed in sorted(groups.items()):
+        ms = list(by_seed.values())
+        fracs = sorted({float(k.split("_cue_")[1]) for m in ms for k in m
+                        if k.startswith("q_stored_cue_")})
+        head = ["metric", "cue"] + [KIND_LABELS[k] for k in KIND_NAMES.values()]
+        rows = []
+        for key, label, fmt in PLANTED_KEYS:
+            for c in fracs:
+                cells = [label, f"{c:.0%}"]
+                for kname in KIND_NAMES.values():
+                    v = [m.get(f"{key}_{kname}_cue_{c:g}", np.nan) for m in ms]
+                    cells.append(_summary(v, fmt))
+                rows.append(cells)
+        rej = sum(int(m["cues_rejected"]) for m in ms)
+        tot = sum(int(m["cues_total"]) for m in ms)
+        lines += [f"**{variant}** — {cond}, seeds {', '.join(map(str, sorted(by_seed)))}; "
+                  f"cues rejected (inside a spontaneous burst): {rej} of {tot}; Δf_UP of the "
+                  f"assembly {_summary([m.get('dfup_planted') for m in ms], '{:+.3f}')} "
+                  f"(z {_summary([m.get('dfup_z_planted') for m in ms], '{:+.1f}')} against "
+                  f"{N_PSEUDO} pseudo-assemblies), of the unencoded ones "
+                  f"{_summary([m.get('dfup_unencoded', np.nan) for m in ms], '{:+.3f}')} "
+                  f"(z {_summary([m.get('dfup_z_unencoded', np.nan) for m in ms], '{:+.1f}')}).",
+                  "", _md(rows, head), ""]
+        # per seed at every fraction: Q planted vs the larger control, paired over seeds
+        for key, what in (("q", f"Q ({float(m0.get('recall_window_s', np.nan)) * 1e3:g} ms)"),
+                          ("qe", f"Q (first {EARLY_WINDOW * 1e3:g} ms)")):
+            for c in fracs:
+                seeds = sorted(by_seed)
+                q = np.array([by_seed[s].get(f"{key}_stored_cue_{c:g}", np.nan)
+                              for s in seeds])
+                ctrl = np.array([np.nanmax([by_seed[s].get(f"{key}_{k}_cue_{c:g}", np.nan)
+                                            for k in ("sham", "unencoded")])
+                                 for s in seeds])
+                ok = np.isfinite(q) & np.isfinite(ctrl)
+                text = (f"- {what}, cue {c:.0%}: planted per seed "
+                        + ", ".join(f"{v:+.3f}" for v in q) + "; larger control "
+                        + ", ".join(f"{v:+.3f}" for v in ctrl))
+                if ok.sum() >= 2:
+                    pb = paired_bootstrap(ctrl[ok], q[ok], n_boot=n_boot)
+                    text += (f"; planted − control {float(np.mean(q[ok] - ctrl[ok])):+.3f} "
+                             f"[{pb.diff_low:+.3f}, {pb.diff_high:+.3f}] (paired bootstrap "
+                             f"95 % CI, n = {int(ok.sum())} seeds)")
+                lines.append(text + ".")
+        lines.append("")
+    lines += ["![planted control](figures/memory_planted.png)", ""]
+    return "\n".join(lines)
+
+
+def planted_figures(results: Path, out_dir: Path, scale: str | None = None) -> list[Path]:
+    """Q, m and hit rate against cue fraction for planted, sham and unencoded cues, one
+    row per variant (memory_planted.png)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from .figures.memory import plot_cue_kinds
+    runs = [r for r in _load(results, PLANTED_EXPERIMENT, scale) if _default_stream(r)]
+    if not runs:
+        return []
+    groups: dict = {}
+    for r in runs:
+        groups.setdefault(f"{_variant(r)}, {r.attrs['condition']}", []).append(
+            planted_recomputed(r))
+    fig, axes = plt.subplots(len(groups), 3, figsize=(14, 3.6 * len(groups)), squeeze=False)
+    for row, (variant, ms) in zip(axes, sorted(groups.items())):
+        fracs = sorted({float(k.split("_cue_")[1]) for m in ms for k in m
+                        if k.startswith("q_stored_cue_")})
+        for ax, (key, label) in zip(row, (("q", "Q"), ("m", "overlap m"),
+                                          ("hit", "non-cued members active"))):
+            vals = {k: (np.array(fracs), np.array([[m.get(f"{key}_{k}_cue_{c:g}", np.nan)
+                                                    for c in fracs] for m in ms]))
+                    for k in KIND_NAMES.values()}
+            plot_cue_kinds(ax, vals, ylabel=label, labels=KIND_LABELS, ref=0.0)
+            ax.set_title(variant, fontsize=7)
+    fig.tight_layout()
+    p = Path(out_dir) / "memory_planted.png"
+    fig.savefig(p, dpi=120)
+    plt.close(fig)
+    return [p]
+
+
+def noise_floor_section(results: Path, scale: str | None = None,
+                        n_boot: int = 10000) -> str:
+    """Markdown section "Noise floor" ('' if there are no stream variants).
+
+    Runs of memory-encoding (and memory-planted) that differ from a default run of the
+    same condition and seed *only* in Brian2's random stream (``options.stream_seed``:
+    release draws, background, plasticity noise) are analysed as if they were two
+    conditions: the paired differences are what chance alone produces, the noise floor
+    of every condition comparison on the same number of seeds.
+    """
+    lines = []
+    for exp, keys, recompute in ((EXPERIMENT, KEY_METRICS, recomputed),
+                                 (PLANTED_EXPERIMENT, PLANTED_NOISE_KEYS,
+                                  planted_recomputed)):
+        runs = _load(results, exp, scale)
+        ref, alt = {}, {}
+        for r in runs:
+            key = (str(r.attrs["condition"]), int(r.attrs["seed"]), _without_stream(r))
+            (ref if _default_stream(r) else alt)[key] = r
+        pairs = sorted(set(ref) & set(alt))
+        if not pairs:
+            continue
+        variants = sorted({(c, v) for c, _, v in pairs})
+        for cond, variant in variants:
+            seeds = [s for c, s, v in pairs if (c, v) == (cond, variant)]
+            ref_v = {(c, s): r for (c, s, v), r in ref.items() if v == variant}
+            alt_v = {(c, s): r for (c, s, v), r in alt.items() if v == variant}
+            metrics = {"stream A": {s: recompute(ref_v[(cond, s)]) for s in seeds},
+                       "stream B": {s: recompute(alt_v[(cond, s)]) for s in seeds}}
+            names = [k for k in keys if all(k in m for m in metrics["stream A"].values())]
+            tab = paired_table(metrics, "stream A", "stream B", names, n_boot=n_boot)
+            for r in tab:       # one seed: the difference itself, without a CI
+                if r["n"] == 1 and not np.isfinite(r["diff"]) and len(seeds) == 1:
+                    a = metrics["stream A"][seeds[0]].get(r["metric"], np.nan)
+                    b = metrics["stream B"][seeds[0]].get(r["metric"], np.nan)
+                    if np.isfinite(a) and np.isfinite(b):
+                        r["n"], r["diff"] = 1, float(b - a)
+            rows = [[keys[r["metric"]][0], str(r["n"]), _fmt_ci(r, _signed(keys[r["metric"]][1])),
+                     f"{r['d_z']:+.2f}" if np.isfinite(r["d_z"]) else "n/a",
+                     _verdict_word(r["resolved"])] for r in tab]
+            lines += [f"**{exp}, {cond}**: stream B − stream A over seeds "
+                      f"{', '.join(map(str, seeds))} (the same structure, condition and "
+                      "protocol; only Brian2's random stream differs):", "",
+                      _md(rows, ["metric", "n", "difference [95 % CI]", "d_z", "CI verdict"]),
+                      ""]
+    if not lines:
+        return ""
+    return "\n".join(["## Noise floor (issue 14, item 6)", "",
+                      "Two runs that differ only in the release random stream, analysed "
+                      "as if they were two conditions.  A condition effect smaller than "
+                      "these differences is indistinguishable from chance.", ""] + lines)
+
+
+PLANTED_NOISE_KEYS = {
+    "q_stored_cue_0.5": ("Q planted, 50 % cue", "{:+.3f}"),
+    "q_sham_cue_0.5": ("Q sham, 50 % cue", "{:+.3f}"),
+    "q_unencoded_cue_0.5": ("Q unencoded, 50 % cue", "{:+.3f}"),
+    "m_stored_cue_0.5": ("m planted, 50 % cue", "{:+.3f}"),
+    "fa_stored_cue_0.5": ("false activation, 50 % cue", "{:.3f}"),
+    "cues_rejected_fraction": ("cues rejected", "{:.3f}"),
+}

@@ -45,7 +45,7 @@ FIGURE_DPI = 150
 DOCS_FIGURES = (tuple(cr.FIGURE_FILES.values()) + ("synapse_check.png",)
                 + tuple(CULTURE_FIGURE_FILES.values())
                 + ("background_filtering.png", "memory_curves.png", "memory_recall.png",
-                   "memory_capacity.png", "memory_retention.png"))
+                   "memory_capacity.png", "memory_retention.png", "memory_planted.png"))
 
 
 def load_runs(results: Path, experiment: str, scale: str | None = None):
@@ -196,7 +196,9 @@ def make_figures(results: Path, scale: str | None = None) -> list[Path]:
     written += activity_figures(results, out_dir, scale)
     written += filtering_figures(results, out_dir, scale)
     # --- end culture-activity ---
-    from .memory_report import capacity_figures, memory_figures, retention_figures
+    from .memory_report import (capacity_figures, memory_figures, planted_figures,
+                                retention_figures)
+    written += planted_figures(results, out_dir, scale)
     written += memory_figures(results, out_dir, scale)
     written += capacity_figures(results, out_dir, scale)
     written += retention_figures(results, out_dir, scale)
@@ -488,9 +490,11 @@ def write_report(results: Path, scale: str | None = None) -> Path:
             sections.append(section)
     # --- end culture experiments ---
     # --- memory encoding, capacity, retention (analysis/memory_report.py) ---
-    from .memory_report import capacity_section, memory_section, retention_section
-    for section in (memory_section(results, scale), capacity_section(results, scale),
-                    retention_section(results, scale)):
+    from .memory_report import (capacity_section, memory_section, noise_floor_section,
+                                planted_section, retention_section)
+    for section in (planted_section(results, scale), memory_section(results, scale),
+                    capacity_section(results, scale), retention_section(results, scale),
+                    noise_floor_section(results, scale)):
         if section:
             sections.append(section)
     # --- end memory ---

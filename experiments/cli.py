@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["main", "run_experiment", "run_experiments", "default_run_path"]
+__all__ = ["main", "run_experiment", "run_experiments", "default_run_path", "config_tag"]
 
 EXIT_USAGE = 2
 
@@ -39,9 +39,52 @@ class _Parser(argparse.ArgumentParser):
                          if " " in self.prog else f"{message} (see 'mgnet --help')")
 
 
+def config_tag(cfg) -> str:
+    """Short hash of what a config changes relative to its defaults ('' if nothing).
+
+    The defaults are the config that ``make_config`` gives for the same experiment,
+    condition, seed and scale with no ``[params]`` and no ``[options]``.  The tag is the
+    first 8 hex digits of the SHA-1 of the resolved TOML lines (qualified by their
+    section) that differ from the defaults, so two configs that differ in any parameter
+    or option get different tags, configs that resolve to the same values get the same
+    tag, and the same override applied to two conditions gets the same tag in both.
+    """
+    import hashlib
+    from .config import ConfigError, make_config
+    try:
+        default = make_config(cfg.experiment, condition=cfg.condition, seed=cfg.seed,
+                              scale=cfg.scale)
+    except ConfigError:             # not a registered experiment (tests): no tag
+        return ""
+
+    def lines(text):
+        section, out = "", {}
+        for line in text.splitlines():
+            if line.startswith("["):
+                section = line.strip()
+            elif "=" in line:
+                out[(section, line.split("=", 1)[0].strip())] = line.strip()
+        return out
+
+    mine, base = lines(cfg.to_toml()), lines(default.to_toml())
+    diff = sorted(f"{sec} {line}" for (sec, key), line in mine.items()
+                  if base.get((sec, key)) != line)
+    if not diff:
+        return ""
+    return hashlib.sha1("\n".join(diff).encode()).hexdigest()[:8]
+
+
 def default_run_path(results: Path, cfg) -> Path:
-    """``results/runs/<experiment>/<condition>_seed<N>_<scale>.h5``."""
-    return results / "runs" / cfg.experiment / f"{cfg.condition}_seed{cfg.seed}_{cfg.scale}.h5"
+    """``results/runs/<experiment>/<condition>_seed<N>_<scale>[_<tag>].h5``.
+
+    ``<tag>`` (:func:`config_tag`) is present only when the config changes a parameter
+    or an option, so runs that differ in any of them never share a file (and a sweep of
+    one config never moves another config's files aside), while default configs keep
+    the names they always had.
+    """
+    tag = config_tag(cfg)
+    name = f"{cfg.condition}_seed{cfg.seed}_{cfg.scale}" + (f"_{tag}" if tag else "")
+    return results / "runs" / cfg.experiment / f"{name}.h5"
 
 
 def _progress_printer(label: str):

@@ -39,8 +39,9 @@ every simulation); ``/patterns/members`` (all ``n_patterns`` assemblies);
 and ``capacity``.
 
 Cost: each simulation lasts ``spontaneous + presentations · n_patterns ·
-presentation_interval + consolidation + recall`` (38 s at default scale) whatever P
-is, so a run costs ``len(p_values)`` of them (114 s simulated at default scale).
+presentation_interval + consolidation + recall`` (about 118 s at default scale, of which
+84-96 s are the recall phase with its controls and 12-s cue spacing) whatever P is, so a
+run costs ``len(p_values)`` of them (about 350 s simulated at default scale).
 
 Run: ``mgnet run memory-capacity --condition elevated_mg --seed 0``
 """
@@ -63,7 +64,8 @@ DESCRIPTION = "recall vs number of stored assemblies P: capacity (T10, T11)"
 
 #: ``/metrics`` keys of memory-encoding's run information kept in a capacity run.
 RUN_INFO_KEYS = ("plasticity_b", "mg_o_mM", "mg_i_mM", "n_exc", "n_inh", "n_contacts_ee",
-                 "build_s", "recall_window_s", "simulated_s")
+                 "build_s", "recall_window_s", "reject_window_s", "stream_seed",
+                 "simulated_s")
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,7 @@ def merge_runs(subs: dict, cfg):
     info["simulated_total_s"] = float(base.metrics["simulated_s"]) * len(p_values)
     data.metrics = dict(info)      # capacity_run_metrics reads n_exc, n_inh
     data.metrics = dict(capacity_run_metrics(data, b=float(info["plasticity_b"]),
-                                             recall_window=float(info["recall_window_s"])),
+                                             recall_window=float(info["recall_window_s"]),
+                                             reject_window=float(info["reject_window_s"])),
                         **info)
     return data

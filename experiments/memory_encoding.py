@@ -13,9 +13,19 @@ connectivity, patterns, stimulation schedule and random stream):
    (science.md §6: "trains of 5 pulses at 100 Hz"), one suprathreshold AMPA conductance
    kick per pulse and member (``stim_weight``); plasticity on;
 3. **consolidation** under spontaneous network bursts (plasticity on);
-4. **recall** with plasticity off: a fraction (``cue_fractions``) of each assembly is
-   cued with ``cue_pulses`` pulses; the response of the other neurons in
-   ``recall_window`` after the cue onset is read out (analysis).
+4. **recall** with plasticity off (:func:`make_recall`, shared with memory-planted): a
+   fraction (``cue_fractions``) of each assembly is cued with ``cue_pulses`` pulses,
+   together with the controls of science.md §6 in the same run: *sham* cues (random
+   non-members of the same size, ``n_sham`` per fraction) and *unencoded* assemblies
+   (``n_unencoded`` random assemblies that were never presented, cued the same way).
+   Each cue also kicks every interneuron once ``cue_inh_delay`` after its onset
+   (``cue_inh_weight``: feed-forward inhibition; docs/memory.md "Instrument": without it
+   any cue of >= 10 cells ignites a network burst).  Cues are ``recall_interval`` (>= 3 x
+   the 4-s slow adaptation) plus a random ``recall_jitter`` apart.  The read-out
+   (analysis/memory_report.py :func:`recall_metrics`) is the rate read-out Q of
+   Luboeinski & Tetzlaff (2021) and the overlap m over ``recall_window`` after the cue
+   onset; cues whose pre-cue window (``reject_window``) overlaps a spontaneous network
+   burst are rejected and counted.
 
 The E->E contacts of the culture (:mod:`models.culture`) carry the Graupner–Brunel rule
 (:mod:`models.plasticity`, ``[params.plasticity]``: the default preset of
@@ -30,8 +40,13 @@ Saved (run-file schema 1): ``/spikes/exc``, ``/spikes/inh``; ``/synapses/ee`` wi
 ``pre``, ``post``, ``contact``, ``pr``, ``q_down`` (nS) and one ``rho_sNNN`` column per
 snapshot; ``/snapshots/t`` and ``/snapshots/phase`` (0 spontaneous, 1 encoding,
 2 consolidation); ``/patterns/members`` (pattern x excitatory neuron); ``/recall/*``
-per cue (pattern, cue fraction, cue time, cued neurons); ``/protocol/*``; ``/metrics``
-from :func:`analysis.memory_report.run_metrics` on exactly these arrays.
+per cue (``kind`` 0 stored / 1 sham / 2 unencoded, pattern, cue fraction, cue time,
+cued neurons); ``/controls/unencoded_members`` (the unencoded assemblies); ``/protocol/*``;
+``/metrics`` from :func:`analysis.memory_report.run_metrics` on exactly these arrays.
+
+``stream_seed`` (option) changes Brian2's random stream (release draws, background,
+plasticity noise) and nothing else: two runs that differ only in it measure the noise
+floor of any comparison (issue 14, item 6).
 
 Metaplasticity (GluN2B up-regulation after hours of lower background load,
 :mod:`models.metaplasticity`) is *not* applied here: the GluN2B fraction is the default
@@ -62,6 +77,17 @@ DESCRIPTION = "encoding, consolidation and cued recall of cell assemblies (T10, 
 
 #: Phase codes of the weight snapshots (/snapshots/phase).
 PHASE_CODES = {"spontaneous": 0, "encoding": 1, "consolidation": 2}
+
+
+#: Recall protocol quantities chosen on the planted-assembly control (memory-planted) at
+#: ``baseline`` on calibration seeds >= 1000 only (docs/memory.md "Instrument").
+RECALL_DEFAULTS = {"cue_pulses": 1, "recall_window": 100 * ms,
+                   "cue_inh_weight": 150 * nS, "cue_inh_delay": 2 * ms}
+RECALL_SOURCE = ("this project: chosen on the planted-assembly control (memory-planted) at "
+                 "baseline on calibration seeds 1000-1004 (experiments/calibrate_planted.py), "
+                 "docs/memory.md 'Instrument'")
+#: Codes of ``/recall/kind``.
+RECALL_KINDS = {"stored": 0, "sham": 1, "unencoded": 2}
 
 
 @dataclass(frozen=True)
@@ -108,19 +134,46 @@ class OPTIONS:
                                       "up to whole encoding rounds)")
     cue_fractions: tuple = param((0.25, 0.5, 0.75), "this project: the pattern-completion "
                                  "curve", doc="fractions of each assembly cued at recall")
-    cue_pulses: int = param(3, "this project: a short 100 Hz cue that ends before the "
-                            "readout window does", low=1, high=20,
+    cue_pulses: int = param(RECALL_DEFAULTS["cue_pulses"], RECALL_SOURCE, low=1, high=20,
                             doc="pulses of a recall cue (at pulse_rate)")
     recall_trials: int = param(1, "this project: 10 paired seeds give the statistics",
                                low=1, high=100,
                                doc="cues per pattern and cue fraction")
-    recall_interval: object = param(2 * second, "this project: longer than a network "
-                                    "burst", low=100 * ms, high=60 * second,
-                                    doc="interval between recall cues")
-    recall_window: object = param(50 * ms, "this project: recurrent completion before "
-                                  "a cue-triggered network burst recruits everyone",
+    n_sham: int = param(1, "science.md §6: sham cues are a control in every run",
+                        low=0, high=50,
+                        doc="sham cues (random non-members of every stored assembly, "
+                            "of the cue's size) per cue fraction and trial")
+    n_unencoded: int = param(1, "science.md §6: unencoded assemblies are a control in "
+                             "every run", low=0, high=50,
+                             doc="random assemblies never presented, cued like the "
+                                 "stored ones (per cue fraction and trial)")
+    recall_interval: object = param(12 * second, "science.md §6: cues spaced beyond slow "
+                                    "adaptation; 3 x tau_w_slow (4 s, Masquelier & Deco "
+                                    "2013)", low=100 * ms, high=600 * second,
+                                    doc="minimum interval between recall cues")
+    recall_jitter: object = param(2 * second, "this project: random extra interval so "
+                                  "cues do not lock to the inter-burst rhythm",
+                                  low=0 * second, high=600 * second,
+                                  doc="uniform random extra interval before each cue")
+    recall_window: object = param(RECALL_DEFAULTS["recall_window"], RECALL_SOURCE,
                                   low=1 * ms, high=2 * second,
-                                  doc="readout window after a cue onset")
+                                  doc="rate read-out window after a cue onset (Q and m)")
+    reject_window: object = param(500 * ms, "this project: a cue is rejected when a "
+                                  "spontaneous network burst overlaps this pre-cue "
+                                  "window (science.md §6)", low=0 * ms, high=10 * second,
+                                  doc="pre-cue window checked for network bursts")
+    cue_inh_weight: object = param(RECALL_DEFAULTS["cue_inh_weight"], RECALL_SOURCE,
+                                   low=0 * nS, high=1000 * nS,
+                                   doc="AMPA kick to every interneuron per recall cue "
+                                       "(feed-forward inhibition; 0 = none)")
+    cue_inh_delay: object = param(RECALL_DEFAULTS["cue_inh_delay"], RECALL_SOURCE +
+                                  "; disynaptic feed-forward inhibition lags the "
+                                  "afferent excitation by ~2 ms (Pouille & Scanziani "
+                                  "2001 Science 293:1159)", low=0 * ms, high=50 * ms,
+                                  doc="delay of the interneuron kick after the cue onset")
+    stream_seed: int = param(-1, "issue 14 item 6: the noise floor (two runs that differ "
+                             "only in the release random stream)", low=-1, high=2 ** 31 - 1,
+                             doc="seed of Brian2's random stream (-1: the structure seed)")
     device: str = param("cpp_standalone", "design.md §5: compile once per structure, "
                         "conditions through run_args",
                         choices=("cpp_standalone", "runtime"), doc="Brian2 device")
@@ -129,7 +182,8 @@ class OPTIONS:
 SCALES = {"quick": {"n_neurons": 300, "n_patterns": 2, "presentations": 2,
                     "spontaneous": 2 * second, "consolidation": 4 * second,
                     "cue_fractions": (0.5,), "recall_trials": 1,
-                    "recall_interval": 1 * second, "device": "runtime"},
+                    "recall_interval": 1 * second, "recall_jitter": 0 * second,
+                    "device": "runtime"},
           "default": {},
           "paper": {"n_neurons": 2000, "recall_trials": 5, "consolidation": 120 * second}}
 
@@ -145,8 +199,9 @@ def check_options(opts) -> None:
     if float(opts.presentation_interval) <= pres:
         raise ConfigError("options.presentation_interval must exceed a presentation "
                           f"({pres:g} s)")
-    if float(opts.recall_interval) <= float(opts.recall_window):
-        raise ConfigError("options.recall_interval must exceed options.recall_window")
+    if float(opts.recall_interval) <= float(opts.recall_window) + float(opts.reject_window):
+        raise ConfigError("options.recall_interval must exceed options.recall_window + "
+                          "options.reject_window")
     if not opts.cue_fractions or any(not 0 < float(c) < 1 for c in opts.cue_fractions):
         raise ConfigError("options.cue_fractions must be fractions in (0, 1)")
     n_exc = round(0.8 * opts.n_neurons)
@@ -166,16 +221,99 @@ class Schedule:
     stim_i: np.ndarray          #: source index of each stimulus pulse
     stim_t: np.ndarray          #: time of each pulse (s)
     source_targets: list        #: source -> array of excitatory targets
-    recall: dict                #: per cue: pattern, cue_fraction, t_cue, source
+    recall: dict                #: per cue: kind, pattern, cue_fraction, t_cue, source
     round_period: float
     t_spont: float              #: end of the spontaneous period
     t_enc: float                #: end of encoding
     t_cons: float               #: end of consolidation = start of recall
     t_end: float
+    unencoded: np.ndarray = None    #: (U, n_exc) bool, assemblies never presented
 
 
 def _round_up(x: float, step: float) -> float:
     return math.ceil(x / step - 1e-9) * step
+
+
+def draw_assemblies(rng, n: int, n_exc: int, size: int):
+    """``n`` independent random assemblies of ``size`` excitatory cells (overlaps
+    allowed) and each one's members in a random cueing order."""
+    members = np.zeros((n, n_exc), dtype=bool)
+    order = np.empty((n, size), dtype=np.int64)
+    for p in range(n):
+        idx = rng.choice(n_exc, size=size, replace=False)
+        members[p, idx] = True
+        order[p] = idx          # already in random order
+    return members, order
+
+
+def make_recall(rng, opts, members, cue_order, unencoded, unencoded_order, t_start: float,
+                first_source: int):
+    """Recall cues with their controls (science.md §6), for memory-encoding and its
+    siblings and for memory-planted.
+
+    For every cue fraction c and trial: one cue per stored assembly (the first
+    ``round(c·M)`` of its cueing order, so larger cues contain smaller ones),
+    ``opts.n_sham`` sham cues (``round(c·M)`` random cells that belong to no stored
+    assembly; ``pattern`` is the stored assembly they are read against, in turn) and
+    one cue per unencoded assembly (cued like a stored one).  All cues in a random
+    order, the k-th at ``t_start + k·recall_interval + U(0, recall_jitter)``
+    (k = 1, 2, ...), so consecutive cues are at least ``recall_interval`` apart.
+
+    Returns
+    -------
+    sources : list of ndarray
+        Excitatory targets of each new stimulus source (numbered from ``first_source``).
+    stim_i, stim_t : ndarray
+        Source index and time (s) of every cue pulse.
+    recall : dict of ndarray
+        Per cue: ``kind`` (:data:`RECALL_KINDS`), ``pattern`` (row of ``members`` for
+        stored and sham cues, of ``unencoded`` for unencoded ones), ``cue_fraction``,
+        ``t_cue``, ``source``.
+    t_end : float
+        End of the recall phase (one interval after the last cue).
+    """
+    P, M = cue_order.shape if len(cue_order) else (0, 0)
+    if M == 0 and len(unencoded_order):
+        M = unencoded_order.shape[1]
+    stored_any = members.any(axis=0) if len(members) else np.zeros(unencoded.shape[1], bool)
+    pool = np.flatnonzero(~stored_any)
+    sources, cues = [], []
+    for c in opts.cue_fractions:
+        c = float(c)
+        k = max(1, int(round(c * M)))
+        for trial in range(opts.recall_trials):
+            for p in range(P):
+                cues.append((RECALL_KINDS["stored"], p, c, np.sort(cue_order[p, :k])))
+            for j in range(opts.n_sham):
+                cues.append((RECALL_KINDS["sham"], (trial * opts.n_sham + j) % max(P, 1), c,
+                             np.sort(rng.choice(pool, size=k, replace=False))))
+            for u in range(len(unencoded_order)):
+                cues.append((RECALL_KINDS["unencoded"], u, c,
+                             np.sort(unencoded_order[u, :k])))
+    order = rng.permutation(len(cues))
+    rate = float(opts.pulse_rate)
+    pulses = np.arange(opts.cue_pulses) / rate
+    jitter = rng.uniform(0.0, float(opts.recall_jitter), len(cues))
+    interval = float(opts.recall_interval)
+    stim_i, stim_t = [], []
+    rec = {k: [] for k in ("kind", "pattern", "cue_fraction", "t_cue", "source")}
+    t = t_start
+    for n, j in enumerate(order):
+        kind, p, c, targets = cues[j]
+        t = t + interval + jitter[n]
+        src = first_source + len(sources)
+        sources.append(targets)
+        stim_i.append(np.full(len(pulses), src))
+        stim_t.append(t + pulses)
+        for key, v in zip(rec, (kind, p, c, t, src)):
+            rec[key].append(v)
+    recall = {"kind": np.array(rec["kind"], np.int64),
+              "pattern": np.array(rec["pattern"], np.int64),
+              "cue_fraction": np.array(rec["cue_fraction"], float),
+              "t_cue": np.array(rec["t_cue"], float),
+              "source": np.array(rec["source"], np.int64)}
+    cat = (lambda x, dt: np.concatenate(x).astype(dt) if x else np.zeros(0, dt))
+    return sources, cat(stim_i, np.int64), cat(stim_t, float), recall, t + interval
 
 
 def make_schedule(opts, n_exc: int, seed: int) -> Schedule:
@@ -184,17 +322,14 @@ def make_schedule(opts, n_exc: int, seed: int) -> Schedule:
     Assemblies are independent random subsets (overlaps allowed, as for random
     patterns).  Each pattern's members are put in a random cueing order; the cue of
     fraction c stimulates the first ``round(c * M)`` of them, so larger cues contain
-    smaller ones.  Recall cues are in a random order (same for every condition).
+    smaller ones.  The unencoded control assemblies are drawn after the stored ones,
+    and the recall cues (:func:`make_recall`) after both, so the stored assemblies and
+    the encoding schedule of a seed do not depend on the controls.
     """
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x6D656D]))
     P = int(opts.n_patterns)
     M = int(round(opts.assembly_fraction * n_exc))
-    members = np.zeros((P, n_exc), dtype=bool)
-    cue_order = np.empty((P, M), dtype=np.int64)
-    for p in range(P):
-        idx = rng.choice(n_exc, size=M, replace=False)
-        members[p, idx] = True
-        cue_order[p] = idx          # already in random order
+    members, cue_order = draw_assemblies(rng, P, n_exc, M)
     rate = float(opts.pulse_rate)
     pres_dt = float(opts.presentation_interval)
     rp = P * pres_dt
@@ -211,39 +346,57 @@ def make_schedule(opts, n_exc: int, seed: int) -> Schedule:
             stim_i.append(np.full(len(pulses), p))
             stim_t.append(t0 + pulses)
     sources = [members[p].nonzero()[0] for p in range(P)]
-    cues = [(p, float(c)) for c in opts.cue_fractions for p in range(P)]
-    cue_source = {}
-    for p, c in cues:
-        cue_source[(p, c)] = len(sources)
-        sources.append(np.sort(cue_order[p, :max(1, int(round(c * M)))]))
-    trials = [cue for _ in range(opts.recall_trials) for cue in cues]
-    order = rng.permutation(len(trials))
-    cue_pulses = np.arange(opts.cue_pulses) / rate
-    rec = {"pattern": [], "cue_fraction": [], "t_cue": [], "source": []}
-    for k, j in enumerate(order):
-        p, c = trials[j]
-        t0 = t_cons + (k + 1) * float(opts.recall_interval)
-        src = cue_source[(p, c)]
-        stim_i.append(np.full(len(cue_pulses), src))
-        stim_t.append(t0 + cue_pulses)
-        rec["pattern"].append(p)
-        rec["cue_fraction"].append(c)
-        rec["t_cue"].append(t0)
-        rec["source"].append(src)
-    t_end = t_cons + (len(trials) + 1) * float(opts.recall_interval)
-    recall = {"pattern": np.array(rec["pattern"], np.int64),
-              "cue_fraction": np.array(rec["cue_fraction"], float),
-              "t_cue": np.array(rec["t_cue"], float),
-              "source": np.array(rec["source"], np.int64)}
+    rng_c = np.random.default_rng(np.random.SeedSequence([int(seed), 0x6D656D, 1]))
+    unencoded, unenc_order = draw_assemblies(rng_c, int(opts.n_unencoded), n_exc, M)
+    new, ri, rt, recall, t_end = make_recall(rng_c, opts, members, cue_order, unencoded,
+                                             unenc_order, t_cons, len(sources))
+    sources += new
+    stim_i.append(ri)
+    stim_t.append(rt)
     return Schedule(members, cue_order, np.concatenate(stim_i).astype(np.int64),
                     np.concatenate(stim_t), sources, recall, rp, t_spont, t_enc, t_cons,
-                    t_end)
+                    t_end, unencoded)
 
 
 # --------------------------------------------------------------------------------------
 # Network
 # --------------------------------------------------------------------------------------
 STIM_ON_PRE = "g_ampa_post += w_stim    # suprathreshold stimulus pulse"
+CUE_INH_ON_PRE = "g_ampa_post += w_cue_inh    # feed-forward inhibition: interneuron kick"
+
+
+def stream_seed(cfg) -> int:
+    """Seed of Brian2's random stream: ``options.stream_seed``, or the structure seed."""
+    s = int(getattr(cfg.options, "stream_seed", -1))
+    return int(cfg.seed) if s < 0 else s
+
+
+def add_cue_inhibition(net, inh, t_cues, opts, name="cue_inh", variable=False):
+    """Feed-forward inhibition of recall cues: every interneuron gets one AMPA kick of
+    ``opts.cue_inh_weight`` ``opts.cue_inh_delay`` after every pulse of every cue (the
+    afferent volley of each pulse recruits the feed-forward interneurons).
+
+    Nothing is added when the weight is 0 (unless ``variable``).  With ``variable`` the
+    weight is a shared variable ``w_cue_inh`` of the returned synapses (changeable per
+    run through ``run_args``).  Returns the added objects (``()`` if none)."""
+    from brian2 import SpikeGeneratorGroup, Synapses
+    if len(t_cues) == 0 or (float(opts.cue_inh_weight) <= 0 and not variable):
+        return ()
+    pulses = np.arange(int(opts.cue_pulses)) / float(opts.pulse_rate)
+    t = (np.asarray(t_cues, float)[:, None] + pulses[None, :]).ravel()
+    t = (t + float(opts.cue_inh_delay)) * second
+    gen = SpikeGeneratorGroup(1, np.zeros(len(t), dtype=np.int64), t, name=name)
+    if variable:
+        syn = Synapses(gen, inh, model="w_cue_inh : siemens (shared)",
+                       on_pre=CUE_INH_ON_PRE, name=f"{name}_syn")
+    else:
+        syn = Synapses(gen, inh, on_pre=CUE_INH_ON_PRE,
+                       namespace={"w_cue_inh": opts.cue_inh_weight}, name=f"{name}_syn")
+    syn.connect(i=np.zeros(len(inh), dtype=np.int64), j=np.arange(len(inh)))
+    if variable:
+        syn.w_cue_inh = opts.cue_inh_weight
+    net.add(gen, syn)
+    return gen, syn
 
 
 class _Memory:
@@ -296,7 +449,7 @@ class _Memory:
             self.directory = str(default_cache_dir() / f"memory-{h.hexdigest()[:16]}")
             from models.backend import standalone_session
             self._session.enter_context(standalone_session(self.directory))
-        brian2.seed(cfg.seed)
+        brian2.seed(stream_seed(cfg))
         self.cult = cult = build_culture(opts.n_neurons, p, self.culture, seed=cfg.seed,
                                          structure=self.structure,
                                          plasticity=self.plasticity)
@@ -323,6 +476,7 @@ class _Memory:
         self.snap = StateMonitor(ee, "rho", record=True, dt=rp, when="end",
                                  name="ee_snapshots")
         cult.net.add(stim, stim_syn, self.snap)
+        self.cue_inh = add_cue_inhibition(cult.net, cult.inh, sch.recall["t_cue"], opts)
         # Phase 1: spontaneous + encoding + consolidation, plus one time step so that the
         # snapshot at t_cons is taken with plasticity on; phase 2: recall, frozen.
         self.t1 = sch.t_cons * second + defaultclock.dt
@@ -356,7 +510,7 @@ class _Memory:
         t0 = time.time()
         if self.device == "runtime":
             self.cult.net.restore("initial")
-            brian2.seed(self.cfg.seed)
+            brian2.seed(stream_seed(self.cfg))
             self.cult.set_condition(params, self.culture)
             for view, value in assignments:
                 view[:] = value
@@ -451,15 +605,17 @@ def _run_data(cfg, mem, res, build_s):
              "contact": ee.contact.astype(np.int64), "pr": np.asarray(pr, float),
              "q_down": res["q_down"]}
     units = {"/synapses/ee/q_down": "nS", "/snapshots/t": "s", "/snapshots/phase": "1",
-             "/recall/source": "1", "/recall/cued": "1"}
+             "/recall/source": "1", "/recall/cued": "1", "/recall/kind": "1",
+             "/controls/unencoded_members": "1"}
     for k in range(res["rho"].shape[1]):
         table[f"rho_s{k:03d}"] = res["rho"][:, k]
     n_exc = st.n_exc
     cued = np.zeros((len(sch.recall["t_cue"]), n_exc), dtype=bool)
     for k, s in enumerate(sch.recall["source"]):
         cued[k, sch.source_targets[s]] = True
-    recall = {"pattern": sch.recall["pattern"], "cue_fraction": sch.recall["cue_fraction"],
-              "t_cue": sch.recall["t_cue"], "source": sch.recall["source"], "cued": cued}
+    recall = {"kind": sch.recall["kind"], "pattern": sch.recall["pattern"],
+              "cue_fraction": sch.recall["cue_fraction"], "t_cue": sch.recall["t_cue"],
+              "source": sch.recall["source"], "cued": cued}
     protocol = {"spontaneous": {"t_start": 0.0, "t_stop": sch.t_spont, "plasticity": True},
                 "encoding": {"t_start": sch.t_spont, "t_stop": sch.t_enc, "plasticity": True},
                 "consolidation": {"t_start": sch.t_enc, "t_stop": sch.t_cons,
@@ -473,16 +629,21 @@ def _run_data(cfg, mem, res, build_s):
                            for k, (t, i) in res["spikes"].items()},
                    synapses={"ee": table}, protocol=protocol, patterns=sch.members,
                    recall=recall,
-                   arrays={"/snapshots/t": snap_t, "/snapshots/phase": phase},
+                   arrays={"/snapshots/t": snap_t, "/snapshots/phase": phase,
+                           "/controls/unencoded_members": np.asarray(sch.unencoded, bool)
+                           .reshape(-1, n_exc)},
                    units=units, metrics={})
     b = float(mem.plasticity.b)
-    metrics = run_metrics(data, b=b, recall_window=float(opts.recall_window))
+    metrics = run_metrics(data, b=b, recall_window=float(opts.recall_window),
+                          reject_window=float(opts.reject_window))
     metrics.update({"plasticity_b": b, "mg_o_mM": float(cfg.params.magnesium.mg_o / mM),
                     "mg_i_mM": float(cfg.params.magnesium.mg_i / mM),
                     "n_exc": int(n_exc), "n_inh": int(st.n_inh),
                     "n_contacts_ee": int(ee.n_contacts), "build_s": float(build_s),
                     "run_s": float(res["run_s"]),
                     "recall_window_s": float(opts.recall_window),
+                    "reject_window_s": float(opts.reject_window),
+                    "stream_seed": int(stream_seed(cfg)),
                     "simulated_s": float(sch.t_end)})
     data.metrics = metrics
     return data

@@ -26,6 +26,7 @@ EXPERIMENTS: dict[str, str] = {
     "memory-encoding": "experiments.memory_encoding",
     "memory-capacity": "experiments.memory_capacity",
     "memory-retention": "experiments.memory_retention",
+    "memory-planted": "experiments.memory_planted",
 }
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .config import make_config
 
-__all__ = ["JOBS", "CULTURE_CONDITIONS", "job_names", "select_jobs", "reproduce", "plan",
+__all__ = ["JOBS", "VARIANTS", "NOISE_STREAM", "CULTURE_CONDITIONS", "job_names", "select_jobs", "reproduce", "plan",
            "cost_summary"]
 
 #: The conditions of science.md §5, in report order (culture validation).
@@ -54,11 +54,25 @@ JOBS: list[tuple[str, tuple[str, ...], tuple[int, ...]]] = [
     ("memory-capacity", ("baseline", "elevated_mg"), (0, 1)),
     # Retention: the forgetting curve over one 60 s consolidation per run.
     ("memory-retention", ("baseline", "elevated_mg"), (0, 1)),
+    # The positive control of the recall read-out (science.md §6, issue 14): a planted
+    # assembly vs sham cues and unencoded assemblies, at baseline; its protocol was
+    # chosen on seeds 1000-1004 (experiments/calibrate_planted.py), these are others.
+    ("memory-planted", ("baseline",), (0, 1, 2, 3, 4)),
+]
+#: Brian2 stream seed of the noise-floor runs (any value no structure seed uses).
+NOISE_STREAM = 7_777_777
+#: Runs that differ from a :data:`JOBS` run *only in options*, as (experiment,
+#: conditions, seeds, options): the noise floor of issue 14 item 6, the same baseline
+#: runs on another release random stream, analysed as if they were two conditions
+#: (analysis/memory_report.py ``noise_floor_section``).  Selected with their experiment.
+VARIANTS: list = [
+    ("memory-encoding", ("baseline",), (0, 1, 2, 3, 4), {"stream_seed": NOISE_STREAM}),
+    ("memory-planted", ("baseline",), (0, 1, 2, 3, 4), {"stream_seed": NOISE_STREAM}),
 ]
 #: At ``--scale quick`` (tests, CI) every job runs its first seed only, and these
 #: experiments only :data:`QUICK_CONDITIONS`: the same code path in minutes.
 QUICK_TRIMMED = ("culture-activity", "memory-encoding", "memory-capacity",
-                 "memory-retention")
+                 "memory-retention", "memory-planted")
 QUICK_CONDITIONS = ("baseline", "elevated_mg")
 
 
@@ -101,6 +115,14 @@ def plan(scale: str, only=None):
             if exp in QUICK_TRIMMED:
                 conditions = tuple(c for c in conditions if c in QUICK_CONDITIONS)
         out += [make_config(exp, condition=c, seed=s, scale=scale)
+                for c in conditions for s in seeds]
+    wanted = {job[0] for job in select_jobs(only)}
+    for exp, conditions, seeds, options in VARIANTS:
+        if exp not in wanted:
+            continue
+        if scale == "quick":
+            seeds = seeds[:1]
+        out += [make_config(exp, condition=c, seed=s, scale=scale, options=dict(options))
                 for c in conditions for s in seeds]
     return out
 

@@ -219,12 +219,16 @@ def _groups(todo: list, results: Path, config) -> list[tuple[list, list[str]]]:
     ``(task, cfg, out)``.
     """
     from . import registry
+    from .cli import config_tag
     grouped: dict = {}
     singles = []
     for item in todo:
         _, cfg, out = item
+        # Without a sweep-wide --config, runs that change options (reproduce's VARIANTS)
+        # are their own group and carry their options in a config file of their own.
+        tag = config_tag(cfg) if config is None else ""
         if hasattr(registry.get(cfg.experiment).module, "run_group"):
-            grouped.setdefault((cfg.experiment, cfg.seed, cfg.scale), []).append(item)
+            grouped.setdefault((cfg.experiment, cfg.seed, cfg.scale, tag), []).append(item)
         else:
             singles.append([item])
     out = []
@@ -236,8 +240,38 @@ def _groups(todo: list, results: Path, config) -> list[tuple[list, list[str]]]:
                  else ["--results", str(results)])
         if config is not None:
             argv += ["--config", str(config)]
+        elif config_tag(cfg):
+            argv += ["--config", str(_options_config(results, cfg, [i[1] for i in items]))]
         out.append((items, argv))
     return out
+
+
+def _options_config(results: Path, cfg, cfgs) -> Path:
+    """A TOML file with the resolved ``[options]`` of ``cfg`` (for a task whose runs
+    change options only; parameters follow the condition).  Raises SweepError if the
+    runs of the task differ in options or change a parameter."""
+    from .cli import config_tag
+    from .config import make_config, _toml_value, _dc_table
+    for c in cfgs:
+        plain = make_config(c.experiment, condition=c.condition, seed=c.seed, scale=c.scale,
+                            options=_dc_table_toml(c.options))
+        if c.options != cfg.options or config_tag(plain) != config_tag(c):
+            raise SweepError(f"{c.experiment}: a run that changes parameters needs a "
+                             "sweep --config")
+    lines = [f"experiment = {_toml_value(cfg.experiment)}", "", "[options]"]
+    lines += [f"{k} = {_toml_value(v)}" for k, v in _dc_table(cfg.options).items()]
+    path = results / "sweeps" / "configs" / f"{cfg.experiment}_{config_tag(cfg)}.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _dc_table_toml(options) -> dict:
+    """Options as the plain TOML-like values ``make_config`` accepts."""
+    import tomllib
+    from .config import _dc_table, _toml_value
+    text = "\n".join(f"{k} = {_toml_value(v)}" for k, v in _dc_table(options).items())
+    return tomllib.loads(text)
 
 
 # ------------------------------------------------------------------ manifest

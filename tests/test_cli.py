@@ -392,9 +392,17 @@ def test_reproduce_plan_holds_the_culture_validation():
     # the calibrated baseline at 5 seeds, every other condition on seed 0
     assert sorted((c.condition, c.seed) for c in culture) == sorted(
         [("baseline", s) for s in range(5)] + [(c, 0) for c in CULTURE_CONDITIONS[1:]])
-    memory = [c for c in plan("default") if c.experiment == "memory-encoding"]
+    memory = [c for c in plan("default") if c.experiment == "memory-encoding"
+              and c.options.stream_seed < 0]
     assert sorted((c.condition, c.seed) for c in memory) == sorted(
         (c, s) for c in CULTURE_CONDITIONS for s in range(10))
+    # the noise floor (issue 14 item 6): baseline seeds 0-4 again on another random
+    # stream, nothing else changed
+    from experiments.cli import config_tag
+    noise = [c for c in plan("default") if c.experiment == "memory-encoding"
+             and c.options.stream_seed >= 0]
+    assert sorted((c.condition, c.seed) for c in noise) == [("baseline", s) for s in range(5)]
+    assert len({config_tag(c) for c in noise}) == 1
     # science.md §4 item 7: >= 120 s analysed at default scale, 2000 neurons.
     from brian2 import second
     for c in culture:
@@ -411,7 +419,9 @@ def test_reproduce_only_restricts_the_plan():
     assert [(c.condition, c.seed) for c in quick] == [("baseline", 0), ("elevated_mg", 0)]
     both = plan("quick", ["background-filtering", "synapse-check"])
     assert {c.experiment for c in both} == {"background-filtering", "synapse-check"}
-    assert len(plan("default")) == sum(len(c) * len(s) for _, c, s in select_jobs())
+    from experiments.reproduce import VARIANTS
+    assert len(plan("default")) == sum(len(c) * len(s) for _, c, s in select_jobs()) + sum(
+        len(c) * len(s) for _, c, s, _ in VARIANTS)
     with pytest.raises(ValueError, match="unknown experiment 'nope'.*allowed: .*culture-activity"):
         select_jobs("culture-activity,nope")
 

@@ -31,18 +31,40 @@ def test_schedule_counts_nesting_and_phase_boundaries():
     # phase boundaries are whole encoding rounds (the snapshot period)
     for t in (s.t_spont, s.t_enc, s.t_cons):
         assert t / s.round_period == pytest.approx(round(t / s.round_period))
-    # cues: nested subsets of the members, in the recall phase, one per trial
-    n_cues = 3 * 3 * 2
+    # cues: per fraction and trial one per stored pattern, n_sham sham cues and one per
+    # unencoded assembly; in the recall phase, >= recall_interval apart
+    kind = s.recall["kind"]
+    n_cues = 3 * 2 * (3 + o.n_sham + o.n_unencoded)
     assert len(s.recall["t_cue"]) == n_cues
+    assert np.sum(kind == 0) == 3 * 2 * 3
+    assert np.sum(kind == 1) == 3 * 2 * o.n_sham
+    assert np.sum(kind == 2) == 3 * 2 * o.n_unencoded
     assert np.all(s.recall["t_cue"] > s.t_cons) and s.t_end > s.recall["t_cue"].max()
     assert np.all(np.diff(np.sort(s.recall["t_cue"])) >= float(o.recall_interval) - 1e-9)
+    # spacing beyond slow adaptation: >= 3 x tau_w_slow (4 s) by default
+    assert float(OPTIONS().recall_interval) >= 3 * 4.0
+    M = s.members.shape[1] // 10
+    anym = s.members.any(axis=0)
+    for k in np.flatnonzero(kind == 1):           # sham: non-members of every pattern
+        tgt = s.source_targets[s.recall["source"][k]]
+        assert len(tgt) == round(s.recall["cue_fraction"][k] * M) and not anym[tgt].any()
+    assert s.unencoded.shape == (o.n_unencoded, n_exc)
+    for k in np.flatnonzero(kind == 2):           # unencoded: nested cues of its members
+        tgt = s.source_targets[s.recall["source"][k]]
+        assert np.all(s.unencoded[s.recall["pattern"][k], tgt])
+    # the unencoded assemblies are never stimulated during encoding
+    enc_targets = set(np.concatenate([s.source_targets[p] for p in range(3)]))
+    for u in s.unencoded:
+        assert not set(np.flatnonzero(u)) <= enc_targets
     for p in range(3):
         sets = []
         for c in (0.25, 0.5, 0.75):
-            k = np.flatnonzero((s.recall["pattern"] == p) & (s.recall["cue_fraction"] == c))
-            src = set(s.recall["source"][k])
-            assert len(src) == 1
-            tgt = s.source_targets[src.pop()]
+            k = np.flatnonzero((s.recall["pattern"] == p) & (s.recall["cue_fraction"] == c)
+                               & (kind == 0))
+            # every trial of a (pattern, fraction) cues the same cells
+            tgts = [tuple(s.source_targets[j]) for j in s.recall["source"][k]]
+            assert len(tgts) == 2 and len(set(tgts)) == 1
+            tgt = np.array(tgts[0])
             assert len(tgt) == round(c * M) and np.all(s.members[p, tgt])
             sets.append(set(tgt))
         assert sets[0] < sets[1] < sets[2]
@@ -55,7 +77,7 @@ def test_schedule_counts_nesting_and_phase_boundaries():
 @pytest.mark.parametrize("kw, msg", [
     ({"train_interval": 0.03}, "train_interval"),
     ({"presentation_interval": 0.3}, "presentation_interval"),
-    ({"recall_window": 3.0}, "recall_interval"),
+    ({"recall_interval": 0.5}, "recall_interval"),
     ({"cue_fractions": (0.5, 1.0)}, "cue_fractions"),
     ({"assembly_fraction": 0.01, "n_neurons": 100}, "assembly_fraction"),
 ])

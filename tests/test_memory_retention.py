@@ -11,11 +11,14 @@ from experiments.memory_encoding import make_schedule
 
 def test_default_design_and_its_cost():
     """Default: memory-encoding's encoding, a 60 s consolidation, recall at cue 0.5 only:
-    6 + 15 + 60 s + 3 cues x 2 s + 2 s = 89 s simulated per run, one snapshot per 3 s."""
+    3 stored + 1 sham + 1 unencoded cue, each 12 s + U(0, 2 s) after the previous one,
+    and 12 s after the last: 6 + 15 + 60 s + [72, 82] s simulated per run, one snapshot
+    per 3 s."""
     o = make_config("memory-retention").options
     assert o.cue_fractions == (0.5,)
     s = make_schedule(o, 400, seed=0)
-    assert s.t_end == pytest.approx(89.0) and s.round_period == pytest.approx(3.0)
+    assert 81 + 72 <= s.t_end <= 81 + 82 and s.round_period == pytest.approx(3.0)
+    assert len(s.recall["t_cue"]) == 5
     assert s.t_cons - s.t_enc == pytest.approx(60.0)
 
 

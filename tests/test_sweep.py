@@ -27,7 +27,10 @@ import numpy as np
 import pytest
 
 from analysis.run_file import list_runs
-from experiments.cli import main
+import tomllib
+
+from experiments.cli import config_tag, main
+from experiments.config import make_config
 from experiments.sweep import (SweepError, format_seeds, orphan_temp_files, parse_conditions,
                                parse_seeds)
 from tests.test_cli import all_files, assert_one_line_error
@@ -46,7 +49,11 @@ train_interval = "2 s"
 """
 CONDITIONS = ("baseline", "elevated_mg")
 SEEDS = (0, 1)
-RUN_NAMES = {f"{c}_seed{s}_quick.h5" for c in CONDITIONS for s in SEEDS}
+# TINY changes options, so the run files carry its config tag (experiments.cli.config_tag)
+RUN_NAMES = {f"{c}_seed{s}_quick_"
+             + config_tag(make_config("synapse-check", condition=c, seed=s, scale="quick",
+                                      options=tomllib.loads(TINY)["options"])) + ".h5"
+             for c in CONDITIONS for s in SEEDS}
 IGNORED_ATTRS = {"run_id", "created_utc"}
 
 

@@ -14,7 +14,10 @@ Pure drawing functions: each takes a matplotlib ``Axes`` and plain arrays comput
   overlap and assembly SNR against the number of stored assemblies P, and the capacity
   of every seed (memory-capacity);
 - :func:`plot_forgetting`: a quantity over consolidation time, from the end of encoding
-  (forgetting curves and weight-trace κ of memory-retention).
+  (forgetting curves and weight-trace κ of memory-retention);
+- :func:`plot_cue_kinds`: a recall metric (Q, m, hit rate) against cue fraction for the
+  planted (or stored) assembly, sham cues and unencoded assemblies (memory-planted, the
+  positive control of science.md §6).
 
 Command: ``mgnet figures`` (after ``mgnet run memory-encoding`` / ``memory-capacity`` /
 ``memory-retention`` runs).
@@ -29,7 +32,7 @@ from .culture import CONDITION_COLORS
 
 __all__ = ["COLORS", "plot_snr_curves", "plot_completion", "plot_paired", "plot_weight_hist",
            "plot_groups", "plot_capacity", "plot_vs_p", "plot_capacity_per_seed",
-           "plot_forgetting"]
+           "plot_forgetting", "plot_cue_kinds", "KIND_COLORS"]
 
 #: One colour per condition, shared with the culture figures.
 COLORS = CONDITION_COLORS
@@ -194,4 +197,33 @@ def plot_forgetting(ax, curves: Mapping[str, tuple], *, ylabel: str, levels=(),
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
+    ax.legend(fontsize=7, frameon=False)
+
+
+#: Colours of the recall cue kinds (planted / stored, sham, unencoded).
+KIND_COLORS = {"stored": "C3", "sham": "0.5", "unencoded": "C0"}
+
+
+def plot_cue_kinds(ax, values: Mapping[str, tuple], *, ylabel: str,
+                   labels: Mapping[str, str] | None = None, ref: float | None = None) -> None:
+    """A recall metric against cue fraction for each cue kind (the positive control).
+
+    ``values``: kind -> (cue fractions, array seeds x fractions); the mean over seeds
+    with each seed as a dot.
+    """
+    labels = labels or {}
+    kinds = list(values)
+    for j, kind in enumerate(kinds):
+        cf, y = values[kind]
+        y = np.asarray(y, float)
+        x = np.asarray(cf, float) + (j - (len(kinds) - 1) / 2) * 0.02
+        col = KIND_COLORS.get(kind)
+        ax.plot(x, np.nanmean(y, axis=0), "o-", color=col,
+                label=f"{labels.get(kind, kind)} (n={len(y)})")
+        for row in y:
+            ax.plot(x, row, ".", color=col, alpha=0.35, ms=4)
+    if ref is not None:
+        ax.axhline(ref, color="0.6", lw=0.5)
+    ax.set_xlabel("cue fraction of the assembly")
+    ax.set_ylabel(ylabel)
     ax.legend(fontsize=7, frameon=False)

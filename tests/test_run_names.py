@@ -1,0 +1,60 @@
+"""Run-file names (issue 14, item 5/6): runs that differ in any parameter or option never
+share a file; default configs keep the names they always had."""
+from pathlib import Path
+
+from experiments.cli import config_tag, default_run_path
+from experiments.config import make_config
+
+R = Path("results")
+
+
+def test_default_configs_keep_the_old_names():
+    cfg = make_config("memory-encoding", condition="elevated_mg", seed=3)
+    assert config_tag(cfg) == ""
+    assert default_run_path(R, cfg) == R / "runs/memory-encoding/elevated_mg_seed3_default.h5"
+    # restating a default value is the same run, hence the same name
+    same = make_config("memory-encoding", seed=3, condition="elevated_mg",
+                       params={"magnesium": {"mg_o": "1.2 mM"}}, options={"n_sham": 1})
+    assert default_run_path(R, same) == default_run_path(R, cfg)
+
+
+def test_configs_differing_in_a_param_or_option_get_different_names():
+    base = make_config("memory-encoding", seed=0)
+    a = make_config("memory-encoding", seed=0, params={"magnesium": {"mg_o": "1.0 mM"}})
+    b = make_config("memory-encoding", seed=0, params={"magnesium": {"mg_o": "1.1 mM"}})
+    c = make_config("memory-encoding", seed=0, options={"stream_seed": 12})
+    names = {default_run_path(R, x).name for x in (base, a, b, c)}
+    assert len(names) == 4
+    for x in (a, b, c):
+        tag = config_tag(x)
+        assert len(tag) == 8 and int(tag, 16) >= 0
+        assert default_run_path(R, x).name == f"baseline_seed0_default_{tag}.h5"
+
+
+def test_the_same_change_gives_one_tag_across_conditions_and_seeds():
+    """The tag hashes what changed, so paired conditions of one variant line up."""
+    tags = {config_tag(make_config("memory-encoding", condition=cond, seed=s,
+                                   options={"stream_seed": 5}))
+            for cond in ("baseline", "elevated_mg") for s in (0, 1)}
+    assert len(tags) == 1
+
+
+def test_sweep_tasks_of_option_variants_carry_their_options(tmp_path):
+    """reproduce's VARIANTS (options only) run through the sweep engine: each variant is
+    its own task, with an options file that resolves back to exactly its config."""
+    from experiments.config import load_config
+    from experiments.sweep import _groups
+    cfgs = [make_config("memory-planted", seed=s, options=o)
+            for s in (0, 1) for o in ({}, {"stream_seed": 99})]
+    todo = [({}, c, default_run_path(tmp_path, c)) for c in cfgs]
+    groups = _groups(todo, tmp_path, None)
+    assert len(groups) == 4                      # (seed, variant) each
+    for items, argv in groups:
+        cfg = items[0][1]
+        if config_tag(cfg):
+            path = argv[argv.index("--config") + 1]
+            back = load_config(path, experiment=cfg.experiment, condition=cfg.condition,
+                               seed=cfg.seed, scale=cfg.scale)
+            assert back == cfg and default_run_path(tmp_path, back) == items[0][2]
+        else:
+            assert "--config" not in argv
