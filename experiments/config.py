@@ -411,6 +411,11 @@ def make_config(experiment: str, *, condition: str = "baseline", seed: int = 0,
     opts = parse_options(exp.OPTIONS, options or {}, base=exp.scale_options(scale))
     if hasattr(exp, "check_options"):
         exp.check_options(opts)
+    if hasattr(exp, "resolve_params"):
+        # A protocol choice that stands for physical values (e.g. the chronic GluN2B
+        # fraction of a condition) resolves into parameters here, once, so that the run
+        # file's resolved config holds the values actually used.
+        model_params = exp.resolve_params(model_params, opts, condition, overrides)
     return RunConfig(experiment, condition, seed, scale, model_params, opts, overrides)
 
 

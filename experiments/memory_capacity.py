@@ -105,6 +105,9 @@ SCALES = {"quick": {"n_neurons": 300, "n_patterns": 2, "p_values": (1, 2),
                     "recall_trials": 5, "consolidation": 8 * second}}
 
 
+resolve_params = me.resolve_params
+
+
 def check_options(opts) -> None:
     """memory-encoding's checks plus: ``p_values`` increasing, within 1..n_patterns."""
     from .config import ConfigError

@@ -171,6 +171,12 @@ class OPTIONS:
                                   "afferent excitation by ~2 ms (Pouille & Scanziani "
                                   "2001 Science 293:1159)", low=0 * ms, high=50 * ms,
                                   doc="delay of the interneuron kick after the cue onset")
+    glun2b: str = param("acute", "science.md §6: acute = the condition's [Mg]o and [Mg]i "
+                        "with the GluN2B fraction of [params.receptors]; chronic = the "
+                        "fraction equilibrated to the condition's background NMDA Ca2+ "
+                        "load (models/glun2b_chronic.toml, mgnet calibrate-glun2b)",
+                        choices=("acute", "chronic"),
+                        doc="GluN2B arm of the comparison")
     stream_seed: int = param(-1, "issue 14 item 6: the noise floor (two runs that differ "
                              "only in the release random stream)", low=-1, high=2 ** 31 - 1,
                              doc="seed of Brian2's random stream (-1: the structure seed)")
@@ -186,6 +192,26 @@ SCALES = {"quick": {"n_neurons": 300, "n_patterns": 2, "presentations": 2,
                     "device": "runtime"},
           "default": {},
           "paper": {"n_neurons": 2000, "recall_trials": 5, "consolidation": 120 * second}}
+
+
+def resolve_params(params, opts, condition: str, overrides: dict):
+    """The chronic arm: ``options.glun2b = "chronic"`` sets the GluN2B fraction of every
+    neuron to the condition's chronic value (:func:`models.metaplasticity.chronic_glun2b`);
+    a fraction set in ``[params.receptors]`` as well is refused (it would be ignored)."""
+    from .config import ConfigError
+    if getattr(opts, "glun2b", "acute") != "chronic":
+        return params
+    if "glun2b_fraction" in overrides.get("receptors", {}):
+        raise ConfigError("params.receptors.glun2b_fraction cannot be set together with "
+                          "options.glun2b = \"chronic\" (the chronic arm sets it); allowed: "
+                          "one of the two")
+    from models.metaplasticity import chronic_glun2b
+    try:
+        f = chronic_glun2b(condition)
+    except (FileNotFoundError, KeyError) as exc:
+        raise ConfigError(f"options.glun2b = \"chronic\": {exc}") from None
+    return dataclasses.replace(params, receptors=dataclasses.replace(
+        params.receptors, glun2b_fraction=f))
 
 
 def check_options(opts) -> None:
@@ -441,8 +467,11 @@ class _Memory:
             h = hashlib.sha1()
             for arr in self.structure.key_arrays():
                 h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
+            # Options that reach the run only as run_args values (the GluN2B arm) do not
+            # change the generated code: both arms of a seed share one build.
+            neutral = {k: "-" for k in ("device", "glun2b") if hasattr(opts, k)}
             h.update(repr((structural_signature(p, self.culture), repr(self.plasticity),
-                           dataclasses.replace(opts, device="-"), cfg.seed,
+                           dataclasses.replace(opts, **neutral), cfg.seed,
                            float(defaultclock.dt / second), "ftz")).encode())
             if self.STIM_WEIGHT_VARIABLE:       # other generated code: its own project
                 h.update(b"stim-weight-variable")

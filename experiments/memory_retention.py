@@ -74,6 +74,7 @@ SCALES = {"quick": {"n_neurons": 300, "n_patterns": 2, "presentations": 2,
           "paper": {"n_neurons": 2000, "recall_trials": 5, "consolidation": 240 * second}}
 
 check_options = me.check_options
+resolve_params = me.resolve_params
 
 
 def run(cfg, progress=None):

@@ -152,3 +152,22 @@ def test_plastic_culture_keeps_the_calibrated_mean_quantal_size():
     assert np.allclose(q_now[rho == 0], q[rho == 0] / (1 + (b - 1) * pl.beta))
     # the expectation over the states is exactly q
     assert np.allclose(q_down * (1 + (b - 1) * pl.beta), q)
+
+
+def test_chronic_arm_resolves_the_conditions_glun2b_fraction():
+    """options.glun2b = "chronic" puts the calibrated chronic fraction of the run's own
+    condition (models/glun2b_chronic.toml) into the resolved parameters; acute keeps the
+    [params.receptors] value; setting both is refused (a set value is never ignored)."""
+    import pytest
+    from experiments.config import ConfigError, make_config
+    from models.metaplasticity import chronic_glun2b
+    for cond in ("baseline", "elevated_mg"):
+        cfg = make_config("memory-encoding", condition=cond, options={"glun2b": "chronic"})
+        assert cfg.params.receptors.glun2b_fraction == chronic_glun2b(cond)
+        acute = make_config("memory-encoding", condition=cond)
+        assert acute.params.receptors.glun2b_fraction == 0.5
+    with pytest.raises(ConfigError, match="chronic"):
+        make_config("memory-encoding", options={"glun2b": "chronic"},
+                    params={"receptors": {"glun2b_fraction": 0.3}})
+    cap = make_config("memory-capacity", condition="aged", options={"glun2b": "chronic"})
+    assert cap.params.receptors.glun2b_fraction == chronic_glun2b("aged")
