@@ -319,6 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_calibrate_culture(sub, parents=[common], name="calibrate-culture")
     from .calibrate_glun2b import add_parser as add_calibrate_glun2b
     add_calibrate_glun2b(sub, parents=[common])
+    from .calibrate_memory import add_parser as add_calibrate_memory
+    add_calibrate_memory(sub, parents=[common])
     from .paramdoc import add_parser as add_params
     add_params(sub, parents=[common])
     from .interop import add_parser as add_export_nwb

@@ -105,6 +105,10 @@ SCALES = {"quick": {"n_neurons": 300, "n_patterns": 2, "p_values": (1, 2),
                     "recall_trials": 5, "consolidation": 8 * second}}
 
 
+for _scale in ("default", "paper"):       # the frozen encoding protocol (calibrate-memory)
+    SCALES[_scale] = {**SCALES[_scale], **me.frozen_protocol(OPTIONS, exclude=("consolidation",))}
+
+
 resolve_params = me.resolve_params
 
 

@@ -194,6 +194,25 @@ SCALES = {"quick": {"n_neurons": 300, "n_patterns": 2, "presentations": 2,
           "paper": {"n_neurons": 2000, "recall_trials": 5, "consolidation": 120 * second}}
 
 
+def frozen_protocol(options_cls=None, exclude=()) -> dict:
+    """The encoding protocol frozen by ``mgnet calibrate-memory`` (baseline, held-out
+    seeds; experiments/configs/memory_protocol.toml) as parsed option values, or {} if
+    the calibration has not been run.  It is the default and paper scales' protocol (of
+    memory-capacity and memory-retention too, ``exclude`` naming the options that those
+    experiments vary themselves)."""
+    from .calibrate_memory import frozen_options
+    from .config import parse_options
+    raw = {k: v for k, v in frozen_options().items() if k not in exclude}
+    if not raw:
+        return {}
+    parsed = parse_options(options_cls or OPTIONS, raw)
+    return {k: getattr(parsed, k) for k in raw}
+
+
+for _scale in ("default", "paper"):
+    SCALES[_scale] = {**SCALES[_scale], **frozen_protocol()}
+
+
 def resolve_params(params, opts, condition: str, overrides: dict):
     """The chronic arm: ``options.glun2b = "chronic"`` sets the GluN2B fraction of every
     neuron to the condition's chronic value (:func:`models.metaplasticity.chronic_glun2b`);

@@ -73,6 +73,10 @@ SCALES = {"quick": {"n_neurons": 300, "n_patterns": 2, "presentations": 2,
           # round gives 88 snapshots of ~7.6e5 contacts (~0.3 GB per run file)
           "paper": {"n_neurons": 2000, "recall_trials": 5, "consolidation": 240 * second}}
 
+
+for _scale in ("default", "paper"):       # the frozen encoding protocol (calibrate-memory)
+    SCALES[_scale] = {**SCALES[_scale], **me.frozen_protocol(OPTIONS, exclude=("consolidation",))}
+
 check_options = me.check_options
 resolve_params = me.resolve_params
 
