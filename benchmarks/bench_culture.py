@@ -393,7 +393,10 @@ def pathway_costs(res: dict, prefix: str = "pl_") -> dict:
     ``ca_pre``, back-propagating spike ``post``) from a profiled plastic run: profiled
     time of the pathway's code object / its executions (contact events for pre and
     ca_pre, postsynaptic spikes x E->E in-degree for post)."""
-    prof = dict(res["profile"])
+    import re
+    # Brian2 appends _1, _2, ... to a code object's name while an object of the same
+    # name from an earlier project of this process is still alive.
+    prof = {re.sub(r"_\d+$", "", name): t for name, t in res["profile"]}
     px = res["plastic_extra"]
     execs = {"pre": res["events_per_pathway"]["ee"], "ca_pre": px["ca_pre_events"],
              "post": px["post_events"]}

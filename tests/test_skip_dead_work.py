@@ -305,5 +305,8 @@ def test_plastic_culture_alike_with_and_without_skipping(tmp_path):
     for j, what in enumerate(("E rate", "bursts", "UP fraction")):
         a, b = out[True][:, j], out[False][:, j]
         se = np.sqrt(a.var(ddof=1) / K + b.var(ddof=1) / K)
+        print(f"{what}: skipping {a.mean():.4f} +- {a.std(ddof=1) / np.sqrt(K):.4f}, "
+              f"not {b.mean():.4f} +- {b.std(ddof=1) / np.sqrt(K):.4f} "
+              f"({abs(a.mean() - b.mean()) / max(se, 1e-12):.2f} standard errors)")
         assert abs(a.mean() - b.mean()) < 5 * max(se, 1e-12), (what, a.mean(), b.mean(), se)
     assert out[False][:, 0].mean() > 0.5, "the culture must fire for this to mean much"
