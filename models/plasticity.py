@@ -25,9 +25,9 @@ receptors the contact has open (docs/plasticity.md §2).
 **Event-driven scheme (no per-contact ODE, no clock).**  Between Ca2+ events c decays
 from its value c0 just after the last event, so in an interval of length L the time
 spent above θ is T_θ = clip(τ_Ca ln(c0/θ), 0, L), in closed form.  At every event
-(delayed presynaptic transient, postsynaptic spike, and also at each release so that q
-stays current) ρ is advanced over the elapsed interval in three exact pieces, in the
-order they occur:
+(delayed presynaptic transient, postsynaptic spike, and also at each release, before its
+conductances, so that the release uses q = w(ρ) of its own time) ρ is advanced over the
+elapsed interval in three exact pieces, in the order they occur:
 
 1. above both thresholds (T_hi): linear drift with rate (γ_p + γ_d)/τ towards
    ρ̄ = γ_p/(γ_p + γ_d) plus the exact Ornstein–Uhlenbeck increment (variance
@@ -529,9 +529,11 @@ def plasticity_blocks(params: PlasticityParams | None = None, *,
     model : str
         Per-contact variables (appended to the contact model).
     on_pre : dict
-        ``{"pre": code appended to the release pathway (advance, push C_pre,eff),
-        "ca_pre": code of the delayed pathway (advance, pop, jump)}``; the ``ca_pre``
-        pathway needs the delay ``params.delay`` (+ the synaptic delay).
+        ``{"release": code of the release pathway after the release step and before
+        the conductances (advance at a release), "pre": code appended to the release
+        pathway (push C_pre,eff), "ca_pre": code of the delayed pathway (advance, pop,
+        jump)}``; the ``ca_pre`` pathway needs the delay ``params.delay`` (+ the synaptic
+        delay).
     on_post : str
         Appended to the postsynaptic pathway (advance, jump by C_post at the medium's
         [Ca]o plus C_pre times the NMDA excess ``cx_2a + cx_2b`` that the spike adds to
@@ -544,10 +546,12 @@ def plasticity_blocks(params: PlasticityParams | None = None, *,
     ca_ref = reference_nmda_ca(params, receptors=receptors, spine_ca=spine_ca, block=block,
                                calcium=calcium, neuron=neuron) if nmda else 1.0
     adv = _advance_code(params)
-    # After a failure, the advance of the release pathway (which only keeps q current)
-    # is skipped: the next event's advance covers the interval exactly, and q is used
-    # only by a release (models.backend.skip_unless).
-    on_pre = {"pre": skip_unless("release", adv, "pl_release") + _push_code(params, nmda, readouts),
+    # The advance of the release pathway keeps q current: it runs before the conductance
+    # increments ("release"), so a release uses q = w(rho) of its own time, and only for
+    # a release: after a failure it is skipped (q is used only by a release; the next
+    # event's advance covers the interval exactly; models.backend.skip_unless).
+    on_pre = {"release": skip_unless("release", adv, "pl_release"),
+              "pre": _push_code(params, nmda, readouts),
               CA_PRE_PATHWAY: _pop_code(params)}
     if nmda:
         jump = ("c_pl = c_pl + pl_c_post + pl_c_pre*clip((cx_2a + cx_2b)/pl_ca_ref, 0, 1e30)"
@@ -653,6 +657,7 @@ def make_plastic_contacts(source, target, i, j, *, pr, q=None,
                         nmda_gain=nmda_gain,
                         name=name, dt=dt,
                         extra_model=model + extra_model,
+                        extra_on_release=on_pre["release"],
                         extra_on_pre=on_pre["pre"] + extra_on_pre,
                         extra_on_post=on_post + extra_on_post,
                         extra_namespace={**ns, **(extra_namespace or {})},

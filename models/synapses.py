@@ -245,6 +245,7 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
                   block: MgBlockParams | None = None,
                   nmda: bool = True, delay=None, name: str = "contacts",
                   extra_model: str = "", extra_on_pre: str = "", extra_on_post: str = "",
+                  extra_on_release: str = "",
                   extra_namespace: dict | None = None, dt=None,
                   extra_pre_pathways: dict[str, str] | None = None,
                   extra_pathway_delays: dict | None = None,
@@ -282,6 +283,10 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
         Blocks of other mechanisms (e.g. plasticity) composed after these.  They may read
         the NMDA Ca2+ temporaries ``ca_2a``/``ca_2b`` (release) and ``cx_2a``/``cx_2b``
         (postsynaptic spike).
+    extra_on_release : str
+        Code composed right after the release step, before the conductance increments
+        (e.g. the plasticity advance, so that a release uses the quantal size q of its
+        own time); it may read ``release`` and must not depend on the NMDA Ca2+.
     extra_pre_pathways : dict, optional
         Additional presynaptically triggered pathways ``{name: code}`` (e.g. the
         delayed plasticity Ca2+ pathway of :mod:`models.plasticity`); the release
@@ -340,7 +345,7 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
                                 mg_i=magnesium.mg_i))
     ns.update(extra_namespace or {})
     model = STP_MODEL + (STP_READOUT_MODEL if readouts else "")
-    on_pre = STP_ON_PRE + (STP_COUNT_ON_PRE if readouts else "")
+    on_pre = STP_ON_PRE + (STP_COUNT_ON_PRE if readouts else "") + extra_on_release
     on_post = ""
     if kind == "exc" and track_spine_ca:
         model += NMDA_Q_MODEL + (NMDA_CA_MODEL if nmda else "")
