@@ -217,7 +217,9 @@ def test_silent_contacts_draw_nothing_and_the_others_release_as_tm_says(brian):
 # ---------------------------------------------------------------------------------
 def _standalone_plastic(directory, switches):
     """A small plastic network (culture-like release, noise on) in cpp_standalone."""
+    import gc
     import brian2
+    gc.collect()        # no living object of an earlier project: unnumbered file names
     from models.backend import standalone_session
     from models.parameters import ShortTermPlasticityParams
     from tests.test_plasticity import _plastic, _stub_target
