@@ -33,11 +33,17 @@ binary's CPU time (start-up, loop, writing the results) divided by its events:
   contact (:mod:`models.plasticity`), with every optimisation of
   :data:`models.backend.OPTIMISATIONS`; **plastic_novec**, the same with the scalar
   neuron loop (the same spikes: the vector exp changes the potentials by ~1e-14 mV);
-  **plastic_before**, both optimisations off (the code of commit 3eb2f17 for these
-  parts).  The pooled background draws another random stream, so *plastic_before*
-  fires differently: with about one network burst per 10 s, its event count differs
-  by up to a factor of two, and per-step costs weigh per event in inverse proportion
-  to it; the background's ablation is therefore measured at identical events (below).
+  **plastic_noprefetch**, without the prefetching postsynaptic pathway (the same
+  spikes); **plastic_noskip**, without the skipped dead synapse work (``skip_unless``
+  gates, region-local loads and stores: Brian2's own code generation; fewer random
+  draws with it, so another random stream); **plastic_before**, every optimisation off
+  (for these parts the code of commit 3eb2f17, up to the restructured code strings).
+  The pooled background and the skipped draws change the random stream, so
+  *plastic_noskip* and *plastic_before* fire differently: with about one network burst
+  per 10 s, their event counts differ by up to a factor of two, and per-step costs
+  weigh per event in inverse proportion to it; their rows are therefore also given per
+  simulated second, and the background's ablation is measured at identical events
+  (below).
 * **nonplastic** - the culture without plasticity (information).
 * **plain** - the engine's limit for the *same* events: N LIF neurons (one ``v``, one
   ``g``, Euler) driven by a SpikeGeneratorGroup replaying exactly the spikes of
@@ -56,8 +62,9 @@ binary's CPU time (start-up, loop, writing the results) divided by its events:
 * **background**, **background_direct** - the culture's background drive alone (its
   ``bg_*`` variables, the shared OU modulation, ``g_ampa += bg_w`` per event at the
   calibrated rate), pooled and per-neuron: ns per neuron and step.
-* **profiled** (breakdown only) - *plastic* with Brian2 profiling, and **plain_profiled**,
-  *plain* with profiling: what profiling adds.
+* **profiled** (breakdown only) - *plastic* with Brian2 profiling, **profiled_before**,
+  *plastic_before* with profiling (the per-pathway costs before/after), and
+  **plain_profiled**, *plain* with profiling: what profiling adds.
 
 Synaptic events = sum over the four pathways of (presynaptic spikes x contacts of that
 presynaptic neuron), from the spike monitors and the pathways' ``pre`` arrays.  The
@@ -84,7 +91,8 @@ from _common import row, write_json
 
 TARGET_PLASTIC = 8.0        # issue 18: plastic culture <= 8x plain per event
 TARGET_FLOOR = 2.0          # issue 18: floor <= 2x plain per event
-ALL_ON = {"vectorised_neurons": True, "pooled_background": True}
+ALL_ON = {"vectorised_neurons": True, "pooled_background": True, "skip_dead_work": True,
+          "prefetch_post": True}
 
 
 # --------------------------------------------------------------------------------------
@@ -385,7 +393,10 @@ def pathway_costs(res: dict, prefix: str = "pl_") -> dict:
     ``ca_pre``, back-propagating spike ``post``) from a profiled plastic run: profiled
     time of the pathway's code object / its executions (contact events for pre and
     ca_pre, postsynaptic spikes x E->E in-degree for post)."""
-    prof = dict(res["profile"])
+    import re
+    # Brian2 appends _1, _2, ... to a code object's name while an object of the same
+    # name from an earlier project of this process is still alive.
+    prof = {re.sub(r"_\d+$", "", name): t for name, t in res["profile"]}
     px = res["plastic_extra"]
     execs = {"pre": res["events_per_pathway"]["ee"], "ca_pre": px["ca_pre_events"],
              "post": px["post_events"]}
@@ -445,12 +456,19 @@ def main() -> None:
     res = {}
     off_vec = dict(ALL_ON, vectorised_neurons=False)
     off_bg = dict(ALL_ON, pooled_background=False)
-    off_all = {"vectorised_neurons": False, "pooled_background": False}
+    off_all = {k: False for k in ALL_ON}
+    off_skip = dict(ALL_ON, skip_dead_work=False)
+    off_pf = dict(ALL_ON, prefetch_post=False)
     try:
         steps = [
             ("plastic", lambda: run_culture(n, dur, seed, True, d("plastic"))),
             ("plastic_novec", lambda: run_culture(n, dur, seed, True, d("plastic_novec"),
                                                   switches=off_vec)),
+            ("plastic_noprefetch", lambda: run_culture(n, dur, seed, True,
+                                                       d("plastic_noprefetch"),
+                                                       switches=off_pf)),
+            ("plastic_noskip", lambda: run_culture(n, dur, seed, True, d("plastic_noskip"),
+                                                   switches=off_skip)),
             ("plastic_before", lambda: run_culture(n, dur, seed, True, d("plastic_before"),
                                                    switches=off_all)),
             ("nonplastic", lambda: run_culture(n, dur, seed, False, d("nonplastic"))),
@@ -480,6 +498,9 @@ def main() -> None:
             steps += [
                 ("profiled", lambda: run_culture(n, dur, seed, True, d("profiled"),
                                                  profile=True)),
+                ("profiled_before", lambda: run_culture(n, dur, seed, True,
+                                                        d("profiled_before"), profile=True,
+                                                        switches=off_all, prefix="pb_")),
                 ("plain_profiled", lambda: run_plain(res["plastic"], dur, seed,
                                                      d("plain_profiled"), profile=True)),
             ]
@@ -540,7 +561,8 @@ def report(args, res: dict, load0, load1, breakdown: bool) -> None:
     print(f"structure: {p['n_exc']} E + {p['n_inh']} I, contacts "
           + ", ".join(f"{k} {v:,}" for k, v in p["n_contacts"].items())
           + f" (total {sum(p['n_contacts'].values()):,})")
-    for k in ("plastic", "plastic_novec", "plastic_before", "nonplastic"):
+    for k in ("plastic", "plastic_novec", "plastic_noprefetch", "plastic_noskip",
+              "plastic_before", "nonplastic"):
         r = res[k]
         extra = ""
         if "plastic_extra" in r:
@@ -554,13 +576,17 @@ def report(args, res: dict, load0, load1, breakdown: bool) -> None:
 
     labels = {"plastic": "plastic culture (all optimisations)",
               "plastic_novec": "plastic, scalar neuron loop",
-              "plastic_before": "plastic, neither (3eb2f17 code)",
+              "plastic_noprefetch": "plastic, no prefetch (post pathway)",
+              "plastic_noskip": "plastic, no skipped synapse work",
+              "plastic_before": "plastic, every optimisation off",
               "nonplastic": "non-plastic culture",
               "plain": "plain (plastic's spikes)", "plain_np": "plain (non-plastic's spikes)",
               "floor": "floor: culture neurons, g+=w", "floor_scalar": "floor, scalar neuron loop",
               "floor_bg": "floor + background (pooled)",
               "floor_bg_direct": "floor + background (per neuron)",
-              "profiled": "plastic, PROFILED", "plain_profiled": "plain, PROFILED"}
+              "profiled": "plastic, PROFILED",
+              "profiled_before": "plastic, every optimisation off, PROFILED",
+              "plain_profiled": "plain, PROFILED"}
     reference = {k: "plain" for k in labels}
     reference.update(nonplastic="plain_np", plain_np="plain_np")
     keys = [k for k in labels if k in res]
@@ -599,12 +625,21 @@ def report(args, res: dict, load0, load1, breakdown: bool) -> None:
         ("pooled background: floor + background, ns per event",
          1e9 * cost("floor_bg_direct"), 1e9 * cost("floor_bg")),
         ("vectorised: floor / plain ratio", cost("floor_scalar") / cost("plain"), floor),
-        ("both: plastic culture, CPU s per simulated s (3eb2f17 code -> now)",
+        ("prefetch (post pathway): plastic culture, ns per event",
+         1e9 * cost("plastic_noprefetch"), 1e9 * cost("plastic")),
+        ("skipped synapse work: plastic, CPU s per simulated s",
+         res["plastic_noskip"]["med_cpu_s"] / args.duration,
+         res["plastic"]["med_cpu_s"] / args.duration),
+        ("skipped synapse work: plastic culture, ns per event",
+         1e9 * cost("plastic_noskip"), 1e9 * cost("plastic")),
+        ("skipped synapse work: plastic / plain ratio",
+         cost("plastic_noskip") / cost("plain"), ratio),
+        ("all four: plastic culture, CPU s per simulated s (off -> on)",
          res["plastic_before"]["med_cpu_s"] / args.duration,
          res["plastic"]["med_cpu_s"] / args.duration),
-        ("both: plastic culture, ns per event (3eb2f17 code -> now)",
+        ("all four: plastic culture, ns per event (off -> on)",
          1e9 * cost("plastic_before"), 1e9 * cost("plastic")),
-        ("both: plastic / plain ratio (3eb2f17 code -> now)",
+        ("all four: plastic / plain ratio (off -> on)",
          cost("plastic_before") / cost("plain"), ratio),
     ]
     if breakdown:
@@ -621,14 +656,16 @@ def report(args, res: dict, load0, load1, breakdown: bool) -> None:
     print("\n" + head + "\n" + "-" * len(head))
     for what, before, after in abl:
         print(f"{what:<68s}{before:10.2f}{after:10.2f}{before / after:13.2f}x")
-    pb = res["plastic_before"]
-    print(f"(the 3eb2f17 code draws another random stream: its plastic culture fired "
-          f"{pb['events']:,} events in this run against {p['events']:,}; a 10 s run "
-          f"holds about one network burst (4.5 per minute), so its per-event cost is not "
-          f"at the same event rate; every other row compares identical events)")
+    pb, pn = res["plastic_before"], res["plastic_noskip"]
+    print(f"(without the pooled background or the skipped draws the random stream "
+          f"differs: every optimisation off fired {pb['events']:,} events in this run, "
+          f"without skipping {pn['events']:,}, against {p['events']:,}; a 10 s run holds "
+          f"about one network burst (4.5 per minute), so their per-event costs are not at "
+          f"the same event rate (see the rows per simulated second); every other row "
+          f"compares identical events)")
 
     overhead = None
-    pw = {}
+    pw, pw_before = {}, {}
     if breakdown:
         # What profiling adds: per code object and step (plain network: few objects).
         n_obj = len(res["plain_profiled"]["profile"])
@@ -638,14 +675,19 @@ def report(args, res: dict, load0, load1, breakdown: bool) -> None:
               f"network, {n_obj} code objects; loop times)")
         _print_profile(labels["profiled"], res["profiled"], args.top)
         pw = pathway_costs(res["profiled"])
+        pw_before = (pathway_costs(res["profiled_before"], prefix="pb_")
+                     if "profiled_before" in res else {})
         print("\nplastic E->E pathways (profiled breakdown; per execution; each code "
               f"object's time includes up to {overhead * res['profiled']['steps']:.2f} s of "
               "profiling per run):")
         for path, v in pw.items():
+            before = pw_before.get(path)
+            was = (f"; every optimisation off: {before['ns_per_execution']:.1f} ns per "
+                   f"execution, {before['executions']:,} executions" if before else "")
             print(f"  {path:<8s} {v['executions']:>13,d} executions  {v['s']:7.2f} s  "
                   f"{v['ns_per_execution']:6.1f} ns per execution  "
                   f"({v['ns_per_event']:5.1f} ns per synaptic event; spike queue push "
-                  f"{v['push_s']:.2f} s)")
+                  f"{v['push_s']:.2f} s{was})")
         stu = sum(t for name, t in res["profiled"]["profile"] if "_stateupdater" in name
                   and "modulation" not in name)
         print(f"  neuron state updates in the plastic culture: "
@@ -678,9 +720,15 @@ def report(args, res: dict, load0, load1, breakdown: bool) -> None:
         rows.append(row(f"ablation: {what}", after, reference=f"before: {before:.3g}",
                         ratio=before / after, note="ratio = before / after"))
     for path, v in pw.items():
+        before = pw_before.get(path)
         rows.append(row(f"plastic E->E pathway '{path}', ns per execution",
-                        v["ns_per_execution"], note=f"{v['executions']:,} executions; "
-                        "profiled breakdown project (not used in any ratio)"))
+                        v["ns_per_execution"],
+                        reference=(f"every optimisation off: {before['ns_per_execution']:.3g}"
+                                   if before else ""),
+                        ratio=(before["ns_per_execution"] / v["ns_per_execution"]
+                               if before else None),
+                        note=f"{v['executions']:,} executions; profiled breakdown projects "
+                             "(not used in any other ratio)"))
     write_json("bench_culture", rows, {"results": {
         k: {kk: vv for kk, vv in r.items()
             if kk not in ("spikes", "pre_post", "directory")}

@@ -19,10 +19,22 @@ off one at a time by the benchmarks' ablation with :func:`optimisations`):
   and step, scattered onto uniformly random neurons
   (:class:`models.background.PooledPoissonInput`, templates ``pooled_poisson`` for
   cpp_standalone, Cython and numpy; :func:`code_object_class` selects them).
+* ``skip_dead_work``: blocks of synapse code marked with :func:`skip_unless` (work that
+  is multiplied by zero, or whose omission is exact, where a condition is 0: the
+  plasticity advance after a failed release, the NMDA Ca2+ of a failure, the noise of a
+  piece of length 0, ...) run inside an ``if`` (code generators of
+  :func:`code_object_class` for cpp_standalone and Cython; the contacts' ``Synapses``
+  use them through :func:`synapse_code_object_class`), and the C++ generator loads and
+  stores an array inside the one block that alone uses it.  Off: Brian2's own
+  generators run every block (the reference).  The random stream changes (fewer draws).
+* ``prefetch_post``: the postsynaptic pathway of the contacts (scattered in memory)
+  prefetches the arrays of the contact a few places ahead (:func:`prefetch_pathway`,
+  template ``models/templates/cpp_standalone/synapses_prefetch.cpp``); same results.
 """
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,7 +46,8 @@ from brian2 import prefs, BrianLogger, set_device, device as _device
 __all__ = ["configure", "seed_all", "backend_info", "quiet_brian", "project_lock",
            "warm_start_project", "build_standalone", "STANDALONE_COMPILE_ARGS",
            "STANDALONE_LINK_ARGS", "build_jobs", "standalone_session", "OPTIMISATIONS",
-           "optimisations", "code_object_class", "vectorise_state_update"]
+           "optimisations", "code_object_class", "vectorise_state_update", "skip_unless",
+           "synapse_code_object_class", "prefetch_pathway", "PREFETCH_DISTANCE"]
 
 
 def quiet_brian() -> None:
@@ -193,7 +206,8 @@ def standalone_session(directory, *, threads: int = 1, jobs: int | None = None):
 # Code generation that makes the models cheaper without changing them
 # --------------------------------------------------------------------------------------
 #: Switches of the optimisations (all on; the benchmarks' ablation turns them off).
-OPTIMISATIONS = {"vectorised_neurons": True, "pooled_background": True}
+OPTIMISATIONS = {"vectorised_neurons": True, "pooled_background": True,
+                 "skip_dead_work": True, "prefetch_post": True}
 
 
 @contextmanager
@@ -212,23 +226,313 @@ def optimisations(**switches):
         OPTIMISATIONS.update(saved)
 
 
+# --------------------------------------------------------------------------------------
+# Work that may be skipped: gated statement blocks
+# --------------------------------------------------------------------------------------
+#: Tag of a gated statement in its comment (written by :func:`skip_unless`).
+_GATE_TAG = re.compile(r"@skip_unless\((\w+)\)\s*")
+
+
+def skip_unless(condition: str, code: str, name: str) -> str:
+    """Mark the Brian2 statements ``code`` as work that may be skipped where ``condition``
+    is 0 (for a synapse, neuron, ...), without an ``if`` in the abstract code.
+
+    Returns ``code`` preceded by the statement ``gate_<name> = <condition>`` and with
+    every statement tagged ``@skip_unless(gate_<name>)`` in its comment.  The
+    code-generation classes of :func:`code_object_class` (cpp_standalone, Cython) then
+    run the tagged statements inside ``if (gate_<name>) {...}``; any other generator, and
+    Brian2's own classes (``OPTIMISATIONS["skip_dead_work"]`` off, the ablation), run
+    them unconditionally, which is the reference.  Gates nest (apply ``skip_unless`` to
+    code that contains gated blocks) and may be used in any code string.
+
+    The block must be skippable where the condition is 0: there it either changes
+    nothing (it computes terms that are multiplied by zero, or adds 0), or its work can
+    be left out exactly (e.g. advancing the plasticity state over an interval that the
+    next advance covers anyway).  Skipping changes the random stream where the block
+    draws random numbers.  A temporary first assigned inside the block reads 0 after it
+    where the block was skipped, so a temporary used afterwards must also be 0 when the
+    block runs with the condition 0 (e.g. a Ca2+ amplitude proportional to
+    ``release``).  Statements of the block that Brian2 runs once per time step (scalar
+    code) are not gated; they must not write shared variables.
+
+    Parameters
+    ----------
+    condition : str
+        Brian2 expression; the block runs where it is non-zero.
+    code : str
+        Brian2 statements (one per line; comments kept).
+    name : str
+        Identifier of the gate (unique within a code block).
+    """
+    if not re.fullmatch(r"[A-Za-z]\w*", name):
+        raise ValueError(f"gate name must be an identifier, got {name!r}")
+    gate = f"gate_{name}"
+    out = [f"{gate} = {condition}    # skip-unless gate (models.backend.skip_unless)"]
+    for line in code.splitlines():
+        text, _, comment = line.partition("#")
+        for stmt in text.split(";"):
+            if stmt.strip():
+                out.append(f"{stmt.strip()}    # @skip_unless({gate}) {comment.strip()}")
+    return "\n".join(out) + "\n"
+
+
+def _gate_path(stmt) -> tuple:
+    """Gates of a statement, outermost first (from its comment)."""
+    return tuple(_GATE_TAG.findall(stmt.comment or ""))
+
+
+def _untagged(stmt, **changes):
+    """A copy of ``stmt`` without gate tags in its comment (and other ``changes``)."""
+    import copy
+    new = copy.copy(stmt)
+    new.comment = _GATE_TAG.sub("", stmt.comment or "").strip()
+    for k, v in changes.items():
+        setattr(new, k, v)
+    return new
+
+
+def _gate_plan(generator, statements):
+    """(statement, gate path) per statement, and the temporaries first assigned inside a
+    gate (declared before the block, initialised to 0).  Scalar statements and
+    statements with no tag get the empty path."""
+    plan, hoisted, defined = [], {}, set()
+    assigned = {stmt.var for stmt in statements}
+    for stmt in statements:
+        path = () if stmt.scalar else _gate_path(stmt)
+        if stmt.scalar and _gate_path(stmt) and not stmt.var.startswith("gate_"):
+            # (A gate's own condition may be scalar, e.g. a shared switch: it is only
+            # read as the condition of its block.)
+            raise ValueError(f"gated statement '{stmt}' is scalar (computed once per "
+                             f"time step): it cannot be gated; compute it outside the "
+                             f"block")
+        for gate in path:
+            if gate in assigned and gate not in defined:
+                raise ValueError(f"gate '{gate}' is used before it is assigned "
+                                 f"(statement '{stmt}')")
+        if path and stmt.op == ":=" and stmt.var not in generator.variables:
+            hoisted[stmt.var] = stmt.dtype
+        if stmt.var in path:
+            raise ValueError(f"gate '{stmt.var}' is assigned inside its own block")
+        defined.add(stmt.var)
+        plan.append((stmt, path))
+    return plan, hoisted
+
+
+def _gated_lines(generator, statements, conditional_write_vars, *, open_gate, close_gate,
+                 declare, indent_unit, region_loads=None, region_stores=None):
+    """Lines of ``statements`` with gated runs wrapped by ``open_gate(gate)`` /
+    ``close_gate()``; ``declare(var, dtype)`` declares a hoisted temporary;
+    ``region_loads`` / ``region_stores`` map a depth-1 gate region (0, 1, ...: each
+    opening of an outermost gate) to the lines that load / store the arrays that only
+    that region uses (:func:`_region_arrays`)."""
+    plan, hoisted = _gate_plan(generator, statements)
+    lines = [declare(var, dtype) for var, dtype in hoisted.items()]
+    stack, region = [], -1
+
+    def close():
+        if len(stack) == 1:
+            for store in (region_stores or {}).get(region, ()):
+                lines.append(indent_unit + store)
+        stack.pop()
+        closing = close_gate()
+        if closing:
+            lines.append(indent_unit * len(stack) + closing)
+
+    for stmt, path in plan:
+        common = 0
+        while common < min(len(stack), len(path)) and stack[common] == path[common]:
+            common += 1
+        while len(stack) > common:
+            close()
+        for gate in path[common:]:
+            lines.append(indent_unit * len(stack) + open_gate(gate))
+            stack.append(gate)
+            if len(stack) == 1:
+                region += 1
+                for load in (region_loads or {}).get(region, ()):
+                    lines.append(indent_unit + load)
+        if stmt.var in hoisted and stmt.op == ":=":
+            stmt = _untagged(stmt, op="=", constant=False)
+        else:
+            stmt = _untagged(stmt)
+        code = generator.translate_statement(stmt)
+        if stmt.var in conditional_write_vars:
+            code = (generator._conditional_prefix(conditional_write_vars[stmt.var])
+                    + "\n" + indent_unit + code)
+        for line in code.split("\n"):
+            lines.append(indent_unit * len(stack) + line)
+    while stack:
+        close()
+    return lines
+
+
+def _region_arrays(generator, statements, read, write, indices, exclude):
+    """Arrays accessed by the statements that one depth-1 gate region (each opening of
+    an outermost gate: 0, 1, ...) can load or store by itself, so that a skipped block
+    costs no memory traffic: ``(loads, stores)``, each ``{region: names}``.
+
+    ``loads``: arrays that only that region reads or writes, loaded when its outermost
+    gate opens instead of before all the statements; an index array (e.g.
+    ``_postsynaptic_idx``) moves with them if every array it indexes does.  ``stores``:
+    arrays that only that region writes, stored before its outermost gate closes
+    instead of after all the statements (where the block is skipped, the line is not
+    written).  ``exclude``: names that must stay outside."""
+    from brian2.utils.stringtools import get_identifiers
+    users: dict = {}
+    writers: dict = {}
+    region, previous = -1, ()
+    for stmt in statements:
+        path = () if stmt.scalar else _gate_path(stmt)
+        if path and (not previous or previous[0] != path[0]):
+            region += 1          # a depth-1 gate opens (as _gated_lines counts them)
+        previous = path
+        where = region if path else None
+        for name in get_identifiers(stmt.expr) | {stmt.var}:
+            if name in read or name in write:
+                users.setdefault(name, set()).add(where)
+        if stmt.var in write:
+            writers.setdefault(stmt.var, set()).add(where)
+
+    def single(table):
+        out: dict = {}
+        for name, regions in table.items():
+            if name in exclude or len(regions) != 1 or None in regions:
+                continue
+            out.setdefault(next(iter(regions)), set()).add(name)
+        return out
+
+    loads, stores = single(users), single(writers)
+    moved = {n: r for r, names in loads.items() for n in names}
+    for index in indices:
+        dependants = {n for n in read | write if generator.variable_indices[n] == index}
+        regions = {moved.get(n) for n in dependants}
+        if dependants and len(regions) == 1 and None not in regions and index not in users:
+            loads[next(iter(regions))].add(index)
+    return loads, stores
+
+
+def _arrays_helper(generator, statements, base):
+    """Brian2's (read, write, indices, conditional writes), where an array written in a
+    gated block is also read: its value is stored back after the statements, and must
+    be its old value where the block was skipped."""
+    read, write, indices, cond = base(statements)
+    read |= {s.var for s in statements if s.var in write and _gate_path(s)}
+    return read, write, indices, cond
+
+
+def _generator_classes() -> dict:
+    """Brian2's C++ and Cython code generators that honour :func:`skip_unless` gates."""
+    from brian2.codegen.generators.cpp_generator import CPPCodeGenerator
+    from brian2.codegen.generators.cython_generator import CythonCodeGenerator
+    from brian2.utils.stringtools import stripped_deindented_lines
+
+    class MgnetCPPCodeGenerator(CPPCodeGenerator):
+        """C++ generator: gated blocks run inside ``if (gate) {...}``; arrays that only
+        one gated block uses are loaded (and stored) inside it."""
+
+        def arrays_helper(self, statements):
+            return _arrays_helper(self, statements, super().arrays_helper)
+
+        def _conditional_prefix(self, condvar):
+            return f"if({condvar})"
+
+        def translate_to_statements(self, statements, conditional_write_vars):
+            if not any(_gate_path(s) for s in statements):
+                return super().translate_to_statements(statements, conditional_write_vars)
+            return _gated_lines(
+                self, statements, conditional_write_vars,
+                open_gate=lambda g: f"if ({g}) {{", close_gate=lambda: "}",
+                declare=lambda v, dt: f"{self.c_data_type(dt)} {v} = 0;",
+                indent_unit="    ", region_loads=getattr(self, "_region_loads", None),
+                region_stores=getattr(self, "_region_stores", None))
+
+        def translate_statement_sequence(self, sc_statements, ve_statements):
+            kwds = self.determine_keywords()
+            sc_code, ve_code = {}, {}
+            for block_name in sc_statements:
+                sc_block, ve_block = sc_statements[block_name], ve_statements[block_name]
+                sc_read, sc_write, sc_indices, sc_cond = self.arrays_helper(sc_block)
+                ve_read, ve_write, ve_indices, ve_cond = self.arrays_helper(ve_block)
+                for varname in set(ve_read):
+                    var = self.variables[varname]
+                    if var.scalar and varname not in ve_write:
+                        sc_read.add(varname)
+                        ve_read.remove(varname)
+                for code, stmts, read, write, indices, cond, vector in [
+                        (sc_code, sc_block, sc_read, sc_write, sc_indices, sc_cond, False),
+                        (ve_code, ve_block, ve_read, ve_write, ve_indices, ve_cond, True)]:
+                    loads, stores = {}, {}
+                    if vector and any(_gate_path(s) for s in stmts):
+                        loads, stores = _region_arrays(self, stmts, read, write, indices,
+                                                       set(cond) | set(cond.values()))
+                    moved = {n for names in loads.values() for n in names}
+                    stored = {n for names in stores.values() for n in names}
+                    self._region_loads = {
+                        r: self.translate_to_read_arrays(names & read, write,
+                                                         names & set(indices))
+                        for r, names in loads.items()}
+                    self._region_stores = {
+                        r: self.translate_to_write_arrays(names)
+                        for r, names in stores.items()}
+                    lines = self.translate_to_read_arrays(read - moved, write,
+                                                          set(indices) - moved)
+                    lines += self.translate_to_declarations(read, write - moved, indices)
+                    lines += self.translate_to_statements(stmts, cond)
+                    lines += self.translate_to_write_arrays(write - stored)
+                    self._region_loads = self._region_stores = None
+                    code[block_name] = stripped_deindented_lines("\n".join(lines))
+            return sc_code, ve_code, kwds
+
+    class MgnetCythonCodeGenerator(CythonCodeGenerator):
+        """Cython generator: gated blocks run inside ``if gate:``."""
+
+        def arrays_helper(self, statements):
+            return _arrays_helper(self, statements, super().arrays_helper)
+
+        def _conditional_prefix(self, condvar):
+            return f"if {condvar}:"
+
+        def translate_to_statements(self, statements, conditional_write_vars):
+            if not any(_gate_path(s) for s in statements):
+                return super().translate_to_statements(statements, conditional_write_vars)
+            for stmt in statements:
+                if stmt.op == ":=" and stmt.var not in self.variables:
+                    self.temporary_vars.add((stmt.var, stmt.dtype))
+            return _gated_lines(
+                self, statements, conditional_write_vars,
+                open_gate=lambda g: f"if {g}:", close_gate=lambda: "",
+                declare=lambda v, dt: f"{v} = 0", indent_unit="    ")
+
+    return {"cpp_standalone": MgnetCPPCodeGenerator, "cython": MgnetCythonCodeGenerator}
+
+
 _CODE_OBJECT_CLASSES: dict = {}
 
 
 def _code_object_classes() -> dict:
     """CodeObject classes whose templaters find the project's templates
-    (``models/templates/<target>/``) before Brian2's own."""
+    (``models/templates/<target>/``) before Brian2's own, and whose C++ and Cython
+    generators honour :func:`skip_unless` gates (numpy runs gated blocks
+    unconditionally, the reference)."""
     if not _CODE_OBJECT_CLASSES:
         from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
         from brian2.codegen.runtime.cython_rt import CythonCodeObject
         from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
+        generators = _generator_classes()
         for key, base in (("cpp_standalone", CPPStandaloneCodeObject),
                           ("cython", CythonCodeObject), ("numpy", NumpyCodeObject)):
-            _CODE_OBJECT_CLASSES[key] = type(
-                f"Mgnet{base.__name__}", (base,),
-                {"templater": base.templater.derive(__package__ or "models",
-                                                    templates_dir=f"templates/{key}"),
-                 "__doc__": f"{base.__name__} with the templates of models/templates/{key}"})
+            attrs = {"templater": base.templater.derive(__package__ or "models",
+                                                        templates_dir=f"templates/{key}"),
+                     "__doc__": f"{base.__name__} with the templates of "
+                                f"models/templates/{key}"}
+            plain = type(f"Mgnet{base.__name__}", (base,), attrs)
+            _CODE_OBJECT_CLASSES[key, False] = plain
+            _CODE_OBJECT_CLASSES[key, True] = plain
+            if key in generators:
+                _CODE_OBJECT_CLASSES[key, True] = type(
+                    f"MgnetGated{base.__name__}", (plain,),
+                    {"generator_class": generators[key],
+                     "__doc__": plain.__doc__ + " and skip_unless gates"})
     return _CODE_OBJECT_CLASSES
 
 
@@ -247,11 +551,48 @@ def _device_target() -> str:
     return "cython" if target == "cython" else "numpy"
 
 
-def code_object_class():
+def code_object_class(gated: bool | None = None):
     """The CodeObject class for objects that use the project's templates, for the
     device (and runtime code-generation target) active now; objects must be created
-    after the device is selected, as for any Brian2 object."""
-    return _code_object_classes()[_device_target()]
+    after the device is selected, as for any Brian2 object.  ``gated`` (default
+    :data:`OPTIMISATIONS` ``["skip_dead_work"]``): its generator honours
+    :func:`skip_unless` gates (cpp_standalone and Cython)."""
+    if gated is None:
+        gated = OPTIMISATIONS["skip_dead_work"]
+    return _code_object_classes()[_device_target(), bool(gated)]
+
+
+def synapse_code_object_class():
+    """The CodeObject class of the contacts' ``Synapses`` (all their pathways and
+    ``run_regularly`` operations): :func:`code_object_class`, so that the
+    :func:`skip_unless` gates of their code strings are honoured unless
+    ``OPTIMISATIONS["skip_dead_work"]`` is off (Brian2's own generators and templates:
+    every gated block runs)."""
+    return code_object_class()
+
+
+#: Synapses ahead in the spike's list whose per-contact arrays the prefetching
+#: pathway template requests (models/templates/cpp_standalone/synapses_prefetch.cpp).
+PREFETCH_DISTANCE = 8
+
+
+def prefetch_pathway(pathway) -> bool:
+    """Run a synaptic pathway with the template ``synapses_prefetch`` (cpp_standalone):
+    Brian2's ``synapses`` template plus a software prefetch of the per-contact arrays of
+    the contact :data:`PREFETCH_DISTANCE` places ahead in the list of contacts to update.
+    For pathways whose contacts lie scattered in memory, e.g. the postsynaptic pathway of
+    contacts sorted by presynaptic neuron: its memory latency is then overlapped.  The
+    same arithmetic in the same order (same results).  Does nothing (returns False) in
+    runtime mode or when ``OPTIMISATIONS["prefetch_post"]`` is off."""
+    if not OPTIMISATIONS["prefetch_post"] or _device_target() != "cpp_standalone":
+        return False
+    if prefs.devices.cpp_standalone.openmp_threads > 1:
+        return False
+    pathway.codeobj_class = code_object_class()
+    pathway.template = "synapses_prefetch"
+    pathway.template_kwds = dict(pathway.template_kwds or {},
+                                 prefetch_distance=int(PREFETCH_DISTANCE))
+    return True
 
 
 def vectorise_state_update(group) -> bool:

@@ -58,6 +58,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import TimedArray, mM, mV, ms, second
 
+from .backend import skip_unless
 from .magnesium import block_expr, nmda_block
 from .parameters import (CalciumParams, MagnesiumParams, MgBlockParams, NeuronParams,
                          ReceptorParams, SpineCalciumParams)
@@ -90,29 +91,34 @@ nt_r : 1              # sum over releases of e^{-(t - t_r)/tau_rise} (as of t_la
 
 #: NMDA Ca2+ of the actual release (temporaries ``ca_2a``, ``ca_2b``, a.u.) and the
 #: update of the receptor traces.  ``{block}`` is the block at the subthreshold potential
-#: ``v_ca``; runs after the release step and before ``t_last = t``.
-_ON_PRE = """
+#: ``v_ca``; runs after the release step and before ``t_last = t``.  Work that a failure
+#: multiplies by zero is skipped (models.backend.skip_unless: ``ca_2a``, ``ca_2b`` and
+#: ``v_ca`` read 0 after a failure), and so is the decay of traces that are all 0 (a
+#: contact that has never released).
+_ON_PRE = skip_unless("release", """
 v_ca = clip(v_post, v_ca_lo, v_t)                                       # subthreshold potential (a spike step's runaway excluded)
 nca_f = ({block})*(e_ca - v_ca)                                          # block x Ca2+ driving force at v_ca
 nca_r = bap_s_post*nca_r_scale + 0.5*ms                                 # slow bAP tail as table coordinate (nearest grid point)
 nca_a = ca_unit*pf_rel*release*(q_nmda/(q_nmda_ref*nmda_gain))/nca_norm  # receptor content of this contact, [Ca]o
 ca_2a = nca_a*(1 - f_2b_post)*norm_2a*(kappa_2a_s*nca_f + nca_iso_2a(nca_r) - nca_iso_2a(0*ms) - nca_iso_r(nca_r) + nca_iso_r(0*ms))                # GluN2A Ca2+
 ca_2b = nca_a*f_2b_post*w_2b_ca*norm_2b*(kappa_2b_s*nca_f + nca_iso_2b(nca_r) - nca_iso_2b(0*ms) - nca_iso_r(nca_r) + nca_iso_r(0*ms))              # GluN2B Ca2+
+""", "nca_release") + skip_unless("nt_2a + nt_2b + nt_r + release > 0", """
 nt_2a = nt_2a*exp(-(t - t_last)/tau_nmda_2a) + release                  # receptor traces
 nt_2b = nt_2b*exp(-(t - t_last)/tau_nmda_2b) + release
 nt_r = nt_r*exp(-(t - t_last)/tau_nmda_rise) + release
-"""
+""", "nca_traces")
 
 #: Excess NMDA Ca2+ that a postsynaptic spike adds to the receptors this contact has
 #: open (temporaries ``cx_2a``, ``cx_2b``, a.u.); runs in the postsynaptic pathway,
-#: before the neuron's reset adds this spike's own slow tail to ``bap_s``.
-NMDA_CA_ON_POST = """
+#: before the neuron's reset adds this spike's own slow tail to ``bap_s``.  Skipped
+#: (``cx_2a = cx_2b = 0``) where the traces are all 0 (models.backend.skip_unless).
+NMDA_CA_ON_POST = skip_unless("nt_2a + nt_2b + nt_r > 0", """
 nca_r = bap_s_post*nca_r_scale + 0.5*ms                                 # slow tail of the earlier bAPs (nearest grid point)
 nca_b = ca_unit*pf_rel*(q_nmda/(q_nmda_ref*nmda_gain))/nca_norm          # receptor content, [Ca]o
 nca_er = nt_r*exp(-(t - t_last)/tau_nmda_rise)*nca_eta_r(nca_r)          # rise part of the open receptors
 cx_2a = nca_b*(1 - f_2b_post)*norm_2a*(nt_2a*exp(-(t - t_last)/tau_nmda_2a)*nca_eta_2a(nca_r) - nca_er)             # GluN2A excess
 cx_2b = nca_b*f_2b_post*w_2b_ca*norm_2b*(nt_2b*exp(-(t - t_last)/tau_nmda_2b)*nca_eta_2b(nca_r) - nca_er)           # GluN2B excess
-"""
+""", "nca_open")
 
 
 def nmda_ca_on_pre(block: MgBlockParams | None = None) -> str:

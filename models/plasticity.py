@@ -25,9 +25,9 @@ receptors the contact has open (docs/plasticity.md §2).
 **Event-driven scheme (no per-contact ODE, no clock).**  Between Ca2+ events c decays
 from its value c0 just after the last event, so in an interval of length L the time
 spent above θ is T_θ = clip(τ_Ca ln(c0/θ), 0, L), in closed form.  At every event
-(delayed presynaptic transient, postsynaptic spike, and also at each presynaptic spike
-so that q stays current) ρ is advanced over the elapsed interval in three exact pieces,
-in the order they occur:
+(delayed presynaptic transient, postsynaptic spike, and also at each release, before its
+conductances, so that the release uses q = w(ρ) of its own time) ρ is advanced over the
+elapsed interval in three exact pieces, in the order they occur:
 
 1. above both thresholds (T_hi): linear drift with rate (γ_p + γ_d)/τ towards
    ρ̄ = γ_p/(γ_p + γ_d) plus the exact Ornstein–Uhlenbeck increment (variance
@@ -44,7 +44,13 @@ time-above-threshold approximation of Graupner & Brunel's analysis).  Its error 
 interval is at most (√3/36)·T/τ ≈ 0.048 T/τ (T ~ tens of ms, τ ~ 30–700 s: < 1e-4).
 With ``bistable=False`` there is no cubic and the scheme is exact.  ρ is clipped to
 [0, 1] after each noisy piece.  Splitting an interval at an extra event is exact (the
-pieces compose), so the extra advance at presynaptic spikes changes nothing but q.
+pieces compose), so the extra advance at releases changes nothing but q, and leaving an
+advance out is exact too: after a failed release (q is only used by a release) and at a
+delayed transient of amplitude 0 (a failure's) no advance runs.  Work that a contact does
+not need is skipped in the same way (models.backend.skip_unless): the linear pieces when
+Ca2+ starts below θ_lo, the first one when it starts below θ_hi, a noise draw for a
+piece of length 0, the change of ρ and q while ``plasticity_on`` is 0.  These change
+only the random stream (fewer draws) and the rounding.
 
 **Delay and bursts.**  The release is decided at the presynaptic spike; its C_pre,eff is
 pushed onto a per-contact FIFO (``cpend_1..K``, ``n_pend``) and popped by the delayed
@@ -76,6 +82,7 @@ from .parameters import (PLASTICITY_PRESETS, PLASTICITY_PRESET_SOURCES, CalciumP
                          MagnesiumParams, MgBlockParams, NeuronParams, PlasticityParams,
                          ReceptorParams, SpineCalciumParams, ShortTermPlasticityParams,
                          plasticity_preset)
+from .backend import skip_unless
 from .nmda_calcium import NMDA_CA_ON_POST, nmda_ca_on_pre
 from .synapses import contact_namespace, make_contacts, spine_ca_on_pre
 
@@ -146,6 +153,7 @@ def plasticity_namespace(params: PlasticityParams | None = None, ca_ref: float =
         "pl_theta_hi": r["theta_hi"], "pl_theta_lo": r["theta_lo"],
         "pl_c_pre": float(params.c_pre), "pl_c_post": c_post_at(params, calcium),
         "pl_ca_ref": float(ca_ref), "pl_b": float(params.b),
+        "pl_ln_hi_lo": math.log(r["theta_hi"] / r["theta_lo"]),
     }
     for seg in ("hi", "mid"):
         k = r[seg]["k"]
@@ -159,43 +167,72 @@ def plasticity_namespace(params: PlasticityParams | None = None, ca_ref: float =
     return ns
 
 
-def _noise_term(params: PlasticityParams, seg: str, e: str, T: str) -> str:
+def _noise(params: PlasticityParams, seg: str, target: str, e: str, T: str) -> str:
+    """The OU increment of piece ``seg`` (duration ``T``) added to ``target``: skipped for
+    a piece of length 0 (where it is exactly 0; saves the draw, skip_unless)."""
     r = _rates(params)[seg]
     if r["s2"] == 0:
         return ""
     if r["k"] > 0:
-        return f" + pl_sd_{seg}*sqrt(1 - {e}**2)*randn()"
-    return f" + sqrt(pl_s2_{seg}*{T})*randn()"
-
-
-def _advance_code(params: PlasticityParams) -> str:
-    """Advance rho from t_pl to t (c_pl decays; no jump).  Each line is one statement."""
-    lines = [
-        "pl_L = clip(t - t_pl, 0*second, 1e30*second)                     # time since the last Ca2+ event",
-        "pl_T_hi = clip(pl_tau_ca*log(clip(c_pl/pl_theta_hi, 1, 1e30)), 0*second, pl_L)  # above both thresholds",
-        "pl_T_lo = clip(pl_tau_ca*log(clip(c_pl/pl_theta_lo, 1, 1e30)), 0*second, pl_L)  # above the lower one",
-        "pl_e_hi = exp(-pl_k_hi*pl_T_hi)                                  # piece 1: both processes",
-        "pl_r1 = clip(pl_rho_hi + (rho - pl_rho_hi)*pl_e_hi"
-        + _noise_term(params, "hi", "pl_e_hi", "pl_T_hi") + ", 0, 1)",
-        "pl_e_mid = exp(-pl_k_mid*(pl_T_lo - pl_T_hi))                    # piece 2: lower process only",
-        "pl_r2 = clip(pl_rho_mid + (pl_r1 - pl_rho_mid)*pl_e_mid"
-        + _noise_term(params, "mid", "pl_e_mid", "(pl_T_lo - pl_T_hi)") + ", 0, 1)",
-    ]
-    if params.bistable:
-        lines += [
-            "pl_x = pl_r2 - 0.5                                               # piece 3: cubic, exact for rho* = 1/2",
-            "pl_e_cub = exp(-(pl_L - pl_T_lo)/(2*pl_tau))",
-            "pl_r3 = 0.5 + 0.5*pl_x/sqrt(pl_x**2 + (0.25 - pl_x**2)*pl_e_cub + 1e-300)",
-        ]
+        term = f"pl_sd_{seg}*sqrt(1 - {e}**2)*randn()"
     else:
-        lines += ["pl_r3 = pl_r2                                                    # no cubic (linear rule)"]
-    lines += [
-        "rho = rho + plasticity_on*(pl_r3 - rho)                          # frozen when plasticity_on = 0",
-        "c_pl = c_pl*exp(-pl_L/pl_tau_ca)                                 # Ca2+ now, before any jump",
-        "t_pl = t",
-        "q = q_down*(1 + (pl_b - 1)*rho)                                  # AMPA quantal size w(rho)",
-    ]
-    return "\n".join(lines) + "\n"
+        term = f"sqrt(pl_s2_{seg}*{T})*randn()"
+    return skip_unless(f"{T} > 0*second", f"{target} = {target} + {term}", f"pl_noise_{seg}")
+
+
+def _advance_code(params: PlasticityParams, q_update: str = "exact") -> str:
+    """Advance rho from t_pl to t (c_pl decays; no jump).  Each line is one statement.
+
+    Gated (models.backend.skip_unless; where a gate is closed its block changes nothing):
+    the two linear pieces run only if Ca2+ starts above the lower threshold and the
+    interval is not empty (else both have length 0), the first one only if it starts
+    above the upper threshold, each noise draw only for a piece of non-zero length, and
+    the change of rho (and so of q) only while ``plasticity_on``.  One logarithm gives
+    both times above threshold (T_hi = T_lo - tau_Ca ln(theta_hi/theta_lo), clipped).
+
+    ``q_update``: "exact" recomputes q = q_down w(rho); "ratio" scales q by
+    w(rho_new)/w(rho_old) (the same value up to rounding, without reading q_down: for the
+    pathway whose contacts lie scattered in memory).
+    """
+    hi = (
+        "pl_T_hi = clip(pl_lnc - pl_tau_ca*pl_ln_hi_lo, 0*second, pl_L)  # above both thresholds\n"
+        "pl_e_hi = exp(-pl_k_hi*pl_T_hi)                                  # piece 1: both processes\n"
+        "pl_r1 = pl_rho_hi + (rho - pl_rho_hi)*pl_e_hi\n"
+        + _noise(params, "hi", "pl_r1", "pl_e_hi", "pl_T_hi") +
+        "pl_r1 = clip(pl_r1, 0, 1)\n")
+    pieces = (
+        "pl_lnc = pl_tau_ca*log(clip(c_pl/pl_theta_lo, 1, 1e30))          # tau_Ca ln(c/theta_lo)\n"
+        "pl_T_lo = clip(pl_lnc, 0*second, pl_L)                           # above the lower threshold\n"
+        "pl_r1 = rho\n"
+        + skip_unless("c_pl > pl_theta_hi", hi, "pl_hi") +
+        "pl_e_mid = exp(-pl_k_mid*(pl_T_lo - pl_T_hi))                    # piece 2: lower process only\n"
+        "pl_r2 = pl_rho_mid + (pl_r1 - pl_rho_mid)*pl_e_mid\n"
+        + _noise(params, "mid", "pl_r2", "pl_e_mid", "(pl_T_lo - pl_T_hi)") +
+        "pl_r2 = clip(pl_r2, 0, 1)\n")
+    evolve = ("pl_r2 = rho                                                      # (no time above a threshold)\n"
+              + skip_unless("int(c_pl > pl_theta_lo)*int(pl_L > 0*second)", pieces, "pl_above"))
+    if params.bistable:
+        evolve += (
+            "pl_x = pl_r2 - 0.5                                               # piece 3: cubic, exact for rho* = 1/2\n"
+            "pl_e_cub = exp(-(pl_L - pl_T_lo)/(2*pl_tau))\n"
+            "pl_r3 = 0.5 + 0.5*pl_x/sqrt(pl_x**2 + (0.25 - pl_x**2)*pl_e_cub + 1e-300)\n")
+    else:
+        evolve += "pl_r3 = pl_r2                                                    # no cubic (linear rule)\n"
+    if q_update == "exact":
+        evolve += (
+            "rho = rho + plasticity_on*(pl_r3 - rho)                          # frozen when plasticity_on = 0\n"
+            "q = q_down*(1 + (pl_b - 1)*rho)                                  # AMPA quantal size w(rho)\n")
+    elif q_update == "ratio":
+        evolve += (
+            "pl_w0 = 1 + (pl_b - 1)*rho                                       # w(rho) before\n"
+            "rho = rho + plasticity_on*(pl_r3 - rho)                          # frozen when plasticity_on = 0\n"
+            "q = q*(1 + (pl_b - 1)*rho)/pl_w0                                 # AMPA quantal size w(rho) (= q_down w(rho))\n")
+    else:
+        raise ValueError(f"q_update must be 'exact' or 'ratio', got {q_update!r}")
+    return ("pl_L = clip(t - t_pl, 0*second, 1e30*second)                     # time since the last Ca2+ event\n"
+            + skip_unless("plasticity_on", evolve, "pl_on") +
+            "c_pl = c_pl*exp(-pl_L/pl_tau_ca)                                 # Ca2+ now, before any jump\n"
+            "t_pl = t\n")
 
 
 def advance_code(params: PlasticityParams | None = None) -> str:
@@ -239,16 +276,22 @@ def _push_code(params: PlasticityParams, nmda: bool, readouts: bool = True) -> s
     for s in range(1, k + 1):
         cond = f"n_pend == {s - 1}" if s < k else f"n_pend >= {k - 1}"   # last slot merges overflow
         lines.append(f"cpend_{s} += pl_a*int({cond})")
-    lines.append(f"n_pend = clip(n_pend + 1, 0, {k})")
-    return "\n".join(lines) + "\n"
+    # A failure pushes 0 (its amplitude is proportional to release): only the count.
+    return (skip_unless("release", "\n".join(lines) + "\n", "pl_push")
+            + f"n_pend = clip(n_pend + 1, 0, {k})\n")
 
 
 def _pop_code(params: PlasticityParams) -> str:
+    """Pop the oldest pending amplitude and add it to c_pl (after advancing rho to now).
+    Nothing arrives after a failure (amplitude 0): then the advance is skipped (the next
+    one covers the interval, exactly) and so is the shift of an all-zero queue."""
     k = int(params.pending_slots)
-    lines = ["c_pl = c_pl + cpend_1                                            # delayed presynaptic jump"]
-    lines += [f"cpend_{s} = cpend_{s + 1}" for s in range(1, k)]
-    lines += [f"cpend_{k} = 0", f"n_pend = clip(n_pend - 1, 0, {k})"]
-    return "\n".join(lines) + "\n"
+    jump = "c_pl = c_pl + cpend_1                                            # delayed presynaptic jump\n"
+    shift = "".join(f"cpend_{s} = cpend_{s + 1}\n" for s in range(1, k)) + f"cpend_{k} = 0*cpend_{k}\n"
+    anything = " + ".join(f"cpend_{s}" for s in range(1, k + 1))
+    return (skip_unless("cpend_1 > 0", _advance_code(params) + jump, "pl_arrival")
+            + skip_unless(f"{anything} > 0", shift, "pl_shift")
+            + f"n_pend = clip(n_pend - 1, 0, {k})\n")
 
 
 _STATEMENT = re.compile(r"^\s*([A-Za-z_]\w*)\s*(\+?=)\s*(.+?)\s*$")
@@ -486,9 +529,11 @@ def plasticity_blocks(params: PlasticityParams | None = None, *,
     model : str
         Per-contact variables (appended to the contact model).
     on_pre : dict
-        ``{"pre": code appended to the release pathway (advance, push C_pre,eff),
-        "ca_pre": code of the delayed pathway (advance, pop, jump)}``; the ``ca_pre``
-        pathway needs the delay ``params.delay`` (+ the synaptic delay).
+        ``{"release": code of the release pathway after the release step and before
+        the conductances (advance at a release), "pre": code appended to the release
+        pathway (push C_pre,eff), "ca_pre": code of the delayed pathway (advance, pop,
+        jump)}``; the ``ca_pre`` pathway needs the delay ``params.delay`` (+ the synaptic
+        delay).
     on_post : str
         Appended to the postsynaptic pathway (advance, jump by C_post at the medium's
         [Ca]o plus C_pre times the NMDA excess ``cx_2a + cx_2b`` that the spike adds to
@@ -501,14 +546,21 @@ def plasticity_blocks(params: PlasticityParams | None = None, *,
     ca_ref = reference_nmda_ca(params, receptors=receptors, spine_ca=spine_ca, block=block,
                                calcium=calcium, neuron=neuron) if nmda else 1.0
     adv = _advance_code(params)
-    on_pre = {"pre": adv + _push_code(params, nmda, readouts),
-              CA_PRE_PATHWAY: adv + _pop_code(params)}
+    # The advance of the release pathway keeps q current: it runs before the conductance
+    # increments ("release"), so a release uses q = w(rho) of its own time, and only for
+    # a release: after a failure it is skipped (q is used only by a release; the next
+    # event's advance covers the interval exactly; models.backend.skip_unless).
+    on_pre = {"release": skip_unless("release", adv, "pl_release"),
+              "pre": _push_code(params, nmda, readouts),
+              CA_PRE_PATHWAY: _pop_code(params)}
     if nmda:
         jump = ("c_pl = c_pl + pl_c_post + pl_c_pre*clip((cx_2a + cx_2b)/pl_ca_ref, 0, 1e30)"
                 "   # bAP jump + NMDA unblock of open receptors\n")
     else:
         jump = "c_pl = c_pl + pl_c_post                                         # bAP jump\n"
-    on_post = adv + jump
+    # Contacts that a postsynaptic spike reaches lie scattered in memory: q follows rho
+    # without reading q_down there.
+    on_post = _advance_code(params, q_update="ratio") + jump
     return (_model(params, readouts), on_pre, on_post,
             plasticity_namespace(params, ca_ref, calcium))
 
@@ -605,6 +657,7 @@ def make_plastic_contacts(source, target, i, j, *, pr, q=None,
                         nmda_gain=nmda_gain,
                         name=name, dt=dt,
                         extra_model=model + extra_model,
+                        extra_on_release=on_pre["release"],
                         extra_on_pre=on_pre["pre"] + extra_on_pre,
                         extra_on_post=on_post + extra_on_post,
                         extra_namespace={**ns, **(extra_namespace or {})},

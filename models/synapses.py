@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import Synapses, second, nS
 
+from .backend import skip_unless, synapse_code_object_class, prefetch_pathway
 from .nmda_calcium import NMDA_CA_ON_POST as _NMDA_CA_ON_POST
 from .nmda_calcium import TRACE_MODEL, nca_namespace, nmda_ca_on_pre, table_values
 from .parameters import (CalciumParams, MagnesiumParams, MgBlockParams, NeuronParams,
@@ -60,14 +61,19 @@ n_release : 1         # releases counted since reset (virtual FM-dye assay)
 n_spikes : 1          # presynaptic spikes counted since reset
 """
 
-#: Release step; runs first in on_pre.  ``rand()`` draws are per contact.
+#: Release step; runs first in on_pre.  ``rand()`` draws are per contact.  A contact at
+#: rest that cannot release (U = 0, u = 0, site full: a silent bouton) is left as it is:
+#: there every statement is an identity and ``release`` is 0 (skip_unless: only the two
+#: random draws are saved).
 STP_ON_PRE = """
+release = 0*U                                                          # (a silent contact at rest)
+""" + skip_unless("U + u + (1 - avail) > 0", """
 u = u*exp(-(t - t_last)/tau_f)                                         # facilitation decays
 avail = avail + (1 - avail)*int(rand() < 1 - exp(-(t - t_last)/tau_d))  # stochastic refill
 u = u + U*(1 - u)                                                      # TM facilitation jump
 release = avail*int(rand() < u)                                        # Bernoulli release
 avail = avail - release                                                # site emptied
-"""
+""", "stp")
 #: Last step of every release pathway (after the NMDA Ca2+ and plasticity code, which
 #: read the time since the previous spike).
 STP_TIME_ON_PRE = """
@@ -81,22 +87,23 @@ n_spikes += 1
 
 #: Excitatory receptors: AMPA and the two NMDA components (difference of exponentials
 #: normalised to unit peak by norm_2a / norm_2b).
-EXC_RECEPTOR_ON_PRE = """
+#: (Failures add 0: skipped, skip_unless.)
+EXC_RECEPTOR_ON_PRE = skip_unless("release", """
 g_ampa_post += q*release                                                # AMPA
 g_2a_d_post += q_nmda*(1 - f_2b_post)*norm_2a*release                   # GluN2A decay part
 g_2a_r_post += q_nmda*(1 - f_2b_post)*norm_2a*release                   # GluN2A rise part
 g_2b_d_post += q_nmda*f_2b_post*norm_2b*release                         # GluN2B decay part
 g_2b_r_post += q_nmda*f_2b_post*norm_2b*release                         # GluN2B rise part
-"""
+""", "receptors")
 
 #: Excitatory contacts onto neurons without NMDA receptors (ablation).
-AMPA_ONLY_ON_PRE = """
+AMPA_ONLY_ON_PRE = skip_unless("release", """
 g_ampa_post += q*release                                                # AMPA
-"""
+""", "receptors")
 
-INH_RECEPTOR_ON_PRE = """
+INH_RECEPTOR_ON_PRE = skip_unless("release", """
 g_gaba_post += q*release                                                # GABA_A
-"""
+""", "receptors")
 
 #: NMDA quantal conductance of an excitatory contact.
 NMDA_Q_MODEL = """
@@ -238,6 +245,7 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
                   block: MgBlockParams | None = None,
                   nmda: bool = True, delay=None, name: str = "contacts",
                   extra_model: str = "", extra_on_pre: str = "", extra_on_post: str = "",
+                  extra_on_release: str = "",
                   extra_namespace: dict | None = None, dt=None,
                   extra_pre_pathways: dict[str, str] | None = None,
                   extra_pathway_delays: dict | None = None,
@@ -275,6 +283,10 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
         Blocks of other mechanisms (e.g. plasticity) composed after these.  They may read
         the NMDA Ca2+ temporaries ``ca_2a``/``ca_2b`` (release) and ``cx_2a``/``cx_2b``
         (postsynaptic spike).
+    extra_on_release : str
+        Code composed right after the release step, before the conductance increments
+        (e.g. the plasticity advance, so that a release uses the quantal size q of its
+        own time); it may read ``release`` and must not depend on the NMDA Ca2+.
     extra_pre_pathways : dict, optional
         Additional presynaptically triggered pathways ``{name: code}`` (e.g. the
         delayed plasticity Ca2+ pathway of :mod:`models.plasticity`); the release
@@ -333,7 +345,7 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
                                 mg_i=magnesium.mg_i))
     ns.update(extra_namespace or {})
     model = STP_MODEL + (STP_READOUT_MODEL if readouts else "")
-    on_pre = STP_ON_PRE + (STP_COUNT_ON_PRE if readouts else "")
+    on_pre = STP_ON_PRE + (STP_COUNT_ON_PRE if readouts else "") + extra_on_release
     on_post = ""
     if kind == "exc" and track_spine_ca:
         model += NMDA_Q_MODEL + (NMDA_CA_MODEL if nmda else "")
@@ -363,7 +375,10 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
     syn = Synapses(source, target, model=model + extra_model,
                    on_pre=on_pre,
                    on_post=(on_post + extra_on_post) or None,
-                   namespace=ns, name=name, dt=dt, delay=delay)
+                   namespace=ns, name=name, dt=dt, delay=delay,
+                   codeobj_class=synapse_code_object_class())
+    if hasattr(syn, "post"):
+        prefetch_pathway(syn.post)
     syn.connect(i=i, j=j)
     syn.U = pr_arr
     syn.u = 0

@@ -162,10 +162,15 @@ def _standalone_fi(directory, vectorised: bool):
     """Neurons with a range of injected currents and NMDA conductances, one of them
     starting with v = NaN, simulated in a cpp_standalone project; (spike times per
     neuron, final v in mV, generated state-update code)."""
+    import gc
     import brian2
     from models.backend import optimisations, standalone_session
     from models.neurons import make_neurons
     n = 64
+    # Brian2 numbers a code object's name (fi_stateupdater_codeobject_1) while one of
+    # that name from an earlier project of this process is still alive (reference
+    # cycles live until the garbage collector runs); the file read below has the name.
+    gc.collect()
     with optimisations(vectorised_neurons=vectorised), standalone_session(directory):
         g = make_neurons(n, name="fi")
         g.I_ext = np.linspace(0.0, 1.2, n) * brian2.nA
