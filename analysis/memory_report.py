@@ -33,6 +33,8 @@ __all__ = ["PLANTED_EXPERIMENT", "planted_run_metrics", "planted_recomputed",
            "recall_metrics", "unencoded_members", "network_bursts", "N_PSEUDO",
            "EXPERIMENT", "SNR_CRITERION", "CONDITION_ORDER", "COMPARISONS", "snapshots",
            "weights_at", "run_metrics", "paired_table", "memory_section", "load_memory_runs",
+           "glun2b_arm", "condition_label", "positive_control", "comparisons", "HEADLINE",
+           "CHRONIC",
            "KEY_METRICS", "CAPACITY_EXPERIMENT", "RETENTION_EXPERIMENT",
            "CAPACITY_THRESHOLD", "LIFETIME_LEVELS", "TRACE_LEVEL", "capacity_p_values",
            "capacity_subrun", "capacity_run_metrics", "capacity_recomputed",
@@ -47,13 +49,26 @@ EXPERIMENT = "memory-encoding"
 SNR_CRITERION = 0.5
 #: Order of conditions in tables (science.md §5).
 CONDITION_ORDER = ("baseline", "elevated_mg", "elevated_mg_o_only", "elevated_mg_i_only",
-                   "aged", "aged_elevated_mg")
-#: (reference, test, question) of the paired comparisons.
+                   "aged", "aged_elevated_mg", "elevated_mg_membrane_block_only")
+#: Label suffix of the chronic GluN2B arm (options.glun2b = "chronic", science.md §6).
+CHRONIC = "+chronic"
+#: (reference, test, question) of the paired comparisons (acute arm; the chronic arm
+#: repeats the first five with :data:`CHRONIC` appended to both labels).
 COMPARISONS = (("baseline", "elevated_mg", "T10: elevated Mg (both arms)"),
                ("baseline", "elevated_mg_o_only", "T10 ablation: [Mg]o only (NMDA block)"),
                ("baseline", "elevated_mg_i_only", "T10 ablation: [Mg]i only (configuration)"),
                ("baseline", "aged", "T11: aged vs young"),
-               ("aged", "aged_elevated_mg", "T11: aged, elevated Mg vs aged"))
+               ("aged", "aged_elevated_mg", "T11: aged, elevated Mg vs aged"),
+               ("elevated_mg", "elevated_mg_membrane_block_only",
+                "T10 ablation: the block acts on the membrane current but not on the "
+                "plasticity Ca2+ (vs elevated Mg)"))
+#: The metrics judged in the comparisons (Holm correction over every comparison and arm
+#: times these); the other rows of the tables are descriptive.
+HEADLINE = ("dfup_after_encoding", "dfup_end", "q_stored_cue_0.5",
+            "burst_rate_consolidation_per_min")
+#: The positive control's frozen protocol (experiments/calibrate_memory.py writes it).
+PROTOCOL_FILE = Path(__file__).resolve().parents[1] / "experiments" / "configs" / \
+    "memory_protocol.toml"
 #: Metrics shown in the comparison tables: name -> (label, format).
 KEY_METRICS = {
     "snr_after_encoding": ("assembly SNR after encoding", "{:.3f}"),
@@ -453,10 +468,50 @@ def recomputed(run: RunData) -> dict:
                                                            REJECT_WINDOW)))
 
 
+def glun2b_arm(run: RunData) -> str:
+    """``"chronic"`` if the run's resolved config asked for the chronic GluN2B arm."""
+    import tomllib
+    try:
+        opts = tomllib.loads(str(run.attrs.get("config_toml", ""))).get("options", {})
+    except tomllib.TOMLDecodeError:
+        return "acute"
+    return str(opts.get("glun2b", "acute"))
+
+
+def condition_label(run: RunData) -> str:
+    """The run's condition, with :data:`CHRONIC` appended for the chronic arm."""
+    c = str(run.attrs["condition"])
+    return c + CHRONIC if glun2b_arm(run) == "chronic" else c
+
+
 def _by_condition_seed(runs: Sequence[RunData]) -> dict:
     out: dict = {}
     for r in runs:
-        out.setdefault(str(r.attrs["condition"]), {})[int(r.attrs["seed"])] = r
+        out.setdefault(condition_label(r), {})[int(r.attrs["seed"])] = r
+    return out
+
+
+def positive_control() -> dict:
+    """The frozen protocol's record: ``positive_control`` (all targets met in >= 4 of 5
+    calibration seeds), ``targets_met``, ``protocol``, ``git_commit`` ({} if absent)."""
+    import tomllib
+    if not PROTOCOL_FILE.exists():
+        return {}
+    data = tomllib.loads(PROTOCOL_FILE.read_text())
+    return {"positive_control": bool(data.get("positive_control", False)),
+            "targets_met": list(data.get("targets_met", [])),
+            "protocol": str(data.get("protocol", "")),
+            "options": dict(data.get("options", {})),
+            "git_commit": str(data.get("provenance", {}).get("git_commit", ""))}
+
+
+def comparisons(labels) -> list[tuple[str, str, str]]:
+    """The comparisons whose two conditions both have runs: the acute ones of
+    :data:`COMPARISONS` and, where chronic runs exist, the first five again in the
+    chronic arm."""
+    out = [(a, b, q) for a, b, q in COMPARISONS if a in labels and b in labels]
+    out += [(a + CHRONIC, b + CHRONIC, q + " — chronic GluN2B arm")
+            for a, b, q in COMPARISONS[:5] if a + CHRONIC in labels and b + CHRONIC in labels]
     return out
 
 
@@ -548,8 +603,48 @@ def _arm_sentence(tables: Mapping[str, list[dict]], metric: str, label: str) -> 
     return text
 
 
+def _judge(tables: Mapping[str, list[dict]]) -> None:
+    """Holm-adjust the p-values of the judged rows (:data:`HEADLINE` metrics of every
+    comparison and arm) in place: ``p_holm`` and ``holm_resolved`` (+1/-1 if the CI
+    excludes 0 *and* p_holm < 0.05, else 0); other rows get NaN / 0."""
+    from .statistics import holm
+    judged = [r for tab in tables.values() for r in tab
+              if r["metric"] in HEADLINE and np.isfinite(r["p"])]
+    for tab in tables.values():
+        for r in tab:
+            r["p_holm"], r["holm_resolved"] = float("nan"), 0
+    if not judged:
+        return
+    adj = holm([r["p"] for r in judged])
+    for r, p in zip(judged, adj):
+        r["p_holm"] = float(p)
+        r["holm_resolved"] = r["resolved"] if p < 0.05 else 0
+
+
+def _control_sentence(pc: dict) -> str:
+    if not pc:
+        return ("**Positive control: not calibrated** (`mgnet calibrate-memory` has not "
+                "been run); every comparison below is made without a working positive "
+                "control.")
+    if pc["positive_control"]:
+        return (f"**Positive control: met.** The frozen protocol `{pc['protocol']}` "
+                f"(experiments/configs/memory_protocol.toml, commit "
+                f"{pc['git_commit'][:10]}) met every target on the calibration seeds.")
+    met = ", ".join(pc["targets_met"]) or "none"
+    return (f"**Positive control: not met.** On the calibration seeds (baseline, 1000-1004) "
+            f"the frozen protocol `{pc['protocol']}` met {met} of the targets "
+            "encoding / recall / retention / bands (experiments/configs/memory_protocol.toml, "
+            f"commit {pc['git_commit'][:10]}): **every comparison below is made without a "
+            "working positive control**, so a difference between conditions is a "
+            "difference between states that do not hold the encoded assemblies "
+            "(docs/plasticity.md §9 says why: in this culture a spontaneous network burst "
+            "drives every contact to the fixed point an encoding presentation drives it "
+            "to, and erases a trace within about 1.3 bursts).")
+
+
 def memory_section(results: Path, scale: str | None = None, n_boot: int = 10000) -> str:
     """Markdown section for T10/T11 from the memory-encoding run files ('' if none)."""
+    from .statistics import interval_description
     runs = load_memory_runs(results, scale)
     if not runs:
         return ""
@@ -565,8 +660,16 @@ def memory_section(results: Path, scale: str | None = None, n_boot: int = 10000)
              f"{float(m0.get('simulated_s', float('nan'))):.0f} s simulated per run; recall readout "
              f"{float(m0.get('recall_window_s', float('nan'))) * 1e3:.0f} ms after each cue. "
              "Every number below is recomputed from the saved spikes and weight snapshots "
-             "(`analysis/memory_report.py`). The GluN2B fraction is the default in every "
-             "condition (metaplasticity is not applied in this experiment).", ""]
+             "(`analysis/memory_report.py`).  Conditions marked "
+             f"`{CHRONIC}` are the chronic arm: the GluN2B fraction equilibrated to the "
+             "condition's background NMDA Ca²⁺ load (models/glun2b_chronic.toml, `mgnet "
+             "calibrate-glun2b`); the others are acute (default GluN2B fraction).", "",
+             _control_sentence(positive_control()), "",
+             "The null that earlier versions reported here (ρ ≈ 0.61 in every contact "
+             "group) came from a normalisation bug: a culture contact's NMDA Ca²⁺ carried "
+             "the network's gain calibration (q_ee_scale = 14), so one release gave "
+             "C_pre,eff = 8.1 instead of 0.58 and crossed both thresholds "
+             "(docs/plasticity.md §10).  These runs have the corrected rule.", ""]
     # per-condition means
     names = list(KEY_METRICS)
     head = ["metric"] + conds
@@ -581,20 +684,35 @@ def memory_section(results: Path, scale: str | None = None, n_boot: int = 10000)
                 f" ± {fmt.format(v.std(ddof=1))}" if v.size > 1 else "")))
         rows.append(cells)
     lines += ["Per condition (mean ± SD over seeds):", "", _md(rows, head), ""]
-    # paired comparisons
-    tables = {}
-    for ref, test, question in COMPARISONS:
-        if ref in metrics and test in metrics:
-            tab = paired_table(metrics, ref, test, names, n_boot=n_boot)
-            tables[test if ref == "baseline" else f"{test}|{ref}"] = tab
-            rows = [[KEY_METRICS[r["metric"]][0], str(r["n"]),
-                     _fmt_ci(r, KEY_METRICS[r["metric"]][1]),
-                     f"{r['d_z']:+.2f}" if np.isfinite(r["d_z"]) else "n/a",
-                     f"{r['p']:.3g}" if np.isfinite(r["p"]) else "n/a",
-                     _verdict_word(r["resolved"])] for r in tab]
-            lines += [f"**{question}** — paired on seed, {test} − {ref}, mean difference "
-                      "[95 % bootstrap CI], Cohen's d_z, sign-flip p:", "",
-                      _md(rows, ["metric", "n", "difference", "d_z", "p", "CI verdict"]), ""]
+    # paired comparisons, Holm over the judged family
+    tables, questions = {}, {}
+    for ref, test, question in comparisons(metrics):
+        key = test if ref == "baseline" else f"{test}|{ref}"
+        tables[key] = paired_table(metrics, ref, test, names, n_boot=n_boot)
+        questions[key] = (ref, test, question)
+    _judge(tables)
+    n_judged = sum(1 for t in tables.values() for r in t
+                   if r["metric"] in HEADLINE and np.isfinite(r["p"]))
+    lines += [f"Paired on seed (test − reference), mean difference with its 95 % CI "
+              f"({interval_description()}), Cohen's d_z, two-sided sign-flip p.  Judged "
+              f"metrics (bold): {', '.join(KEY_METRICS[h][0] for h in HEADLINE)}; their "
+              f"p-values are Holm-corrected over all {n_judged} judged comparisons "
+              "(family: every comparison, arm and judged metric); a verdict needs the CI "
+              "to exclude 0 and p (Holm) < 0.05.  Other rows are descriptive.", ""]
+    for key, tab in tables.items():
+        ref, test, question = questions[key]
+        rows = []
+        for r in tab:
+            lab, fmt = KEY_METRICS[r["metric"]]
+            judged = r["metric"] in HEADLINE
+            rows.append([f"**{lab}**" if judged else lab, str(r["n"]), _fmt_ci(r, fmt),
+                         f"{r['d_z']:+.2f}" if np.isfinite(r["d_z"]) else "n/a",
+                         f"{r['p']:.3g}" if np.isfinite(r["p"]) else "n/a",
+                         f"{r['p_holm']:.3g}" if np.isfinite(r["p_holm"]) else "—",
+                         _verdict_word(r["holm_resolved"]) if judged else "descriptive"])
+        lines += [f"**{question}** — {test} − {ref}:", "",
+                  _md(rows, ["metric", "n", "difference [95 % CI]", "d_z", "p",
+                             "p (Holm)", "verdict"]), ""]
     # one-sentence outcomes
     lines += ["### Outcomes", ""]
     if "elevated_mg" in tables:
@@ -626,9 +744,23 @@ def memory_section(results: Path, scale: str | None = None, n_boot: int = 10000)
                          f"assembly SNR after encoding {_fmt_ci(snr, '{:+.3f}')}, recall "
                          f"overlap {_fmt_ci(ov, '{:+.3f}')} (elevated_mg − baseline, "
                          f"n = {snr['n']} paired seeds).")
-        for metric in ("snr_after_encoding", "overlap_mean", "specificity",
-                       "state_turnover_consolidation", "burst_rate_consolidation_per_min"):
+        for metric in ("dfup_after_encoding", "dfup_end", "q_stored_cue_0.5",
+                       "burst_rate_consolidation_per_min"):
             lines.append("  - " + _arm_sentence(tables, metric, KEY_METRICS[metric][0]))
+        abl = tables.get("elevated_mg_membrane_block_only|elevated_mg")
+        if abl:
+            parts = [f"{KEY_METRICS[r['metric']][0]} {_fmt_ci(r, KEY_METRICS[r['metric']][1])}"
+                     for r in abl if r["metric"] in HEADLINE]
+            lines.append("  - Removing the block's effect on the plasticity Ca²⁺ (membrane "
+                         "current still blocked at 1.2 mM) changes, relative to elevated "
+                         "Mg: " + "; ".join(parts) + ".")
+        chron = tables.get("elevated_mg" + CHRONIC)
+        if chron:
+            parts = [f"{KEY_METRICS[r['metric']][0]} {_fmt_ci(r, KEY_METRICS[r['metric']][1])}"
+                     f" ({_verdict_word(r['holm_resolved'])})"
+                     for r in chron if r["metric"] in HEADLINE]
+            lines.append("  - Chronic arm (GluN2B equilibrated), elevated_mg − baseline: "
+                         + "; ".join(parts) + ".")
     else:
         lines.append("- **T10.** Not measured (no paired baseline / elevated_mg runs).")
     # mechanism, from the pooled runs
@@ -643,10 +775,7 @@ def memory_section(results: Path, scale: str | None = None, n_boot: int = 10000)
         f"{pooled('rho_neither_after_encoding'):.3f}; "
         f"{100 * pooled('state_turnover_consolidation'):.0f} % of all E→E contacts switch "
         f"between UP and DOWN during consolidation, with "
-        f"{pooled('burst_rate_consolidation_per_min'):.1f} network bursts/min; a cue makes "
-        f"{100 * pooled('hit_rate'):.0f} % of the non-cued members and "
-        f"{100 * pooled('false_activation'):.0f} % of the non-members fire within the "
-        "readout window (a cue either ignites a network burst or nothing).")
+        f"{pooled('burst_rate_consolidation_per_min'):.1f} network bursts/min.")
     if "aged" in tables:
         aged = tables["aged"]
         snr = next(r for r in aged if r["metric"] == "snr_after_encoding")
@@ -673,8 +802,9 @@ def memory_section(results: Path, scale: str | None = None, n_boot: int = 10000)
         lines.append("- **T11.** Not measured (no aged runs).")
     lines += ["", "Capacity (P varied) and retention over a long consolidation are the "
               "sections \"Memory capacity\" and \"Memory retention\" (experiments "
-              "`memory-capacity`, `memory-retention`), where those runs exist. Not yet "
-              "measured: the dependence on the GluN2B up-regulation (metaplasticity).", "",
+              "`memory-capacity`, `memory-retention`), where those runs exist.  Robustness "
+              "across presets and ±20 % of the uncertain parameters (issue 14 item 5) is "
+              "not run: without a working positive control it would perturb a null.", "",
               "![memory encoding](figures/memory_curves.png)",
               "![memory recall](figures/memory_recall.png)", ""]
     return "\n".join(lines)

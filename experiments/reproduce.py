@@ -47,8 +47,11 @@ JOBS: list[tuple[str, tuple[str, ...], tuple[int, ...]]] = [
     ("culture-activity", CULTURE_CONDITIONS[:1], (0, 1, 2, 3, 4)),
     ("culture-activity", CULTURE_CONDITIONS[1:], (0,)),
     ("background-filtering", ("baseline",), (0,)),
-    # Memory encoding (T10, T11; science.md §6): >= 10 paired seeds, every condition.
-    ("memory-encoding", CULTURE_CONDITIONS, tuple(range(10))),
+    # Memory encoding (T10, T11; science.md §6): >= 10 paired seeds, every condition,
+    # and the ablation in which the block acts on the membrane current but not on the
+    # plasticity Ca2+ (issue 14); the protocol is the frozen one of calibrate-memory.
+    ("memory-encoding", CULTURE_CONDITIONS + ("elevated_mg_membrane_block_only",),
+     tuple(range(10))),
     # Capacity (science.md §6: largest P with median recall overlap > 0.1): P = 1, 2, 4
     # in one run file per condition and seed (one build per seed).
     ("memory-capacity", ("baseline", "elevated_mg"), (0, 1)),
@@ -67,6 +70,9 @@ NOISE_STREAM = 7_777_777
 #: (analysis/memory_report.py ``noise_floor_section``).  Selected with their experiment.
 VARIANTS: list = [
     ("memory-encoding", ("baseline",), (0, 1, 2, 3, 4), {"stream_seed": NOISE_STREAM}),
+    # The chronic arm (science.md §6): the GluN2B fraction equilibrated to each
+    # condition's background NMDA Ca2+ load (models/glun2b_chronic.toml).
+    ("memory-encoding", CULTURE_CONDITIONS, tuple(range(10)), {"glun2b": "chronic"}),
     ("memory-planted", ("baseline",), (0, 1, 2, 3, 4), {"stream_seed": NOISE_STREAM}),
 ]
 #: At ``--scale quick`` (tests, CI) every job runs its first seed only, and these
@@ -122,6 +128,8 @@ def plan(scale: str, only=None):
             continue
         if scale == "quick":
             seeds = seeds[:1]
+            if exp in QUICK_TRIMMED:
+                conditions = tuple(c for c in conditions if c in QUICK_CONDITIONS)
         out += [make_config(exp, condition=c, seed=s, scale=scale, options=dict(options))
                 for c in conditions for s in seeds]
     return out

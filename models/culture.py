@@ -64,7 +64,7 @@ from .configuration import (BranchPopulation, bouton_mg, equilibrium_pr,
                             population_from_counts)
 from .neurons import make_neurons
 from .parameters import (ConfigurationParams, CultureParams, ModelParams, PlasticityParams,
-                         ShortTermPlasticityParams)
+                         ShortTermPlasticityParams, nmda_ca_mg_o)
 from .synapses import apply_assignments, check_tables, make_contacts, nmda_table_assignments
 
 __all__ = ["PATHWAYS", "Pathway", "CultureStructure", "ContactValues", "Culture",
@@ -416,11 +416,14 @@ class Culture:
             out.append((g.bg_w, culture.bg_weight * factor[pop]))
         out.append((self.exc.b_slow, culture.b_slow))
         out.append((self.extra["bg_modulation"].sigma, float(culture.bg_mod_cv)))
-        # The NMDA Ca2+ coincidence tables follow [Mg]o (models/nmda_calcium.py).
+        # The NMDA Ca2+ coincidence tables follow the [Mg]o that the NMDA Ca2+ sees
+        # (models/nmda_calcium.py): the condition's, or the baseline's in the ablation of
+        # MgBlockParams.nmda_ca_mg_o (checked by check_finite).
+        self._ca_mg_o = nmda_ca_mg_o(params)
         for name, syn in self.synapses.items():
             tgt = "exc" if name in ("ee", "ie") else "inh"
             out += nmda_table_assignments(
-                syn, params.magnesium.mg_o, neuron=self._neuron_params(tgt, params, culture),
+                syn, self._ca_mg_o, neuron=self._neuron_params(tgt, params, culture),
                 receptors=params.receptors, spine_ca=params.spine_ca, block=params.mg_block,
                 mg_i=params.magnesium.mg_i)
         return out
@@ -471,8 +474,11 @@ class Culture:
     def check_finite(self) -> None:
         """Raise RuntimeError if any membrane potential became NaN (runaway dynamics), or
         if NMDA Ca2+ tables do not match the target's [Mg]o."""
+        expected = getattr(self, "_ca_mg_o", None)
+        if expected is None:
+            expected = nmda_ca_mg_o(self.params)
         for name, syn in self.synapses.items():
-            check_tables(syn, self.groups["exc" if name in ("ee", "ie") else "inh"])
+            check_tables(syn, self.groups["exc" if name in ("ee", "ie") else "inh"], expected)
         for pop, g in self.groups.items():
             v = np.asarray(g.v / mV)
             if not np.all(np.isfinite(v)):
@@ -636,7 +642,10 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
         common_syn = dict(stp=stp, receptors=params.receptors, spine_ca=params.spine_ca,
                           block=params.mg_block, delay=culture.delay,
                           name=f"{name_prefix}{name}", readouts=readouts,
-                          calcium=params.calcium, magnesium=params.magnesium,
+                          calcium=params.calcium,
+                          # the contacts' NMDA Ca2+ tables: the [Mg]o that Ca2+ sees
+                          magnesium=dataclasses.replace(params.magnesium,
+                                                        mg_o=nmda_ca_mg_o(params)),
                           neuron=exc_neuron if tgt == "exc" else inh_neuron)
         if kind == "exc":
             # q_nmda carries the network gain; the NMDA Ca2+ must not (it scales with the

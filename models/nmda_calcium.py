@@ -55,6 +55,8 @@ rule, the spine Ca2+ read-outs and the metaplasticity load.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from brian2 import TimedArray, mM, mV, ms, second
 
@@ -123,7 +125,11 @@ cx_2b = nca_b*f_2b_post*w_2b_ca*norm_2b*(nt_2b*exp(-(t - t_last)/tau_nmda_2b)*nc
 
 def nmda_ca_on_pre(block: MgBlockParams | None = None) -> str:
     """:data:`_ON_PRE` with the block expression of ``block`` at ``v_ca``."""
-    return _ON_PRE.replace("{block}", block_expr(block, v="v_ca", mg_suffix="_post"))
+    # The block of the Ca2+ current reads the [Mg]o its tables were built for (the
+    # contact's nca_mg_o: the target's [Mg]o, or the baseline's in the ablation of
+    # MgBlockParams.nmda_ca_mg_o), so the two can never disagree.
+    expr = block_expr(block, v="v_ca", mg_suffix="_post")
+    return _ON_PRE.replace("{block}", re.sub(r"\bmg_o_post\b", "nca_mg_o", expr))
 
 
 # ---------------------------------------------------------------------------------

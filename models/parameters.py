@@ -25,7 +25,7 @@ __all__ = [
     "param", "param_info", "MgBlockParams", "MagnesiumParams", "ReleaseParams",
     "ShortTermPlasticityParams", "ReceptorParams", "SpineCalciumParams",
     "NeuronParams", "CalciumParams", "ConfigurationParams", "ReleasePoolParams", "AssayParams",
-    "ModelParams", "CONDITIONS", "condition", "with_overrides", "competence_sigma_from_pr",
+    "ModelParams", "CONDITIONS", "condition", "nmda_ca_mg_o", "with_overrides", "competence_sigma_from_pr",
     "PR_LOG_SIGMA",
 ]
 
@@ -90,6 +90,13 @@ class MgBlockParams:
                                    uncertain=True,
                                    doc="voltage sensitivity of the inside block (K_d falls "
                                        "e-fold per 1/delta of depolarisation)")
+    nmda_ca_mg_o: str = param("condition", "issue 14: the ablation in which the block acts "
+                              "on the membrane current but not on the plasticity Ca2+",
+                              choices=("condition", "baseline"),
+                              doc="[Mg]o that the NMDA Ca2+ of a release (plasticity, "
+                                  "spine Ca2+, metaplastic load) sees: the condition's "
+                                  "(physiology) or the baseline's 0.8 mM (an ablation; "
+                                  "the membrane current still sees the condition's)")
 
 
 # ---------------------------------------------------------------------------------
@@ -648,7 +655,19 @@ CONDITIONS: dict[str, dict[str, dict[str, Any]]] = {
              "configuration": {"aged_competence_factor": AGED_COMPETENCE_FACTOR}},
     "aged_elevated_mg": {"magnesium": {"mg_o": 1.2 * mM, "mg_i": ELEVATED_MG_I},
                          "configuration": {"aged_competence_factor": AGED_COMPETENCE_FACTOR}},
+    # Ablation (issue 14): both arms raised, but the NMDA Ca2+ that drives plasticity
+    # sees the baseline [Mg]o; the membrane current sees 1.2 mM.
+    "elevated_mg_membrane_block_only": {"magnesium": {"mg_o": 1.2 * mM,
+                                                      "mg_i": ELEVATED_MG_I},
+                                        "mg_block": {"nmda_ca_mg_o": "baseline"}},
 }
+
+
+def nmda_ca_mg_o(params: "ModelParams"):
+    """[Mg]o seen by the NMDA Ca2+ of releases (``mg_block.nmda_ca_mg_o``)."""
+    if params.mg_block.nmda_ca_mg_o == "baseline":
+        return MagnesiumParams().mg_o
+    return params.magnesium.mg_o
 
 
 def condition(name: str, base: ModelParams | None = None) -> ModelParams:

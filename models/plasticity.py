@@ -372,7 +372,7 @@ def reference_nmda_ca(params: PlasticityParams | None = None, *,
     ns.update(exp=np.exp, clip=np.clip, ms=1e-3 * second, release=1.0, q_nmda=ns["q_nmda_ref"],
               nmda_gain=1.0,
               v_post=params.ref_v, f_2b_post=float(params.ref_glun2b_fraction),
-              mg_o_post=params.ref_mg_o, mg_i_post=mg_i, bap_s_post=0 * mV,
+              mg_o_post=params.ref_mg_o, nca_mg_o=params.ref_mg_o, mg_i_post=mg_i, bap_s_post=0 * mV,
               nt_2a=0.0, nt_2b=0.0, nt_r=0.0, t=0 * second, t_last=-1 * second)
     _exec(spine_ca_on_pre(block, state=False), ns)
     ref = float(ns["ca_2a"] + ns["ca_2b"])
@@ -445,7 +445,7 @@ def calcium_events(pre_times, post_times, params: PlasticityParams | None = None
                                     mg_o=magnesium.mg_o, block=block, mg_i=magnesium.mg_i))
         ns.update(block_namespace(block))
         ns.update(nmda_gain=1.0, q_nmda=ns["q_nmda_ref"] * float(receptor_factor),
-                  f_2b_post=f_2b, mg_o_post=magnesium.mg_o, mg_i_post=magnesium.mg_i)
+                  f_2b_post=f_2b, mg_o_post=magnesium.mg_o, nca_mg_o=magnesium.mg_o, mg_i_post=magnesium.mg_i)
         ns = _si_namespace(ns)
         ns.update(exp=math.exp, clip=lambda x, lo, hi: min(max(x, lo), hi), ms=1e-3)
         if len(_EVENT_NS) > 256:

@@ -222,16 +222,20 @@ def apply_assignments(pairs) -> None:
             key[:] = value
 
 
-def check_tables(syn, target) -> None:
+def check_tables(syn, target, expected=None) -> None:
     """Raise RuntimeError if the NMDA Ca2+ tables of ``syn`` were built for another [Mg]o
-    than the target's (set [Mg]o through :func:`nmda_table_assignments`)."""
+    than the target's (or than ``expected``, the [Mg]o its NMDA Ca2+ should see, e.g. in
+    the ablation of ``MgBlockParams.nmda_ca_mg_o``; set it through
+    :func:`nmda_table_assignments`)."""
     if not getattr(syn, "nca_tables", None):
         return
     a = float(np.asarray(syn.nca_mg_o[:]).ravel()[0])
-    b = float(np.asarray(target.mg_o[:]).ravel()[0])
+    b = (float(np.asarray(target.mg_o[:]).ravel()[0]) if expected is None
+         else float(expected))
     if abs(a - b) > 1e-12 * max(1.0, abs(b)):
-        raise RuntimeError(f"{syn.name}: NMDA Ca2+ tables were built for [Mg]o = {a * 1e3:g} "
-                           f"mM but the target is at {b * 1e3:g} mM; change [Mg]o with "
+        # SI values of molar quantities are mol/m^3, i.e. mM
+        raise RuntimeError(f"{syn.name}: NMDA Ca2+ tables were built for [Mg]o = {a:g} "
+                           f"mM but should be at {b:g} mM; change [Mg]o with "
                            f"models.synapses.nmda_table_assignments")
 
 

@@ -14,6 +14,14 @@ def _m(z=6.0, d=0.1, end=0.06, q=0.35, mm=0.1, sham=0.01, unenc=-0.02, fa=0.1):
             "q_unencoded_cue_0.5": unenc, "fa_stored_cue_0.5": fa}
 
 
+def test_every_candidate_is_a_valid_protocol():
+    from experiments.config import make_config
+    for name, opts in cm.CANDIDATES.items():
+        cfg = make_config("memory-encoding", seed=cm.SEEDS[0],
+                          options=dict(opts, consolidation=cm.CONSOLIDATION))
+        assert cfg.options.presentations == opts["presentations"], name
+
+
 def test_targets_follow_the_issue_thresholds():
     ok = cm.targets(_m(), bands_ok=True)
     assert ok == {"encoding": True, "recall": True, "retention": True, "bands": True}
@@ -47,19 +55,20 @@ def test_protocol_file_round_trip_sets_the_memory_default_protocol(tmp_path, mon
                cm.CANDIDATES}
     counted = {n: {t: 0 for t in cm.TARGETS} for n in cm.CANDIDATES}
     r = {"winner": "rounds_x3", "options": dict(cm.CANDIDATES["rounds_x3"],
-                                                consolidation=cm.CONSOLIDATION),
+                                                consolidation=cm.FROZEN_CONSOLIDATION),
          "counted": counted, "numbers": numbers, "seeds": [1000], "created_utc": "now",
          "git_commit": "abc", "git_dirty": False, "command": "mgnet calibrate-memory",
          "runtime_s": 1.0}
     path = tmp_path / "memory_protocol.toml"
     path.write_text(cm.render(r))
     raw = cm.frozen_options(path)
-    assert raw == {"presentations": 15, "trains_per_presentation": 3, "consolidation": "300 s"}
+    assert raw == {"presentations": 15, "trains_per_presentation": 3,
+                   "presentation_interval": "1 s", "consolidation": "30 s"}
     monkeypatch.setattr(cm, "PROTOCOL_FILE", path)
     from brian2 import second
     from experiments import memory_encoding as me
     frozen = me.frozen_protocol()
-    assert frozen["presentations"] == 15 and frozen["consolidation"] == 300 * second
+    assert frozen["presentations"] == 15 and frozen["consolidation"] == 30 * second
     import tomllib
     data = tomllib.loads(path.read_text())
     assert data["positive_control"] is False and data["targets_met"] == []

@@ -393,8 +393,14 @@ def test_reproduce_plan_holds_the_culture_validation():
     assert sorted((c.condition, c.seed) for c in culture) == sorted(
         [("baseline", s) for s in range(5)] + [(c, 0) for c in CULTURE_CONDITIONS[1:]])
     memory = [c for c in plan("default") if c.experiment == "memory-encoding"
-              and c.options.stream_seed < 0]
+              and c.options.stream_seed < 0 and c.options.glun2b == "acute"]
     assert sorted((c.condition, c.seed) for c in memory) == sorted(
+        (c, s) for c in CULTURE_CONDITIONS + ("elevated_mg_membrane_block_only",)
+        for s in range(10))
+    # the chronic GluN2B arm: every condition of science.md §5, the same 10 seeds
+    chronic = [c for c in plan("default") if c.experiment == "memory-encoding"
+               and c.options.glun2b == "chronic"]
+    assert sorted((c.condition, c.seed) for c in chronic) == sorted(
         (c, s) for c in CULTURE_CONDITIONS for s in range(10))
     # the noise floor (issue 14 item 6): baseline seeds 0-4 again on another random
     # stream, nothing else changed

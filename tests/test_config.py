@@ -18,7 +18,9 @@ from models.parameters import CONDITIONS, ELEVATED_MG_I, MagnesiumParams, param_
 
 
 def same(a, b) -> bool:
-    """Bit-identical value and identical dimensions."""
+    """Bit-identical value and identical dimensions (equal strings for choices)."""
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
     return get_dimensions(a) == get_dimensions(b) and float(a) == float(b)
 
 

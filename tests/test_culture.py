@@ -568,3 +568,27 @@ def test_glun2b_fraction_is_a_condition_value_not_a_structure(built, params, cul
 def _name(target):
     from models.culture import _assignment_name
     return _assignment_name(target)
+
+
+def test_membrane_block_only_ablation_keeps_the_calcium_at_the_baseline_mg(built, params):
+    """Condition elevated_mg_membrane_block_only: the neurons' [Mg]o (membrane current) is
+    1.2 mM while the contacts' NMDA Ca2+ tables and the [Mg]o their Ca2+ block reads
+    (nca_mg_o) stay at the baseline 0.8 mM; the check accepts exactly that pairing, and
+    the Ca2+ code reads nca_mg_o, not the neuron's mg_o."""
+    from brian2 import mM
+    from models.nmda_calcium import nmda_ca_on_pre
+    from models.parameters import condition, nmda_ca_mg_o
+    abl = condition("elevated_mg_membrane_block_only")
+    assert float(abl.magnesium.mg_o / mM) == pytest.approx(1.2)
+    assert float(nmda_ca_mg_o(abl) / mM) == pytest.approx(0.8)
+    assert float(nmda_ca_mg_o(condition("elevated_mg")) / mM) == pytest.approx(1.2)
+    code = nmda_ca_on_pre(abl.mg_block)
+    assert "nca_mg_o" in code and "mg_o_post" not in code
+    built.set_condition(abl)
+    assert float(built.exc.mg_o[:] / mM) == pytest.approx(1.2)
+    assert float(built.synapses["ee"].nca_mg_o[:] / mM) == pytest.approx(0.8)
+    built.check_finite()                          # the ablation's pairing is accepted
+    built.set_condition(condition("elevated_mg"))
+    assert float(built.synapses["ee"].nca_mg_o[:] / mM) == pytest.approx(1.2)
+    built.check_finite()
+    built.set_condition(params)

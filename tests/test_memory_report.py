@@ -170,7 +170,7 @@ def test_section_states_the_planted_outcome(tmp_path):
         write_run(runs / f"elevated_{s}.h5", elev)
     text = memory_section(tmp_path, "quick", n_boot=2000)
     assert "**T10.** In this model the culture at elevated Mg encodes better" in text
-    assert "Not yet measured" in text
+    assert "Positive control" in text and "normalisation bug" in text
     assert "**T11.** Not measured" in text
 
 
@@ -399,3 +399,30 @@ def test_retention_section_states_the_planted_outcome_and_the_null(tmp_path):
     text = retention_section(null, "quick", n_boot=500)
     assert "there is nothing to forget: no condition encodes the assemblies" in text
     assert "The UP/DOWN configuration left by encoding decays" in text
+
+
+def test_section_separates_the_chronic_arm_and_holm_corrects_the_judged_family(tmp_path):
+    """Runs whose resolved config asks for the chronic GluN2B arm are labelled
+    'condition+chronic' and compared within their arm; the judged metrics carry Holm
+    p-values (each >= its raw p), the descriptive rows none."""
+    from analysis.memory_report import CHRONIC, HEADLINE, _judge, condition_label
+    runs = tmp_path / "runs" / "memory-encoding"
+    runs.mkdir(parents=True)
+    for s in range(4):
+        for cond, up in (("baseline", 4), ("elevated_mg", 1)):
+            for arm in ("acute", "chronic"):
+                run, _ = _planted(seed=s, up_round=up, recall="none", condition=cond)
+                run.attrs["config_toml"] = f'[options]\nglun2b = "{arm}"\n'
+                assert condition_label(run) == cond + (CHRONIC if arm == "chronic" else "")
+                write_run(runs / f"{cond}_{arm}_{s}.h5", run)
+    text = memory_section(tmp_path, "quick", n_boot=1000)
+    assert "elevated_mg+chronic − baseline+chronic" in text
+    assert "p (Holm)" in text and "chronic GluN2B arm" in text
+    tables = {"a": [{"metric": HEADLINE[0], "p": 0.01, "resolved": 1},
+                    {"metric": "snr_end", "p": 0.001, "resolved": 1}],
+              "b": [{"metric": HEADLINE[1], "p": 0.04, "resolved": -1}]}
+    _judge(tables)
+    assert tables["a"][0]["p_holm"] == pytest.approx(0.02)        # 2 judged tests
+    assert tables["b"][0]["p_holm"] == pytest.approx(0.04)
+    assert tables["a"][0]["holm_resolved"] == 1 and tables["b"][0]["holm_resolved"] == -1
+    assert np.isnan(tables["a"][1]["p_holm"])                       # descriptive row
