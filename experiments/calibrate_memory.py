@@ -151,8 +151,10 @@ def calibrate_memory(results: Path, *, write: bool = True, command: str = "",
         outs = [default_run_path(results, c) for c in cfgs]
         todo = [(c, o) for c, o in zip(cfgs, outs) if not o.exists()]
         t0 = time.time()
-        if todo:
-            run_experiments([c for c, _ in todo], [o for _, o in todo], quiet=True)
+        for c, o in todo:
+            # One call per candidate: the candidates differ in their options, so they
+            # cannot share run_experiments' one-build group (it refuses mixed options).
+            run_experiments([c], [o], quiet=True)
         log(f"seed {seed}: {len(todo)} runs in {time.time() - t0:.0f} s")
         for name, o in zip(CANDIDATES, outs):
             run = read_run(o)

@@ -73,3 +73,29 @@ def test_protocol_file_round_trip_sets_the_memory_default_protocol(tmp_path, mon
     data = tomllib.loads(path.read_text())
     assert data["positive_control"] is False and data["targets_met"] == []
     assert cm.frozen_options(tmp_path / "missing.toml") == {}      # not calibrated yet
+
+
+def test_candidates_run_one_per_call(tmp_path, monkeypatch):
+    """The candidates differ in their options, so each must go to run_experiments alone
+    (its one-build group refuses mixed options -- the first calibration run failed so)."""
+    import analysis.run_file as rf
+    import experiments.cli as cli
+    calls = []
+
+    class _Stop(Exception):
+        pass
+
+    def fake_run(cfgs, outs, quiet=False):
+        assert len({repr(c.options) for c in cfgs}) == 1
+        calls.append(len(cfgs))
+
+    def fake_read(path):
+        raise _Stop
+
+    monkeypatch.setattr(cli, "run_experiments", fake_run)
+    monkeypatch.setattr(rf, "read_run", fake_read)
+    try:
+        cm.calibrate_memory(tmp_path, write=False, seeds=(1000,), log=lambda *a: None)
+    except _Stop:
+        pass
+    assert calls == [1] * len(cm.CANDIDATES)
