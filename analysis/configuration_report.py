@@ -49,8 +49,8 @@ from .configuration_metrics import (
     pool_branch_tables,
 )
 from .run_file import RunData, list_runs, read_run
-from .statistics import (hyperbolic_fit, ks_test, linear_fit, offset_power_fit, power_law_fit,
-                         relative_change, spearman)
+from .statistics import (ancova, hyperbolic_fit, ks_test, linear_fit, offset_power_fit,
+                         power_law_fit, relative_change, spearman)
 
 __all__ = [
     "ASSAY_EXPERIMENT",
@@ -614,7 +614,7 @@ def capacity_gain_matched(capacity: Any, sum_pr: Any, group: Any, reference: Any
         log C = a + b · log ΣPr + c · [branch in group],   gain = exp(c) − 1,
 
     i.e. the ratio of capacities of two branches with the same ΣPr, one in each group (exact
-    when capacity ∝ ΣPr^b within each group).  The 95 % interval is exp(c ± 1.96 se) − 1.
+    when capacity ∝ ΣPr^b within each group).  The 95 % interval is exp(c ± t₀.₉₇₅,dof · se) − 1 (:func:`analysis.statistics.ancova`).
     If ΣPr does not vary the covariate is dropped (the groups are then matched by design).
     Secondary estimate, stratification: the pooled branches are cut into ``n_strata``
     ΣPr quantile strata; in each stratum holding both groups the ratio of mean capacities is
@@ -651,26 +651,12 @@ def capacity_gain_matched(capacity: Any, sum_pr: Any, group: Any, reference: Any
     y = np.log(cap[ok])
     x = np.log(spr[ok])
     ind = g[ok].astype(float)
-    cols = [np.ones_like(y)]
-    if np.ptp(x) > 1e-12 * max(1.0, float(np.abs(x).max())):
-        cols.append(x)
-    cols.append(ind)
-    X = np.column_stack(cols)
-    beta, _, rank, _ = np.linalg.lstsq(X, y, rcond=None)
-    dof = y.size - X.shape[1]
-    c = float(beta[-1])
-    if dof > 0 and rank == X.shape[1]:
-        resid = y - X @ beta
-        s2 = float(resid @ resid) / dof
-        cov = s2 * np.linalg.inv(X.T @ X)
-        se = float(math.sqrt(max(cov[-1, -1], 0.0)))
-        if se > 0:
-            p_value = float(2 * _st.t.sf(abs(c) / se, dof))
-        else:
-            p_value = 0.0 if c != 0 else 1.0
-    else:
-        se, p_value = float("nan"), float("nan")
-    slope = float(beta[1]) if X.shape[1] == 3 else float("nan")
+    try:
+        fit = ancova(y, x, ind.astype(bool))       # the one ANCOVA (analysis/statistics)
+        c, lo, hi = fit.effect, fit.low, fit.high
+        p_value, slope = fit.p_value, fit.slope
+    except ValueError:                             # rank-deficient or no residual d.o.f.
+        c = lo = hi = p_value = slope = float("nan")
 
     # stratified check
     edges = np.quantile(spr[ok], np.linspace(0, 1, n_strata + 1))
@@ -686,8 +672,8 @@ def capacity_gain_matched(capacity: Any, sum_pr: Any, group: Any, reference: Any
                    if logs else float("nan"))
     return {
         "gain": math.exp(c) - 1.0,
-        "gain_low": math.exp(c - 1.96 * se) - 1.0 if np.isfinite(se) else float("nan"),
-        "gain_high": math.exp(c + 1.96 * se) - 1.0 if np.isfinite(se) else float("nan"),
+        "gain_low": math.exp(lo) - 1.0,
+        "gain_high": math.exp(hi) - 1.0,
         "p_value": p_value,
         "slope": slope,
         "gain_strata": gain_strata,
