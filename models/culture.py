@@ -692,15 +692,19 @@ def structural_signature(params: ModelParams, culture: CultureParams) -> str:
 
     Two (params, culture) pairs with the same signature (and the same size and seed)
     can share one compiled standalone project: they differ only in [Mg]o, [Mg]i, the
-    GluN2B fraction, the aged competence factor and the values of
-    :data:`_CULTURE_VALUE_FIELDS`.
+    GluN2B fraction, the aged competence factor, the [Mg]o of the NMDA Ca2+
+    (``MgBlockParams.nmda_ca_mg_o``) and the values of :data:`_CULTURE_VALUE_FIELDS`.
     """
     p = dataclasses.replace(
         params, magnesium=type(params.magnesium)(),
         receptors=dataclasses.replace(params.receptors,
                                       glun2b_fraction=type(params.receptors)().glun2b_fraction),
         configuration=dataclasses.replace(params.configuration, aged_competence_factor=1.0),
-        neuron=dataclasses.replace(params.neuron, b_slow=0 * pA))
+        neuron=dataclasses.replace(params.neuron, b_slow=0 * pA),
+        # the [Mg]o the NMDA Ca2+ sees reaches the contacts as run values (their
+        # nca_mg_o and coincidence tables, Culture.run_args), not through the code
+        mg_block=dataclasses.replace(params.mg_block,
+                                     nmda_ca_mg_o=type(params.mg_block)().nmda_ca_mg_o))
     defaults = CultureParams()
     c = dataclasses.replace(culture, **{k: getattr(defaults, k)
                                         for k in _CULTURE_VALUE_FIELDS})

@@ -397,6 +397,9 @@ def test_reproduce_plan_holds_the_culture_validation():
     assert sorted((c.condition, c.seed) for c in memory) == sorted(
         (c, s) for c in CULTURE_CONDITIONS + ("elevated_mg_membrane_block_only",)
         for s in range(10))
+    # one seed's conditions share one build (run_group), the ablation included
+    from experiments.memory_encoding import check_group
+    check_group([c for c in memory if c.seed == 0])
     # the chronic GluN2B arm: every condition of science.md §5, the same 10 seeds
     chronic = [c for c in plan("default") if c.experiment == "memory-encoding"
                and c.options.glun2b == "chronic"]

@@ -584,6 +584,13 @@ def test_membrane_block_only_ablation_keeps_the_calcium_at_the_baseline_mg(built
     assert float(nmda_ca_mg_o(condition("elevated_mg")) / mM) == pytest.approx(1.2)
     code = nmda_ca_on_pre(abl.mg_block)
     assert "nca_mg_o" in code and "mg_o_post" not in code
+    # a run value, not code: the ablation shares the build of every other condition
+    # (the first comparison run failed in run_group on a signature that differed)
+    from models.culture import structural_signature
+    from models.parameters import CultureParams
+    assert code == nmda_ca_on_pre(condition("elevated_mg").mg_block)
+    cul = CultureParams(n_neurons=500)
+    assert structural_signature(abl, cul) == structural_signature(condition("baseline"), cul)
     built.set_condition(abl)
     assert float(built.exc.mg_o[:] / mM) == pytest.approx(1.2)
     assert float(built.synapses["ee"].nca_mg_o[:] / mM) == pytest.approx(0.8)
