@@ -521,7 +521,7 @@ def _code_object_classes() -> dict:
         generators = _generator_classes()
         for key, base in (("cpp_standalone", CPPStandaloneCodeObject),
                           ("cython", CythonCodeObject), ("numpy", NumpyCodeObject)):
-            attrs = {"templater": base.templater.derive(__package__ or "models",
+            attrs = {"templater": base.templater.derive(__package__ or "mgnet.models",
                                                         templates_dir=f"templates/{key}"),
                      "__doc__": f"{base.__name__} with the templates of "
                                 f"models/templates/{key}"}
