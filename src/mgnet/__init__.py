@@ -20,6 +20,26 @@ standard library only, and the names below load their module on first use.
 from __future__ import annotations
 
 import importlib
+import logging
+
+# Brian2 logs "Cache size for target 'cython': N MB ..." at INFO on the console while it is
+# being imported, whenever its compiled-code cache (~/.cython/brian_extensions, shared by
+# every checkout on a machine) has grown past 1 GB: an extra stderr line that the command
+# line's one-line error contract (design.md §3) and its tests do not allow.  Every mgnet
+# module imports this file before brian2, so the message is dropped here (a filter on
+# the logger that emits it: nothing else that brian2 logs is affected).
+
+
+class _NoCacheSizeNotice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Cache size for target")
+
+
+# brian2's own module logs as "brian2.brian2" (2.9; "brian2" in case that changes); a
+# logger's filters see the records created on that logger only.
+for _name in ("brian2", "brian2.brian2"):
+    logging.getLogger(_name).addFilter(_NoCacheSizeNotice())
+del _name
 
 __all__ = ["__version__", "load_metrics", "models", "experiments", "analysis"]
 
