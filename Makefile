@@ -4,6 +4,9 @@
 #   make reproduce   run every experiment at default scale, draw figures, write the report
 #   make bench       every benchmark, one table (benchmarks/out/summary.md);
 #                    make bench BENCH_ARGS=--quick for the small smoke-test versions
+#   make check-equivalence BASE=main [ONLY=culture-activity]
+#                    quick reproduce on BASE and on this tree, run files compared
+#                    (tools/check_equivalence.py; provenance attributes excepted)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -12,12 +15,15 @@ RESULTS ?= results
 STAMP   = $(VENV)/.installed
 BENCH_STAMP = $(VENV)/.installed-bench
 BENCH_ARGS ?=
+BASE   ?= main
+ONLY   ?=
 # pytest-xdist workers for make test: one per core of the 2-core reference machine (the
 # cold first run is dominated by Cython compilations, which Brian2 serialises per module
 # with a file lock, so two workers share the cache safely)
 TEST_WORKERS ?= 2
 
-.PHONY: all install test test-slow notebook reproduce figures docs-figures calibrate bench clean-venv
+.PHONY: all install test test-slow notebook reproduce figures docs-figures calibrate bench \
+	check-equivalence clean-venv
 
 all: test
 
@@ -62,6 +68,9 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
+
+check-equivalence: $(STAMP)
+	$(BIN)/python tools/check_equivalence.py --base $(BASE) $(if $(ONLY),--only $(ONLY))
 
 clean-venv:
 	rm -rf $(VENV)

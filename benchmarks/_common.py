@@ -16,12 +16,44 @@ import json
 import math
 import os
 import platform
+import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = Path(__file__).resolve().parent / "out"
+
+
+def checkout_cli(tree: str | os.PathLike, scratch: str | os.PathLike) -> tuple[str, str]:
+    """(module, PYTHONPATH entry) that run the ``mgnet`` command line of the checkout
+    ``tree`` without installing it: ``python -m MODULE`` with the entry first on
+    ``PYTHONPATH``.
+
+    Before issue 16 the packages were top level (``cli`` in ``experiments/``): the entry is the
+    tree.  Since then they are ``mgnet.*`` through a package-dir mapping (``pyproject.toml``
+    ``[tool.setuptools.package-dir]``): the entry is a directory under ``scratch`` with
+    symbolic links laid out as the installed package."""
+    tree = Path(tree).resolve()
+    meta = tomllib.loads((tree / "pyproject.toml").read_text())
+    module = meta["project"]["scripts"]["mgnet"].split(":")[0]
+    mapping = meta.get("tool", {}).get("setuptools", {}).get("package-dir", {})
+    if not mapping:
+        return module, str(tree)
+    root = Path(scratch) / f"pythonpath-{tree.name}"
+    if root.exists():
+        shutil.rmtree(root)
+    for pkg, src in sorted(mapping.items(), key=lambda kv: kv[0].count(".")):
+        dest = root.joinpath(*pkg.split("."))
+        if "." not in pkg:
+            dest.mkdir(parents=True, exist_ok=True)
+            for entry in (tree / src).iterdir():
+                (dest / entry.name).symlink_to(entry.resolve(), entry.is_dir())
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.symlink_to((tree / src).resolve(), target_is_directory=True)
+    return module, str(root)
 
 
 def row(what: str, value: float, *, reference: str = "", ratio: float | None = None,

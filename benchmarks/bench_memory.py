@@ -12,10 +12,11 @@ Run: ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_memory.py [--ref 3eb2
 
 What runs: ``git worktree add --detach`` puts the reference commit into a temporary
 directory (removed at the end; ``git archive`` if a worktree cannot be added).  Both
-versions then run the same command, ``python -m experiments.cli run memory-encoding
---scale S --seed N --condition C``, each in its own subprocess with its own tree first
-on ``PYTHONPATH`` (the same virtual environment, Brian2 and compiler), one thread, and
-its own empty standalone cache (``MGNET_CACHE``).  The first run of each version
+versions then run the same command, ``python -m mgnet.experiments.cli run memory-encoding
+--scale S --seed N --condition C`` (the top-level package in a tree from before issue
+16), each in its own subprocess with its own tree first on ``PYTHONPATH``
+(:func:`_common.checkout_cli`; the same virtual environment, Brian2 and compiler), one
+thread, and its own empty standalone cache (``MGNET_CACHE``).  The first run of each version
 compiles its project (reported, not used in the ratio); then ``--rounds`` rounds run
 both versions on the warm caches, in alternating order (ref, now, now, ref, ...), so
 that load on the machine falls on both alike.  CPU time = user + system time of the
@@ -36,7 +37,7 @@ import sys
 import tempfile
 import time
 
-from _common import ROOT, row, write_json
+from _common import ROOT, checkout_cli, row, write_json
 
 REF = "3eb2f17"
 
@@ -67,10 +68,13 @@ def remove_checkout(dest: str, how: str) -> None:
 
 def run_once(tree: str, cache: str, out: str, args) -> dict:
     """One ``mgnet run memory-encoding`` with the code of ``tree``; wall and CPU s."""
+    # the module of the tree's mgnet entry point (a top-level package before issue 16)
+    # with the tree's code first on PYTHONPATH
+    module, path = checkout_cli(tree, os.path.dirname(cache))
     env = dict(os.environ, OMP_NUM_THREADS="1", MGNET_CACHE=cache,
-               PYTHONPATH=os.pathsep.join(p for p in (tree, os.environ.get("PYTHONPATH"))
+               PYTHONPATH=os.pathsep.join(p for p in (path, os.environ.get("PYTHONPATH"))
                                           if p))
-    cmd = [sys.executable, "-m", "experiments.cli", "run", "memory-encoding", "--scale",
+    cmd = [sys.executable, "-m", module, "run", "memory-encoding", "--scale",
            args.scale, "--seed", str(args.seed), "--condition", args.condition, "--out",
            out, "--quiet"]
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -86,7 +90,7 @@ def run_once(tree: str, cache: str, out: str, args) -> dict:
 
 def summary(path: str) -> dict:
     """Rates and a few metrics of a run file (analysis only, no brian2)."""
-    from analysis.run_file import read_run
+    from mgnet.analysis.run_file import read_run
     run = read_run(path)
     out = {}
     t_stop = max(float(p.get("t_stop", 0.0)) for p in run.protocol.values()) \
