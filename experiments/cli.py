@@ -170,8 +170,16 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_info(args) -> int:
-    from analysis.run_file import summarize
-    print(summarize(args.file, show_config=args.config))
+    # Only analysis/ on this path: it never imports brian2, so 'mgnet info' works on a
+    # machine without it (tests/test_cli_r4.py blocks the import to prove it).
+    if args.json:
+        import json
+        from analysis.run_file import summary
+        print(json.dumps(summary(args.file, show_config=args.config), indent=1,
+                         allow_nan=False))
+    else:
+        from analysis.run_file import summarize
+        print(summarize(args.file, show_config=args.config))
     return 0
 
 
@@ -238,10 +246,59 @@ def _cmd_sweep(args) -> int:
     return 0
 
 
+def mgnet_version() -> str:
+    """The version of mgnet: the installed distribution's, else (a source checkout that
+    was never installed) the ``version`` in ``pyproject.toml`` marked as such, else
+    ``"unknown"``."""
+    from importlib import metadata
+    try:
+        return metadata.version("mgnet")
+    except metadata.PackageNotFoundError:
+        pass
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    try:
+        import tomllib
+        version = tomllib.loads(pyproject.read_text())["project"]["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unknown"
+    return f"{version} (source checkout, not installed)"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: print ``mgnet <version>`` and the git commit of a checkout.
+
+    Computed only when asked for (git runs in a subprocess)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="print the mgnet version and exit"):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        import subprocess
+        text = f"mgnet {mgnet_version()}"
+        repo = Path(__file__).resolve().parent.parent
+        if (repo / ".git").exists():
+            try:
+                commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short",
+                                         "HEAD"], capture_output=True, text=True,
+                                        timeout=10, check=True).stdout.strip()
+                dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain",
+                                        "--untracked-files=no"], capture_output=True,
+                                       text=True, timeout=10, check=True).stdout.strip()
+                text += f" (git {commit}{', dirty' if dirty else ''})"
+            except (OSError, subprocess.SubprocessError):
+                pass
+        print(text)
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from .config import SCALES
+    # Nothing here may import brian2 (experiments.config does): 'mgnet info' and
+    # 'mgnet --version' must work without it.
+    from .scales import SCALES
     p = _Parser(prog="mgnet", description="Mg2+, synaptic configuration and memory "
                 "encoding in simulated hippocampal cultures (Brian2).")
+    p.add_argument("--version", action=_VersionAction)
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
@@ -264,6 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("info", help="summarise a run file", parents=[common])
     i.add_argument("file", help="run file (.h5)")
     i.add_argument("--config", action="store_true", help="also print the resolved config")
+    i.add_argument("--json", action="store_true",
+                   help="machine-readable summary (JSON on stdout)")
     i.set_defaults(func=_cmd_info)
 
     ls = sub.add_parser("list", help="list experiments", parents=[common])
@@ -348,6 +407,16 @@ def _workers(text: str) -> int:
     return value
 
 
+def _config_errors() -> tuple:
+    """``(ConfigError,)`` if the config module is loaded, else ``()``.
+
+    Not imported here: it imports brian2, and if it was never loaded nothing can have
+    raised its error (so 'mgnet info' stays free of brian2 even on its error path).
+    """
+    module = sys.modules.get(f"{__package__}.config")
+    return (module.ConfigError,) if module is not None else ()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mgnet`` console script."""
     argv = sys.argv[1:] if argv is None else argv
@@ -365,8 +434,8 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         from analysis.run_file import RunFileError
-        from .config import ConfigError
-        known = (UsageError, ConfigError, RunFileError, FileExistsError, FileNotFoundError)
+        known = (UsageError, RunFileError, FileExistsError,
+                 FileNotFoundError) + _config_errors()
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if isinstance(exc, known):
             print(f"mgnet: error: {msg}", file=sys.stderr)

@@ -36,12 +36,10 @@ from brian2.units import allunits, fundamentalunits, stdunits
 
 from models.parameters import CONDITIONS, PLASTICITY_PRESETS, ModelParams, \
     condition as condition_params, with_overrides
+from .scales import SCALES
 
 __all__ = ["ConfigError", "RunConfig", "SCALES", "parse_quantity", "format_quantity",
            "coerce_value", "parse_options", "load_config", "make_config", "to_toml"]
-
-SCALES = ("quick", "default", "paper")
-
 
 class ConfigError(ValueError):
     """A bad configuration value; the message is one line naming key and allowed range."""

@@ -1,0 +1,137 @@
+"""Tests for the command-line usability points of issue 17.
+
+``--version``; ``mgnet options EXPERIMENT`` (every option with default, unit and
+allowed range, from the declarations); ``--set section.key=value`` (validated like a
+TOML config, part of the config tag); ``mgnet info --json``; one progress mechanism
+for ``run`` and ``sweep`` (a bar on a terminal, nothing in logs); the output location
+checked before any simulation (exit 2, one line); ``mgnet info`` without brian2.
+None of these tests runs a simulation.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from analysis.run_file import write_run
+from experiments.cli import main
+from tests.test_run_file import make_data
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_cli(capsys, argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code, out, err, keywords):
+    assert code == 2, (code, out, err)
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mgnet: error: "), err
+    assert "Traceback" not in out + err and out == ""
+    for word in keywords:
+        assert word in lines[0], f"{word!r} not in {lines[0]!r}"
+
+
+@pytest.fixture
+def run_file(tmp_path):
+    """A small valid run file written with the project's own writer."""
+    return write_run(tmp_path / "runs" / "small.h5", make_data())
+
+
+# ------------------------------------------------------------------ --version
+def test_version_comes_from_the_package_metadata(capsys):
+    from importlib import metadata
+    code, out, err = run_cli(capsys, ["--version"])
+    assert code == 0 and err == ""
+    assert out.startswith(f"mgnet {metadata.version('mgnet')}")
+    assert len(out.splitlines()) == 1
+
+
+def test_version_falls_back_to_pyproject_in_a_source_checkout(monkeypatch):
+    import tomllib
+    from importlib import metadata
+    from experiments.cli import mgnet_version
+
+    def missing(name):
+        raise metadata.PackageNotFoundError(name)
+    monkeypatch.setattr(metadata, "version", missing)
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert mgnet_version() == f"{declared} (source checkout, not installed)"
+
+
+# ------------------------------------------------------------------ info --json
+def test_info_json_is_the_machine_readable_summary(run_file, capsys):
+    code, out, err = run_cli(capsys, ["info", run_file, "--json"])
+    assert code == 0 and err == ""
+    s = json.loads(out)                       # strict JSON: NaN metrics became null
+    assert s["path"] == str(run_file) and s["valid"] is True and s["problems"] == []
+    assert s["attrs"]["experiment"] == "fig2_configuration" and s["attrs"]["seed"] == 7
+    assert s["attrs"]["status"] == "complete" and "config_toml" not in s["attrs"]
+    assert s["spikes"]["exc"]["n_spikes"] == 500
+    assert s["spikes"]["exc"]["duration_s"] == 3.0
+    assert s["spikes"]["exc"]["rate_hz"] == pytest.approx(500 / 3.0)
+    assert s["protocol"]["train"] == {"t_start": 1.0, "t_stop": 2.5, "plasticity": True}
+    ds = {d["path"]: d for d in s["datasets"]}
+    assert ds["/boutons/mg_i"] == {"path": "/boutons/mg_i", "shape": [40],
+                                   "dtype": "float64", "units": "mM"}
+    assert ds["/spikes/exc/timestamps"]["units"] == "ms"     # as stored (schema 2)
+    assert s["metrics"]["mean_rate_hz"] == 2.5 and s["metrics"]["ks_p"] is None
+    assert "config" not in s
+    code, out, _ = run_cli(capsys, ["info", run_file, "--json", "--config"])
+    assert code == 0 and json.loads(out)["config"] == {"network": {"n_exc": 80,
+                                                                    "mg_o": "0.8 mM"}}
+
+
+def test_info_json_on_a_non_run_file_is_one_line_exit_2(tmp_path, capsys):
+    bad = tmp_path / "x.h5"
+    bad.write_text("not hdf5\n")
+    code, out, err = run_cli(capsys, ["info", bad, "--json"])
+    assert_one_line_error(code, out, err, [str(bad), "is not an HDF5 file"])
+
+
+BLOCK_BRIAN2 = textwrap.dedent("""\
+    import sys
+
+    class NoBrian2:
+        def find_spec(self, name, path=None, target=None):
+            if name == "brian2" or name.startswith("brian2."):
+                raise ImportError("brian2 is not installed (blocked by the test)")
+            return None
+
+    sys.meta_path.insert(0, NoBrian2())
+    from experiments.cli import main
+    code = main(sys.argv[1:])
+    assert "brian2" not in sys.modules, "brian2 was imported"
+    sys.exit(code)
+    """)
+
+
+@pytest.mark.parametrize("argv", [["info", "{f}"], ["info", "{f}", "--json", "--config"],
+                                  ["info", "{missing}"], ["--version"]])
+def test_info_works_without_brian2(run_file, tmp_path, argv):
+    """brian2 made unimportable: ``mgnet info`` (text, JSON, and its error path) and
+    ``--version`` still work, and nothing tries to import it."""
+    argv = [a.format(f=run_file, missing=tmp_path / "missing.h5") for a in argv]
+    proc = subprocess.run([sys.executable, "-c", BLOCK_BRIAN2, *argv], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    if "missing.h5" in " ".join(argv):
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.splitlines() == [f"mgnet: error: {tmp_path / 'missing.h5'} "
+                                            "does not exist"]
+        return
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    if argv[0] == "--version":
+        assert proc.stdout.startswith("mgnet ")
+    elif "--json" in argv:
+        assert json.loads(proc.stdout)["attrs"]["experiment"] == "fig2_configuration"
+    else:
+        assert "fig2_configuration" in proc.stdout and "valid: yes" in proc.stdout
