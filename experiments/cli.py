@@ -33,6 +33,71 @@ class UsageError(Exception):
     """Bad command-line input (exit status 2)."""
 
 
+class OutputPathError(UsageError):
+    """The place an output should go cannot be written (exit status 2)."""
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` or its nearest ancestor that exists (``.`` for a relative path)."""
+    path = Path(path)
+    while not (path.exists() or path.is_symlink()) and path != path.parent:
+        path = path.parent
+    return path
+
+
+def check_output_dir(directory: Path, *, what: str = "output") -> None:
+    """Refuse, before anything is built or simulated, a directory that cannot be
+    created or written.
+
+    An existing directory is probed by creating (and at once removing) an anonymous
+    temporary file in it, which also catches read-only mounts and ACLs; a directory
+    still to be created needs its nearest existing ancestor to be a writable directory.
+    Nothing is left behind either way.
+
+    Raises
+    ------
+    OutputPathError
+        One line naming ``what``, the directory and the reason.
+    """
+    import tempfile
+    directory = Path(directory)
+    base = _nearest_existing(directory)
+    if not base.is_dir():
+        kind = "a file" if base.is_file() else "not a directory"
+        raise OutputPathError(f"cannot write the {what} under '{directory}': '{base}' is "
+                              f"{kind}; choose another location")
+    if base == directory:
+        try:
+            with tempfile.TemporaryFile(dir=directory):
+                pass
+        except OSError as exc:
+            raise OutputPathError(f"cannot write the {what} in '{directory}' "
+                                  f"({exc.strerror or exc}); choose another "
+                                  "location") from None
+    elif not os.access(base, os.W_OK | os.X_OK):
+        raise OutputPathError(f"cannot create '{directory}' for the {what}: '{base}' is "
+                              f"not writable; choose another location")
+
+
+def check_output_file(out: Path) -> None:
+    """Refuse, before anything is built or simulated, a run-file path that exists or
+    whose directory cannot be created or written (:func:`check_output_dir`).
+
+    Raises
+    ------
+    FileExistsError
+        The file (or a dangling link of that name) exists: run files are never
+        overwritten.
+    OutputPathError
+        The directory cannot be created or written.
+    """
+    out = Path(out)
+    if out.exists() or out.is_symlink():
+        raise FileExistsError(f"{out} already exists; run files are never overwritten "
+                              f"(choose --out or another seed)")
+    check_output_dir(out.parent, what=f"run file '{out.name}'")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2, no usage dump
         raise UsageError(f"{message} (see 'mgnet {self.prog.split()[-1]} --help')"
@@ -109,16 +174,16 @@ def run_experiments(cfgs, outs, *, quiet: bool = False) -> list[Path]:
     An experiment module with ``run_group(cfgs, progress)`` builds the network once
     for all of them (compile once, rerun with ``run_args``); otherwise each config
     runs on its own.  A failure after the first file leaves the files already written.
+    Every output path is checked first (:func:`check_output_file`), so an existing file
+    or an unwritable directory ends the command before anything is built.
     """
+    for out in outs:           # before anything is built: fail in one line, not hours later
+        check_output_file(Path(out))
     from analysis.run_file import write_run
     from models.backend import backend_info, configure
     from . import registry
     from .provenance import provenance_attrs
 
-    for out in outs:
-        if out.exists():
-            raise FileExistsError(f"{out} already exists; run files are never overwritten "
-                                  f"(choose --out or another seed)")
     cfg0 = cfgs[0]
     backend = configure(device="runtime", codegen_target="cython", threads=1, seed=cfg0.seed)
     exp = registry.get(cfg0.experiment)

@@ -482,6 +482,14 @@ def run_configs(cfgs, results_dir, *, workers: int | None = None,
                          f"and '-', not starting with '.', '_' or '-'")
     results = Path(results_dir).resolve()
     mpath = manifest_path(results, name)
+    # Every directory this writes to, checked before any cluster or simulation starts.
+    from .cli import OutputPathError, check_output_dir
+    try:
+        for directory in dict.fromkeys([results, mpath.parent]
+                                       + [results / "runs" / c.experiment for c in cfgs]):
+            check_output_dir(directory, what="results")
+    except OutputPathError as exc:
+        raise SweepError(str(exc)) from None
     previous = _read_manifest(mpath)
     prev_tasks, history = {}, []
     if previous:

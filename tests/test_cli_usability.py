@@ -135,3 +135,114 @@ def test_info_works_without_brian2(run_file, tmp_path, argv):
         assert json.loads(proc.stdout)["attrs"]["experiment"] == "fig2_configuration"
     else:
         assert "fig2_configuration" in proc.stdout and "valid: yes" in proc.stdout
+
+
+# ------------------------------------------------- output checked before simulating
+@pytest.fixture
+def no_simulation(monkeypatch):
+    """Fail loudly if anything gets as far as configuring Brian2 or a Dask cluster."""
+    import models.backend
+    import experiments.sweep as sw
+
+    def started(*args, **kwargs):
+        raise AssertionError("a simulation was started before the output was checked")
+    monkeypatch.setattr(models.backend, "configure", started)
+    monkeypatch.setattr(sw, "_dask_client", started)
+
+
+def _tree(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*"))
+
+
+def test_run_out_under_a_regular_file_is_refused_before_simulating(tmp_path, capsys,
+                                                                   no_simulation):
+    # A path below a regular file cannot be created, not even by root.
+    blocker = tmp_path / "blocker"
+    blocker.write_text("I am a file\n")
+    out = blocker / "sub" / "run.h5"
+    before = _tree(tmp_path)
+    code, stdout, err = run_cli(capsys, ["run", "synapse-check", "--scale", "quick",
+                                         "--out", out, "--quiet"])
+    assert_one_line_error(code, stdout, err, [str(blocker), "is a file", "run.h5"])
+    assert _tree(tmp_path) == before
+
+
+def test_run_results_under_a_regular_file_is_refused_before_simulating(tmp_path, capsys,
+                                                                       no_simulation):
+    blocker = tmp_path / "results"
+    blocker.write_text("")
+    code, stdout, err = run_cli(capsys, ["run", "synapse-check", "--scale", "quick",
+                                         "--condition", "baseline,elevated_mg",
+                                         "--results", blocker, "--quiet"])
+    assert_one_line_error(code, stdout, err, [str(blocker), "is a file"])
+    assert _tree(tmp_path) == [blocker]
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
+                    reason="root writes into read-only directories")
+@pytest.mark.parametrize("below", [False, True], ids=["in_dir", "new_subdir"])
+def test_run_into_an_unwritable_directory_is_refused_before_simulating(
+        tmp_path, capsys, no_simulation, below):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        out = (locked / "new" / "run.h5") if below else (locked / "run.h5")
+        code, stdout, err = run_cli(capsys, ["run", "synapse-check", "--scale", "quick",
+                                             "--out", out, "--quiet"])
+        assert_one_line_error(code, stdout, err, [str(locked)])
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o700)
+
+
+def test_run_into_an_existing_file_is_refused_before_simulating(tmp_path, capsys,
+                                                                no_simulation):
+    out = tmp_path / "run.h5"
+    out.write_bytes(b"occupied")
+    code, stdout, err = run_cli(capsys, ["run", "synapse-check", "--scale", "quick",
+                                         "--out", out, "--quiet"])
+    assert_one_line_error(code, stdout, err, [str(out), "already exists"])
+    assert out.read_bytes() == b"occupied"
+
+
+def test_output_directory_check_creates_nothing(tmp_path):
+    from experiments.cli import OutputPathError, check_output_dir, check_output_file
+    check_output_file(tmp_path / "a" / "b" / "run.h5")      # creatable: no error
+    check_output_dir(tmp_path)                               # writable: no error
+    assert list(tmp_path.iterdir()) == []                    # and nothing left behind
+    (tmp_path / "f").write_text("")
+    with pytest.raises(OutputPathError, match="is a file"):
+        check_output_dir(tmp_path / "f" / "x")
+
+
+@pytest.mark.parametrize("command", [
+    ["sweep", "synapse-check", "--conditions", "baseline", "--seeds", "0", "--scale",
+     "quick", "--quiet"],
+    ["reproduce", "--scale", "quick", "--only", "synapse-check", "--quiet"]])
+def test_sweep_and_reproduce_check_the_results_directory_first(tmp_path, capsys,
+                                                               no_simulation, command):
+    blocker = tmp_path / "results"
+    blocker.write_text("")
+    code, stdout, err = run_cli(capsys, [*command, "--results", blocker])
+    assert_one_line_error(code, stdout, err, [str(blocker), "is a file"])
+    assert _tree(tmp_path) == [blocker]
+
+
+def test_permission_denied_is_one_line_even_as_root(tmp_path, capsys, monkeypatch,
+                                                    no_simulation):
+    """The chmod test above is skipped for root; here the operating system's answer
+    is simulated: a denied probe file and a denied ancestor."""
+    import tempfile
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(tempfile, "TemporaryFile", denied)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    for out, words in ((tmp_path / "run.h5", [str(tmp_path), "Permission denied"]),
+                       (tmp_path / "new" / "run.h5", [str(tmp_path / "new"),
+                                                      "not writable"])):
+        code, stdout, err = run_cli(capsys, ["run", "synapse-check", "--scale", "quick",
+                                             "--out", out, "--quiet"])
+        assert_one_line_error(code, stdout, err, words)
+    assert list(tmp_path.iterdir()) == []
