@@ -152,15 +152,6 @@ def default_run_path(results: Path, cfg) -> Path:
     return results / "runs" / cfg.experiment / f"{name}.h5"
 
 
-def _progress_printer(label: str):
-    start = time.time()
-
-    def progress(stage: str, fraction: float):
-        print(f"  [{label}] {fraction * 100:5.1f} %  {stage}  ({time.time() - start:.1f} s)",
-              file=sys.stderr, flush=True)
-    return progress
-
-
 def run_experiment(cfg, out: Path, *, quiet: bool = False) -> Path:
     """Run one configured experiment and write its run file atomically to ``out``."""
     (path,) = run_experiments([cfg], [out], quiet=quiet)
@@ -182,25 +173,26 @@ def run_experiments(cfgs, outs, *, quiet: bool = False) -> list[Path]:
     from analysis.run_file import write_run
     from models.backend import backend_info, configure
     from . import registry
+    from .progress import StageProgress
     from .provenance import provenance_attrs
 
     cfg0 = cfgs[0]
     backend = configure(device="runtime", codegen_target="cython", threads=1, seed=cfg0.seed)
     exp = registry.get(cfg0.experiment)
-    progress = None if quiet else _progress_printer(cfg0.experiment)
-    if len(cfgs) > 1 and hasattr(exp.module, "run_group"):
-        results = exp.module.run_group(list(cfgs), progress)
-    else:
-        results = (exp.run(cfg, progress) for cfg in cfgs)
     paths = []
-    for cfg, out, data in zip(cfgs, outs, results):
-        info = backend
-        device_option = getattr(cfg.options, "device", None)
-        if device_option and device_option != backend["device"]:
-            # The experiment ran on its own device (compile-once standalone): record that.
-            info = backend_info(device_option, None, backend["threads"])
-        data.attrs = dict(provenance_attrs(cfg, info, run_id=out.stem), **data.attrs)
-        paths.append(write_run(out, data))
+    with StageProgress(f"run {cfg0.experiment}", quiet=quiet) as bar:
+        if len(cfgs) > 1 and hasattr(exp.module, "run_group"):
+            results = exp.module.run_group(list(cfgs), bar.part())
+        else:
+            results = (exp.run(cfg, bar.part(k, len(cfgs))) for k, cfg in enumerate(cfgs))
+        for cfg, out, data in zip(cfgs, outs, results):
+            info = backend
+            device_option = getattr(cfg.options, "device", None)
+            if device_option and device_option != backend["device"]:
+                # The experiment ran on its own device (compile-once standalone): record that.
+                info = backend_info(device_option, None, backend["threads"])
+            data.attrs = dict(provenance_attrs(cfg, info, run_id=out.stem), **data.attrs)
+            paths.append(write_run(out, data))
     return paths
 
 
@@ -380,7 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", help="run-file path (default results/runs/<exp>/...)")
     r.add_argument("--results", default=os.environ.get("MGNET_RESULTS", "results"),
                    help="results directory (default: results)")
-    r.add_argument("--quiet", action="store_true", help="no progress output")
+    r.add_argument("--quiet", action="store_true",
+                   help="no progress bar (it is drawn only when stderr is a terminal)")
     r.set_defaults(func=_cmd_run)
 
     i = sub.add_parser("info", help="summarise a run file", parents=[common])
@@ -412,7 +405,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="local worker processes (default: one per core)")
     rwhere.add_argument("--scheduler", metavar="ADDRESS", default=None,
                         help="existing Dask scheduler, e.g. tcp://host:8786")
-    rp.add_argument("--quiet", action="store_true", help="no progress bar")
+    rp.add_argument("--quiet", action="store_true",
+                    help="no progress bar (it is drawn only when stderr is a terminal)")
     rp.set_defaults(func=_cmd_reproduce)
 
     sw = sub.add_parser("sweep", help="run the (condition, seed) runs of one experiment "
@@ -434,7 +428,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="results directory shared by all workers (default: results)")
     sw.add_argument("--name", help="manifest name: results/sweeps/NAME.json "
                     "(default: EXPERIMENT_SCALE)")
-    sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    sw.add_argument("--quiet", action="store_true",
+                    help="no progress bar (it is drawn only when stderr is a terminal)")
     sw.set_defaults(func=_cmd_sweep)
 
     from .calibrate import add_parser as add_calibrate

@@ -412,7 +412,7 @@ def sweep(experiment: str, conditions, seeds, scale: str | None, results_dir, *,
         TOML config file applied to every run (its condition/seed/scale are replaced
         by the sweep's).  Must be readable by the workers at the same path.
     progress : bool
-        Show a progress bar on stderr.
+        Show a progress bar on stderr (drawn only when stderr is a terminal).
     name : str, optional
         Manifest name (default ``<experiment>_<scale>``, plus ``_<config stem>``).
 
@@ -555,7 +555,7 @@ def run_configs(cfgs, results_dir, *, workers: int | None = None,
         manifest["updated_utc"] = _now()
         _write_json_atomic(mpath, manifest)
 
-    from tqdm import tqdm
+    from .progress import progress_bar
     with contextlib.ExitStack() as stack:
         # Connect (or start the local cluster) before changing anything on disk, so
         # an unreachable scheduler leaves the results directory as it was.
@@ -581,9 +581,9 @@ def run_configs(cfgs, results_dir, *, workers: int | None = None,
                 if removed:
                     task["temp_removed"] = removed
         save()
-        bar = stack.enter_context(tqdm(total=len(tasks), initial=len(tasks) - len(todo),
-                                       desc=desc, unit="run", file=sys.stderr,
-                                       disable=not progress, dynamic_ncols=True))
+        bar = stack.enter_context(progress_bar(total=len(tasks),
+                                               initial=len(tasks) - len(todo), desc=desc,
+                                               unit="run", quiet=not progress))
         if client is not None:
             from dask.distributed import as_completed
             token = f"{os.getpid()}-{time.time_ns()}"

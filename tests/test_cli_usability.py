@@ -246,3 +246,97 @@ def test_permission_denied_is_one_line_even_as_root(tmp_path, capsys, monkeypatc
                                              "--out", out, "--quiet"])
         assert_one_line_error(code, stdout, err, words)
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------ progress bar
+class FakeTerminal:
+    """A stderr that says it is a terminal and keeps what was written."""
+
+    def __init__(self):
+        self.text = ""
+
+    def write(self, s):
+        self.text += s
+        return len(s)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_stage_progress_is_a_bar_on_a_terminal_and_nothing_elsewhere(monkeypatch):
+    from experiments.progress import StageProgress
+    term = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    with StageProgress("run x") as bar:
+        first, second = bar.part(0, 2), bar.part(1, 2)
+        first("compiling", 0.5)
+        assert bar.bar.n == pytest.approx(25.0)
+        first("late report", 0.2)                 # never backwards
+        assert bar.bar.n == pytest.approx(25.0)
+        second("simulating elevated_mg", 0.0)
+        assert bar.bar.n == pytest.approx(50.0)
+    assert "run x" in term.text and "compiling" in term.text and "\r" in term.text
+    assert "simulating elevated_mg" in term.text and "100%" in term.text
+    # --quiet, or stderr not a terminal: no bar and no callback at all
+    with StageProgress("run x", quiet=True) as bar:
+        assert bar.part() is None
+    monkeypatch.setattr(term, "isatty", lambda: False)
+    term.text = ""
+    with StageProgress("run x") as bar:
+        assert bar.part() is None
+    assert term.text == ""
+
+
+def test_run_draws_the_bar_on_a_terminal(tmp_path, monkeypatch, capsys):
+    """``mgnet run`` without --quiet on a terminal: the experiment's stages appear in one
+    bar (the experiment is replaced by one that reports two stages: no simulation)."""
+    import experiments.synapse_check as sc
+
+    def fake_run(cfg, progress):
+        assert progress is not None
+        progress("1AP protocol", 0.25)
+        progress("burst protocol", 0.75)
+        data = make_data()
+        data.attrs = {}
+        return data
+    monkeypatch.setattr(sc, "run", fake_run)
+    out = tmp_path / "run.h5"
+    term = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    assert main(["run", "synapse-check", "--scale", "quick", "--out", str(out)]) == 0
+    assert "run synapse-check" in term.text
+    assert "1AP protocol" in term.text and "burst protocol" in term.text
+    assert "\r" in term.text and term.text.count("\n") <= 1     # one bar, not lines
+    assert f"wrote {out}" in capsys.readouterr().out
+
+    # --quiet on the same terminal: nothing drawn, and the experiment hears no one.
+    def quiet_run(cfg, progress):
+        assert progress is None
+        data = make_data()
+        data.attrs = {}
+        return data
+    monkeypatch.setattr(sc, "run", quiet_run)
+    term.text = ""
+    assert main(["run", "synapse-check", "--scale", "quick", "--out",
+                 str(tmp_path / "q.h5"), "--quiet"]) == 0
+    assert term.text == ""
+
+
+def test_sweep_uses_the_same_bar(monkeypatch):
+    import inspect
+    from experiments import progress, sweep
+    source = inspect.getsource(sweep.run_configs)
+    assert "progress_bar(" in source and "tqdm(" not in source
+    term = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    with progress.progress_bar(total=4, initial=1, desc="sweep x", unit="run") as bar:
+        bar.update(1)
+    assert "sweep x" in term.text and "2/4" in term.text
+    term.text = ""
+    with progress.progress_bar(total=4, desc="sweep x", unit="run", quiet=True) as bar:
+        bar.update(1)
+    assert term.text == ""
+
