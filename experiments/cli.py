@@ -197,7 +197,8 @@ def run_experiments(cfgs, outs, *, quiet: bool = False) -> list[Path]:
 
 
 def _cmd_run(args) -> int:
-    from .config import load_config, make_config
+    from .config import load_config, make_config, parse_sets
+    sets = parse_sets(args.set)
     conditions = ([c.strip() for c in args.condition.split(",")]
                   if args.condition else [None])
     if len(conditions) > 1 and args.out:
@@ -211,9 +212,11 @@ def _cmd_run(args) -> int:
     for condition in conditions:
         cli = dict(condition=condition, seed=args.seed, scale=args.scale)
         if args.config:
-            cfgs.append(load_config(args.config, experiment=args.experiment, **cli))
+            cfgs.append(load_config(args.config, experiment=args.experiment, sets=sets,
+                                    **cli))
         else:
-            cfgs.append(make_config(args.experiment,
+            cfgs.append(make_config(args.experiment, params=sets.get("params"),
+                                    options=sets.get("options"),
                                     **{k: v for k, v in cli.items() if v is not None}))
     outs = [Path(args.out) if args.out else default_run_path(Path(args.results), cfg)
             for cfg in cfgs]
@@ -369,6 +372,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "several comma-separated: one build, one run file each")
     r.add_argument("--seed", type=_seed, help="random seed (integer >= 0)")
     r.add_argument("--scale", choices=SCALES, help="quick | default | paper")
+    r.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                   help="override one parameter or option, validated like the config file "
+                        "and applied over it (repeatable): options.KEY=VALUE, "
+                        "params.SECTION.KEY=VALUE or SECTION.KEY=VALUE, e.g. "
+                        "--set magnesium.mg_o=1.2mM --set options.n_connections=5; "
+                        "see 'mgnet options EXPERIMENT'")
     r.add_argument("--out", help="run-file path (default results/runs/<exp>/...)")
     r.add_argument("--results", default=os.environ.get("MGNET_RESULTS", "results"),
                    help="results directory (default: results)")

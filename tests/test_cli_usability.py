@@ -340,3 +340,109 @@ def test_sweep_uses_the_same_bar(monkeypatch):
         bar.update(1)
     assert term.text == ""
 
+
+# ------------------------------------------------------------------ --set
+@pytest.fixture
+def planned(monkeypatch):
+    """Record what ``mgnet run`` would run instead of running it: [(cfgs, outs)]."""
+    import experiments.cli as cli
+    calls = []
+
+    def record(cfgs, outs, *, quiet=False):
+        calls.append((list(cfgs), list(outs)))
+        return list(outs)
+    monkeypatch.setattr(cli, "run_experiments", record)
+    return calls
+
+
+def test_set_equals_the_same_values_in_a_config_file(tmp_path, capsys, planned):
+    from experiments.config import load_config
+    toml = tmp_path / "c.toml"
+    toml.write_text('experiment = "synapse-check"\nscale = "quick"\n'
+                    '[params.magnesium]\nmg_o = "1.2 mM"\n'
+                    '[options]\nn_connections = 3\npr = [0.2, 0.5]\none_ap_rate = "2 Hz"\n')
+    argv = ["run", "synapse-check", "--scale", "quick", "--results", tmp_path / "r",
+            "--set", "magnesium.mg_o=1.2mM", "--set", "options.n_connections=3",
+            "--set", "options.pr=[0.2, 0.5]", "--set", 'options.one_ap_rate="2 Hz"']
+    assert run_cli(capsys, argv)[0] == 0
+    (cfg,), (out,) = planned[-1]
+    assert cfg == load_config(toml)
+    assert cfg.param_overrides == {"magnesium": {"mg_o": cfg.params.magnesium.mg_o}}
+    # the fully qualified form is the same thing
+    argv[argv.index("magnesium.mg_o=1.2mM")] = "params.magnesium.mg_o=1.2 mM"
+    assert run_cli(capsys, argv)[0] == 0
+    assert planned[-1][0][0] == cfg
+
+
+def test_set_wins_over_the_config_file(tmp_path, capsys, planned):
+    toml = tmp_path / "c.toml"
+    toml.write_text('[params.magnesium]\nmg_o = "1.2 mM"\n[options]\nn_connections = 3\n')
+    assert run_cli(capsys, ["run", "synapse-check", "--config", toml, "--results",
+                            tmp_path / "r", "--set", "magnesium.mg_o=2 mM"])[0] == 0
+    (cfg,), _ = planned[-1]
+    from brian2 import mM
+    assert cfg.params.magnesium.mg_o == 2 * mM
+    assert cfg.options.n_connections == 3                    # the file's other values stay
+
+
+def test_set_changes_the_config_tag_and_the_run_file_name(tmp_path, capsys, planned):
+    from experiments.cli import config_tag
+    results = tmp_path / "r"
+    names = {}
+    for label, sets in {"none": [], "mg": ["magnesium.mg_o=1.2mM"],
+                        "mg2": ["magnesium.mg_o=1.6mM"], "opt": ["options.n_connections=7"],
+                        "restated": ["magnesium.mg_o=0.8mM", "options.n_connections=5"]}.items():
+        argv = ["run", "synapse-check", "--scale", "quick", "--results", results]
+        for item in sets:
+            argv += ["--set", item]
+        assert run_cli(capsys, argv)[0] == 0
+        (cfg,), (out,) = planned[-1]
+        names[label] = (out.name, config_tag(cfg))
+    assert names["none"] == ("baseline_seed0_quick.h5", "")
+    # restating the values a run has anyway is the same run, under the same name
+    assert names["restated"] == names["none"]
+    changed = [names[k] for k in ("mg", "mg2", "opt")]
+    assert all(tag for _, tag in changed)
+    assert len({name for name, _ in changed} | {names["none"][0]}) == 4
+
+
+BAD_SETS = {
+    "no_equals": (["magnesium.mg_o"], ["--set", "magnesium.mg_o", "SECTION.KEY=VALUE"]),
+    "no_section": (["mg_o=1mM"], ["--set", "mg_o=1mM", "SECTION.KEY=VALUE"]),
+    "top_level_key": (["seed=3"], ["--set", "seed=3", "--seed"]),
+    "unknown_section": (["foo.bar=1"], ["'foo'", "allowed: options, magnesium"]),
+    "unknown_param": (["magnesium.mg_x=1mM"], ["params.magnesium.mg_x", "allowed",
+                                                "mg_o"]),
+    "unknown_option": (["options.n_neurons=3"], ["options.n_neurons", "allowed",
+                                                 "n_connections"]),
+    "wrong_unit": (["magnesium.mg_o=1.2mV"], ["params.magnesium.mg_o", "wrong unit",
+                                              "0.8 mM"]),
+    "no_unit": (["magnesium.mg_o=1.2"], ["params.magnesium.mg_o", "0.8 mM"]),
+    "out_of_range": (["magnesium.mg_o=-1mM"], ["params.magnesium.mg_o", "out of range",
+                                               ">= 0 mM"]),
+    "option_out_of_range": (["options.n_connections=0"], ["options.n_connections",
+                                                          "allowed: >= 1"]),
+    "option_not_integer": (["options.n_connections=2.5"], ["options.n_connections",
+                                                           "integer"]),
+    "list_item_out_of_range": (["options.pr=[0.2, 1.5]"], ["options.pr[1]", "<= 1.0"]),
+    "cross_field_check": (["options.n_spikes=7"], ["options.n_spikes", "multiple"]),
+    # a section this experiment does not read: refused, never silently ignored
+    "unused_section": (["release.k=2.0"], ["[params.release]", "not used",
+                                           "synapse-check"]),
+    "twice": (["magnesium.mg_o=1mM", "params.magnesium.mg_o=1.1mM"],
+              ["params.magnesium.mg_o", "twice"]),
+    "unknown_preset": (["plasticity.preset=foo"], ["params.plasticity.preset", "'foo'",
+                                                   "allowed", "hippocampal_cultures"],
+                       "plasticity-induction"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_SETS))
+def test_bad_set_is_one_line_exit_2_and_runs_nothing(case, tmp_path, capsys, planned):
+    sets, keywords, *experiment = BAD_SETS[case]
+    argv = ["run", *(experiment or ["synapse-check"]), "--results", tmp_path / "r"]
+    for item in sets:
+        argv += ["--set", item]
+    code, out, err = run_cli(capsys, argv)
+    assert_one_line_error(code, out, err, keywords)
+    assert planned == [] and list(tmp_path.iterdir()) == []
