@@ -451,6 +451,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_calibrate_memory(sub, parents=[common])
     from .paramdoc import add_parser as add_params
     add_params(sub, parents=[common])
+    from .optiondoc import add_parser as add_options
+    add_options(sub, parents=[common])
     from .interop import add_parser as add_export_nwb
     add_export_nwb(sub, parents=[common])
     return p
@@ -499,6 +501,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mgnet: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. 'mgnet options X | head': the reader has had enough
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes
+        return 1
     except Exception as exc:  # noqa: BLE001 - every error becomes one line
         if debug:
             raise

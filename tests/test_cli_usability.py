@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -446,3 +447,54 @@ def test_bad_set_is_one_line_exit_2_and_runs_nothing(case, tmp_path, capsys, pla
     code, out, err = run_cli(capsys, argv)
     assert_one_line_error(code, out, err, keywords)
     assert planned == [] and list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------ mgnet options
+def test_options_lists_every_option_with_default_unit_and_range(capsys):
+    import dataclasses
+    from experiments import registry
+    code, out, err = run_cli(capsys, ["options", "synapse-check"])
+    assert code == 0 and err == ""
+    rows = {line.split()[0]: line for line in out.splitlines()
+            if line.startswith("  options.") and not line.split()[0].endswith(":")}
+    exp = registry.get("synapse-check")
+    assert list(rows) == [f"options.{f.name}" for f in dataclasses.fields(exp.OPTIONS)]
+    assert rows["options.one_ap_rate"].split()[1:4] == ["0.5", "Hz", "Hz"]
+    assert ">= 10 mHz and <= 10 Hz" in rows["options.one_ap_rate"]
+    assert "rate of the 1AP protocol" in rows["options.one_ap_rate"]
+    assert "options.n_connections: quick 5, default 20, paper 200" in out
+    code, out, _ = run_cli(capsys, ["options", "synapse-check", "--scale", "quick"])
+    assert code == 0 and re.search(r"^  options\.n_connections\s+5\s", out, re.M)
+
+
+@pytest.mark.parametrize("experiment", ["synapse-check", "culture-activity",
+                                        "memory-encoding", "plasticity-induction"])
+def test_options_defaults_are_what_the_loader_resolves(experiment, capsys):
+    """Every row, its default pasted back through --set, gives the default config (so
+    the table shows exactly the values, units and keys the loader uses); a value just
+    outside a numeric bound is refused with the range the table shows."""
+    from experiments.config import ConfigError, make_config, parse_sets
+    code, out, err = run_cli(capsys, ["options", experiment, "--params", "--json",
+                                      "--scale", "quick"])
+    assert code == 0 and err == ""
+    rows = json.loads(out)["rows"]
+    assert any(r["key"].startswith("params.") for r in rows)
+    default = make_config(experiment, scale="quick")
+    for row in rows:
+        cfg = make_config(experiment, scale="quick",
+                          **parse_sets([f"{row['key']}={row['default']}"]))
+        assert cfg == default, row
+        if isinstance(row["value"], int) and not isinstance(row["value"], bool) and \
+                row["allowed"].startswith(">= ") and " and <= " in row["allowed"]:
+            high = row["allowed"].split(" and <= ")[1]
+            with pytest.raises(ConfigError, match=re.escape(row["allowed"])):
+                make_config(experiment, scale="quick",
+                            **parse_sets([f"{row['key']}={int(high) + 1}"]))
+
+
+def test_options_bad_input_is_one_line_exit_2(capsys):
+    code, out, err = run_cli(capsys, ["options", "nope"])
+    assert_one_line_error(code, out, err, ["'nope'", "allowed", "synapse-check"])
+    code, out, err = run_cli(capsys, ["options", "synapse-check", "--params",
+                                      "--condition", "foo"])
+    assert_one_line_error(code, out, err, ["'foo'", "allowed", "baseline"])
