@@ -2,19 +2,30 @@
 
 Subcommands::
 
-    mgnet run EXPERIMENT [--config F] [--condition NAME[,NAME...]] [--seed N] [--scale S]
-              [--out F]
-    mgnet info FILE.h5 [--config]
+    mgnet --version
+    mgnet run EXPERIMENT [--config F] [--set SECTION.KEY=VALUE ...]
+              [--condition NAME[,NAME...]] [--seed N] [--scale S] [--out F | --results DIR]
+              [--quiet]
+    mgnet options EXPERIMENT [--scale S] [--params [--condition NAME]] [--json]
+    mgnet info FILE.h5 [--config] [--json]
     mgnet list
+    mgnet params [--write FILE]
     mgnet figures [--results DIR]
     mgnet reproduce [--scale S] [--results DIR] [--only EXP[,EXP...]]
-                    [--workers N | --scheduler ADDRESS]
-    mgnet sweep EXPERIMENT --conditions A,B --seeds 0-9 [--scale S]
-                [--workers N | --scheduler ADDRESS] [--results DIR]
+                    [--workers N | --scheduler ADDRESS] [--quiet]
+    mgnet sweep EXPERIMENT --conditions A,B --seeds 0-9 [--scale S] [--config F]
+                [--set SECTION.KEY=VALUE ...] [--workers N | --scheduler ADDRESS]
+                [--results DIR] [--quiet]
+    mgnet calibrate* ..., mgnet export-nwb ...
 
 Bad input (unknown experiment, key, unit, preset, out-of-range value, missing or
 non-run file) ends with exit status 2 and one line on stderr naming the problem and
-what is allowed; ``--debug`` shows the traceback instead.
+what is allowed; ``--debug`` shows the traceback instead.  ``--set`` items are
+validated exactly like the same values in a ``--config`` file and change the run's
+config tag (its file name).  The output location (an existing run file, a directory
+that cannot be created or written) is checked before anything is built.  ``run``,
+``sweep`` and ``reproduce`` show one progress bar (:mod:`experiments.progress`) on a
+terminal only.  ``info`` and ``--version`` never import brian2.
 """
 from __future__ import annotations
 
@@ -24,7 +35,8 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["main", "run_experiment", "run_experiments", "default_run_path", "config_tag"]
+__all__ = ["main", "run_experiment", "run_experiments", "default_run_path", "config_tag",
+           "check_output_file", "check_output_dir", "mgnet_version"]
 
 EXIT_USAGE = 2
 
@@ -289,7 +301,7 @@ def _cmd_sweep(args) -> int:
         seeds = parse_seeds(args.seeds)
         result = sweep(args.experiment, conditions, seeds, args.scale, Path(args.results),
                        workers=args.workers, scheduler=args.scheduler, config=args.config,
-                       progress=not args.quiet, name=args.name)
+                       progress=not args.quiet, name=args.name, sets=args.set)
     except SweepError as exc:
         raise UsageError(str(exc)) from None
     c = result.counts
@@ -433,6 +445,9 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="address of an existing Dask scheduler, e.g. tcp://host:8786")
     sw.add_argument("--config", help="TOML config applied to every run")
+    sw.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                    help="override one parameter or option of every run, as for "
+                         "'mgnet run' (repeatable)")
     sw.add_argument("--results", default=os.environ.get("MGNET_RESULTS", "results"),
                     help="results directory shared by all workers (default: results)")
     sw.add_argument("--name", help="manifest name: results/sweeps/NAME.json "

@@ -498,3 +498,36 @@ def test_options_bad_input_is_one_line_exit_2(capsys):
     code, out, err = run_cli(capsys, ["options", "synapse-check", "--params",
                                       "--condition", "foo"])
     assert_one_line_error(code, out, err, ["'foo'", "allowed", "baseline"])
+
+
+def test_sweep_set_reaches_every_task_and_names_its_runs(tmp_path):
+    """sweep --set: the configs carry the override, each Dask task's 'mgnet run' argv
+    carries the same items (so the worker resolves the same config and file name), and
+    the manifest has a name of its own."""
+    from experiments.cli import config_tag, default_run_path
+    from experiments.config import make_config
+    from experiments.sweep import _command, _groups, _resolve_configs
+    sets = ["magnesium.mg_o=1.2mM", "options.n_connections=3"]
+    cfgs = _resolve_configs("synapse-check", ["baseline", "elevated_mg"], [0, 1], "quick",
+                            None, sets)
+    assert all(c.options.n_connections == 3 for c in cfgs)
+    from brian2 import mM
+    assert all(c.params.magnesium.mg_o == 1.2 * mM for c in cfgs)
+    plain = make_config("synapse-check", scale="quick")
+    assert default_run_path(tmp_path, cfgs[0]) != default_run_path(tmp_path, plain)
+    todo = [({}, c, default_run_path(tmp_path, c)) for c in cfgs]
+    for _items, argv in _groups(todo, tmp_path, None, sets):
+        assert argv[argv.index("--set") + 1] == sets[0]
+        assert argv.count("--set") == 2 and "--config" not in argv
+    assert "--set magnesium.mg_o=1.2mM" in _command("synapse-check", ["baseline"], [0],
+                                                   "quick", tmp_path, None, None, None,
+                                                   "n", sets)
+    assert all(config_tag(c) for c in cfgs)
+
+
+def test_sweep_bad_set_is_one_line_exit_2(tmp_path, capsys, no_simulation):
+    code, out, err = run_cli(capsys, ["sweep", "synapse-check", "--conditions", "baseline",
+                                      "--seeds", "0", "--results", tmp_path / "r",
+                                      "--set", "options.n_connections=0"])
+    assert_one_line_error(code, out, err, ["options.n_connections", "allowed: >= 1"])
+    assert list(tmp_path.iterdir()) == []
