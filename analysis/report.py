@@ -2,14 +2,14 @@
 
 - :func:`make_figures` draws every figure whose run files exist to ``results/figures/*.png``
   (panels whose runs are missing are skipped): the synapse check and the synaptic-configuration
-  panels of Zhou, Bi & Liu (2024) (:mod:`analysis.figures.configuration`), the plasticity
-  figures and the culture raster and culture-band figures (:mod:`analysis.culture_report`).
+  panels of Zhou, Bi & Liu (2024) (:mod:`mgnet.analysis.figures.configuration`), the plasticity
+  figures and the culture raster and culture-band figures (:mod:`mgnet.analysis.culture_report`).
 - :func:`write_report` writes ``results/report.md`` and ``results/report.html``: the
   synapse-check table, the table of configuration targets T1–T9 (paper value, model value,
   rule, verdict, figure) with a plain-language list of what did not reproduce, the
   reconfiguration time course, the culture-band table per condition and seed
   (culture-activity) and background filtering, memory encoding, capacity and retention
-  (:mod:`analysis.memory_report`), and the provenance of every run file.
+  (:mod:`mgnet.analysis.memory_report`), and the provenance of every run file.
 - :func:`export_docs_figures` writes small PNG copies of the main figures to ``docs/figures``
   (``make docs-figures`` → ``mgnet figures --docs``).
 

@@ -24,7 +24,7 @@ what is allowed; ``--debug`` shows the traceback instead.  ``--set`` items are
 validated exactly like the same values in a ``--config`` file and change the run's
 config tag (its file name).  The output location (an existing run file, a directory
 that cannot be created or written) is checked before anything is built.  ``run``,
-``sweep`` and ``reproduce`` show one progress bar (:mod:`experiments.progress`) on a
+``sweep`` and ``reproduce`` show one progress bar (:mod:`mgnet.experiments.progress`) on a
 terminal only.  ``info`` and ``--version`` never import brian2.
 """
 from __future__ import annotations
@@ -182,8 +182,8 @@ def run_experiments(cfgs, outs, *, quiet: bool = False) -> list[Path]:
     """
     for out in outs:           # before anything is built: fail in one line, not hours later
         check_output_file(Path(out))
-    from analysis.run_file import write_run
-    from models.backend import backend_info, configure
+    from mgnet.analysis.run_file import write_run
+    from mgnet.models.backend import backend_info, configure
     from . import registry
     from .progress import StageProgress
     from .provenance import provenance_attrs
@@ -246,11 +246,11 @@ def _cmd_info(args) -> int:
     # machine without it (tests/test_cli_r4.py blocks the import to prove it).
     if args.json:
         import json
-        from analysis.run_file import summary
+        from mgnet.analysis.run_file import summary
         print(json.dumps(summary(args.file, show_config=args.config), indent=1,
                          allow_nan=False))
     else:
-        from analysis.run_file import summarize
+        from mgnet.analysis.run_file import summarize
         print(summarize(args.file, show_config=args.config))
     return 0
 
@@ -264,10 +264,10 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_figures(args) -> int:
-    from analysis.report import make_figures
+    from mgnet.analysis.report import make_figures
     paths = make_figures(Path(args.results), args.scale)
     if args.docs:
-        from analysis.report import export_docs_figures
+        from mgnet.analysis.report import export_docs_figures
         paths += export_docs_figures(Path(args.results))
     for path in paths:
         print(f"wrote {path}")
@@ -365,7 +365,7 @@ class _VersionAction(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    # Nothing here may import brian2 (experiments.config does): 'mgnet info' and
+    # Nothing here may import brian2 (mgnet.experiments.config does): 'mgnet info' and
     # 'mgnet --version' must work without it.
     from .scales import SCALES
     p = _Parser(prog="mgnet", description="Mg2+, synaptic configuration and memory "
@@ -523,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - every error becomes one line
         if debug:
             raise
-        from analysis.run_file import RunFileError
+        from mgnet.analysis.run_file import RunFileError
         known = (UsageError, RunFileError, FileExistsError,
                  FileNotFoundError) + _config_errors()
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -2,7 +2,7 @@
 and allowed range (and, with ``--params``, every model parameter it reads).
 
 Generated from the declarations (the experiment's ``OPTIONS`` dataclass, its
-``SCALES`` overrides and ``PARAM_SECTIONS``, and the :func:`models.parameters.param`
+``SCALES`` overrides and ``PARAM_SECTIONS``, and the :func:`mgnet.models.parameters.param`
 metadata that the config loader validates against), so the table and the validation
 cannot disagree.  Every key can be set with ``mgnet run EXPERIMENT --set KEY=VALUE`` or
 in a ``--config`` file.
@@ -85,10 +85,10 @@ def option_rows(experiment: str, *, scale: str = "default", condition: str = "ba
 
     Raises
     ------
-    experiments.config.ConfigError
+    mgnet.experiments.config.ConfigError
         Unknown experiment, scale or condition (one line, with the allowed names).
     """
-    from models.parameters import CONDITIONS, condition as condition_params
+    from mgnet.models.parameters import CONDITIONS, condition as condition_params
     from . import registry
     from .config import ConfigError, SCALES
     exp = registry.get(experiment)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.run_file import write_run
-from experiments.cli import main
+from mgnet.analysis.run_file import write_run
+from mgnet.experiments.cli import main
 from tests.test_run_file import make_data
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,7 +59,7 @@ def test_version_comes_from_the_package_metadata(capsys):
 def test_version_falls_back_to_pyproject_in_a_source_checkout(monkeypatch):
     import tomllib
     from importlib import metadata
-    from experiments.cli import mgnet_version
+    from mgnet.experiments.cli import mgnet_version
 
     def missing(name):
         raise metadata.PackageNotFoundError(name)
@@ -108,7 +108,7 @@ BLOCK_BRIAN2 = textwrap.dedent("""\
             return None
 
     sys.meta_path.insert(0, NoBrian2())
-    from experiments.cli import main
+    from mgnet.experiments.cli import main
     code = main(sys.argv[1:])
     assert "brian2" not in sys.modules, "brian2 was imported"
     sys.exit(code)
@@ -143,11 +143,11 @@ def test_info_works_without_brian2(run_file, tmp_path, argv):
 def no_simulation(monkeypatch):
     """Fail loudly if anything gets as far as configuring Brian2 or a Dask cluster."""
     import models.backend
-    import experiments.sweep as sw
+    import mgnet.experiments.sweep as sw
 
     def started(*args, **kwargs):
         raise AssertionError("a simulation was started before the output was checked")
-    monkeypatch.setattr(models.backend, "configure", started)
+    monkeypatch.setattr(mgnet.models.backend, "configure", started)
     monkeypatch.setattr(sw, "_dask_client", started)
 
 
@@ -208,7 +208,7 @@ def test_run_into_an_existing_file_is_refused_before_simulating(tmp_path, capsys
 
 
 def test_output_directory_check_creates_nothing(tmp_path):
-    from experiments.cli import OutputPathError, check_output_dir, check_output_file
+    from mgnet.experiments.cli import OutputPathError, check_output_dir, check_output_file
     check_output_file(tmp_path / "a" / "b" / "run.h5")      # creatable: no error
     check_output_dir(tmp_path)                               # writable: no error
     assert list(tmp_path.iterdir()) == []                    # and nothing left behind
@@ -268,7 +268,7 @@ class FakeTerminal:
 
 
 def test_stage_progress_is_a_bar_on_a_terminal_and_nothing_elsewhere(monkeypatch):
-    from experiments.progress import StageProgress
+    from mgnet.experiments.progress import StageProgress
     term = FakeTerminal()
     monkeypatch.setattr(sys, "stderr", term)
     with StageProgress("run x") as bar:
@@ -294,7 +294,7 @@ def test_stage_progress_is_a_bar_on_a_terminal_and_nothing_elsewhere(monkeypatch
 def test_run_draws_the_bar_on_a_terminal(tmp_path, monkeypatch, capsys):
     """``mgnet run`` without --quiet on a terminal: the experiment's stages appear in one
     bar (the experiment is replaced by one that reports two stages: no simulation)."""
-    import experiments.synapse_check as sc
+    import mgnet.experiments.synapse_check as sc
 
     def fake_run(cfg, progress):
         assert progress is not None
@@ -328,7 +328,7 @@ def test_run_draws_the_bar_on_a_terminal(tmp_path, monkeypatch, capsys):
 
 def test_sweep_uses_the_same_bar(monkeypatch):
     import inspect
-    from experiments import progress, sweep
+    from mgnet.experiments import progress, sweep
     source = inspect.getsource(sweep.run_configs)
     assert "progress_bar(" in source and "tqdm(" not in source
     term = FakeTerminal()
@@ -346,7 +346,7 @@ def test_sweep_uses_the_same_bar(monkeypatch):
 @pytest.fixture
 def planned(monkeypatch):
     """Record what ``mgnet run`` would run instead of running it: [(cfgs, outs)]."""
-    import experiments.cli as cli
+    import mgnet.experiments.cli as cli
     calls = []
 
     def record(cfgs, outs, *, quiet=False):
@@ -357,7 +357,7 @@ def planned(monkeypatch):
 
 
 def test_set_equals_the_same_values_in_a_config_file(tmp_path, capsys, planned):
-    from experiments.config import load_config
+    from mgnet.experiments.config import load_config
     toml = tmp_path / "c.toml"
     toml.write_text('experiment = "synapse-check"\nscale = "quick"\n'
                     '[params.magnesium]\nmg_o = "1.2 mM"\n'
@@ -387,7 +387,7 @@ def test_set_wins_over_the_config_file(tmp_path, capsys, planned):
 
 
 def test_set_changes_the_config_tag_and_the_run_file_name(tmp_path, capsys, planned):
-    from experiments.cli import config_tag
+    from mgnet.experiments.cli import config_tag
     results = tmp_path / "r"
     names = {}
     for label, sets in {"none": [], "mg": ["magnesium.mg_o=1.2mM"],
@@ -452,7 +452,7 @@ def test_bad_set_is_one_line_exit_2_and_runs_nothing(case, tmp_path, capsys, pla
 # ------------------------------------------------------------------ mgnet options
 def test_options_lists_every_option_with_default_unit_and_range(capsys):
     import dataclasses
-    from experiments import registry
+    from mgnet.experiments import registry
     code, out, err = run_cli(capsys, ["options", "synapse-check"])
     assert code == 0 and err == ""
     rows = {line.split()[0]: line for line in out.splitlines()
@@ -473,7 +473,7 @@ def test_options_defaults_are_what_the_loader_resolves(experiment, capsys):
     """Every row, its default pasted back through --set, gives the default config (so
     the table shows exactly the values, units and keys the loader uses); a value just
     outside a numeric bound is refused with the range the table shows."""
-    from experiments.config import ConfigError, make_config, parse_sets
+    from mgnet.experiments.config import ConfigError, make_config, parse_sets
     code, out, err = run_cli(capsys, ["options", experiment, "--params", "--json",
                                       "--scale", "quick"])
     assert code == 0 and err == ""
@@ -504,9 +504,9 @@ def test_sweep_set_reaches_every_task_and_names_its_runs(tmp_path):
     """sweep --set: the configs carry the override, each Dask task's 'mgnet run' argv
     carries the same items (so the worker resolves the same config and file name), and
     the manifest has a name of its own."""
-    from experiments.cli import config_tag, default_run_path
-    from experiments.config import make_config
-    from experiments.sweep import _command, _groups, _resolve_configs
+    from mgnet.experiments.cli import config_tag, default_run_path
+    from mgnet.experiments.config import make_config
+    from mgnet.experiments.sweep import _command, _groups, _resolve_configs
     sets = ["magnesium.mg_o=1.2mM", "options.n_connections=3"]
     cfgs = _resolve_configs("synapse-check", ["baseline", "elevated_mg"], [0, 1], "quick",
                             None, sets)

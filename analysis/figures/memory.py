@@ -1,7 +1,7 @@
 """Figures of the memory-encoding experiment (prediction T10/T11; science.md §3, §6).
 
 Pure drawing functions: each takes a matplotlib ``Axes`` and plain arrays computed by
-:mod:`analysis.memory_report` from the run files (never brian2).
+:mod:`mgnet.analysis.memory_report` from the run files (never brian2).
 
 - :func:`plot_snr_curves`: assembly weight SNR over encoding and consolidation, mean over
   seeds with the seed range, one line per condition;
