@@ -64,6 +64,7 @@ __all__ = [
     "read_run",
     "validate_run",
     "summarize",
+    "summary",
     "list_runs",
 ]
 
@@ -1180,6 +1181,91 @@ def _phase_span(protocol: dict) -> tuple[float, float] | None:
     if not starts or max(stops) <= min(starts):
         return None
     return min(starts), max(stops)
+
+
+def _jsonable(value: Any) -> Any:
+    """A plain JSON value: numpy scalars to Python, non-finite floats to None."""
+    value = _to_python(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def summary(path: str | os.PathLike, *, show_config: bool = False) -> dict:
+    """The content of :func:`summarize` as plain JSON-ready values (``mgnet info --json``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The run file.
+    show_config : bool, optional
+        Add ``config``: the stored resolved configuration (``config_toml``) parsed
+        into tables (or the raw text if it does not parse).
+
+    Returns
+    -------
+    dict
+        ``path``, ``valid``, ``problems``, ``attrs`` (every root attribute except
+        ``config_toml``), ``protocol`` (phase -> ``t_start``/``t_stop`` in s and
+        ``plasticity``), ``spikes`` (population -> ``n_spikes``, ``n_nodes``, and over
+        the protocol span ``duration_s``, ``rate_hz`` and ``rate_per_node_hz``),
+        ``datasets`` (``path``, ``shape``, ``dtype``, ``units`` as stored in the file)
+        and ``metrics``.  Non-finite numbers become ``None`` (null).
+
+    Raises
+    ------
+    RunFileError
+        As :func:`summarize`.
+    """
+    data, problems = _inspect(path)
+    if data is None:
+        raise RunFileError(_message(path, problems or ["cannot be read"]))
+    a = data.attrs
+    out: dict[str, Any] = {
+        "path": str(path),
+        "valid": not problems,
+        "problems": list(problems),
+        "attrs": {k: _jsonable(v) for k, v in a.items() if k != "config_toml"},
+        "protocol": {phase: {k: _jsonable(v) for k, v in spec.items()}
+                     for phase, spec in data.protocol.items() if isinstance(spec, dict)},
+    }
+    span = _phase_span(data.protocol)
+    spikes = {}
+    for pop, (ts, ids) in data.spikes.items():
+        n = len(ts)
+        n_nodes = len(np.unique(ids)) if ids.size else 0
+        entry: dict[str, Any] = {"n_spikes": n, "n_nodes": n_nodes}
+        if span:
+            duration = span[1] - span[0]
+            entry.update(duration_s=duration, rate_hz=n / duration,
+                         rate_per_node_hz=(n / duration / n_nodes) if n_nodes else None)
+        spikes[pop] = entry
+    out["spikes"] = spikes
+    version = a.get("schema_version")
+    datasets = []
+    for ds_path, arr in _datasets(data):
+        arr = np.asarray(arr)
+        unit = data.units.get(ds_path)
+        parts = ds_path.strip("/").split("/")
+        if (parts[0] == "spikes" and parts[-1] in SPIKE_COLUMNS
+                and version in SPIKE_FILE_UNITS):
+            unit = SPIKE_FILE_UNITS[version][parts[-1]]  # as stored (schema 2: ms)
+        datasets.append({"path": ds_path, "shape": list(arr.shape), "dtype": str(arr.dtype),
+                         "units": unit})
+    out["datasets"] = datasets
+    out["metrics"] = {k: _jsonable(v) for k, v in data.metrics.items()}
+    if show_config:
+        text = str(a.get("config_toml", ""))
+        try:
+            import tomllib
+            out["config"] = tomllib.loads(text)
+        except ValueError:  # tomllib.TOMLDecodeError
+            out["config"] = text
+    return out
 
 
 def summarize(path: str | os.PathLike, *, show_config: bool = False) -> str:

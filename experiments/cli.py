@@ -2,19 +2,30 @@
 
 Subcommands::
 
-    mgnet run EXPERIMENT [--config F] [--condition NAME[,NAME...]] [--seed N] [--scale S]
-              [--out F]
-    mgnet info FILE.h5 [--config]
+    mgnet --version
+    mgnet run EXPERIMENT [--config F] [--set SECTION.KEY=VALUE ...]
+              [--condition NAME[,NAME...]] [--seed N] [--scale S] [--out F | --results DIR]
+              [--quiet]
+    mgnet options EXPERIMENT [--scale S] [--params [--condition NAME]] [--json]
+    mgnet info FILE.h5 [--config] [--json]
     mgnet list
+    mgnet params [--write FILE]
     mgnet figures [--results DIR]
     mgnet reproduce [--scale S] [--results DIR] [--only EXP[,EXP...]]
-                    [--workers N | --scheduler ADDRESS]
-    mgnet sweep EXPERIMENT --conditions A,B --seeds 0-9 [--scale S]
-                [--workers N | --scheduler ADDRESS] [--results DIR]
+                    [--workers N | --scheduler ADDRESS] [--quiet]
+    mgnet sweep EXPERIMENT --conditions A,B --seeds 0-9 [--scale S] [--config F]
+                [--set SECTION.KEY=VALUE ...] [--workers N | --scheduler ADDRESS]
+                [--results DIR] [--quiet]
+    mgnet calibrate* ..., mgnet export-nwb ...
 
 Bad input (unknown experiment, key, unit, preset, out-of-range value, missing or
 non-run file) ends with exit status 2 and one line on stderr naming the problem and
-what is allowed; ``--debug`` shows the traceback instead.
+what is allowed; ``--debug`` shows the traceback instead.  ``--set`` items are
+validated exactly like the same values in a ``--config`` file and change the run's
+config tag (its file name).  The output location (an existing run file, a directory
+that cannot be created or written) is checked before anything is built.  ``run``,
+``sweep`` and ``reproduce`` show one progress bar (:mod:`mgnet.experiments.progress`) on a
+terminal only.  ``info`` and ``--version`` never import brian2.
 """
 from __future__ import annotations
 
@@ -24,13 +35,79 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["main", "run_experiment", "run_experiments", "default_run_path", "config_tag"]
+__all__ = ["main", "run_experiment", "run_experiments", "default_run_path", "config_tag",
+           "check_output_file", "check_output_dir", "mgnet_version"]
 
 EXIT_USAGE = 2
 
 
 class UsageError(Exception):
     """Bad command-line input (exit status 2)."""
+
+
+class OutputPathError(UsageError):
+    """The place an output should go cannot be written (exit status 2)."""
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` or its nearest ancestor that exists (``.`` for a relative path)."""
+    path = Path(path)
+    while not (path.exists() or path.is_symlink()) and path != path.parent:
+        path = path.parent
+    return path
+
+
+def check_output_dir(directory: Path, *, what: str = "output") -> None:
+    """Refuse, before anything is built or simulated, a directory that cannot be
+    created or written.
+
+    An existing directory is probed by creating (and at once removing) an anonymous
+    temporary file in it, which also catches read-only mounts and ACLs; a directory
+    still to be created needs its nearest existing ancestor to be a writable directory.
+    Nothing is left behind either way.
+
+    Raises
+    ------
+    OutputPathError
+        One line naming ``what``, the directory and the reason.
+    """
+    import tempfile
+    directory = Path(directory)
+    base = _nearest_existing(directory)
+    if not base.is_dir():
+        kind = "a file" if base.is_file() else "not a directory"
+        raise OutputPathError(f"cannot write the {what} under '{directory}': '{base}' is "
+                              f"{kind}; choose another location")
+    if base == directory:
+        try:
+            with tempfile.TemporaryFile(dir=directory):
+                pass
+        except OSError as exc:
+            raise OutputPathError(f"cannot write the {what} in '{directory}' "
+                                  f"({exc.strerror or exc}); choose another "
+                                  "location") from None
+    elif not os.access(base, os.W_OK | os.X_OK):
+        raise OutputPathError(f"cannot create '{directory}' for the {what}: '{base}' is "
+                              f"not writable; choose another location")
+
+
+def check_output_file(out: Path) -> None:
+    """Refuse, before anything is built or simulated, a run-file path that exists or
+    whose directory cannot be created or written (:func:`check_output_dir`).
+
+    Raises
+    ------
+    FileExistsError
+        The file (or a dangling link of that name) exists: run files are never
+        overwritten.
+    OutputPathError
+        The directory cannot be created or written.
+    """
+    out = Path(out)
+    if out.exists() or out.is_symlink():
+        raise FileExistsError(f"{out} already exists; run files are never overwritten "
+                              f"(choose --out or another seed)")
+    check_output_dir(out.parent, what=f"run file '{out.name}'")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,15 +164,6 @@ def default_run_path(results: Path, cfg) -> Path:
     return results / "runs" / cfg.experiment / f"{name}.h5"
 
 
-def _progress_printer(label: str):
-    start = time.time()
-
-    def progress(stage: str, fraction: float):
-        print(f"  [{label}] {fraction * 100:5.1f} %  {stage}  ({time.time() - start:.1f} s)",
-              file=sys.stderr, flush=True)
-    return progress
-
-
 def run_experiment(cfg, out: Path, *, quiet: bool = False) -> Path:
     """Run one configured experiment and write its run file atomically to ``out``."""
     (path,) = run_experiments([cfg], [out], quiet=quiet)
@@ -109,38 +177,40 @@ def run_experiments(cfgs, outs, *, quiet: bool = False) -> list[Path]:
     An experiment module with ``run_group(cfgs, progress)`` builds the network once
     for all of them (compile once, rerun with ``run_args``); otherwise each config
     runs on its own.  A failure after the first file leaves the files already written.
+    Every output path is checked first (:func:`check_output_file`), so an existing file
+    or an unwritable directory ends the command before anything is built.
     """
+    for out in outs:           # before anything is built: fail in one line, not hours later
+        check_output_file(Path(out))
     from mgnet.analysis.run_file import write_run
     from mgnet.models.backend import backend_info, configure
     from . import registry
+    from .progress import StageProgress
     from .provenance import provenance_attrs
 
-    for out in outs:
-        if out.exists():
-            raise FileExistsError(f"{out} already exists; run files are never overwritten "
-                                  f"(choose --out or another seed)")
     cfg0 = cfgs[0]
     backend = configure(device="runtime", codegen_target="cython", threads=1, seed=cfg0.seed)
     exp = registry.get(cfg0.experiment)
-    progress = None if quiet else _progress_printer(cfg0.experiment)
-    if len(cfgs) > 1 and hasattr(exp.module, "run_group"):
-        results = exp.module.run_group(list(cfgs), progress)
-    else:
-        results = (exp.run(cfg, progress) for cfg in cfgs)
     paths = []
-    for cfg, out, data in zip(cfgs, outs, results):
-        info = backend
-        device_option = getattr(cfg.options, "device", None)
-        if device_option and device_option != backend["device"]:
-            # The experiment ran on its own device (compile-once standalone): record that.
-            info = backend_info(device_option, None, backend["threads"])
-        data.attrs = dict(provenance_attrs(cfg, info, run_id=out.stem), **data.attrs)
-        paths.append(write_run(out, data))
+    with StageProgress(f"run {cfg0.experiment}", quiet=quiet) as bar:
+        if len(cfgs) > 1 and hasattr(exp.module, "run_group"):
+            results = exp.module.run_group(list(cfgs), bar.part())
+        else:
+            results = (exp.run(cfg, bar.part(k, len(cfgs))) for k, cfg in enumerate(cfgs))
+        for cfg, out, data in zip(cfgs, outs, results):
+            info = backend
+            device_option = getattr(cfg.options, "device", None)
+            if device_option and device_option != backend["device"]:
+                # The experiment ran on its own device (compile-once standalone): record that.
+                info = backend_info(device_option, None, backend["threads"])
+            data.attrs = dict(provenance_attrs(cfg, info, run_id=out.stem), **data.attrs)
+            paths.append(write_run(out, data))
     return paths
 
 
 def _cmd_run(args) -> int:
-    from .config import load_config, make_config
+    from .config import load_config, make_config, parse_sets
+    sets = parse_sets(args.set)
     conditions = ([c.strip() for c in args.condition.split(",")]
                   if args.condition else [None])
     if len(conditions) > 1 and args.out:
@@ -154,9 +224,11 @@ def _cmd_run(args) -> int:
     for condition in conditions:
         cli = dict(condition=condition, seed=args.seed, scale=args.scale)
         if args.config:
-            cfgs.append(load_config(args.config, experiment=args.experiment, **cli))
+            cfgs.append(load_config(args.config, experiment=args.experiment, sets=sets,
+                                    **cli))
         else:
-            cfgs.append(make_config(args.experiment,
+            cfgs.append(make_config(args.experiment, params=sets.get("params"),
+                                    options=sets.get("options"),
                                     **{k: v for k, v in cli.items() if v is not None}))
     outs = [Path(args.out) if args.out else default_run_path(Path(args.results), cfg)
             for cfg in cfgs]
@@ -170,8 +242,16 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_info(args) -> int:
-    from mgnet.analysis.run_file import summarize
-    print(summarize(args.file, show_config=args.config))
+    # Only analysis/ on this path: it never imports brian2, so 'mgnet info' works on a
+    # machine without it (tests/test_cli_usability.py blocks the import to prove it).
+    if args.json:
+        import json
+        from mgnet.analysis.run_file import summary
+        print(json.dumps(summary(args.file, show_config=args.config), indent=1,
+                         allow_nan=False))
+    else:
+        from mgnet.analysis.run_file import summarize
+        print(summarize(args.file, show_config=args.config))
     return 0
 
 
@@ -221,7 +301,7 @@ def _cmd_sweep(args) -> int:
         seeds = parse_seeds(args.seeds)
         result = sweep(args.experiment, conditions, seeds, args.scale, Path(args.results),
                        workers=args.workers, scheduler=args.scheduler, config=args.config,
-                       progress=not args.quiet, name=args.name)
+                       progress=not args.quiet, name=args.name, sets=args.set)
     except SweepError as exc:
         raise UsageError(str(exc)) from None
     c = result.counts
@@ -238,10 +318,59 @@ def _cmd_sweep(args) -> int:
     return 0
 
 
+def mgnet_version() -> str:
+    """The version of mgnet: the installed distribution's, else (a source checkout that
+    was never installed) the ``version`` in ``pyproject.toml`` marked as such, else
+    ``"unknown"``."""
+    from importlib import metadata
+    try:
+        return metadata.version("mgnet")
+    except metadata.PackageNotFoundError:
+        pass
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    try:
+        import tomllib
+        version = tomllib.loads(pyproject.read_text())["project"]["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unknown"
+    return f"{version} (source checkout, not installed)"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: print ``mgnet <version>`` and the git commit of a checkout.
+
+    Computed only when asked for (git runs in a subprocess)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="print the mgnet version and exit"):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        import subprocess
+        text = f"mgnet {mgnet_version()}"
+        repo = Path(__file__).resolve().parent.parent
+        if (repo / ".git").exists():
+            try:
+                commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short",
+                                         "HEAD"], capture_output=True, text=True,
+                                        timeout=10, check=True).stdout.strip()
+                dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain",
+                                        "--untracked-files=no"], capture_output=True,
+                                       text=True, timeout=10, check=True).stdout.strip()
+                text += f" (git {commit}{', dirty' if dirty else ''})"
+            except (OSError, subprocess.SubprocessError):
+                pass
+        print(text)
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from .config import SCALES
+    # Nothing here may import brian2 (mgnet.experiments.config does): 'mgnet info' and
+    # 'mgnet --version' must work without it.
+    from .scales import SCALES
     p = _Parser(prog="mgnet", description="Mg2+, synaptic configuration and memory "
                 "encoding in simulated hippocampal cultures (Brian2).")
+    p.add_argument("--version", action=_VersionAction)
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
@@ -255,15 +384,24 @@ def build_parser() -> argparse.ArgumentParser:
                    "several comma-separated: one build, one run file each")
     r.add_argument("--seed", type=_seed, help="random seed (integer >= 0)")
     r.add_argument("--scale", choices=SCALES, help="quick | default | paper")
+    r.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                   help="override one parameter or option, validated like the config file "
+                        "and applied over it (repeatable): options.KEY=VALUE, "
+                        "params.SECTION.KEY=VALUE or SECTION.KEY=VALUE, e.g. "
+                        "--set magnesium.mg_o=1.2mM --set options.n_connections=5; "
+                        "see 'mgnet options EXPERIMENT'")
     r.add_argument("--out", help="run-file path (default results/runs/<exp>/...)")
     r.add_argument("--results", default=os.environ.get("MGNET_RESULTS", "results"),
                    help="results directory (default: results)")
-    r.add_argument("--quiet", action="store_true", help="no progress output")
+    r.add_argument("--quiet", action="store_true",
+                   help="no progress bar (it is drawn only when stderr is a terminal)")
     r.set_defaults(func=_cmd_run)
 
     i = sub.add_parser("info", help="summarise a run file", parents=[common])
     i.add_argument("file", help="run file (.h5)")
     i.add_argument("--config", action="store_true", help="also print the resolved config")
+    i.add_argument("--json", action="store_true",
+                   help="machine-readable summary (JSON on stdout)")
     i.set_defaults(func=_cmd_info)
 
     ls = sub.add_parser("list", help="list experiments", parents=[common])
@@ -288,7 +426,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="local worker processes (default: one per core)")
     rwhere.add_argument("--scheduler", metavar="ADDRESS", default=None,
                         help="existing Dask scheduler, e.g. tcp://host:8786")
-    rp.add_argument("--quiet", action="store_true", help="no progress bar")
+    rp.add_argument("--quiet", action="store_true",
+                    help="no progress bar (it is drawn only when stderr is a terminal)")
     rp.set_defaults(func=_cmd_reproduce)
 
     sw = sub.add_parser("sweep", help="run the (condition, seed) runs of one experiment "
@@ -306,11 +445,15 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="address of an existing Dask scheduler, e.g. tcp://host:8786")
     sw.add_argument("--config", help="TOML config applied to every run")
+    sw.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                    help="override one parameter or option of every run, as for "
+                         "'mgnet run' (repeatable)")
     sw.add_argument("--results", default=os.environ.get("MGNET_RESULTS", "results"),
                     help="results directory shared by all workers (default: results)")
     sw.add_argument("--name", help="manifest name: results/sweeps/NAME.json "
                     "(default: EXPERIMENT_SCALE)")
-    sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    sw.add_argument("--quiet", action="store_true",
+                    help="no progress bar (it is drawn only when stderr is a terminal)")
     sw.set_defaults(func=_cmd_sweep)
 
     from .calibrate import add_parser as add_calibrate
@@ -323,6 +466,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_calibrate_memory(sub, parents=[common])
     from .paramdoc import add_parser as add_params
     add_params(sub, parents=[common])
+    from .optiondoc import add_parser as add_options
+    add_options(sub, parents=[common])
     from .interop import add_parser as add_export_nwb
     add_export_nwb(sub, parents=[common])
     return p
@@ -348,6 +493,16 @@ def _workers(text: str) -> int:
     return value
 
 
+def _config_errors() -> tuple:
+    """``(ConfigError,)`` if the config module is loaded, else ``()``.
+
+    Not imported here: it imports brian2, and if it was never loaded nothing can have
+    raised its error (so 'mgnet info' stays free of brian2 even on its error path).
+    """
+    module = sys.modules.get(f"{__package__}.config")
+    return (module.ConfigError,) if module is not None else ()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mgnet`` console script."""
     argv = sys.argv[1:] if argv is None else argv
@@ -361,12 +516,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mgnet: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. 'mgnet options X | head': the reader has had enough
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes
+        return 1
     except Exception as exc:  # noqa: BLE001 - every error becomes one line
         if debug:
             raise
         from mgnet.analysis.run_file import RunFileError
-        from .config import ConfigError
-        known = (UsageError, ConfigError, RunFileError, FileExistsError, FileNotFoundError)
+        known = (UsageError, RunFileError, FileExistsError,
+                 FileNotFoundError) + _config_errors()
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if isinstance(exc, known):
             print(f"mgnet: error: {msg}", file=sys.stderr)

@@ -36,12 +36,11 @@ from brian2.units import allunits, fundamentalunits, stdunits
 
 from mgnet.models.parameters import CONDITIONS, PLASTICITY_PRESETS, ModelParams, \
     condition as condition_params, with_overrides
+from .scales import SCALES
 
 __all__ = ["ConfigError", "RunConfig", "SCALES", "parse_quantity", "format_quantity",
-           "coerce_value", "parse_options", "load_config", "make_config", "to_toml"]
-
-SCALES = ("quick", "default", "paper")
-
+           "coerce_value", "parse_options", "parse_sets", "merge_sets", "load_config",
+           "make_config", "to_toml"]
 
 class ConfigError(ValueError):
     """A bad configuration value; the message is one line naming key and allowed range."""
@@ -419,8 +418,99 @@ def make_config(experiment: str, *, condition: str = "baseline", seed: int = 0,
     return RunConfig(experiment, condition, seed, scale, model_params, opts, overrides)
 
 
-def load_config(path: str | Path, *, experiment: str | None = None, **cli) -> RunConfig:
-    """Load a TOML config file; command-line values in ``cli`` take precedence.
+# --------------------------------------------------------------------------------------
+# Command-line overrides: --set section.key=value
+# --------------------------------------------------------------------------------------
+_SET_HELP = ("expected SECTION.KEY=VALUE, e.g. magnesium.mg_o=1.2mM, "
+             "params.magnesium.mg_o='1.2 mM' or options.n_connections=5")
+
+
+def _set_value(text: str) -> Any:
+    """The value of one ``--set``: a TOML value if it is one (``5``, ``0.3``, ``true``,
+    ``[0.2, 0.5]``, ``"1.2 mM"``), else the text itself (``1.2 mM``, ``runtime``)."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text.strip()
+
+
+def parse_sets(items) -> dict:
+    """``--set`` items into the tables of a config file.
+
+    ``options.KEY=VALUE`` is ``[options] KEY = VALUE``; ``params.SECTION.KEY=VALUE`` and
+    its short form ``SECTION.KEY=VALUE`` are ``[params.SECTION] KEY = VALUE``.  Values
+    are read as TOML values, or as plain text when they are not one, so both
+    ``magnesium.mg_o=1.2mM`` and ``magnesium.mg_o="1.2 mM"`` work.  Keys, units and
+    ranges are checked later, by :func:`make_config`, exactly as in a config file.
+
+    Returns
+    -------
+    dict
+        ``{"params": {section: {key: value}}, "options": {key: value}}`` (only the
+        tables that were set).
+
+    Raises
+    ------
+    ConfigError
+        Malformed item, unknown section, or the same key set twice.
+    """
+    sections = [f.name for f in dataclasses.fields(ModelParams)]
+    out: dict = {}
+    seen = set()
+    for item in items or ():
+        key, sep, raw = str(item).partition("=")
+        parts = key.strip().split(".")
+        if len(parts) == 1 and parts[0].strip() in ("condition", "seed", "scale"):
+            raise ConfigError(f"bad --set '{item}': {parts[0].strip()} has its own option; "
+                              f"allowed: --{parts[0].strip()}")
+        if not sep or not all(parts) or len(parts) not in (2, 3):
+            raise ConfigError(f"bad --set '{item}'; {_SET_HELP}")
+        if len(parts) == 2 and parts[0] == "options":
+            prefix, table = "options", out.setdefault("options", {})
+        else:
+            if len(parts) == 3 and parts[0] != "params":
+                raise ConfigError(f"bad --set '{item}'; {_SET_HELP}")
+            section = parts[-2]
+            if section not in sections:
+                raise ConfigError(f"bad --set '{item}': unknown section '{section}'; "
+                                  f"allowed: options, {', '.join(sections)}")
+            prefix = f"params.{section}"
+            table = out.setdefault("params", {}).setdefault(section, {})
+        name = f"{prefix}.{parts[-1]}"
+        if name in seen:
+            raise ConfigError(f"--set {name} is given twice; allowed: once")
+        seen.add(name)
+        table[parts[-1]] = _set_value(raw)
+    return out
+
+
+def merge_sets(data: dict, sets: dict) -> dict:
+    """A copy of config-file ``data`` with the :func:`parse_sets` tables laid over it
+    (a ``--set`` wins over the file's value of the same key)."""
+    data = dict(data)
+    if sets.get("options"):
+        base = data.get("options", {})
+        if not isinstance(base, dict):
+            raise ConfigError("[options] must be a table")
+        data["options"] = {**base, **sets["options"]}
+    if sets.get("params"):
+        params = data.get("params", {})
+        if not isinstance(params, dict):
+            raise ConfigError("[params] must be a table of parameter sections")
+        params = dict(params)
+        for section, table in sets["params"].items():
+            base = params.get(section, {})
+            if not isinstance(base, dict):
+                raise ConfigError(f"[params.{section}] must be a table")
+            params[section] = {**base, **table}
+        data["params"] = params
+    return data
+
+
+def load_config(path: str | Path, *, experiment: str | None = None, sets: dict | None = None,
+                **cli) -> RunConfig:
+    """Load a TOML config file; command-line values in ``cli`` and the ``--set``
+    tables ``sets`` (:func:`parse_sets`) take precedence.
 
     Raises
     ------
@@ -448,6 +538,8 @@ def load_config(path: str | Path, *, experiment: str | None = None, **cli) -> Ru
         raise ConfigError(f"{path}: no experiment named (key 'experiment')")
     kwargs = {k: data[k] for k in ("condition", "seed", "scale") if k in data}
     kwargs.update({k: v for k, v in cli.items() if v is not None})
+    if sets:
+        data = merge_sets(data, sets)
     return make_config(exp_name, params=data.get("params"), options=data.get("options"),
                        **kwargs)
 

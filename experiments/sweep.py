@@ -210,7 +210,7 @@ def run_task(argv: list[str], out) -> dict:
             "host": socket.gethostname(), "temp_removed": removed}
 
 
-def _groups(todo: list, results: Path, config) -> list[tuple[list, list[str]]]:
+def _groups(todo: list, results: Path, config, sets=()) -> list[tuple[list, list[str]]]:
     """Tasks to run, as (items, argv) per Dask task.
 
     Runs of one experiment and seed whose experiment module has ``run_group`` share
@@ -226,7 +226,7 @@ def _groups(todo: list, results: Path, config) -> list[tuple[list, list[str]]]:
         _, cfg, out = item
         # Without a sweep-wide --config, runs that change options (reproduce's VARIANTS)
         # are their own group and carry their options in a config file of their own.
-        tag = config_tag(cfg) if config is None else ""
+        tag = config_tag(cfg) if config is None and not sets else ""
         if hasattr(registry.get(cfg.experiment).module, "run_group"):
             grouped.setdefault((cfg.experiment, cfg.seed, cfg.scale, tag), []).append(item)
         else:
@@ -238,8 +238,10 @@ def _groups(todo: list, results: Path, config) -> list[tuple[list, list[str]]]:
                 "--seed", str(cfg.seed), "--scale", cfg.scale, "--quiet"]
         argv += (["--out", str(items[0][2])] if len(items) == 1
                  else ["--results", str(results)])
-        if config is not None:
-            argv += ["--config", str(config)]
+        if config is not None or sets:
+            # the task resolves the same config from the same file and --set items
+            argv += ["--config", str(config)] if config is not None else []
+            argv += _set_argv(sets)
         elif config_tag(cfg):
             argv += ["--config", str(_options_config(results, cfg, [i[1] for i in items]))]
         out.append((items, argv))
@@ -327,26 +329,34 @@ class SweepResult:
 # --------------------------------------------------------------------- sweep
 
 
-def _resolve_configs(experiment, conditions, seeds, scale, config):
-    from .config import load_config, make_config
+def _resolve_configs(experiment, conditions, seeds, scale, config, sets=()):
+    from .config import load_config, make_config, parse_sets
+    tables = parse_sets(sets)
     cfgs = []
     for cond in conditions:
         for seed in seeds:
             if config is not None:
                 cfgs.append(load_config(config, experiment=experiment, condition=cond,
-                                        seed=seed, scale=scale))
+                                        seed=seed, scale=scale, sets=tables))
             else:
                 kw = {"scale": scale} if scale is not None else {}
-                cfgs.append(make_config(experiment, condition=cond, seed=seed, **kw))
+                cfgs.append(make_config(experiment, condition=cond, seed=seed,
+                                        params=tables.get("params"),
+                                        options=tables.get("options"), **kw))
     return cfgs
 
 
+def _set_argv(sets) -> list[str]:
+    return [arg for item in sets or () for arg in ("--set", item)]
+
+
 def _command(experiment, conditions, seeds, scale, results, workers, scheduler, config,
-             name) -> str:
+             name, sets=()) -> str:
     argv = ["mgnet", "sweep", experiment, "--conditions", ",".join(conditions),
             "--seeds", format_seeds(seeds), "--scale", scale]
     if config is not None:
         argv += ["--config", str(config)]
+    argv += _set_argv(sets)
     if scheduler:
         argv += ["--scheduler", scheduler]
     elif workers:
@@ -386,7 +396,7 @@ def _dask_client(n_workers: int, scheduler: str | None):
 
 def sweep(experiment: str, conditions, seeds, scale: str | None, results_dir, *,
           workers: int | None = None, scheduler: str | None = None, config=None,
-          progress: bool = True, name: str | None = None) -> SweepResult:
+          progress: bool = True, name: str | None = None, sets=()) -> SweepResult:
     """Run every (condition, seed) of ``experiment`` at ``scale`` on Dask.
 
     Parameters
@@ -412,7 +422,11 @@ def sweep(experiment: str, conditions, seeds, scale: str | None, results_dir, *,
         TOML config file applied to every run (its condition/seed/scale are replaced
         by the sweep's).  Must be readable by the workers at the same path.
     progress : bool
-        Show a progress bar on stderr.
+        Show a progress bar on stderr (drawn only when stderr is a terminal).
+    sets : list of str, optional
+        ``--set SECTION.KEY=VALUE`` items applied to every run (over ``config``),
+        validated like the config file; every task gets the same items.  The default
+        manifest name gains ``_set-<hash of the items>``.
     name : str, optional
         Manifest name (default ``<experiment>_<scale>``, plus ``_<config stem>``).
 
@@ -438,17 +452,23 @@ def sweep(experiment: str, conditions, seeds, scale: str | None, results_dir, *,
         raise SweepError(f"no seed given; {_SEEDS_ALLOWED}")
     _check_workers(workers, scheduler)
     config = Path(config).resolve() if config is not None else None
-    cfgs = _resolve_configs(experiment, conditions, seeds, scale, config)
+    sets = list(sets or ())
+    cfgs = _resolve_configs(experiment, conditions, seeds, scale, config, sets)
     scale = cfgs[0].scale
     if name is None:
         name = f"{experiment}_{scale}" + (f"_{config.stem}" if config is not None else "")
+        if sets:
+            # runs changed by --set have run-file names of their own: so has the manifest
+            import hashlib
+            name += "_set-" + hashlib.sha1("\n".join(sorted(sets)).encode()).hexdigest()[:8]
     command = _command(experiment, conditions, seeds, scale, Path(results_dir).resolve(),
-                       workers, scheduler, config, name)
+                       workers, scheduler, config, name, sets)
     header = {"experiment": experiment, "scale": scale, "conditions": conditions,
-              "seeds": seeds, "config": str(config) if config is not None else None}
+              "seeds": seeds, "config": str(config) if config is not None else None,
+              **({"set": sets} if sets else {})}
     return run_configs(cfgs, results_dir, workers=workers, scheduler=scheduler,
                        config=config, progress=progress, name=name, command=command,
-                       header=header, desc=f"sweep {experiment}")
+                       header=header, desc=f"sweep {experiment}", sets=sets)
 
 
 def _check_workers(workers, scheduler) -> None:
@@ -463,7 +483,7 @@ def _check_workers(workers, scheduler) -> None:
 def run_configs(cfgs, results_dir, *, workers: int | None = None,
                 scheduler: str | None = None, config=None, progress: bool = True,
                 name: str, command: str, header: dict | None = None,
-                desc: str = "runs", log=None) -> SweepResult:
+                desc: str = "runs", log=None, sets=()) -> SweepResult:
     """Run resolved configs (any experiments) on Dask, resumably, with a manifest.
 
     The engine of :func:`sweep` and ``mgnet reproduce``: a complete run file of the
@@ -471,7 +491,9 @@ def run_configs(cfgs, results_dir, *, workers: int | None = None,
     experiment and seed with a ``run_group`` share one task (:func:`_groups`), and
     ``results/sweeps/<name>.json`` records every run.  Tasks are submitted in the
     order of ``cfgs`` (put the longest first).  ``log(message)``, if given, hears which
-    runs are up to date and which files were moved aside.
+    runs are up to date and which files were moved aside.  ``config`` and ``sets`` (the
+    ``--set`` items) are what every task resolves its config from, as :func:`sweep`
+    resolved ``cfgs``.
     """
     from .cli import default_run_path
     from .provenance import git_state, package_version
@@ -482,6 +504,14 @@ def run_configs(cfgs, results_dir, *, workers: int | None = None,
                          f"and '-', not starting with '.', '_' or '-'")
     results = Path(results_dir).resolve()
     mpath = manifest_path(results, name)
+    # Every directory this writes to, checked before any cluster or simulation starts.
+    from .cli import OutputPathError, check_output_dir
+    try:
+        for directory in dict.fromkeys([results, mpath.parent]
+                                       + [results / "runs" / c.experiment for c in cfgs]):
+            check_output_dir(directory, what="results")
+    except OutputPathError as exc:
+        raise SweepError(str(exc)) from None
     previous = _read_manifest(mpath)
     prev_tasks, history = {}, []
     if previous:
@@ -537,7 +567,7 @@ def run_configs(cfgs, results_dir, *, workers: int | None = None,
             todo.append((task, cfg, out))
         tasks.append(task)
     manifest["tasks"] = tasks
-    groups = _groups(todo, results, config)
+    groups = _groups(todo, results, config, sets)
 
     def save():
         counts = {s: sum(t["status"] == s for t in tasks)
@@ -547,7 +577,7 @@ def run_configs(cfgs, results_dir, *, workers: int | None = None,
         manifest["updated_utc"] = _now()
         _write_json_atomic(mpath, manifest)
 
-    from tqdm import tqdm
+    from .progress import progress_bar
     with contextlib.ExitStack() as stack:
         # Connect (or start the local cluster) before changing anything on disk, so
         # an unreachable scheduler leaves the results directory as it was.
@@ -573,9 +603,9 @@ def run_configs(cfgs, results_dir, *, workers: int | None = None,
                 if removed:
                     task["temp_removed"] = removed
         save()
-        bar = stack.enter_context(tqdm(total=len(tasks), initial=len(tasks) - len(todo),
-                                       desc=desc, unit="run", file=sys.stderr,
-                                       disable=not progress, dynamic_ncols=True))
+        bar = stack.enter_context(progress_bar(total=len(tasks),
+                                               initial=len(tasks) - len(todo), desc=desc,
+                                               unit="run", quiet=not progress))
         if client is not None:
             from dask.distributed import as_completed
             token = f"{os.getpid()}-{time.time_ns()}"
