@@ -359,8 +359,8 @@ def plot_timecourse(axes, rows: Sequence[Mapping[str, float]]):
     n_br = [int(r.get("n_branches", 0)) for r in rows]
     n_txt = (f"{min(n_br)}–{max(n_br)}" if n_br and min(n_br) != max(n_br)
              else str(n_br[0]) if n_br else "?")
-    axes[0].set_title(f"Fig 4a: reconfiguration time course\n{SEM} over branches "
-                      f"(n = {n_txt} branches per time point)", fontsize=8, loc="left")
+    axes[0].set_title(f"Fig 4a: reconfiguration\n{SEM}, n = {n_txt} branches per time",
+                      fontsize=8, loc="left")
     return axes
 
 

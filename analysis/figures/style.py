@@ -199,11 +199,28 @@ def save_figure(fig, path: Path, dpi: int = 150, *, caption: str | None = None,
         pdir = path.parent / "panels"
         pdir.mkdir(exist_ok=True)
         inv = fig.dpi_scale_trans.inverted()
+        tight = [ax.get_tightbbox(renderer).transformed(inv) for ax in axes]
+        frames = [ax.get_window_extent(renderer).transformed(inv) for ax in axes]
+        fb = fig.bbox_inches
         for k, ax in enumerate(axes):
-            bb = ax.get_tightbbox(renderer).transformed(inv)
-            fb = fig.bbox_inches
-            bb = Bbox.from_extents(max(bb.x0 - 0.05, 0), max(bb.y0 - 0.05, 0),
-                                   min(bb.x1 + 0.05, fb.x1), min(bb.y1 + 0.05, fb.y1))
+            bb, fr = tight[k], frames[k]
+            x0, y0 = max(bb.x0 - 0.05, 0), max(bb.y0 - 0.05, 0)
+            x1, y1 = min(bb.x1 + 0.05, fb.x1), min(bb.y1 + 0.05, fb.y1)
+            # keep the neighbours' labels out: stop at the nearest neighbour's extent
+            for j, (ob, of) in enumerate(zip(tight, frames)):
+                if j == k:
+                    continue
+                if of.y1 > fr.y0 and of.y0 < fr.y1:          # same row
+                    if of.x0 >= fr.x1:
+                        x1 = min(x1, ob.x0)
+                    elif of.x1 <= fr.x0:
+                        x0 = max(x0, ob.x1)
+                if of.x1 > fr.x0 and of.x0 < fr.x1:          # same column
+                    if of.y0 >= fr.y1:
+                        y1 = min(y1, ob.y0)
+                    elif of.y1 <= fr.y0:
+                        y0 = max(y0, ob.y1)
+            bb = Bbox.from_extents(x0, y0, max(x1, x0 + 0.1), max(y1, y0 + 0.1))
             pdpi = max(dpi, math.ceil(MIN_PANEL_HEIGHT_PX / max(bb.height, 1e-3)))
             name = f"{path.stem}_{chr(ord('a') + k)}.png"
             fig.savefig(pdir / name, dpi=pdpi, bbox_inches=bb)
