@@ -20,6 +20,7 @@ This module never imports brian2.
 """
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -1616,7 +1617,7 @@ def planted_figures(results: Path, out_dir: Path, scale: str | None = None) -> l
                                                     for c in fracs] for m in ms]))
                     for k in KIND_NAMES.values()}
             plot_cue_kinds(ax, vals, ylabel=label, labels=KIND_LABELS, ref=0.0)
-            ax.set_title(variant, fontsize=7)
+            ax.set_title(textwrap.fill(variant, 60), fontsize=7)
     fig.tight_layout()
     p = Path(out_dir) / "memory_planted.png"
     save_figure(fig, p, 120, caption=(

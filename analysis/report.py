@@ -417,8 +417,8 @@ def figure_verdicts(results: Path, scale: str | None = None,
 _IMAGE = re.compile(r"^!\[([^\]]*)\]\((figures/([^)\s]+))\)\s*$")
 
 
-def add_captions(markdown: str, captions: dict, verdicts: dict, start: int = 0
-                 ) -> tuple[str, int]:
+def add_captions(markdown: str, captions: dict, verdicts: dict, start: int = 0,
+                 figures_dir: Path | None = None) -> tuple[str, int]:
     """Insert a numbered caption after every figure line ``![..](figures/NAME)``: what is
     plotted, its error bars and n (from ``captions``, written when the figure was drawn)
     and whether it reproduces its paper target (``verdicts``).  Figures are numbered from
@@ -433,6 +433,8 @@ def add_captions(markdown: str, captions: dict, verdicts: dict, start: int = 0
         name = m.group(3)
         cap = (captions.get(name) or {}).get("caption") or "(no caption recorded: the figure " \
             "was drawn by an older version; redraw it with `mgnet figures`)"
+        if figures_dir is not None and not (Path(figures_dir) / name).exists():
+            cap = "(not drawn: run `mgnet figures` once its run files exist)"
         v = verdicts.get(name)
         verdict = (f" **Paper target: {v['label']}.**"
                    + (f" Failing: {v['detail']}." if v.get("detail") else "")) if v else ""
@@ -516,7 +518,12 @@ def export_docs_figures(results: Path, dest: Path = Path("docs/figures"),
         make_figures(results)
     dest.mkdir(parents=True, exist_ok=True)
     vfile = src_dir / VERDICTS_FILE
-    verdicts = json.loads(vfile.read_text()) if vfile.exists() else figure_verdicts(results)
+    run_files = list_runs(results / "runs")
+    newest = max((p.stat().st_mtime for p in run_files), default=0.0)
+    # the report's verdicts unless run files changed after it was written
+    verdicts = (json.loads(vfile.read_text())
+                if vfile.exists() and vfile.stat().st_mtime >= newest
+                else figure_verdicts(results))
     captions = read_captions(src_dir)
     scale = latest_scale(results)
     mpath = dest / DOCS_MANIFEST
@@ -865,7 +872,8 @@ def write_report(results: Path, scale: str | None = None) -> Path:
     captions = read_captions(results / "figures")
     n_fig = 0
     for i, sec in enumerate(sections):
-        sections[i], n_fig = add_captions(sec, captions, verdicts, start=n_fig)
+        sections[i], n_fig = add_captions(sec, captions, verdicts, start=n_fig,
+                                          figures_dir=results / "figures")
     (results / "figures").mkdir(parents=True, exist_ok=True)
     (results / "figures" / VERDICTS_FILE).write_text(
         json.dumps(verdicts, indent=1, sort_keys=True, ensure_ascii=False) + "\n")

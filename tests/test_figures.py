@@ -167,6 +167,7 @@ def test_filtering_and_stdp_panels_name_their_interval():
     text = _labels_text(fig)
     plt.close(fig)
     assert text.count("studentised bootstrap (bootstrap-t) 95 % CI") == 2
+    assert "95 % CI 95 % CI" not in text
     assert "n = 40 neurons" in text
 
 

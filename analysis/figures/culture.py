@@ -191,7 +191,8 @@ def plot_statistic_by_condition(ax, values: Mapping[str, Sequence[float]],
     ax.set_xlim(-0.6, len(conds) - 0.4)
     ax.set_ylabel(label)
     band_txt = f"≥ {lo:g}" if not math.isfinite(hi) else f"{lo:g}–{hi:g}"
-    ax.set_title(f"{label}  (band {band_txt})", fontsize=9)
+    ax.set_title(f"{label}  (band {band_txt})\npoints = seeds, line = mean, no error bars",
+                 fontsize=8)
 
 
 def plot_filtering(ax, rows: Sequence[Mapping], ci_name: str = "bootstrap") -> None:
@@ -222,9 +223,9 @@ def plot_filtering(ax, rows: Sequence[Mapping], ci_name: str = "bootstrap") -> N
     ax.set_ylabel("NMDA Ca²⁺ per release vs baseline (%)")
     ns = sorted({int(r.get("n", 0)) for r in rows if r.get("n")})
     n_txt = "/".join(str(n) for n in ns) if ns else "?"
-    ax.set_title(f"[Mg]o filtering: background vs bursts\n{ci_name} 95 % CI, paired over "
+    ax.set_title(f"[Mg]o filtering: background vs bursts\nbars: {ci_name}, paired over "
                  f"n = {n_txt} neurons", fontsize=8)
-    ax.legend(fontsize=7, frameon=False)
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
 
 
 def plot_glun2b(ax, times_h: Sequence[float], f_by_condition: Mapping[str, Sequence[float]]
@@ -234,5 +235,5 @@ def plot_glun2b(ax, times_h: Sequence[float], f_by_condition: Mapping[str, Seque
         ax.plot(times_h, f, "o-", ms=3, color=condition_color(c), label=c)
     ax.set_xlabel("time (h)")
     ax.set_ylabel("mean GluN2B fraction (E cells; no error bars)")
-    ax.set_title("GluN2B metaplasticity")
+    ax.set_title("GluN2B metaplasticity (one run)", fontsize=9)
     ax.legend(fontsize=7, frameon=False)
