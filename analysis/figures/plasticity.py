@@ -67,7 +67,10 @@ def plot_stdp_curve(ax, curves: Mapping[str, Mapping[str, Sequence[float]]], *,
         order = np.argsort(dt)
         m = np.asarray(c["mean"], float)[order] * scale
         color = GROUP_COLORS.get(label)
-        ax.plot(dt[order], m, "o-", color=color, label=label, ms=4)
+        n = np.asarray(c.get("n", []), float)
+        n_txt = "" if not n.size else (f" (n = {int(n.max())} branches)" if n.min() == n.max()
+                                       else f" (n = {int(n.min())}–{int(n.max())} branches)")
+        ax.plot(dt[order], m, "o-", color=color, label=label + n_txt, ms=4)
         if "low" in c and "high" in c:
             ax.fill_between(dt[order], np.asarray(c["low"], float)[order] * scale,
                             np.asarray(c["high"], float)[order] * scale, color=color,
@@ -76,7 +79,7 @@ def plot_stdp_curve(ax, curves: Mapping[str, Mapping[str, Sequence[float]]], *,
     ax.axvline(0, color=INK, lw=0.4, ls=":")
     ax.set_xlabel("Δt = t_post − t_pre (ms)")
     ax.set_ylabel(ylabel or "change of total branch weight" + (" (%)" if percent else ""))
-    title = (title + "\n" if title else "") + f"line = mean over branches, band = {ci_name}"
+    title = (title + "\n" if title else "") + f"line = mean over branches\nband = {ci_name}"
     ax.set_title(title, fontsize=8)
     ax.legend(fontsize=8, frameon=False)
 
@@ -104,20 +107,24 @@ def plot_protocol_split(ax, rows: Sequence[Mapping], protocols: Sequence[str], *
     x = np.arange(len(protocols))
     width = 0.8 / len(groups)
     for k, g in enumerate(groups):
-        m, lo, hi = [], [], []
+        m, lo, hi, ns = [], [], [], []
         for p in protocols:
             r = look.get((p, g))
             m.append(r["mean"] if r else np.nan)
             lo.append(r["low"] if r else np.nan)
             hi.append(r["high"] if r else np.nan)
+            if r and r.get("n"):
+                ns.append(int(r["n"]))
         m, lo, hi = (np.asarray(v, float) * scale for v in (m, lo, hi))
         err = np.vstack([np.clip(m - lo, 0, None), np.clip(hi - m, 0, None)])
         ax.bar(x + (k - (len(groups) - 1) / 2) * width, m, width, yerr=err, capsize=2,
-               color=GROUP_COLORS.get(g), label=g)
+               color=GROUP_COLORS.get(g),
+               label=g + (f" (n = {min(ns)}–{max(ns)} branches)" if ns and min(ns) != max(ns)
+                          else f" (n = {ns[0]} branches)" if ns else ""))
     ax.axhline(0, color=INK, lw=0.6)
     ax.set_xticks(x)
     ax.set_xticklabels(protocols, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("change of total branch weight" + (" (%)" if percent else ""))
-    ax.set_title((title + "\n" if title else "") + f"bar = mean over branches, bars = {ci_name}",
+    ax.set_title((title + "\n" if title else "") + f"bar = mean over branches\nerror bars = {ci_name}",
                  fontsize=8)
     ax.legend(fontsize=8, frameon=False)
