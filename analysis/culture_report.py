@@ -630,9 +630,9 @@ def activity_figures(results: Path, out_dir: Path | None = None, scale: str | No
             axes[1, 0].legend(loc="upper right", fontsize=7, frameon=False)
             fig.tight_layout()
             path = out_dir / FIGURE_FILES["raster"]
-            save_figure(fig, path, dpi, caption=(
+            save_figure(fig, path, dpi, split="columns", caption=(
                 f"Spike rasters (top; E below, I above the line) and population rate per "
-                f"neuron (bottom) of the first {RASTER_WINDOW_S:g} s of "
+                f"neuron (bottom) of the first {max(p[3] for p in panels):g} s of "
                 + " and ".join(str(r.attrs.get("condition")) for r in runs)
                 + f" (one run each, seed {seed}); shaded: detected network bursts, hatched: "
                 f"the discarded warm-up, dashed: the detector threshold. Single runs, no "

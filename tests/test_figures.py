@@ -109,6 +109,14 @@ def test_save_figure_writes_pdf_panels_and_caption(tmp_path):
     for name in caps["x.png"]["panels"]:
         with Image.open(tmp_path / "panels" / name) as im:
             assert im.height >= style.MIN_PANEL_HEIGHT_PX
+    # columns kept together (a raster above its rate)
+    fig, axes = plt.subplots(2, 2, figsize=(10, 5))
+    for ax in axes.ravel():
+        ax.plot([0, 1])
+    style.save_figure(fig, tmp_path / "r.png", 100, split="columns")
+    assert style.read_captions(tmp_path)["r.png"]["panels"] == ["r_a.png", "r_b.png"]
+    with Image.open(tmp_path / "panels" / "r_a.png") as im:
+        assert im.height > im.width * 0.8
     # a single-panel figure has no panel copies
     fig, ax = plt.subplots()
     ax.plot([0, 1])

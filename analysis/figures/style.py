@@ -163,7 +163,8 @@ def _panel_axes(fig) -> list:
 
 
 def save_figure(fig, path: Path, dpi: int = 150, *, caption: str | None = None,
-                panel_captions: Sequence[str] | None = None, close: bool = True) -> Path:
+                panel_captions: Sequence[str] | None = None, close: bool = True,
+                split: str = "axes") -> Path:
     """Write ``fig`` to ``path`` (PNG), a PDF beside it and, for a figure of several
     panels, one PNG per panel under ``path.parent / "panels"``; record ``caption``.
 
@@ -181,6 +182,9 @@ def save_figure(fig, path: Path, dpi: int = 150, *, caption: str | None = None,
         One short description per panel (reading order), stored with the caption.
     close : bool
         Close the figure afterwards.
+    split : {"axes", "columns"}
+        Single panels are the axes, or the columns of axes (e.g. a raster above its
+        population rate, which belong together).
 
     Returns
     -------
@@ -201,6 +205,15 @@ def save_figure(fig, path: Path, dpi: int = 150, *, caption: str | None = None,
         inv = fig.dpi_scale_trans.inverted()
         tight = [ax.get_tightbbox(renderer).transformed(inv) for ax in axes]
         frames = [ax.get_window_extent(renderer).transformed(inv) for ax in axes]
+        if split == "columns":
+            cols: dict = {}
+            for t, f in zip(tight, frames):
+                cols.setdefault(round(f.x0, 1), []).append((t, f))
+            tight = [Bbox.union([t for t, _ in g]) for _, g in sorted(cols.items())]
+            frames = [Bbox.union([f for _, f in g]) for _, g in sorted(cols.items())]
+            axes = [None] * len(tight)
+        elif split != "axes":
+            raise ValueError(f"split must be 'axes' or 'columns', got {split!r}")
         fb = fig.bbox_inches
         for k, ax in enumerate(axes):
             bb, fr = tight[k], frames[k]
