@@ -234,6 +234,20 @@ def test_figures_are_drawn_from_the_run_files(planted):
     # The report section links the figures once they exist.
     text = activity_section(root, "default")
     assert f"![culture_raster](figures/{FIGURE_FILES['raster']})" in text
+    # PDF beside each PNG, the raster split by column, captions with n and the verdict
+    from analysis.figures.style import read_captions
+    from analysis.report import write_report
+    caps = read_captions(root / "figures")
+    for p in paths:
+        assert p.with_suffix(".pdf").exists()
+        assert "n = " in caps[p.name]["caption"] and "error bars" in caps[p.name]["caption"]
+    assert caps[FIGURE_FILES["raster"]]["panels"] == ["culture_raster_a.png",
+                                                      "culture_raster_b.png"]
+    md = write_report(root, scale="default").read_text()
+    cap = next(line for line in md.splitlines() if f"(`{FIGURE_FILES['bands']}`" in line)
+    acc = next(line for line in md.splitlines() if line.startswith("Acceptance (the"))
+    word = "not met" if "): **not met**" in acc else "met"
+    assert f"culture bands (science.md §4.7): {word}" in cap
 
 
 def test_report_includes_the_culture_section(planted):
