@@ -7,7 +7,7 @@ in [Mg]i (T3), burst facilitation of low-Pr boutons (T4), burst output (T5), the
 calibration target (T6), spine Ca²⁺ (T7), basal vs burst transmission of DHiLo/DLoHi branches
 (T8) and coding capacity (T9).
 
-Inputs are loaded run files (:class:`analysis.run_file.RunData`) of three experiments:
+Inputs are loaded run files (:class:`mgnet.analysis.run_file.RunData`) of three experiments:
 
 ``bouton-assay``       one file per condition (``baseline``, ``elevated_mg``, maybe ``aged``,
                        ``aged_elevated_mg``); several seeds of a condition are pooled.
@@ -16,7 +16,7 @@ Inputs are loaded run files (:class:`analysis.run_file.RunData`) of three experi
                        step).
 
 Every branch quantity is recomputed from the raw per-bouton rows with
-:func:`analysis.configuration_metrics.branch_metrics`; only ``branch_id`` and ``length_um`` are
+:func:`mgnet.analysis.configuration_metrics.branch_metrics`; only ``branch_id`` and ``length_um`` are
 taken from ``/branches``.  Stored derived columns (``D``, ``mean_pr`` …) are never read, so a
 bug in the experiment's own summary cannot leak into the report.
 
@@ -104,7 +104,7 @@ DOSE_EXPERIMENT = "mg-dose-response"
 RECONFIG_EXPERIMENT = "reconfiguration"
 BASELINE = "baseline"
 ELEVATED = "elevated_mg"
-#: Conditions in display order (the one order of :mod:`analysis.figures.style`); others
+#: Conditions in display order (the one order of :mod:`mgnet.analysis.figures.style`); others
 #: follow alphabetically.
 CONDITION_ORDER = _STYLE_ORDER
 
@@ -310,7 +310,7 @@ class ConditionData:
         branches of different seeds never merge; ``run_index`` and ``orig_branch_id`` keep
         the origin.
     branches : dict of str to ndarray
-        :func:`analysis.configuration_metrics.branch_metrics` of ``boutons``, rows in the
+        :func:`mgnet.analysis.configuration_metrics.branch_metrics` of ``boutons``, rows in the
         order of the runs' ``/branches`` rows, plus ``run_index`` and ``orig_branch_id``.
     n_runs : int
     seeds : list of int

@@ -3,15 +3,15 @@
 Everything is computed from saved run files; no brian2.
 
 culture-activity (science.md §4 item 7, §5): the burst statistics that each run stored
-in ``/metrics`` (computed by :mod:`analysis.bursts` on the combined E+I spikes after the
-warm-up), compared here with :data:`analysis.bursts.CULTURE_BANDS` (the band verdict is
+in ``/metrics`` (computed by :mod:`mgnet.analysis.bursts` on the combined E+I spikes after the
+warm-up), compared here with :data:`mgnet.analysis.bursts.CULTURE_BANDS` (the band verdict is
 recomputed with the current bands, not read from the file): one row per run (condition x
 seed), a per-condition summary (mean ± SD over seeds, runs inside every band), the band
 limits, one sentence per condition naming the statistics outside their band, the
 acceptance check of the calibrated baseline (inside every band in every seed, >= 120 s
 analysed, >= 5 seeds) and the network parameters the runs used (from each run's resolved
 config, ``config_toml``).  Figures: :func:`activity_figures`
-(:mod:`analysis.figures.culture`).
+(:mod:`mgnet.analysis.figures.culture`).
 
 background-filtering: relative change of the NMDA Ca2+ per E->E release between the run's
 condition and each compared condition, separately for background and burst intervals,
@@ -169,7 +169,7 @@ def filtering_figures(results: Path, out_dir: Path, scale: str | None = None) ->
 # ======================================================================================
 ACTIVITY_EXPERIMENT = "culture-activity"
 #: Conditions of science.md §5, in display order (others follow alphabetically): the one
-#: order of :mod:`analysis.figures.style`.
+#: order of :mod:`mgnet.analysis.figures.style`.
 CONDITION_ORDER = _STYLE_ORDER
 #: Banded statistics: ``/metrics`` key -> (label, format), in table order.
 STAT_COLUMNS = {"burst_rate_per_min": ("bursts/min", "{:.1f}"),
@@ -262,7 +262,7 @@ def activity_rows(records: Sequence[Mapping],
         As returned by :func:`load_activity_records` (``condition``, ``seed``,
         ``metrics``; ``run_id`` optional).
     bands : mapping, optional
-        Default :data:`analysis.bursts.CULTURE_BANDS`.
+        Default :data:`mgnet.analysis.bursts.CULTURE_BANDS`.
 
     Returns
     -------
@@ -446,9 +446,9 @@ def activity_section(results: Path, scale: str | None = None,
              f" ({', '.join(str(n) for n in n_neurons) or '?'} neurons; "
              f"{', '.join(f'{a:g}' for a in analysed) or '?'} s analysed per run after a "
              f"warm-up of {', '.join(f'{s:g}' for s in starts)} s). Network bursts are "
-             "detected on the combined E+I population rate (`analysis.bursts`, default "
+             "detected on the combined E+I population rate (`mgnet.analysis.bursts`, default "
              "detector settings) and the statistics are those the run stored in `/metrics`; "
-             "the band verdicts are recomputed here with `analysis.bursts.CULTURE_BANDS`. "
+             "the band verdicts are recomputed here with `mgnet.analysis.bursts.CULTURE_BANDS`. "
              f"{OUT} marks a value outside its band (an undefined value, n/a, counts as "
              "outside).", ""]
 
@@ -550,7 +550,7 @@ def activity_section(results: Path, scale: str | None = None,
 
 
 def _detector_threshold() -> float:
-    """Default threshold (Hz per neuron) of :func:`analysis.bursts.detect_network_bursts`."""
+    """Default threshold (Hz per neuron) of :func:`mgnet.analysis.bursts.detect_network_bursts`."""
     import inspect
     from .bursts import detect_network_bursts
     return float(inspect.signature(detect_network_bursts).parameters["threshold"].default)

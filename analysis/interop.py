@@ -17,8 +17,8 @@ imports brian2); neo, pynwb and pandas are imported inside the functions that us
 a missing one raises :class:`MissingDependencyError` with one line naming the package and
 the install command (``pip install 'mgnet[analysis]'``).
 
-Times are seconds everywhere here, as in :class:`~analysis.run_file.RunData`; schema-2 run
-files store spike times in ms and :func:`~analysis.run_file.read_run` converts them.
+Times are seconds everywhere here, as in :class:`~mgnet.analysis.run_file.RunData`; schema-2 run
+files store spike times in ms and :func:`~mgnet.analysis.run_file.read_run` converts them.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def population_sizes(run: RunData, sizes: Mapping[str, int] | None = None) -> di
     Parameters
     ----------
     run : RunData
-        A run read with :func:`~analysis.run_file.read_run`.
+        A run read with :func:`~mgnet.analysis.run_file.read_run`.
     sizes : mapping of str to int, optional
         Known sizes; they win over everything else.
 
@@ -327,7 +327,7 @@ def to_neo(run_file: str | os.PathLike | RunData, *,
     Parameters
     ----------
     run_file : str, os.PathLike or RunData
-        A run file (read and validated with :func:`~analysis.run_file.read_run`) or a
+        A run file (read and validated with :func:`~mgnet.analysis.run_file.read_run`) or a
         run already read.
     sizes : mapping of str to int, optional
         Population sizes, if the run's metrics do not give them (see
@@ -490,7 +490,7 @@ def export_nwb(run_file: str | os.PathLike, out_path: str | os.PathLike, *,
         notes=json.dumps({"run_file_root_attributes": provenance}, sort_keys=True),
         source_script=(f"mgnet {a.get('mgnet_version', '?')}, git commit "
                        f"{a.get('git_commit', 'unknown')}{dirty}; converted from the run "
-                       f"file by analysis.interop.export_nwb"),
+                       f"file by mgnet.analysis.interop.export_nwb"),
         source_script_file_name=Path(str(run_file)).name if not isinstance(run_file, RunData)
         else f"{ann['run_id']}.h5",
         was_generated_by=[["mgnet", str(a.get("mgnet_version", "unknown"))],
@@ -634,7 +634,7 @@ def changed_parameters(config_toml: str, default_toml: str) -> dict[str, Any]:
         The run's resolved config.
     default_toml : str
         The default resolved config of the same experiment, condition and scale (e.g.
-        from ``experiments.interop.default_config_toml``).
+        from ``mgnet.experiments.interop.default_config_toml``).
 
     Returns
     -------
@@ -677,19 +677,19 @@ def load_metrics(results_dir: str | os.PathLike, *, experiment: str | None = Non
     results_dir : str or os.PathLike
         A results directory; its ``runs/`` folder is searched recursively (or the
         directory itself if it has no ``runs/``), with
-        :func:`~analysis.run_file.list_runs`: complete files of a readable schema only,
+        :func:`~mgnet.analysis.run_file.list_runs`: complete files of a readable schema only,
         hidden folders (``runs/.superseded``) and temporary files skipped.
     experiment, scale : str, optional
         Keep only runs of this experiment / scale.
     defaults : callable, optional
         ``defaults(experiment, condition, scale) -> config_toml`` of the default
-        configuration (``experiments.interop.default_config_toml`` gives it; it needs
+        configuration (``mgnet.experiments.interop.default_config_toml`` gives it; it needs
         brian2, which this module never imports).  With it, ``params_changed`` and
         ``params_hash`` say how the run departs from the defaults; without it they are
         None (also, with a warning, for runs whose defaults it cannot give, e.g. of an
         experiment since renamed).  Called once per (experiment, condition, scale).
     validate : bool, default False
-        Read every file with :func:`~analysis.run_file.read_run` (all schema checks,
+        Read every file with :func:`~mgnet.analysis.run_file.read_run` (all schema checks,
         slower: it loads every dataset) instead of reading root attributes and
         ``/metrics`` only.
 
@@ -766,7 +766,7 @@ def spikes_frame(run_file: str | os.PathLike | RunData):
     Parameters
     ----------
     run_file : str, os.PathLike or RunData
-        A run file or a run already read with :func:`~analysis.run_file.read_run`.
+        A run file or a run already read with :func:`~mgnet.analysis.run_file.read_run`.
 
     Returns
     -------

@@ -947,7 +947,7 @@ def cues_in_bursts(t_cues, bursts, *, pre_window, guard=0.01):
 
     A cue at time t is rejected when a detected network burst overlaps its pre-cue window
     ``[t − pre_window, t − guard)``, i.e. it started before ``t − guard`` and had not ended
-    by ``t − pre_window``.  Bursts come from :func:`analysis.bursts.detect_network_bursts` on
+    by ``t − pre_window``.  Bursts come from :func:`mgnet.analysis.bursts.detect_network_bursts` on
     the whole recording; a burst that the cue itself ignites starts at the cue or after it
     (the detector puts burst edges on spikes, and a cue's own pulse can at most fall in the
     5-ms bin that straddles it), so the ``guard`` keeps cue-evoked bursts from rejecting
@@ -959,7 +959,7 @@ def cues_in_bursts(t_cues, bursts, *, pre_window, guard=0.01):
     t_cues : array_like
         Cue onset times (s).
     bursts : structured array or array_like, shape (n, 2)
-        Detected bursts (``start``/``stop`` fields of :data:`analysis.bursts.BURST_DTYPE`)
+        Detected bursts (``start``/``stop`` fields of :data:`mgnet.analysis.bursts.BURST_DTYPE`)
         or ``(start, stop)`` rows (s).
     pre_window : float
         Length of the pre-cue window (s).

@@ -14,7 +14,7 @@ file, so the report never trusts a stored number it could not recompute.
 
 Comparisons are paired on the seed (same connectivity, patterns, schedule and random
 stream): paired bootstrap 95 % CIs of the difference and Cohen's d_z
-(:func:`analysis.statistics.paired_bootstrap`).
+(:func:`mgnet.analysis.statistics.paired_bootstrap`).
 
 This module never imports brian2.
 """
@@ -51,7 +51,7 @@ EXPERIMENT = "memory-encoding"
 #: assembly is about 1 (σout is the UP/DOWN spread), so 0.5 is "half-way".
 SNR_CRITERION = 0.5
 #: Order of conditions in tables and figures (science.md §5): the one order of
-#: :mod:`analysis.figures.style`.
+#: :mod:`mgnet.analysis.figures.style`.
 CONDITION_ORDER = _STYLE_ORDER
 #: Label suffix of the chronic GluN2B arm (options.glun2b = "chronic", science.md §6).
 CHRONIC = "+chronic"
@@ -156,14 +156,14 @@ N_PSEUDO = 1000
 #: Default pre-cue window checked for network bursts (s; run files record theirs).
 REJECT_WINDOW = 0.5
 #: Bursts starting less than this before a cue count as evoked by it (s):
-#: :func:`analysis.memory_metrics.cues_in_bursts`.
+#: :func:`mgnet.analysis.memory_metrics.cues_in_bursts`.
 BURST_GUARD = 0.01
 #: Secondary, early read-out window (s): the monosynaptic completion (1.5-ms delay plus
 #: the EPSP rise) falls inside it and a cue-ignited network burst mostly after it
 #: (docs/memory.md "Instrument"); Q over it is reported beside the primary read-out
 #: (science.md §6: 100-500 ms) as ``qe_*``, and decides nothing.
 EARLY_WINDOW = 0.010
-#: Names of the ``/recall/kind`` codes (experiments.memory_encoding.RECALL_KINDS).
+#: Names of the ``/recall/kind`` codes (mgnet.experiments.memory_encoding.RECALL_KINDS).
 KIND_NAMES = {0: "stored", 1: "sham", 2: "unencoded"}
 
 
@@ -176,7 +176,7 @@ def unencoded_members(run: RunData) -> np.ndarray:
 
 
 def network_bursts(run: RunData, t0: float, t1: float, exc="exc", inh="inh"):
-    """Network bursts (analysis.bursts.detect_network_bursts, default rule) of the whole
+    """Network bursts (mgnet.analysis.bursts.detect_network_bursts, default rule) of the whole
     culture, excitatory and inhibitory spikes pooled, in [t0, t1)."""
     from .bursts import detect_network_bursts
     te, ie = run.spikes[exc]
@@ -193,14 +193,14 @@ def recall_trials(run: RunData, *, window: float, reject_window: float = REJECT_
     """Per-cue read-out of a run's recall phase (arrays, one entry per cue).
 
     For a cue at t: rates of the excitatory cells in ``[t, t + window)``
-    (:func:`analysis.memory_metrics.rates_in_window`), Q of Luboeinski & Tetzlaff
-    (:func:`analysis.memory_metrics.recall_q`: non-cued members of the assembly read
+    (:func:`mgnet.analysis.memory_metrics.rates_in_window`), Q of Luboeinski & Tetzlaff
+    (:func:`mgnet.analysis.memory_metrics.recall_q`: non-cued members of the assembly read
     out vs every other non-cued cell, in units of the cued cells' rate), the overlap m
     of the binary response (>= 1 spike in the window;
-    :func:`analysis.memory_metrics.recall_overlap`), the hit rate (non-cued members
+    :func:`mgnet.analysis.memory_metrics.recall_overlap`), the hit rate (non-cued members
     active), the false activation (non-members active), ``ignited`` (a network burst
     starts within the window) and ``rejected`` (a spontaneous network burst overlaps the
-    pre-cue window ``[t − reject_window, t)``, :func:`analysis.memory_metrics.
+    pre-cue window ``[t − reject_window, t)``, :func:`mgnet.analysis.memory_metrics.
     cues_in_bursts`).  The assembly read out is the stored pattern for stored and sham
     cues and the unencoded assembly for unencoded cues (``/recall/kind``; runs without
     it have stored cues only).
@@ -1030,7 +1030,7 @@ def capacity_run_metrics(run: RunData, *, b: float, recall_window: float,
     trials), plus ``p<P>_overlap_median`` (their median) and
     ``p<P>_control_overlap_median`` (median over the cues of the assemblies that were
     *not* encoded in that simulation; NaN for P = n_patterns).  ``capacity``:
-    :func:`analysis.memory_metrics.capacity` of the medians against ``threshold``.
+    :func:`mgnet.analysis.memory_metrics.capacity` of the medians against ``threshold``.
     """
     members = np.asarray(run.patterns, bool)
     pattern = np.asarray(run.recall["pattern"])
@@ -1070,7 +1070,7 @@ def retention_curves(run: RunData) -> dict:
     """Curves over consolidation, t from the end of encoding (s).
 
     ``t``; ``snr`` (assembly SNR, mean over patterns, :func:`run_metrics`'s
-    definition); ``kappa`` (:func:`analysis.memory_metrics.state_kappa` of every E->E
+    definition); ``kappa`` (:func:`mgnet.analysis.memory_metrics.state_kappa` of every E->E
     contact's UP/DOWN state, ρ > ½, against the end of encoding).
     """
     ee = run.synapses["ee"]
@@ -1091,10 +1091,10 @@ def retention_metrics(run: RunData) -> dict:
     """Forgetting and weight-trace metrics of one memory-retention run.
 
     ``lifetime_snr1_s`` / ``lifetime_snr05_s``: first time after encoding at which the
-    assembly SNR falls below 1 (science.md §6) / 0.5 (:func:`analysis.memory_metrics.
+    assembly SNR falls below 1 (science.md §6) / 0.5 (:func:`mgnet.analysis.memory_metrics.
     lifetime`; 0 if it is below already at the end of encoding, ``inf`` if it never
     falls below within the consolidation); ``forgetting_tau_s``: time constant of an
-    exponential fit of SNR(t) (:func:`analysis.memory_metrics.forgetting_curve`), NaN
+    exponential fit of SNR(t) (:func:`mgnet.analysis.memory_metrics.forgetting_curve`), NaN
     unless the SNR after encoding reaches :data:`ENCODED_SNR` (a fit to noise is not a
     forgetting curve); ``kappa_end``, ``trace_lifetime_s`` (κ < 1/e) and
     ``trace_tau_s`` (exponential fit of κ) for the weight configuration left by

@@ -22,22 +22,22 @@ written by the experiment are not used.
   do on their own, including the drift of an initial state back to balance, and is the
   measure used for the DHiLo/DLoHi contrast of pairing protocols and the STDP curve.
 - DHiLo/DLoHi: median split of measured P̄r over the pooled branches of all runs analysed
-  together (:func:`analysis.configuration_metrics.dhilo_dlohi_split`; the same rule as
+  together (:func:`mgnet.analysis.configuration_metrics.dhilo_dlohi_split`; the same rule as
   the configuration report).
 - CIs: studentised bootstrap (bootstrap-t) of the mean over branches, resampled by
-  :func:`scipy.stats.bootstrap` (:func:`analysis.statistics.bootstrap_ci`); the
+  :func:`scipy.stats.bootstrap` (:func:`mgnet.analysis.statistics.bootstrap_ci`); the
   DHiLo − DLoHi difference resamples the two groups independently and studentises with
   the Welch standard error (:func:`two_sample_bootstrap`).  Baseline vs elevated_mg:
   paired by (seed, branch) — the same anatomy — with
-  :func:`analysis.statistics.paired_bootstrap`, and by seed (run means) when at least two
+  :func:`mgnet.analysis.statistics.paired_bootstrap`, and by seed (run means) when at least two
   seeds are paired.  The studentised interval is used because BCa and percentile
   intervals cover only ≈ 91 % at ten paired seeds
-  (:data:`analysis.statistics.MEASURED_COVERAGE`).
+  (:data:`mgnet.analysis.statistics.MEASURED_COVERAGE`).
 - Tests: sign-flip (paired permutation) p-values from :func:`scipy.stats.permutation_test`,
   Holm-adjusted across the protocols of one comparison (``p_holm``); the CIs are
   per-comparison 95 % intervals, not adjusted.
 
-Never imports brian2.  Used by :mod:`analysis.report` (``mgnet figures`` / ``reproduce``).
+Never imports brian2.  Used by :mod:`mgnet.analysis.report` (``mgnet figures`` / ``reproduce``).
 """
 from __future__ import annotations
 
@@ -199,7 +199,7 @@ def two_sample_bootstrap(a: Any, b: Any, n_boot: int = 2000, ci: float = 0.95,
 
     Each sample is resampled on its own by :func:`scipy.stats.bootstrap`; the interval is
     the studentised bootstrap with the Welch standard error
-    (:func:`analysis.statistics.two_sample_bootstrap`; percentile when a sample has one
+    (:func:`mgnet.analysis.statistics.two_sample_bootstrap`; percentile when a sample has one
     value).  Non-finite values are dropped.
 
     Returns

@@ -2,14 +2,14 @@
 
 - :func:`make_figures` draws every figure whose run files exist to ``results/figures/*.png``
   (panels whose runs are missing are skipped): the synapse check and the synaptic-configuration
-  panels of Zhou, Bi & Liu (2024) (:mod:`analysis.figures.configuration`), the plasticity
-  figures and the culture raster and culture-band figures (:mod:`analysis.culture_report`).
+  panels of Zhou, Bi & Liu (2024) (:mod:`mgnet.analysis.figures.configuration`), the plasticity
+  figures and the culture raster and culture-band figures (:mod:`mgnet.analysis.culture_report`).
 - :func:`write_report` writes ``results/report.md`` and ``results/report.html``: the
   synapse-check table, the table of configuration targets T1–T9 (paper value, model value,
   rule, verdict, figure) with a plain-language list of what did not reproduce, the
   reconfiguration time course, the culture-band table per condition and seed
   (culture-activity) and background filtering, memory encoding, capacity and retention
-  (:mod:`analysis.memory_report`), and the provenance of every run file.
+  (:mod:`mgnet.analysis.memory_report`), and the provenance of every run file.
 - :func:`export_docs_figures` writes small PNG copies of the main figures to ``docs/figures``
   (``make docs-figures`` → ``mgnet figures --docs``).
 
@@ -288,7 +288,7 @@ def make_figures(results: Path, scale: str | None = None) -> list[Path]:
 #: Figure file (or ``file#panel``, panel letters as in ``figures/panels``) -> the paper
 #: targets it shows, each with the names of the checks the panel shows (None: every check
 #: of the target) and, for a subset, what those checks test in words.  The verdicts are those of the T1–T9 table (the same checks, the same
-#: :func:`analysis.configuration_report._verdict`), never typed by hand.
+#: :func:`mgnet.analysis.configuration_report._verdict`), never typed by hand.
 FIGURE_TARGETS: dict[str, tuple] = {
     "fig1b_hyperbola.png": (("T1", None),),
     "fig1c_pr_distribution.png": (("T2", ("pr_ks",), "Pr shift"), ("T6", None)),
@@ -360,9 +360,9 @@ def figure_verdicts(results: Path, scale: str | None = None,
     """Whether each figure (and panel, ``file#a`` …) reproduces its paper target.
 
     Computed from the run files with the report's own rules: the T1–T9 rows of
-    :func:`analysis.configuration_report.configuration_targets`, the culture acceptance of
-    :mod:`analysis.culture_report` and the positive-control record of
-    :mod:`analysis.memory_report`.
+    :func:`mgnet.analysis.configuration_report.configuration_targets`, the culture acceptance of
+    :mod:`mgnet.analysis.culture_report` and the positive-control record of
+    :mod:`mgnet.analysis.memory_report`.
 
     Returns
     -------
@@ -484,7 +484,7 @@ def export_docs_figures(results: Path, dest: Path = Path("docs/figures"),
     The figures under ``results/figures`` are drawn first if none of :data:`DOCS_FIGURES`
     exists yet.  A figure of one panel is copied whole; a figure of several panels is copied
     as its single panels (``<stem>_a.png`` …, written by
-    :func:`analysis.figures.style.save_figure`), so no copy is a strip of small panels.
+    :func:`mgnet.analysis.figures.style.save_figure`), so no copy is a strip of small panels.
     Each copy is downscaled (never enlarged) to ``width_px`` pixels wide unless that would
     make it less than ``min_height_px`` tall, with a Lanczos filter, and stored as a
     256-colour palette PNG (small, byte-stable).

@@ -39,10 +39,10 @@ def main() -> None:
     cache = tempfile.mkdtemp(prefix="mgnet-bench-")
     os.environ["MGNET_CACHE"] = cache  # cold build, measured
     from brian2 import mM, nS
-    from models.backend import quiet_brian
-    from models.assay import AssaySample, run_field_assay
-    from models.configuration import equilibrium_pr, sample_branches
-    from models.parameters import condition
+    from mgnet.models.backend import quiet_brian
+    from mgnet.models.assay import AssaySample, run_field_assay
+    from mgnet.models.configuration import equilibrium_pr, sample_branches
+    from mgnet.models.parameters import condition
     quiet_brian()
     base, elev = condition("baseline"), condition("elevated_mg")
     pop = sample_branches(args.branches, base.configuration, rng=0)

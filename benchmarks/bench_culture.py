@@ -22,16 +22,16 @@ culture's time goes and what each synapse pathway costs per execution; no ratio 
 computed from it.
 
 Projects (cpp_standalone, fresh temporary directories, one thread, linked and compiled
-as every project of the package: :func:`models.backend.standalone_session`), each
+as every project of the package: :func:`mgnet.models.backend.standalone_session`), each
 built, compiled and run once through Brian2 (spikes, events), then all run again
 ``--repeats`` times round-robin, so that load changes on the machine fall on all of
 them alike; the cost of a project is the median over the repeats of the simulation
 binary's CPU time (start-up, loop, writing the results) divided by its events:
 
-* **plastic** - :func:`models.culture.build_culture` at ``baseline`` with the calibrated
-  :class:`~models.parameters.CultureParams` and the Graupner-Brunel rule on every E->E
-  contact (:mod:`models.plasticity`), with every optimisation of
-  :data:`models.backend.OPTIMISATIONS`; **plastic_novec**, the same with the scalar
+* **plastic** - :func:`mgnet.models.culture.build_culture` at ``baseline`` with the calibrated
+  :class:`~mgnet.models.parameters.CultureParams` and the Graupner-Brunel rule on every E->E
+  contact (:mod:`mgnet.models.plasticity`), with every optimisation of
+  :data:`mgnet.models.backend.OPTIMISATIONS`; **plastic_novec**, the same with the scalar
   neuron loop (the same spikes: the vector exp changes the potentials by ~1e-14 mV);
   **plastic_noprefetch**, without the prefetching postsynaptic pathway (the same
   spikes); **plastic_noskip**, without the skipped dead synapse work (``skip_unless``
@@ -50,7 +50,7 @@ binary's CPU time (start-up, loop, writing the results) divided by its events:
   *plastic* through four ``Synapses`` with ``on_pre='g_post += w'`` and the culture's
   (pre, post) contact arrays and delay.  Stock Brian2 code: no project template.
   **plain_np** replays *nonplastic*'s spikes.
-* **floor** - *plain* with the culture's own neurons (:func:`models.neurons.make_neurons`,
+* **floor** - *plain* with the culture's own neurons (:func:`mgnet.models.neurons.make_neurons`,
   ``baseline``: AdEx with fast and slow adaptation, AMPA, GluN2A/2B NMDA through B(V),
   GABA_A; two ``exp`` per neuron and step) fed by ``g += w`` onto ``g_ampa``/``g_gaba``;
   vectorised, and **floor_scalar** with the scalar neuron loop.  No background,
@@ -113,7 +113,7 @@ def _events(spikes: dict, pathways: dict) -> tuple[int, dict]:
 def _session(directory: str, switches: dict | None = None):
     """Optimisation switches and the package's standalone session, one thread."""
     import contextlib
-    from models.backend import optimisations, standalone_session
+    from mgnet.models.backend import optimisations, standalone_session
     stack = contextlib.ExitStack()
     stack.enter_context(optimisations(**(switches or ALL_ON)))
     stack.enter_context(standalone_session(directory))
@@ -170,9 +170,9 @@ def run_culture(n: int, duration_s: float, seed: int, plastic: bool, directory: 
     """The culture (plastic or not) in its own standalone project; results and timings."""
     import brian2
     from brian2 import second
-    from models.culture import build_culture
-    from models.parameters import CultureParams, condition
-    from models.plasticity import CA_PRE_PATHWAY
+    from mgnet.models.culture import build_culture
+    from mgnet.models.parameters import CultureParams, condition
+    from mgnet.models.plasticity import CA_PRE_PATHWAY
 
     t0 = time.perf_counter()
     params, culture = condition("baseline"), CultureParams()
@@ -220,9 +220,9 @@ def _add_background(group, prefix: str):
     """The culture's background drive on ``group`` (made with its ``_BACKGROUND_EQS``):
     the shared OU modulation, calibrated rate and weight; returns the modulation group."""
     from brian2 import NeuronGroup, linked_var
-    from models.background import poisson_drive
-    from models.culture import _BACKGROUND_DRIVE, _MODULATION_EQS
-    from models.parameters import CultureParams
+    from mgnet.models.background import poisson_drive
+    from mgnet.models.culture import _BACKGROUND_DRIVE, _MODULATION_EQS
+    from mgnet.models.parameters import CultureParams
     c = CultureParams()
     mod = NeuronGroup(1, _MODULATION_EQS, method="euler",
                       namespace={"bg_mod_tau": c.bg_mod_tau}, name=f"{prefix}modulation")
@@ -242,7 +242,7 @@ def run_plain(ref: dict, duration_s: float, seed: int, directory: str, profile: 
 
     ``neurons="lif"``: the plain reference (one ``v``, one ``g``; stock Brian2 code).
     ``neurons="culture"``: the floor - the culture's own neuron model
-    (:func:`models.neurons.make_neurons`, ``baseline``) and otherwise the same network:
+    (:func:`mgnet.models.neurons.make_neurons`, ``baseline``) and otherwise the same network:
     the same replay, contacts, delay, monitor and ``g += w`` synapses (onto ``g_ampa``
     from excitatory and ``g_gaba`` from inhibitory sources), no background, release or
     plasticity.  ``background=True`` (culture neurons only) adds the culture's background
@@ -275,9 +275,9 @@ def run_plain(ref: dict, duration_s: float, seed: int, directory: str, profile: 
             target = {"exc": "g", "inh": "g"}
             extra = []
         elif neurons == "culture":
-            from models.culture import _BACKGROUND_EQS
-            from models.neurons import make_neurons
-            from models.parameters import condition
+            from mgnet.models.culture import _BACKGROUND_EQS
+            from mgnet.models.neurons import make_neurons
+            from mgnet.models.parameters import condition
             params = condition("baseline")
             group = make_neurons(n, neuron=params.neuron, receptors=params.receptors,
                                  block=params.mg_block, magnesium=params.magnesium,
@@ -316,8 +316,8 @@ def run_neurons(n: int, duration_s: float, seed: int, directory: str,
     """The culture's neuron model alone (no input): cost of the state update."""
     import brian2
     from brian2 import Network, second
-    from models.neurons import make_neurons
-    from models.parameters import condition
+    from mgnet.models.neurons import make_neurons
+    from mgnet.models.parameters import condition
     t0 = time.perf_counter()
     with _session(directory, switches):
         brian2.seed(seed)
@@ -337,7 +337,7 @@ def run_background(n: int, duration_s: float, seed: int, directory: str,
     g_ampa += bg_w per event at the calibrated rate and weight (no neuron dynamics)."""
     import brian2
     from brian2 import Network, NeuronGroup, second
-    from models.culture import _BACKGROUND_EQS
+    from mgnet.models.culture import _BACKGROUND_EQS
     t0 = time.perf_counter()
     with _session(directory, switches):
         brian2.seed(seed)
@@ -443,7 +443,7 @@ def main() -> None:
 
     cache = tempfile.mkdtemp(prefix="mgnet-bench-culture-")
     os.environ["MGNET_CACHE"] = cache
-    from models.backend import build_jobs, quiet_brian
+    from mgnet.models.backend import build_jobs, quiet_brian
     quiet_brian()
     load0 = os.getloadavg()
     print(f"culture: {args.neurons} neurons, {args.duration:g} s simulated, seed "

@@ -12,7 +12,7 @@ Run: ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_memory.py [--ref 3eb2
 
 What runs: ``git worktree add --detach`` puts the reference commit into a temporary
 directory (removed at the end; ``git archive`` if a worktree cannot be added).  Both
-versions then run the same command, ``python -m experiments.cli run memory-encoding
+versions then run the same command, ``python -m mgnet.experiments.cli run memory-encoding
 --scale S --seed N --condition C``, each in its own subprocess with its own tree first
 on ``PYTHONPATH`` (the same virtual environment, Brian2 and compiler), one thread, and
 its own empty standalone cache (``MGNET_CACHE``).  The first run of each version
@@ -70,7 +70,7 @@ def run_once(tree: str, cache: str, out: str, args) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS="1", MGNET_CACHE=cache,
                PYTHONPATH=os.pathsep.join(p for p in (tree, os.environ.get("PYTHONPATH"))
                                           if p))
-    cmd = [sys.executable, "-m", "experiments.cli", "run", "memory-encoding", "--scale",
+    cmd = [sys.executable, "-m", "mgnet.experiments.cli", "run", "memory-encoding", "--scale",
            args.scale, "--seed", str(args.seed), "--condition", args.condition, "--out",
            out, "--quiet"]
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -86,7 +86,7 @@ def run_once(tree: str, cache: str, out: str, args) -> dict:
 
 def summary(path: str) -> dict:
     """Rates and a few metrics of a run file (analysis only, no brian2)."""
-    from analysis.run_file import read_run
+    from mgnet.analysis.run_file import read_run
     run = read_run(path)
     out = {}
     t_stop = max(float(p.get("t_stop", 0.0)) for p in run.protocol.values()) \

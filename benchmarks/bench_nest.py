@@ -11,8 +11,8 @@ says so, writes a "skipped" result and exits 0).
 
 What runs, one after the other in this process, each on one thread:
 
-1. **mgnet non-plastic** - the culture of :func:`models.culture.build_culture` at the
-   ``baseline`` condition (calibrated :class:`~models.parameters.CultureParams`
+1. **mgnet non-plastic** - the culture of :func:`mgnet.models.culture.build_culture` at the
+   ``baseline`` condition (calibrated :class:`~mgnet.models.parameters.CultureParams`
    defaults), compile-once ``cpp_standalone`` exactly as ``benchmarks/bench_culture.py``
    builds it (its :func:`run_culture` is called: cold compile, the package's build
    flags, one thread; unprofiled unless ``--profile``).
@@ -75,8 +75,8 @@ initial v from the structure  V_m = the same values, w = 0          same
 ============================  ====================================  ==================================
 
 Same contact arrays: the structure comes from
-:func:`models.culture.culture_structure` (``seed``) and the values from
-:func:`models.culture.contact_values` at ``baseline``, as ``build_culture`` draws them; the
+:func:`mgnet.models.culture.culture_structure` (``seed``) and the values from
+:func:`mgnet.models.culture.contact_values` at ``baseline``, as ``build_culture`` draws them; the
 NEST connection list is the culture's (pre, post) connections in the same order.
 
 Synaptic events, the same definition for both: per pathway, presynaptic spikes x
@@ -235,8 +235,8 @@ def run_nest(nest, n: int, duration_s: float, seed: int, replay: dict | None = N
     ``recurrent=False``: neurons and background only (NEST's per-step cost, no events).
     """
     from brian2 import ms, mV, nS, pA, pF, second
-    from models.culture import contact_values, culture_structure
-    from models.parameters import CultureParams, condition
+    from mgnet.models.culture import contact_values, culture_structure
+    from mgnet.models.parameters import CultureParams, condition
 
     t0 = time.perf_counter()
     params, culture = condition("baseline"), CultureParams()
@@ -383,8 +383,8 @@ def run_nest(nest, n: int, duration_s: float, seed: int, replay: dict | None = N
 def run_mgnet(n: int, duration_s: float, seed: int, plastic: bool, directory: str,
               profile: bool = False) -> dict:
     from bench_culture import run_culture
-    from models.culture import culture_structure
-    from models.parameters import CultureParams, condition
+    from mgnet.models.culture import culture_structure
+    from mgnet.models.parameters import CultureParams, condition
     res = run_culture(n, duration_s, seed, plastic, directory, profile)
     # Connection-level event count (spikes x outgoing connections), for the comparison
     # with NEST's per-connection delivery.
@@ -459,7 +459,7 @@ def main(argv=None) -> int:
 
     cache = tempfile.mkdtemp(prefix="mgnet-bench-nest-")
     os.environ["MGNET_CACHE"] = cache          # cold builds, measured (as bench_culture)
-    from models.backend import quiet_brian
+    from mgnet.models.backend import quiet_brian
     quiet_brian()
     print(f"culture vs NEST {nest_version}: {args.neurons} neurons, {args.duration:g} s "
           f"simulated, seed {args.seed}, one thread each (OMP_NUM_THREADS="

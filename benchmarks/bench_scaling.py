@@ -4,11 +4,11 @@ Issue 6 acceptance: "<= 200 bytes per contact; a 10^7-contact network builds and
 <= 8 GB", with "a scaling curve from 500 to 20 000 neurons (wall time and peak memory)".
 
 The network is the plastic culture that ``bench_culture.py`` and the memory-encoding
-experiment run: :func:`models.culture.build_culture` at the ``baseline`` condition with
-the calibrated :class:`~models.parameters.CultureParams` and the Graupner-Brunel rule on
+experiment run: :func:`mgnet.models.culture.build_culture` at the ``baseline`` condition with
+the calibrated :class:`~mgnet.models.parameters.CultureParams` and the Graupner-Brunel rule on
 every E->E contact (``plasticity=params.plasticity``), spike monitors on, built for
 ``cpp_standalone`` (one thread, serial ``make``, compiled and linked as every project
-of the package: :func:`models.backend.standalone_session`) and run for ``--duration`` simulated
+of the package: :func:`mgnet.models.backend.standalone_session`) and run for ``--duration`` simulated
 seconds (default 1 s).  The culture keeps the expected in-degree fixed (about 600
 contacts per neuron), so the number of contacts grows linearly with the size: 20 000
 neurons are about 1.2 x 10^7 contacts.
@@ -122,12 +122,12 @@ def state_bytes(syn) -> tuple[int, list[str]]:
 def worker(n: int, duration_s: float, seed: int, directory: str) -> dict:
     import brian2
     from brian2 import get_device, second
-    from models.backend import quiet_brian, standalone_session
-    from models.culture import build_culture
-    from models.parameters import CultureParams, condition
+    from mgnet.models.backend import quiet_brian, standalone_session
+    from mgnet.models.culture import build_culture
+    from mgnet.models.parameters import CultureParams, condition
 
     quiet_brian()
-    # The package's build flags (models.backend), one thread; serial make, so that the
+    # The package's build flags (mgnet.models.backend), one thread; serial make, so that the
     # compiler's peak memory is that of one g++.
     with standalone_session(directory, jobs=1):
         measure = [sys.executable, os.path.abspath(__file__), "--exec-and-measure"]

@@ -5,23 +5,23 @@ runs, with <= 1 s overhead per run after the first build."  (design.md §5: comp
 per network structure, then ``device.run(run_args=...)`` for each condition; the naive
 way rebuilds the network in runtime mode for every run.)
 
-The sweep: one culture structure (:mod:`models.culture`, default 500 neurons, structure
-seed 0, the calibrated :class:`~models.parameters.CultureParams`, static contacts as in
+The sweep: one culture structure (:mod:`mgnet.models.culture`, default 500 neurons, structure
+seed 0, the calibrated :class:`~mgnet.models.parameters.CultureParams`, static contacts as in
 the ``culture-activity`` experiment) run at 20 conditions, a grid of
 [Mg]o in {0.5, 0.8, 1.0, 1.2, 1.6} mM x [Mg]i in {0.35, 0.5, 0.8, elevated (T6-calibrated)}
 mM on top of the ``baseline`` preset, each for ``--duration`` simulated seconds (default
 2 s), every run from the same Brian2 seed.  Both ways run one after the other in this
 process, one thread (``OMP_NUM_THREADS=1``):
 
-1. **compile-once** - one call of :func:`models.culture.simulate_culture` with
+1. **compile-once** - one call of :func:`mgnet.models.culture.simulate_culture` with
    ``device_name="cpp_standalone"`` and a fresh temporary project cache (a cold build:
    structure, Brian2 code generation, serial ``make`` (``MGNET_BUILD_JOBS=1``; the
    package's default is one job per core: serial here so that both ways compile on one
    core), compiled and linked as every project of the package
-   (:func:`models.backend.standalone_session`)), then one
+   (:func:`mgnet.models.backend.standalone_session`)), then one
    ``device.run(run_args=...)`` per condition ([Mg]o, Pr and q per contact).  This is
    the path that ``mgnet run culture-activity`` and ``mgnet sweep`` use.
-2. **naive** - for every condition, one call of :func:`~models.culture.simulate_culture`
+2. **naive** - for every condition, one call of :func:`~mgnet.models.culture.simulate_culture`
    with ``device_name="runtime"`` and that single condition: the structure is drawn and
    the network built anew in Brian2's runtime mode (Cython) and run.  The first run
    compiles every Cython code object into a fresh temporary Cython cache
@@ -75,7 +75,7 @@ MG_O_MM = (0.5, 0.8, 1.0, 1.2, 1.6)
 def sweep_samples(n_runs: int) -> list[tuple]:
     """(label, ModelParams, CultureParams) of the [Mg]o x [Mg]i grid, first ``n_runs``."""
     from brian2 import mM
-    from models.parameters import ELEVATED_MG_I, CultureParams, condition
+    from mgnet.models.parameters import ELEVATED_MG_I, CultureParams, condition
     base, culture = condition("baseline"), CultureParams()
     mg_i_mM = (0.35, 0.5, 0.8, round(float(ELEVATED_MG_I / mM), 3))
     out = []
@@ -135,13 +135,13 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="mgnet-bench-sweep-")
     import brian2
     from brian2 import second
-    from models.backend import quiet_brian
-    from models.culture import contact_values, culture_structure, simulate_culture
+    from mgnet.models.backend import quiet_brian
+    from mgnet.models.culture import contact_values, culture_structure, simulate_culture
     quiet_brian()
     brian2.prefs.codegen.target = "cython"
     brian2.prefs.codegen.runtime.cython.cache_dir = os.path.join(tmp, "cython")  # cold
     # Serial make: one core for the compiler too, as Cython compiles one extension at a
-    # time (models.backend.build_jobs reads MGNET_BUILD_JOBS).
+    # time (mgnet.models.backend.build_jobs reads MGNET_BUILD_JOBS).
     os.environ["MGNET_BUILD_JOBS"] = "1"
     samples = sweep_samples(args.runs)
     pairs = [(p, c) for _, p, c in samples]

@@ -5,14 +5,14 @@ Tests the mechanism of Slutsky et al. (2004) Neuron 44:835 in the culture networ
 cut NMDA Ca2+ influx during weakly depolarised, uncorrelated background activity much
 more than during strongly depolarised, correlated network bursts; the Jahr–Stevens
 block alone predicts -32 % at -70 mV.  Over hours the lower chronic load raises the
-GluN2B fraction (:mod:`models.metaplasticity`).
+GluN2B fraction (:mod:`mgnet.models.metaplasticity`).
 
-Method: the culture (:mod:`models.culture`) runs spontaneously; every E->E release adds
-its NMDA Ca2+ (integrated through the postsynaptic voltage, :mod:`models.nmda_calcium`),
+Method: the culture (:mod:`mgnet.models.culture`) runs spontaneously; every E->E release adds
+its NMDA Ca2+ (integrated through the postsynaptic voltage, :mod:`mgnet.models.nmda_calcium`),
 and every postsynaptic spike the excess its bAP gives the receptors still open, to the
 postsynaptic neuron's accumulator, which is sampled every ``bin`` together with the number
 of releases.  Bins inside
-detected network bursts (:mod:`analysis.bursts`) are "correlated", bins at least
+detected network bursts (:mod:`mgnet.analysis.bursts`) are "correlated", bins at least
 ``margin`` away from any burst are "background".  NMDA Ca2+ per release in each class
 is compared between conditions on the same structure and random stream (paired), with
 bootstrap 95 % CIs over neurons.  Then the GluN2B fraction is relaxed for ``hours``
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import StateMonitor, ms, second, mM
 
-from models.metaplasticity import LOAD_NEURON_EQS, LOAD_ON_POST, relax_glun2b
-from models.parameters import param, condition as condition_params
+from mgnet.models.metaplasticity import LOAD_NEURON_EQS, LOAD_ON_POST, relax_glun2b
+from mgnet.models.parameters import param, condition as condition_params
 
 NAME = "background-filtering"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -80,7 +80,7 @@ SCALES = {"quick": {"n_neurons": 300, "duration": 10 * second, "slow_steps": 2},
 
 def check_options(opts) -> None:
     from .config import ConfigError
-    from models.parameters import CONDITIONS
+    from mgnet.models.parameters import CONDITIONS
     for c in opts.compare:
         if c not in CONDITIONS:
             raise ConfigError(f"options.compare: unknown condition '{c}'; allowed: "
@@ -93,7 +93,7 @@ class _Runner:
     """One culture structure, rerun at several conditions / GluN2B fractions."""
 
     def __init__(self, cfg, progress):
-        # The standalone session (models.backend); closed by close(), or here if the
+        # The standalone session (mgnet.models.backend); closed by close(), or here if the
         # build fails, so that the device never stays selected.
         self._session = contextlib.ExitStack()
         try:
@@ -104,10 +104,10 @@ class _Runner:
 
     def _build(self, cfg, progress):
         import brian2
-        from models.assay import default_cache_dir
-        from models.backend import build_standalone, standalone_session
-        from models.culture import build_culture
-        from models.parameters import CultureParams
+        from mgnet.models.assay import default_cache_dir
+        from mgnet.models.backend import build_standalone, standalone_session
+        from mgnet.models.culture import build_culture
+        from mgnet.models.parameters import CultureParams
         self.cfg, self.progress = cfg, progress
         self.opts = cfg.options
         self.culture = CultureParams()
@@ -206,8 +206,8 @@ def per_release_ca(sample: dict, in_burst, background) -> tuple[np.ndarray, np.n
 
 def run(cfg, progress=None):
     """Run the comparison and the GluN2B relaxation; RunData."""
-    from analysis.bursts import burst_statistics, detect_network_bursts
-    from analysis.run_file import RunData
+    from mgnet.analysis.bursts import burst_statistics, detect_network_bursts
+    from mgnet.analysis.run_file import RunData
     opts = cfg.options
     conds = [cfg.condition] + [c for c in opts.compare if c != cfg.condition]
     params = {c: (cfg.params if c == cfg.condition else condition_params(c)) for c in conds}
@@ -288,7 +288,7 @@ def run(cfg, progress=None):
             for pop, (t, i) in samples[c]["spikes"].items():
                 spikes[f"{pop}_{c}"] = (t, i)
         from brian2 import mV
-        from models.magnesium import nmda_block
+        from mgnet.models.magnesium import nmda_block
         for c in conds[1:]:
             b0 = float(nmda_block(-70 * mV, params[conds[0]].magnesium.mg_o, cfg.params.mg_block))
             b1 = float(nmda_block(-70 * mV, params[c].magnesium.mg_o, cfg.params.mg_block))

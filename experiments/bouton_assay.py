@@ -7,9 +7,9 @@ targets T1, T2, T4, T5, T7-T9 of science.md §3.
 
 Each run samples ``n_branches`` branches (anatomy fixed by the seed, so conditions
 are compared on identical branches), equilibrates their configuration at the
-condition's [Mg]i (:mod:`models.configuration`), then delivers the 1AP and burst
+condition's [Mg]i (:mod:`mgnet.models.configuration`), then delivers the 1AP and burst
 protocols to every bouton through stochastic contacts with a readily releasable pool
-and Ca2+-dependent recovery in Brian2 (:mod:`models.assay`, :mod:`models.release_pool`).
+and Ca2+-dependent recovery in Brian2 (:mod:`mgnet.models.assay`, :mod:`mgnet.models.release_pool`).
 Pr, Pr_burst and spine Ca2+ are *measured* from 30 trials.  Both conditions are imaged in
 the same recording solution (``AssayParams.mg_o``), not at the culture's [Mg]o.
 
@@ -31,10 +31,10 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Hz, mM, nS, second
 
-from models.assay import AssayProtocol, AssaySample, run_field_assay
-from models.configuration import BranchPopulation, equilibrium_state, sample_branches
-from models.parameters import param
-from models.release_pool import rrp_sizes
+from mgnet.models.assay import AssayProtocol, AssaySample, run_field_assay
+from mgnet.models.configuration import BranchPopulation, equilibrium_state, sample_branches
+from mgnet.models.parameters import param
+from mgnet.models.release_pool import rrp_sizes
 
 NAME = "bouton-assay"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -169,7 +169,7 @@ def bouton_rows(pop: BranchPopulation, pr_true, mg_bouton_mM, q_nS, result, n_sp
 def branch_rows(pop: BranchPopulation, boutons: dict, mg_branch_mM, branch_offset=0,
                 extra: dict | None = None) -> dict:
     """/branches columns: anatomy plus metrics recomputed from the bouton rows."""
-    from analysis.configuration_metrics import branch_metrics
+    from mgnet.analysis.configuration_metrics import branch_metrics
     ids = np.arange(pop.n_branches) + branch_offset
     table = branch_metrics(boutons, ids, pop.length_um)
     rows = {"branch_id": ids.astype(np.int64), "length_um": pop.length_um * 1.0,
@@ -229,7 +229,7 @@ def exhaustion_metrics(state: dict) -> dict:
 
 def run(cfg, progress=None):
     """Assay the equilibrated configuration of the condition; return RunData."""
-    from analysis.run_file import RunData
+    from mgnet.analysis.run_file import RunData
     p = cfg.params
     pop = population(cfg)
     mg_ref = float(p.magnesium.mg_i_ref / mM)

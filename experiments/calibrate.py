@@ -3,7 +3,7 @@
 T6 (science.md §3; Zhou, Bi & Liu 2024 Nat Commun 15:3406): the *measured* silent-bouton
 fraction (measured Pr < 0.04 over 30 single spikes at 0.5 Hz) is ≈ 53 % at baseline and
 ≈ 30 % at elevated Mg (configuration equilibrated).  The configuration model
-(:mod:`models.configuration`; science.md §4 item 2) gives an active bouton
+(:mod:`mgnet.models.configuration`; science.md §4 item 2) gives an active bouton
 Pr = min(pr_max, c·([Mg]i/[Mg]ref)^-k) and lets homeostasis recruit silent boutons until
 the branch ΣPr is back at its set-point.
 
@@ -30,13 +30,13 @@ Identifiability (documented in ``docs/calibration.md``):
 "Measured" mimics the virtual FM-dye assay: a bouton is functional if it releases at least
 ``ceil(0.04·30) = 2`` times in 30 trials.  With 2 s spacing the trials are treated as
 independent Bernoulli trials with the per-spike Tsodyks–Markram mean release averaged over
-the train (:func:`models.synapses.tm_mean_release`; τF 100 ms, τD 500 ms leave ≤ 2 % of
+the train (:func:`mgnet.models.synapses.tm_mean_release`; τF 100 ms, τD 500 ms leave ≤ 2 % of
 depression at 0.5 Hz), i.e. the count is binomial.  The objective is the *expected*
 measured silent fraction (P(count < 2) per bouton, pooled over all anatomical boutons, as
-``silent_fraction_pooled`` of :mod:`analysis.configuration_metrics`), averaged over a
+``silent_fraction_pooled`` of :mod:`mgnet.analysis.configuration_metrics`), averaged over a
 large fixed-seed population, so the calibration is deterministic.
 
-The population is drawn once with :func:`models.configuration.sample_branches` at the
+The population is drawn once with :func:`mgnet.models.configuration.sample_branches` at the
 upper density bound and thinned with fixed uniform variables (common random numbers):
 a Poisson count thinned with probability D/D_max is Poisson with mean D·L/10 and the
 bouton attributes are i.i.d., so the thinned population has exactly the distribution of
@@ -44,7 +44,7 @@ bouton attributes are i.i.d., so the thinned population has exactly the distribu
 with D instead of jumping with every re-draw.
 
 Entry points: :func:`calibrate_t6`, ``mgnet calibrate t6 [--dry-run]`` (registered by
-:func:`add_parser`, run by :func:`run_cli`) and ``python -m experiments.calibrate t6``.
+:func:`add_parser`, run by :func:`run_cli`) and ``python -m mgnet.experiments.calibrate t6``.
 """
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ class CalibrationError(ValueError):
 
 
 # --------------------------------------------------------------------------------------
-# Units: "1.05 mM" <-> 1.05 (mM); same tiny grammar as models.parameters' reader
+# Units: "1.05 mM" <-> 1.05 (mM); same tiny grammar as mgnet.models.parameters' reader
 # --------------------------------------------------------------------------------------
 _MG_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(mM|uM|µM|M)\s*$")
 _MG_SCALE = {"M": 1e3, "mM": 1.0, "uM": 1e-3, "µM": 1e-3}
@@ -132,7 +132,7 @@ def format_mg(value_mM: float, digits: int = 4) -> str:
 def _per_trial_table(n_trials: int, rate_hz: float, tau_f_s: float, tau_d_s: float,
                      n_grid: int = 501) -> tuple[np.ndarray, np.ndarray]:
     """U grid and the TM mean release per spike averaged over the 1AP train."""
-    from models.synapses import tm_mean_release
+    from mgnet.models.synapses import tm_mean_release
     isis = np.full(n_trials - 1, 1.0 / rate_hz)
     u = np.linspace(0.0, 1.0, n_grid)
     p = np.array([tm_mean_release(x, isis, tau_f_s, tau_d_s).mean() for x in u])
@@ -140,7 +140,7 @@ def _per_trial_table(n_trials: int, rate_hz: float, tau_f_s: float, tau_d_s: flo
 
 
 def _stp_seconds(stp=None) -> tuple[float, float]:
-    from models.parameters import ShortTermPlasticityParams
+    from mgnet.models.parameters import ShortTermPlasticityParams
     stp = stp or ShortTermPlasticityParams()
     return float(stp.tau_f), float(stp.tau_d)   # Brian2 quantities -> seconds
 
@@ -157,10 +157,10 @@ def functional_probability(pr_true, *, threshold: float | None = None,
 
     The release count over ``n_trials`` spikes at ``rate_hz`` is taken as binomial with
     the per-spike probability equal to the Tsodyks–Markram mean release averaged over the
-    train (:func:`models.synapses.tm_mean_release`); a bouton is functional if the count
+    train (:func:`mgnet.models.synapses.tm_mean_release`); a bouton is functional if the count
     reaches ``ceil(threshold · n_trials)``.  Silent boutons (Pr = 0) give 0.
     """
-    from models.parameters import ReleaseParams
+    from mgnet.models.parameters import ReleaseParams
     thr = ReleaseParams().functional_threshold if threshold is None else threshold
     u, p = _per_trial_table(int(n_trials), float(rate_hz), *_stp_seconds(stp))
     p_trial = np.interp(np.asarray(pr_true, dtype=float), u, p)
@@ -176,7 +176,7 @@ class T6Evaluator:
     Parameters
     ----------
     n_branches, seed
-        Population size and seed of :func:`models.configuration.sample_branches`.
+        Population size and seed of :func:`mgnet.models.configuration.sample_branches`.
     config, release, stp, magnesium
         Parameter dataclasses (defaults: the package defaults).  ``config``'s own
         ``anatomical_density`` is ignored: the density is the argument of the methods.
@@ -188,8 +188,8 @@ class T6Evaluator:
     def __init__(self, n_branches: int = DEFAULT_N_BRANCHES, seed: int = DEFAULT_SEED, *,
                  config=None, release=None, stp=None, magnesium=None,
                  density_max: float | None = None):
-        from models.configuration import sample_branches
-        from models.parameters import (ConfigurationParams, MagnesiumParams, ReleaseParams,
+        from mgnet.models.configuration import sample_branches
+        from mgnet.models.parameters import (ConfigurationParams, MagnesiumParams, ReleaseParams,
                                        param_info)
         from brian2 import mM
         self.config = config or ConfigurationParams()
@@ -213,7 +213,7 @@ class T6Evaluator:
     def population(self, density: float, setpoint_median: float | None = None):
         """The population at ``density`` (boutons per 10 µm), by thinning, with every
         set-point scaled to the median ``setpoint_median`` (default: the config's)."""
-        from models.configuration import BranchPopulation
+        from mgnet.models.configuration import BranchPopulation
         density = float(density)
         if not 0 < density <= self.density_max:
             raise ValueError(f"density must be in (0, {self.density_max}], got {density}")
@@ -250,7 +250,7 @@ class T6Evaluator:
         ``exhausted`` (fraction of branches with every bouton active and ΣPr below the
         set-point), ``setpoint_ratio`` (mean ΣPr / set-point) and ``n_boutons``.
         """
-        from models.configuration import equilibrium_state
+        from mgnet.models.configuration import equilibrium_state
         pop = self.population(density, setpoint_median)
         st = equilibrium_state(pop, float(mg_i_mM), self.mg_ref, self.release, self.config)
         pr = st["pr"]
@@ -345,7 +345,7 @@ def _calibrate_baseline(ev: T6Evaluator, target_silent: float, target_functional
     the 1e-4 level: one bouton more or less); the final density is re-checked with
     the full grid of stage 1b.  Returns ``(setpoint_median, density, info)``.
     """
-    from models.parameters import param_info, ConfigurationParams
+    from mgnet.models.parameters import param_info, ConfigurationParams
     info_sp = param_info(ConfigurationParams)["setpoint_median"]
     lo, hi = float(info_sp["low"]), float(info_sp["high"])
     sp = float(ev.config.setpoint_median)
@@ -485,7 +485,7 @@ def calibrate_t6(n_branches: int = DEFAULT_N_BRANCHES, seed: int = DEFAULT_SEED,
     Parameters
     ----------
     n_branches, seed
-        Population of :func:`models.configuration.sample_branches` (fixed seed).
+        Population of :func:`mgnet.models.configuration.sample_branches` (fixed seed).
     write, path
         Write the result (with provenance) to ``path`` as TOML.
     target_baseline, target_elevated
@@ -517,7 +517,7 @@ def calibrate_t6(n_branches: int = DEFAULT_N_BRANCHES, seed: int = DEFAULT_SEED,
     CalibrationError
         A target is unreachable or the objective is not monotone on its bracket.
     """
-    from models.parameters import ReleaseParams
+    from mgnet.models.parameters import ReleaseParams
     t0 = time.time()
     path = Path(path)
     if not (0 < target_elevated < target_baseline < 1):
@@ -527,7 +527,7 @@ def calibrate_t6(n_branches: int = DEFAULT_N_BRANCHES, seed: int = DEFAULT_SEED,
     if not 0 <= max_exhausted < 1:
         raise CalibrationError("max_exhausted must lie in [0, 1)")
     if command is None:
-        command = (f"python -c 'from experiments.calibrate import calibrate_t6; "
+        command = (f"python -c 'from mgnet.experiments.calibrate import calibrate_t6; "
                    f"calibrate_t6(n_branches={n_branches}, seed={seed})'")
     release = ReleaseParams()
     _say(verbose, f"T6 calibration: {n_branches} branches (seed {seed}); targets: measured "
@@ -651,7 +651,7 @@ def _to_toml(r: dict) -> str:
 
     head = ("# T6 calibration of the presynaptic configuration (science.md §3 T6, §4 item 2).\n"
             "# GENERATED by experiments/calibrate.py - do not edit by hand; re-run\n"
-            "#     mgnet calibrate t6        (or: python -m experiments.calibrate t6)\n"
+            "#     mgnet calibrate t6        (or: python -m mgnet.experiments.calibrate t6)\n"
             "# models/parameters.py reads [calibrated] at import.  See docs/calibration.md.\n"
             "schema_version = 1")
     calibrated = table("calibrated", [
@@ -852,12 +852,12 @@ def run_cli(args: argparse.Namespace, prog: str = "mgnet") -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m experiments.calibrate t6 [--dry-run]`` (same options as the CLI)."""
-    p = _configure(argparse.ArgumentParser(prog="python -m experiments.calibrate",
+    """``python -m mgnet.experiments.calibrate t6 [--dry-run]`` (same options as the CLI)."""
+    p = _configure(argparse.ArgumentParser(prog="python -m mgnet.experiments.calibrate",
                                            description=__doc__.splitlines()[0]),
                    add_debug=False)
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
-    return run_cli(args, prog="python -m experiments.calibrate")
+    return run_cli(args, prog="python -m mgnet.experiments.calibrate")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,12 +7,12 @@ Procedure (one-time, re-runnable, documented in docs/memory.md "Chronic arm"): t
 ``background-filtering`` experiment runs the calibrated culture at the memory experiments'
 size (500 neurons, 300 s of spontaneous activity per measurement: ~25 network bursts, so that the burst count does not dominate the load) on seed 1000 — a seed the condition comparisons (0-99) never use — at
 ``baseline`` and at every other condition of science.md §5, and relaxes each condition's
-per-neuron GluN2B fraction for 24 h with :func:`models.metaplasticity.relax_glun2b`
+per-neuron GluN2B fraction for 24 h with :func:`mgnet.models.metaplasticity.relax_glun2b`
 (alternating network measurements of each neuron's NMDA Ca2+ load and closed-form slow
 steps; L_half = the baseline culture's own mean load, so the baseline is its own steady
 state).  The mean fraction after 24 h per condition is written to
 ``models/glun2b_chronic.toml`` with the command, commit and numbers it came from;
-:func:`models.metaplasticity.chronic_glun2b` reads it (lazily) for the chronic arm of the
+:func:`mgnet.models.metaplasticity.chronic_glun2b` reads it (lazily) for the chronic arm of the
 memory experiments.  Nothing here sees a memory or Mg comparison result.
 
 Run: ``mgnet calibrate-glun2b`` (``--dry-run`` prints without writing).
@@ -47,7 +47,7 @@ def calibrate_glun2b(*, seed: int = DEFAULTS["seed"], n_neurons: int = DEFAULTS[
         ``{"chronic": {condition: fraction}, "load_half": L_half, ...}`` (provenance
         included).
     """
-    from models.parameters import CONDITIONS
+    from mgnet.models.parameters import CONDITIONS
     from .background_filtering import run as run_filtering
     from .config import make_config
     from .provenance import git_state

@@ -119,7 +119,7 @@ def frozen_options(path: Path | None = None) -> dict:
 
 
 def _bands(run) -> bool:
-    from analysis.bursts import burst_statistics, check_bands, detect_network_bursts
+    from mgnet.analysis.bursts import burst_statistics, check_bands, detect_network_bursts
     t, i = run.spikes["exc"]
     n = int(run.metrics.get("n_exc", int(np.max(i)) + 1 if len(i) else 1))
     p = run.protocol["consolidation"]
@@ -132,7 +132,7 @@ def _bands(run) -> bool:
 def calibrate_memory(results: Path, *, write: bool = True, command: str = "",
                      path: Path | None = None, seeds=SEEDS, log=print) -> dict:
     """Run the candidates on the calibration seeds, apply the rule, freeze the winner."""
-    from analysis.run_file import read_run
+    from mgnet.analysis.run_file import read_run
     from .cli import default_run_path, run_experiments
     from .config import make_config
     from .provenance import git_state

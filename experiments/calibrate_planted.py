@@ -18,9 +18,9 @@ controls read |Q| <= 0.05 (mean over seeds of sham and unencoded Q at 50 %), tak
 with the largest mean margin ``q_margin_cue_0.5`` (Q of the planted cues minus the
 larger control Q); ties go to the weaker inhibition.  Seeds :data:`CALIBRATION_SEEDS`
 (>= 1000) are kept apart from the comparison seeds 0-99.  Result (2026-12, 500 neurons):
-150 nS, frozen in :data:`experiments.memory_encoding.RECALL_DEFAULTS`.
+150 nS, frozen in :data:`mgnet.experiments.memory_encoding.RECALL_DEFAULTS`.
 
-Run: ``python -m experiments.calibrate_planted [--results results/calibration]
+Run: ``python -m mgnet.experiments.calibrate_planted [--results results/calibration]
 [--seeds 1000-1004] [--weights 150,200,250,300] [--pulses 1] [--delay-ms 2]``; it writes
 the run files under ``<results>/runs/memory-planted/`` (one per seed and weight; the
 file name carries the config tag) and ``<results>/memory-planted-calibration_*.md``.
@@ -76,8 +76,8 @@ def summarise(metrics_by_weight: dict) -> list[dict]:
 
 
 def main(argv=None) -> int:
-    from analysis.memory_report import planted_run_metrics
-    from analysis.run_file import read_run
+    from mgnet.analysis.memory_report import planted_run_metrics
+    from mgnet.analysis.run_file import read_run
     from .cli import default_run_path, run_experiments
     from .config import make_config
     from .sweep import parse_seeds

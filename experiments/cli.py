@@ -110,8 +110,8 @@ def run_experiments(cfgs, outs, *, quiet: bool = False) -> list[Path]:
     for all of them (compile once, rerun with ``run_args``); otherwise each config
     runs on its own.  A failure after the first file leaves the files already written.
     """
-    from analysis.run_file import write_run
-    from models.backend import backend_info, configure
+    from mgnet.analysis.run_file import write_run
+    from mgnet.models.backend import backend_info, configure
     from . import registry
     from .provenance import provenance_attrs
 
@@ -170,7 +170,7 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_info(args) -> int:
-    from analysis.run_file import summarize
+    from mgnet.analysis.run_file import summarize
     print(summarize(args.file, show_config=args.config))
     return 0
 
@@ -184,10 +184,10 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_figures(args) -> int:
-    from analysis.report import make_figures
+    from mgnet.analysis.report import make_figures
     paths = make_figures(Path(args.results), args.scale)
     if args.docs:
-        from analysis.report import export_docs_figures
+        from mgnet.analysis.report import export_docs_figures
         paths += export_docs_figures(Path(args.results))
     for path in paths:
         print(f"wrote {path}")
@@ -364,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - every error becomes one line
         if debug:
             raise
-        from analysis.run_file import RunFileError
+        from mgnet.analysis.run_file import RunFileError
         from .config import ConfigError
         known = (UsageError, ConfigError, RunFileError, FileExistsError, FileNotFoundError)
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

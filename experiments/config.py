@@ -3,11 +3,11 @@
 A config file looks like::
 
     experiment = "synapse-check"
-    condition = "baseline"          # a preset of models.parameters.CONDITIONS
+    condition = "baseline"          # a preset of mgnet.models.parameters.CONDITIONS
     seed = 0
     scale = "quick"                 # quick | default | paper
 
-    [params.magnesium]              # overrides of models.parameters dataclasses
+    [params.magnesium]              # overrides of mgnet.models.parameters dataclasses
     mg_o = "1.0 mM"
 
     [options]                       # options of the experiment (its OPTIONS dataclass)
@@ -17,7 +17,7 @@ Quantities are written as ``"<number> <unit>"`` where the unit is a product/quot
 of Brian2 unit names with optional integer powers (``"0.8 mM"``, ``"2 s"``,
 ``"0.062 1/mV"``, ``"5 nS/um^2"``).  The parser looks names up in Brian2's table of
 units and never evaluates text.  Every key, dimension and range is checked against
-the dataclass field metadata declared with :func:`models.parameters.param`; any
+the dataclass field metadata declared with :func:`mgnet.models.parameters.param`; any
 problem raises :class:`ConfigError` with one line naming the key and what is allowed.
 """
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any
 from brian2 import Quantity, Unit, get_dimensions, second, molar
 from brian2.units import allunits, fundamentalunits, stdunits
 
-from models.parameters import CONDITIONS, PLASTICITY_PRESETS, ModelParams, \
+from mgnet.models.parameters import CONDITIONS, PLASTICITY_PRESETS, ModelParams, \
     condition as condition_params, with_overrides
 
 __all__ = ["ConfigError", "RunConfig", "SCALES", "parse_quantity", "format_quantity",

@@ -1,9 +1,9 @@
 """Fast numpy study of the bouton assays (T1-T9 statistics without Brian2).
 
-The virtual assay of :mod:`experiments.bouton_assay` draws every bouton's releases from
-the readily-releasable-pool model of :mod:`models.release_pool`; this module draws the
+The virtual assay of :mod:`mgnet.experiments.bouton_assay` draws every bouton's releases from
+the readily-releasable-pool model of :mod:`mgnet.models.release_pool`; this module draws the
 same releases with that module's numpy reference implementation
-(:func:`models.release_pool.simulate_pool`, checked against the Brian2 code in
+(:func:`mgnet.models.release_pool.simulate_pool`, checked against the Brian2 code in
 ``tests/test_release_pool.py``) and builds the same run-file tables, so the
 configuration statistics of many seeds and parameter variants take seconds.  What it
 leaves out: the postsynaptic membrane potential.  Spine Ca2+ is the NMDA Ca2+ of each
@@ -12,7 +12,7 @@ exponent and GluN2B share here are estimates of the Brian2 numbers, not the numb
 
 It is a study tool, not an experiment: the report's numbers come from the Brian2 runs.
 
-Run: ``python -m experiments.configuration_study [--seeds 0-4] [--n-branches 160]
+Run: ``python -m mgnet.experiments.configuration_study [--seeds 0-4] [--n-branches 160]
 [--set configuration.setpoint_cv=0.1 ...] [--recalibrate]``
 """
 from __future__ import annotations
@@ -25,12 +25,12 @@ from typing import Any
 import numpy as np
 from brian2 import mM, mV, nS
 
-from models.assay import AssayProtocol
-from models.configuration import equilibrium_state, sample_branches
-from models.magnesium import nmda_block
-from models.parameters import ModelParams, condition, with_overrides
-from models.release_pool import simulate_pool, vesicle_probability
-from models.synapses import contact_namespace
+from mgnet.models.assay import AssayProtocol
+from mgnet.models.configuration import equilibrium_state, sample_branches
+from mgnet.models.magnesium import nmda_block
+from mgnet.models.parameters import ModelParams, condition, with_overrides
+from mgnet.models.release_pool import simulate_pool, vesicle_probability
+from mgnet.models.synapses import contact_namespace
 from . import bouton_assay as ba
 
 __all__ = ["numpy_assay", "condition_run", "dose_run", "study", "calibrated_overrides",
@@ -39,7 +39,7 @@ __all__ = ["numpy_assay", "condition_run", "dose_run", "study", "calibrated_over
 
 def numpy_assay(pop, pr, params, seed: int, protocol: AssayProtocol | None = None,
                 glun2b_blocked: bool = False) -> dict:
-    """The result dict of :func:`models.assay.run_field_assay` for one sample, from the
+    """The result dict of :func:`mgnet.models.assay.run_field_assay` for one sample, from the
     numpy pool model (releases exact in distribution; spine Ca2+ at rest, no bAPs)."""
     protocol = protocol or AssayProtocol()
     inputs = ba.assay_inputs(pop, params)
@@ -81,7 +81,7 @@ def numpy_assay(pop, pr, params, seed: int, protocol: AssayProtocol | None = Non
 def condition_run(params: ModelParams, cond: str, seed: int, n_branches: int,
                   glun2b_block: bool = True):
     """In-memory RunData of the bouton-assay experiment for one condition (numpy)."""
-    from analysis.run_file import RunData
+    from mgnet.analysis.run_file import RunData
     pop = sample_branches(n_branches, params.configuration, rng=seed)
     st = equilibrium_state(pop, float(params.magnesium.mg_i / mM),
                            float(params.magnesium.mg_i_ref / mM), params.release,
@@ -104,8 +104,8 @@ def condition_run(params: ModelParams, cond: str, seed: int, n_branches: int,
 def dose_run(params: ModelParams, seed: int, n_branches: int, levels_mM) -> "RunData":
     """In-memory RunData of the mg-dose-response experiment (numpy): branch groups at
     ``levels_mM`` (the first is the baseline condition's [Mg]i), measured Pr and measured
-    [Mg]i exactly as :func:`experiments.mg_dose_response.run` builds them."""
-    from analysis.run_file import RunData
+    [Mg]i exactly as :func:`mgnet.experiments.mg_dose_response.run` builds them."""
+    from mgnet.analysis.run_file import RunData
     from . import mg_dose_response as md
     pop = sample_branches(n_branches, params.configuration, rng=seed)
     levels = np.asarray(levels_mM, dtype=float)
@@ -129,7 +129,7 @@ def calibrated_overrides(overrides: dict, n_branches: int = 1000, verbose=False)
     """Re-run the T6 calibration (in memory) with ``overrides`` applied; return the
     overrides plus the calibrated set-point median, density and elevated [Mg]i."""
     from .calibrate import T6Evaluator, calibrate_t6  # noqa: F401
-    import experiments.calibrate as cal
+    import mgnet.experiments.calibrate as cal
     base = with_overrides(ModelParams(), overrides)
     orig = cal.T6Evaluator.__init__
 
@@ -160,7 +160,7 @@ def study(seeds=range(5), n_branches: int = 160, overrides: dict | None = None,
     default scale; None: no T3) branches are split into the baseline and elevated [Mg]i
     groups for T3.
     """
-    from analysis import configuration_report as cr
+    from mgnet.analysis import configuration_report as cr
     overrides = dict(overrides or {})
     mg_elev = overrides.pop("_elevated_mg_i_mM", None)
     overrides.pop("_calibration", None)
@@ -184,8 +184,8 @@ def study(seeds=range(5), n_branches: int = 160, overrides: dict | None = None,
 
 def median_rows(result: dict) -> list[dict]:
     """The report's rows over the seeds of :func:`study` (median and range per value,
-    judged by the report's rules: :func:`analysis.configuration_report.aggregate_rows`)."""
-    from analysis import configuration_report as cr
+    judged by the report's rules: :func:`mgnet.analysis.configuration_report.aggregate_rows`)."""
+    from mgnet.analysis import configuration_report as cr
     return cr.aggregate_rows([s["rows"] for s in result["per_seed"]])
 
 
@@ -204,7 +204,7 @@ def _parse_set(items) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m experiments.configuration_study",
+    ap = argparse.ArgumentParser(prog="python -m mgnet.experiments.configuration_study",
                                  description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="0-4")
     ap.add_argument("--n-branches", type=int, default=160)

@@ -8,14 +8,14 @@ Potter 2006 BMC Neurosci 7:11; Brewer et al. 2009; Masquelier & Deco 2013 PLoS O
 (``mgnet calibrate-culture``, experiments/calibrate_culture.py); every other condition
 (elevated_mg, the ablations, aged, aged_elevated_mg) is a validation, not tuned.
 
-The culture of :mod:`models.culture` (E/I AdEx neurons, random connectivity with
+The culture of :mod:`mgnet.models.culture` (E/I AdEx neurons, random connectivity with
 several contacts per connection, excitatory Pr from the bouton configuration at the
 condition's [Mg]i, NMDA block at [Mg]o, Tsodyks–Markram depression/facilitation, slow
 adaptation, Poisson background) runs for ``duration`` without stimulation.  Network
 bursts are detected on the combined E+I population with
-:func:`analysis.bursts.detect_network_bursts` (default detector settings) after a
-``warmup`` that removes the start-up transient; :func:`analysis.bursts.burst_statistics`
-and :func:`analysis.bursts.check_bands` go to ``/metrics``, the detected bursts to
+:func:`mgnet.analysis.bursts.detect_network_bursts` (default detector settings) after a
+``warmup`` that removes the start-up transient; :func:`mgnet.analysis.bursts.burst_statistics`
+and :func:`mgnet.analysis.bursts.check_bands` go to ``/metrics``, the detected bursts to
 ``/bursts/*`` and the spikes to ``/spikes/exc`` and ``/spikes/inh`` (SONATA layout,
 node ids within each population).
 
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import mM, second
 
-from models.parameters import CULTURE_CALIBRATED, CultureParams, param
+from mgnet.models.parameters import CULTURE_CALIBRATED, CultureParams, param
 
 NAME = "culture-activity"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -45,7 +45,7 @@ DESCRIPTION = "spontaneous network bursts of the culture vs culture bands (scien
 
 @dataclass(frozen=True)
 class OPTIONS(CultureParams):
-    """Network parameters (:class:`models.parameters.CultureParams`) plus run options."""
+    """Network parameters (:class:`mgnet.models.parameters.CultureParams`) plus run options."""
     duration: object = param(125 * second, "science.md §4 item 7: culture statistics over "
                              ">= 120 s (analysed after the 5 s warm-up)", low=1 * second,
                              high=3600 * second, doc="simulated time")
@@ -105,7 +105,7 @@ def analyse(spikes: dict, n_exc: int, n_inh: int, t_start: float, t_stop: float)
         ``bursts`` (structured array), ``stats`` (burst_statistics) and ``bands``
         (check_bands).
     """
-    from analysis.bursts import burst_statistics, check_bands, detect_network_bursts
+    from mgnet.analysis.bursts import burst_statistics, check_bands, detect_network_bursts
     t, i = combined_spikes(spikes, n_exc)
     n = n_exc + n_inh
     bursts = detect_network_bursts(t, i, n, t_start, t_stop)
@@ -159,7 +159,7 @@ def run_group(cfgs, progress=None):
     ``cfgs`` share seed and options (they differ in the condition); yields each
     condition's RunData as soon as it is simulated.
     """
-    from models.culture import iter_culture
+    from mgnet.models.culture import iter_culture
     opts, seed = cfgs[0].options, cfgs[0].seed
     if any(c.options != opts or c.seed != seed for c in cfgs[1:]):
         raise ValueError("run_group needs configs with equal options and seed")
@@ -176,7 +176,7 @@ def run_group(cfgs, progress=None):
 
 
 def _run_data(cfg, res):
-    from analysis.run_file import RunData
+    from mgnet.analysis.run_file import RunData
     opts = cfg.options
     p = cfg.params
     culture = culture_params(opts)
@@ -216,7 +216,7 @@ def _run_data(cfg, res):
              "/bursts/n_neurons_participating": "count", "/bursts/peak_rate": "Hz"}
     synapses = {}
     if opts.save_synapses:
-        from models.culture import culture_structure
+        from mgnet.models.culture import culture_structure
         st = culture_structure(culture.n_neurons, culture, p.configuration, seed=cfg.seed,
                                e_l=p.neuron.e_l)
         for name, pw in st.pathways.items():

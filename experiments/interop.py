@@ -1,10 +1,10 @@
-"""The experiments side of :mod:`analysis.interop`: ``mgnet export-nwb`` and the defaults.
+"""The experiments side of :mod:`mgnet.analysis.interop`: ``mgnet export-nwb`` and the defaults.
 
 - ``mgnet export-nwb RUN.h5 [--out F.nwb]`` converts a run file to an NWB file with
-  :func:`analysis.interop.export_nwb` (spikes as units, protocol phases as epochs, recall
+  :func:`mgnet.analysis.interop.export_nwb` (spikes as units, protocol phases as epochs, recall
   cues and network bursts as time intervals, assembly membership, metrics, provenance).
 - :func:`default_config_toml` gives the default resolved configuration of an experiment,
-  condition and scale, which :func:`analysis.interop.load_metrics` compares a run's
+  condition and scale, which :func:`mgnet.analysis.interop.load_metrics` compares a run's
   ``config_toml`` with (``defaults=default_config_toml``); it needs brian2 (the config
   parser does), which is why it lives here and not in ``analysis/``.
 
@@ -45,7 +45,7 @@ def default_config_toml(experiment: str, condition: str, scale: str) -> str:
 
     Raises
     ------
-    experiments.config.ConfigError
+    mgnet.experiments.config.ConfigError
         Unknown experiment, condition or scale.
     """
     from .config import make_config
@@ -86,7 +86,7 @@ def run_cli(args: argparse.Namespace) -> int:
     package, a file that is not a run file and an existing or unwritable output are
     one-line errors with exit status 2 (raised as the CLI's usage errors).
     """
-    from analysis.interop import MissingDependencyError, default_nwb_path, export_nwb
+    from mgnet.analysis.interop import MissingDependencyError, default_nwb_path, export_nwb
     from .cli import UsageError
 
     src = Path(args.run_file)

@@ -6,7 +6,7 @@ hypothesis.
 
 Design.  One run file = one condition on one structure seed, holding one simulation per
 number of encoded assemblies P in ``p_values``.  The protocol and machinery are those
-of memory-encoding (:mod:`experiments.memory_encoding`, imported, not copied):
+of memory-encoding (:mod:`mgnet.experiments.memory_encoding`, imported, not copied):
 ``n_patterns`` assemblies are drawn per seed (each ``assembly_fraction`` of the E cells,
 independent random subsets, so two assemblies may share cells: at 10 % they share
 ≈ 10 % of their members by chance), and every encoding round has one presentation
@@ -23,9 +23,9 @@ for P presents only the first P assemblies (the stimulus weight of the other slo
 * one compiled ``cpp_standalone`` project per seed serves every condition and every
   P: the stimulus weights are a per-synapse variable set through ``run_args``.
 
-Capacity (:func:`analysis.memory_report.capacity_run_metrics`): the median recall
+Capacity (:func:`mgnet.analysis.memory_report.capacity_run_metrics`): the median recall
 overlap of the encoded assemblies' cues at each P; the capacity is the largest P whose
-median overlap exceeds :data:`analysis.memory_report.CAPACITY_THRESHOLD` (0.1), taking
+median overlap exceeds :data:`mgnet.analysis.memory_report.CAPACITY_THRESHOLD` (0.1), taking
 P in increasing order and stopping at the first failure (0: nothing recalled at the
 smallest P; the largest P tested if none fails, a lower bound).
 
@@ -53,7 +53,7 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import nS, second
 
-from models.parameters import param
+from mgnet.models.parameters import param
 
 from . import memory_encoding as me
 
@@ -70,7 +70,7 @@ RUN_INFO_KEYS = ("plasticity_b", "mg_o_mM", "mg_i_mM", "n_exc", "n_inh", "n_cont
 
 @dataclass(frozen=True)
 class OPTIONS(me.OPTIONS):
-    """memory-encoding's options (:class:`experiments.memory_encoding.OPTIONS`) with
+    """memory-encoding's options (:class:`mgnet.experiments.memory_encoding.OPTIONS`) with
     P varied: ``n_patterns`` assemblies and presentation slots, ``p_values`` encoded."""
     n_patterns: int = param(4, "this project: presentation slots per round = the "
                             "largest P", low=1, high=50,
@@ -169,8 +169,8 @@ def run_group(cfgs, progress=None):
 
 def merge_runs(subs: dict, cfg):
     """One capacity RunData from the memory-encoding-shaped RunData of each P."""
-    from analysis.memory_report import capacity_run_metrics
-    from analysis.run_file import RunData
+    from mgnet.analysis.memory_report import capacity_run_metrics
+    from mgnet.analysis.run_file import RunData
     p_values = sorted(subs)
     base = subs[p_values[0]]
     ee0 = base.synapses["ee"]

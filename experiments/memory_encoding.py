@@ -27,8 +27,8 @@ connectivity, patterns, stimulation schedule and random stream):
    onset; cues whose pre-cue window (``reject_window``) overlaps a spontaneous network
    burst are rejected and counted.
 
-The E->E contacts of the culture (:mod:`models.culture`) carry the Graupner–Brunel rule
-(:mod:`models.plasticity`, ``[params.plasticity]``: the default preset of
+The E->E contacts of the culture (:mod:`mgnet.models.culture`) carry the Graupner–Brunel rule
+(:mod:`mgnet.models.plasticity`, ``[params.plasticity]``: the default preset of
 docs/plasticity.md §6 unless ``preset = NAME`` chooses another) whose
 presynaptic Ca2+ scales with the NMDA Ca2+ of each release, so [Mg]o (block) and [Mg]i
 (Pr, functional boutons) reach plasticity mechanistically.  The efficacy ρ of every
@@ -42,14 +42,14 @@ snapshot; ``/snapshots/t`` and ``/snapshots/phase`` (0 spontaneous, 1 encoding,
 2 consolidation); ``/patterns/members`` (pattern x excitatory neuron); ``/recall/*``
 per cue (``kind`` 0 stored / 1 sham / 2 unencoded, pattern, cue fraction, cue time,
 cued neurons); ``/controls/unencoded_members`` (the unencoded assemblies); ``/protocol/*``;
-``/metrics`` from :func:`analysis.memory_report.run_metrics` on exactly these arrays.
+``/metrics`` from :func:`mgnet.analysis.memory_report.run_metrics` on exactly these arrays.
 
 ``stream_seed`` (option) changes Brian2's random stream (release draws, background,
 plasticity noise) and nothing else: two runs that differ only in it measure the noise
 floor of any comparison (issue 14, item 6).
 
 Metaplasticity (GluN2B up-regulation after hours of lower background load,
-:mod:`models.metaplasticity`) is *not* applied here: the GluN2B fraction is the default
+:mod:`mgnet.models.metaplasticity`) is *not* applied here: the GluN2B fraction is the default
 in every condition (stated in the report).
 
 Run: ``mgnet run memory-encoding --condition elevated_mg --seed 0``
@@ -67,7 +67,7 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Hz, ms, nS, second
 
-from models.parameters import param
+from mgnet.models.parameters import param
 
 NAME = "memory-encoding"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -215,7 +215,7 @@ for _scale in ("default", "paper"):
 
 def resolve_params(params, opts, condition: str, overrides: dict):
     """The chronic arm: ``options.glun2b = "chronic"`` sets the GluN2B fraction of every
-    neuron to the condition's chronic value (:func:`models.metaplasticity.chronic_glun2b`);
+    neuron to the condition's chronic value (:func:`mgnet.models.metaplasticity.chronic_glun2b`);
     a fraction set in ``[params.receptors]`` as well is refused (it would be ignored)."""
     from .config import ConfigError
     if getattr(opts, "glun2b", "acute") != "chronic":
@@ -224,7 +224,7 @@ def resolve_params(params, opts, condition: str, overrides: dict):
         raise ConfigError("params.receptors.glun2b_fraction cannot be set together with "
                           "options.glun2b = \"chronic\" (the chronic arm sets it); allowed: "
                           "one of the two")
-    from models.metaplasticity import chronic_glun2b
+    from mgnet.models.metaplasticity import chronic_glun2b
     try:
         f = chronic_glun2b(condition)
     except (FileNotFoundError, KeyError) as exc:
@@ -455,7 +455,7 @@ class _Memory:
     STIM_WEIGHT_VARIABLE = False
 
     def __init__(self, cfg, progress):
-        # Holds the standalone session (models.backend); closed by close(), or here if
+        # Holds the standalone session (mgnet.models.backend); closed by close(), or here if
         # the build fails, so that the device never stays selected.
         self._session = contextlib.ExitStack()
         try:
@@ -467,10 +467,10 @@ class _Memory:
     def _build(self, cfg, progress):
         import brian2
         from brian2 import SpikeGeneratorGroup, StateMonitor, Synapses, defaultclock
-        from models.assay import default_cache_dir
-        from models.culture import build_culture, culture_structure, structural_signature
-        from models.parameters import CultureParams
-        from models.plasticity import advance_code
+        from mgnet.models.assay import default_cache_dir
+        from mgnet.models.culture import build_culture, culture_structure, structural_signature
+        from mgnet.models.parameters import CultureParams
+        from mgnet.models.plasticity import advance_code
         self.cfg, self.opts, self.progress = cfg, cfg.options, progress
         opts = self.opts
         self.culture = CultureParams(n_neurons=opts.n_neurons)
@@ -495,7 +495,7 @@ class _Memory:
             if self.STIM_WEIGHT_VARIABLE:       # other generated code: its own project
                 h.update(b"stim-weight-variable")
             self.directory = str(default_cache_dir() / f"memory-{h.hexdigest()[:16]}")
-            from models.backend import standalone_session
+            from mgnet.models.backend import standalone_session
             self._session.enter_context(standalone_session(self.directory))
         brian2.seed(stream_seed(cfg))
         self.cult = cult = build_culture(opts.n_neurons, p, self.culture, seed=cfg.seed,
@@ -535,7 +535,7 @@ class _Memory:
             self._phases()
             if progress:
                 progress("compiling (cached after the first time)", 0.0)
-            from models.backend import build_standalone
+            from mgnet.models.backend import build_standalone
             self.compile = build_standalone(self.directory)
         self.k = 0
 
@@ -564,7 +564,7 @@ class _Memory:
                 view[:] = value
             self._phases()
         else:
-            from models.backend import project_lock
+            from mgnet.models.backend import project_lock
             self.k += 1
             run_args = self.cult.run_args(params, self.culture)
             run_args.update(dict(assignments))
@@ -601,9 +601,9 @@ def run(cfg, progress=None):
 
 def check_group(cfgs) -> None:
     """Raise ValueError unless ``cfgs`` share options, seed and network structure
-    (:func:`models.culture.structural_signature`), i.e. can share one build."""
-    from models.culture import structural_signature
-    from models.parameters import CultureParams
+    (:func:`mgnet.models.culture.structural_signature`), i.e. can share one build."""
+    from mgnet.models.culture import structural_signature
+    from mgnet.models.parameters import CultureParams
     cfg0 = cfgs[0]
     culture = CultureParams(n_neurons=cfg0.options.n_neurons)
     sig = structural_signature(cfg0.params, culture)
@@ -618,7 +618,7 @@ def run_group(cfgs, progress=None):
     """Several conditions on one structure seed: one build, one run each.
 
     ``cfgs`` share seed and options and differ in the condition (which must leave the
-    structure unchanged, :func:`models.culture.structural_signature`); yields each
+    structure unchanged, :func:`mgnet.models.culture.structural_signature`); yields each
     condition's RunData as soon as it is simulated.
     """
     check_group(cfgs)
@@ -637,12 +637,12 @@ def run_group(cfgs, progress=None):
 
 
 def _run_data(cfg, mem, res, build_s):
-    from analysis.memory_report import run_metrics
-    from analysis.run_file import RunData
+    from mgnet.analysis.memory_report import run_metrics
+    from mgnet.analysis.run_file import RunData
     from brian2 import mM
     sch, st, opts = mem.schedule, mem.structure, cfg.options
     ee = st.pathways["ee"]
-    from models.culture import contact_values
+    from mgnet.models.culture import contact_values
     pr = contact_values(st, cfg.params, mem.culture)["ee"].pr
     snap_t = res["snap_t"]
     # A snapshot at a phase boundary belongs to the phase that ends there.

@@ -8,14 +8,14 @@ cued the same way in the same run: *sham* cues (random non-members of the same s
 Nothing here is tuned towards the Mg hypothesis: the protocol quantities (cue pulses and
 strength, feed-forward inhibition, read-out window) are chosen on this control at
 ``baseline`` on calibration seeds >= 1000 only (docs/memory.md "Instrument"), and
-frozen in :data:`experiments.memory_encoding.RECALL_DEFAULTS`.
+frozen in :data:`mgnet.experiments.memory_encoding.RECALL_DEFAULTS`.
 
-Network.  The calibrated culture of memory-encoding (:mod:`models.culture`) with the
+Network.  The calibrated culture of memory-encoding (:mod:`mgnet.models.culture`) with the
 E->E quantal sizes of its plastic contacts *frozen*: every contact has the AMPA quantal
 size q = q_down (1 + (b − 1) ρ) that the plastic contact would have at efficacy ρ
-(:func:`models.culture.plastic_quantal_sizes`, the rule's b and β from
+(:func:`mgnet.models.culture.plastic_quantal_sizes`, the rule's b and β from
 ``[params.plasticity]``), with ρ the seeded bistable initial states
-(:func:`models.culture.initial_efficacy`, half UP) and ρ = 1 for the contacts with both
+(:func:`mgnet.models.culture.initial_efficacy`, half UP) and ρ = 1 for the contacts with both
 ends in the planted assembly.  Because plasticity is off throughout, the contacts are the
 culture's static stochastic contacts (no Ca2+ or ρ bookkeeping): the same network a
 plastic culture is during recall (plasticity_on = 0 freezes ρ and q, models/plasticity.py),
@@ -23,14 +23,14 @@ at a fraction of the cost.  ``planted = false`` runs the same cues on the unplan
 network (the "shuffled" control of the test suite).
 
 Protocol.  ``spontaneous`` seconds of spontaneous activity, then recall
-(:func:`experiments.memory_encoding.make_recall`): for every cue fraction and trial one
+(:func:`mgnet.experiments.memory_encoding.make_recall`): for every cue fraction and trial one
 cue of the planted assembly, ``n_sham`` sham cues and one cue per unencoded assembly,
 in random order, ``recall_interval`` (3 x the 4-s slow adaptation) plus a random
 ``recall_jitter`` apart.  A cue is ``cue_pulses`` AMPA kicks of ``stim_weight`` to the cued
 cells (at ``pulse_rate``) and one kick of ``cue_inh_weight`` to every interneuron
 ``cue_inh_delay`` after its onset (feed-forward inhibition).
 
-Read-out (:func:`analysis.memory_report.planted_run_metrics`): Q of Luboeinski &
+Read-out (:func:`mgnet.analysis.memory_report.planted_run_metrics`): Q of Luboeinski &
 Tetzlaff (2021) and the overlap m over ``recall_window`` after each cue, hit rate, false
 activation, ignition (a network burst starts in the window), cues rejected because a
 spontaneous network burst overlaps the ``reject_window`` before them; Δf_UP of the
@@ -57,7 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Hz, ms, nS, second
 
-from models.parameters import param
+from mgnet.models.parameters import param
 
 from . import memory_encoding as me
 
@@ -180,7 +180,7 @@ def make_schedule(opts, n_exc: int, seed: int) -> PlantedSchedule:
 def planted_efficacy(structure, plasticity, members) -> tuple[np.ndarray, np.ndarray]:
     """Seeded efficacies ρ of every E->E contact and the same with ρ = 1 for the
     contacts whose both ends are in ``members`` (1-D or (P, n_exc))."""
-    from models.culture import initial_efficacy
+    from mgnet.models.culture import initial_efficacy
     ee = structure.pathways["ee"]
     rho0 = initial_efficacy(structure, plasticity)
     m = np.atleast_2d(np.asarray(members, bool))
@@ -206,9 +206,9 @@ class _Planted:
     def _build(self, cfg, progress):
         import brian2
         from brian2 import SpikeGeneratorGroup, Synapses, defaultclock
-        from models.assay import default_cache_dir
-        from models.culture import build_culture, culture_structure, structural_signature
-        from models.parameters import CultureParams
+        from mgnet.models.assay import default_cache_dir
+        from mgnet.models.culture import build_culture, culture_structure, structural_signature
+        from mgnet.models.parameters import CultureParams
         self.cfg, self.opts = cfg, cfg.options
         opts = self.opts
         p = cfg.params
@@ -229,7 +229,7 @@ class _Planted:
                            cfg.seed, float(defaultclock.dt / second), "ftz",
                            "planted-v1")).encode())
             self.directory = str(default_cache_dir() / f"planted-{h.hexdigest()[:16]}")
-            from models.backend import standalone_session
+            from mgnet.models.backend import standalone_session
             self._session.enter_context(standalone_session(self.directory))
         brian2.seed(me.stream_seed(cfg))
         self.cult = cult = build_culture(opts.n_neurons, p, self.culture, seed=cfg.seed,
@@ -250,13 +250,13 @@ class _Planted:
             cult.net.run(sch.t_end * second, namespace={})
             if progress:
                 progress("compiling (cached after the first time)", 0.0)
-            from models.backend import build_standalone
+            from mgnet.models.backend import build_standalone
             build_standalone(self.directory)
         self.k = 0
 
     def quantal_sizes(self, params, planted: bool) -> np.ndarray:
         """E->E AMPA quantal sizes (nS): q_down (1 + (b − 1) ρ), planted or seeded ρ."""
-        from models.culture import contact_values, plastic_quantal_sizes
+        from mgnet.models.culture import contact_values, plastic_quantal_sizes
         q = contact_values(self.structure, params, self.culture)["ee"].q_nS
         rho0, rho_pl = planted_efficacy(self.structure, params.plasticity,
                                         self.schedule.members)
@@ -276,11 +276,11 @@ class _Planted:
         if self.device == "runtime":
             self.cult.net.restore("initial")
             brian2.seed(me.stream_seed(self.cfg))
-            from models.synapses import apply_assignments
+            from mgnet.models.synapses import apply_assignments
             apply_assignments(assignments)
             self.cult.net.run(self.schedule.t_end * second, namespace={})
         else:
-            from models.backend import project_lock
+            from mgnet.models.backend import project_lock
             self.k += 1
             with project_lock(self.directory, exclusive=False):
                 brian2.get_device().run(
@@ -308,8 +308,8 @@ def run(cfg, progress=None):
 def check_group(cfgs) -> None:
     """Configs that can share one build: same seed, structure and options up to
     ``planted`` and ``cue_inh_weight`` (run_args)."""
-    from models.culture import structural_signature
-    from models.parameters import CultureParams
+    from mgnet.models.culture import structural_signature
+    from mgnet.models.parameters import CultureParams
     cfg0 = cfgs[0]
     culture = CultureParams(n_neurons=cfg0.options.n_neurons)
     sig = structural_signature(cfg0.params, culture)
@@ -340,10 +340,10 @@ def run_group(cfgs, progress=None):
 
 
 def _run_data(cfg, net, res, build_s):
-    from analysis.memory_report import planted_run_metrics
-    from analysis.run_file import RunData
+    from mgnet.analysis.memory_report import planted_run_metrics
+    from mgnet.analysis.run_file import RunData
     from brian2 import mM
-    from models.culture import contact_values
+    from mgnet.models.culture import contact_values
     sch, st, opts = net.schedule, net.structure, cfg.options
     ee = st.pathways["ee"]
     pr = contact_values(st, cfg.params, net.culture)["ee"].pr

@@ -7,7 +7,7 @@ SNR < 1)" of §6; conditions §5.  Nothing here is tuned to the hypothesis.
 Design (the cheaper of the two honest designs): **one long consolidation per run**,
 with the E->E efficacy ρ of every contact snapshot once per encoding round, instead of
 one run per consolidation length.  The protocol, the assemblies, the stimulation and
-the machinery are those of memory-encoding (:mod:`experiments.memory_encoding`, imported,
+the machinery are those of memory-encoding (:mod:`mgnet.experiments.memory_encoding`, imported,
 not copied; for a seed the assemblies and the stimulation up to the end of encoding are
 the same), only the consolidation is longer and recall uses the single cue fraction 0.5:
 
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from brian2 import second
 
-from models.parameters import param
+from mgnet.models.parameters import param
 
 from . import memory_encoding as me
 
@@ -51,7 +51,7 @@ DESCRIPTION = "forgetting curve of encoded assemblies over a long consolidation 
 
 @dataclass(frozen=True)
 class OPTIONS(me.OPTIONS):
-    """memory-encoding's options (:class:`experiments.memory_encoding.OPTIONS`) with a
+    """memory-encoding's options (:class:`mgnet.experiments.memory_encoding.OPTIONS`) with a
     long consolidation and a single recall cue fraction."""
     consolidation: object = param(60 * second, "this project: twice memory-encoding's "
                                   "30 s, in which 31 % of the contacts switched state "
@@ -89,8 +89,8 @@ def run(cfg, progress=None):
 
 def run_group(cfgs, progress=None):
     """Several conditions on one structure seed: one build, one run each (see
-    :func:`experiments.memory_encoding.run_group`); adds the retention metrics."""
-    from analysis.memory_report import retention_metrics
+    :func:`mgnet.experiments.memory_encoding.run_group`); adds the retention metrics."""
+    from mgnet.analysis.memory_report import retention_metrics
     for data in me.run_group(cfgs, progress):
         data.metrics.update(retention_metrics(data))
         yield data

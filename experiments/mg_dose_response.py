@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import mM
 
-from models.assay import run_field_assay
-from models.configuration import equilibrium_state
-from models.parameters import condition as condition_params, param
+from mgnet.models.assay import run_field_assay
+from mgnet.models.configuration import equilibrium_state
+from mgnet.models.parameters import condition as condition_params, param
 from . import bouton_assay as ba
 
 NAME = "mg-dose-response"
@@ -103,7 +103,7 @@ def add_measured_mg(boutons: dict, pop, levels, state: dict, params, seed: int) 
 
 def run(cfg, progress=None):
     """Equilibrate each branch group at its [Mg]i, assay, add measured [Mg]i; RunData."""
-    from analysis.run_file import RunData
+    from mgnet.analysis.run_file import RunData
     p = cfg.params
     opts = cfg.options
     pop = ba.population(cfg)

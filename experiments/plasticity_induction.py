@@ -5,15 +5,15 @@ drives Graupner–Brunel plasticity) applied to the synaptic configurations of Z
 Liu (2024) Nat Commun 15:3406 (science.md §1: DHiLo "high plasticity, suited to encoding"
 vs DLoHi "efficient, rigid"), and the [Mg]o arm of Slutsky et al. (2004) Neuron 44:835
 (T10).  The rule is Graupner & Brunel (2012) PNAS 109:3991 with the published
-"hippocampal cultures" set (``[params.plasticity]``, :mod:`models.plasticity`); the STDP
+"hippocampal cultures" set (``[params.plasticity]``, :mod:`mgnet.models.plasticity`); the STDP
 protocol (60 pairs at 1 Hz, Δt = t_post − t_pre) is the one of their Fig. 3 / Wang et
 al. (2005) Nat Neurosci 8:187.
 
 Setup.  Branches are sampled (anatomy fixed by the seed) and equilibrated at the
 condition's [Mg]i exactly as in ``bouton-assay``.  Each branch is one postsynaptic AdEx
-neuron (:func:`models.neurons.make_neurons`, the condition's [Mg]o) receiving every one of
+neuron (:func:`mgnet.models.neurons.make_neurons`, the condition's [Mg]o) receiving every one of
 its anatomical boutons (silent ones with Pr = 0) as a plastic contact
-(:func:`models.plasticity.make_plastic_contacts`) from one presynaptic source per branch:
+(:func:`mgnet.models.plasticity.make_plastic_contacts`) from one presynaptic source per branch:
 all boutons of a branch fire together, as under field stimulation.
 
 Protocols (each on its own copy of every branch, all copies simulated side by side in
@@ -81,8 +81,8 @@ from pathlib import Path
 import numpy as np
 from brian2 import Hz, mM, ms, nA, nS, second
 
-from models.configuration import equilibrium_pr, sample_branches
-from models.parameters import PLASTICITY_PRESETS, param
+from mgnet.models.configuration import equilibrium_pr, sample_branches
+from mgnet.models.parameters import PLASTICITY_PRESETS, param
 
 NAME = "plasticity-induction"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -247,7 +247,7 @@ def pulse_latency(params, amplitude, duration) -> float:
     the step evokes exactly one spike.
     """
     from brian2 import Network, SpikeGeneratorGroup, SpikeMonitor, defaultclock
-    from models.neurons import make_neurons
+    from mgnet.models.neurons import make_neurons
     dt = float(defaultclock.dt)
     key = (repr(params.neuron), repr(params.receptors), repr(params.mg_block),
            repr(params.magnesium), float(amplitude / nA), float(duration / ms), dt)
@@ -334,9 +334,9 @@ def simulate_induction(branch_of_contact, protocols: list[InductionProtocol], *,
     """
     import brian2
     from brian2 import Network, SpikeGeneratorGroup, SpikeMonitor, defaultclock, get_device
-    from models.backend import standalone_session
-    from models.neurons import make_neurons
-    from models.plasticity import make_plastic_contacts
+    from mgnet.models.backend import standalone_session
+    from mgnet.models.neurons import make_neurons
+    from mgnet.models.plasticity import make_plastic_contacts
     j = np.asarray(branch_of_contact, dtype=int)
     nb, nc, P = int(j.max()) + 1, len(j), len(protocols)
     magnesium = replace(params.magnesium, mg_o=mg_o * mM)
@@ -399,7 +399,7 @@ def simulate_induction(branch_of_contact, protocols: list[InductionProtocol], *,
         return out
 
     def run_args_of(contacts, post):
-        from models.synapses import nmda_table_assignments
+        from mgnet.models.synapses import nmda_table_assignments
         args = {contacts.U: values["U"], contacts.q: values["q"],
                 contacts.q_down: values["q_down"], contacts.q_nmda: values["q_nmda"],
                 contacts.rho: values["rho"], post.mg_o: mg_o * mM,
@@ -418,7 +418,7 @@ def simulate_induction(branch_of_contact, protocols: list[InductionProtocol], *,
         return collect(contacts, spikes)
     if device_name != "cpp_standalone":
         raise ValueError(f"unknown device '{device_name}'")
-    from models.assay import default_cache_dir
+    from mgnet.models.assay import default_cache_dir
     key = _structure_key(j, protocols, params, (float(amplitude / nA), float(duration / ms),
                                                 lead, rng_seed, dt, repr(stp)))
     directory = default_cache_dir() / f"induction-{key}"
@@ -465,7 +465,7 @@ def initial_state(q_nS, groups, plasticity, opts, seed: int):
 
 def readout_rho(raw: dict, protocols, plasticity) -> np.ndarray:
     """ρ of every contact projected (noise-free) to the end of its protocol."""
-    from models.plasticity import advance_rho
+    from mgnet.models.plasticity import advance_rho
     det = replace(plasticity, noise=False)
     t_read = np.array([p.t_stop for p in protocols])[:, None]
     rho, _ = advance_rho(raw["rho"], raw["c_pl"], t_read - raw["t_pl"], det)
@@ -528,9 +528,9 @@ _BASE_UNITS = {
 
 def run(cfg, progress=None):
     """Induce plasticity with every protocol on the condition's branches; RunData."""
-    from analysis.configuration_metrics import branch_metrics, dhilo_dlohi_split
-    from analysis.run_file import RunData
-    from models.plasticity import rho_to_weight
+    from mgnet.analysis.configuration_metrics import branch_metrics, dhilo_dlohi_split
+    from mgnet.analysis.run_file import RunData
+    from mgnet.models.plasticity import rho_to_weight
     p, opts = cfg.params, cfg.options
     pl = p.plasticity
     pop = sample_branches(opts.n_branches, p.configuration, rng=cfg.seed)
@@ -539,7 +539,7 @@ def run(cfg, progress=None):
     pr, mg_branch = equilibrium_pr(pop, float(p.magnesium.mg_i / mM), mg_ref, p.release,
                                    p.configuration)
     if opts.contacts == "network":
-        from models.parameters import CultureParams, ShortTermPlasticityParams
+        from mgnet.models.parameters import CultureParams, ShortTermPlasticityParams
         culture = CultureParams()
         stp = ShortTermPlasticityParams(tau_f=culture.tau_f, tau_d=culture.tau_d)
         gain = float(culture.q_ee_scale)

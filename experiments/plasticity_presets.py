@@ -3,8 +3,8 @@
 science.md §4 item 5 (and docs/plasticity.md §6): every published plasticity preset is run
 through four tests, at the [Ca]o and [Mg]o at which it was fitted ("own") and at the
 culture's medium ("culture": ``CalciumParams.ca_o``, baseline [Mg]o), with the network's
-own Ca2+ model — the voltage-integrated NMDA Ca2+ of :mod:`models.nmda_calcium` and
-C_post scaled with [Ca]o (:func:`models.plasticity.c_post_at`):
+own Ca2+ model — the voltage-integrated NMDA Ca2+ of :mod:`mgnet.models.nmda_calcium` and
+C_post scaled with [Ca]o (:func:`mgnet.models.plasticity.c_post_at`):
 
 (a) the STDP window of hippocampal cultures (Bi & Poo 1998 J Neurosci 18:10464: 60
     pre-post pairings at 1 Hz; LTP for the postsynaptic spike 5-20 ms after the
@@ -25,7 +25,7 @@ at -25 ms, and pairing at +10 ms with 3 postsynaptic spikes (at 100 Hz) gives LT
 
 Outcome measures are Graupner & Brunel's: transition probabilities U (DOWN -> UP) and D
 (UP -> DOWN) and the change in strength with the preset's (β, b), computed exactly from
-the protocol's Ca2+ jumps (:func:`models.plasticity.protocol_outcome`).  The same
+the protocol's Ca2+ jumps (:func:`mgnet.models.plasticity.protocol_outcome`).  The same
 machinery gives the trace-protection numbers of §4 item 5: the fraction of the way to its
 fixed point that one spontaneous network burst moves a contact whose ends were not
 co-stimulated, beside the fraction one encoding presentation moves a co-stimulated one
@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Hz, mM, ms, mV, second
 
-from models.parameters import PLASTICITY_PRESETS, MagnesiumParams, param
+from mgnet.models.parameters import PLASTICITY_PRESETS, MagnesiumParams, param
 
 NAME = "plasticity-presets"
 DESCRIPTION = "pre-registered tests (a)-(d) of every plasticity preset; trace protection"
@@ -160,7 +160,7 @@ def _presentation(trains: int, pulses: int, delay: float):
 # Tests of one preset at one condition
 # --------------------------------------------------------------------------------------
 def _outcome(pre, post, p, cond, release=None, v_sub=None):
-    from models.plasticity import calcium_events, protocol_outcome
+    from mgnet.models.plasticity import calcium_events, protocol_outcome
     t, a = calcium_events(pre, post, p, release=release, v_sub=v_sub, **cond)
     t_end = max([0.0] + [float(np.max(x)) for x in (pre, post) if len(x)]) + 1.0
     return protocol_outcome(t, a, p, t_end)
@@ -213,8 +213,8 @@ def test_preset(p, cond: dict, opts, culture, rng) -> dict:
     out["async_up"], out["async_down"] = r["up"], r["down"]
     # (d) closed form: linear Ca2+, pairs -> the twin equals stdp_prediction's exact pulsed
     # linear mean (noise and cubic off).
-    from models.parameters import SpineCalciumParams
-    from models.plasticity import calcium_events, event_segments, linear_moments, stdp_prediction
+    from mgnet.models.parameters import SpineCalciumParams
+    from mgnet.models.plasticity import calcium_events, event_segments, linear_moments, stdp_prediction
     q = dataclasses.replace(p, noise=False, bistable=False)
     lin = dict(cond, spine_ca=SpineCalciumParams(bap_amplitude=0 * mV))
     err = 0.0
@@ -226,7 +226,7 @@ def test_preset(p, cond: dict, opts, culture, rng) -> dict:
         c_pre = a[np.isclose(t, pre[0] + float(q.delay))][0]
         pred = stdp_prediction([dt], q, n_pairs=n, frequency=f, rho0=0.5, c_pre=c_pre)
         # the prediction holds C_post fixed at the preset's value: compare at that C_post
-        from models.plasticity import c_post_at
+        from mgnet.models.plasticity import c_post_at
         if abs(c_post_at(q, cond.get("calcium")) - float(q.c_post)) < 1e-12:
             err = max(err, abs(float(m) - float(pred["rho_pulsed"][0])))
     out["closed_form_error"] = err
@@ -332,8 +332,8 @@ def choose_default(table: dict) -> tuple[str | None, str]:
 
 def run(cfg, progress=None):
     """Run the tests of every preset at its own and at the culture's condition; RunData."""
-    from analysis.run_file import RunData
-    from models.parameters import CultureParams
+    from mgnet.analysis.run_file import RunData
+    from mgnet.models.parameters import CultureParams
     opts = cfg.options
     p_model = cfg.params
     culture = CultureParams()

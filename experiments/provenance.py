@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.run_file import SCHEMA_VERSION
+from mgnet.analysis.run_file import SCHEMA_VERSION
 
 __all__ = ["git_state", "provenance_attrs", "package_version"]
 

@@ -4,7 +4,7 @@ Reproduces Zhou, Bi & Liu (2024) Nat Commun 15:3406, Fig 4a: after [Mg]i is rais
 D rises and P̄r falls with a lag (little at 1-2 h, clear at ~4 h) while ΣPr stays
 constant.  The same branches are assayed at 0, 1, 2, 4, 8 and 24 h after a step from
 the condition's [Mg]i to the elevated [Mg]i of the ``elevated_mg`` preset (the
-configuration dynamics of :mod:`models.configuration`: a two-stage Mg cascade and
+configuration dynamics of :mod:`mgnet.models.configuration`: a two-stage Mg cascade and
 set-point homeostasis), all in the same recording solution.  One Brian2 build, one
 standalone rerun per time point.  The fraction of exhausted branches (every bouton
 active, ΣPr below the set-point) is recorded at every time point.
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import mM
 
-from models.assay import run_field_assay
-from models.configuration import bouton_mg, reconfiguration_time_course
-from models.parameters import condition as condition_params, param
+from mgnet.models.assay import run_field_assay
+from mgnet.models.configuration import bouton_mg, reconfiguration_time_course
+from mgnet.models.parameters import condition as condition_params, param
 from . import bouton_assay as ba
 
 NAME = "reconfiguration"
@@ -50,7 +50,7 @@ check_options = ba.check_options
 
 def run(cfg, progress=None):
     """Assay the same branches at each time after the step; RunData with time_h."""
-    from analysis.run_file import RunData
+    from mgnet.analysis.run_file import RunData
     p = cfg.params
     opts = cfg.options
     times = np.asarray(opts.times_h, dtype=float)

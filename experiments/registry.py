@@ -1,8 +1,8 @@
 """Names of the experiments that ``mgnet run`` knows, imported lazily.
 
 An experiment module defines ``NAME``, ``DESCRIPTION``, an ``OPTIONS`` dataclass
-(fields declared with :func:`models.parameters.param`), ``SCALES`` (scale name ->
-option overrides), and ``run(cfg, progress) -> analysis.run_file.RunData``.
+(fields declared with :func:`mgnet.models.parameters.param`), ``SCALES`` (scale name ->
+option overrides), and ``run(cfg, progress) -> mgnet.analysis.run_file.RunData``.
 """
 from __future__ import annotations
 
@@ -15,18 +15,18 @@ __all__ = ["EXPERIMENTS", "get", "names"]
 
 #: experiment name -> module path
 EXPERIMENTS: dict[str, str] = {
-    "synapse-check": "experiments.synapse_check",
-    "bouton-assay": "experiments.bouton_assay",
-    "mg-dose-response": "experiments.mg_dose_response",
-    "reconfiguration": "experiments.reconfiguration",
-    "plasticity-presets": "experiments.plasticity_presets",
-    "plasticity-induction": "experiments.plasticity_induction",
-    "culture-activity": "experiments.culture_activity",
-    "background-filtering": "experiments.background_filtering",
-    "memory-encoding": "experiments.memory_encoding",
-    "memory-capacity": "experiments.memory_capacity",
-    "memory-retention": "experiments.memory_retention",
-    "memory-planted": "experiments.memory_planted",
+    "synapse-check": "mgnet.experiments.synapse_check",
+    "bouton-assay": "mgnet.experiments.bouton_assay",
+    "mg-dose-response": "mgnet.experiments.mg_dose_response",
+    "reconfiguration": "mgnet.experiments.reconfiguration",
+    "plasticity-presets": "mgnet.experiments.plasticity_presets",
+    "plasticity-induction": "mgnet.experiments.plasticity_induction",
+    "culture-activity": "mgnet.experiments.culture_activity",
+    "background-filtering": "mgnet.experiments.background_filtering",
+    "memory-encoding": "mgnet.experiments.memory_encoding",
+    "memory-capacity": "mgnet.experiments.memory_capacity",
+    "memory-retention": "mgnet.experiments.memory_retention",
+    "memory-planted": "mgnet.experiments.memory_planted",
 }
 
 

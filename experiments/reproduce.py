@@ -1,6 +1,6 @@
 """``mgnet reproduce``: run every experiment that exists, draw figures, write the report.
 
-The runs go through the sweep engine (:func:`experiments.sweep.run_configs`, design.md
+The runs go through the sweep engine (:func:`mgnet.experiments.sweep.run_configs`, design.md
 §5): a Dask ``LocalCluster`` with one single-threaded worker per core; the runs of one
 experiment and seed share one task when the experiment can rerun a built network for
 several conditions (compile once, ``run_args`` per condition); the longest tasks are
@@ -187,7 +187,7 @@ def reproduce(results: Path, scale: str = "default", workers: int | None = None,
     Figures and the report are drawn from every run file at ``scale`` under
     ``results``, not only from the selected jobs.
     """
-    from analysis.report import make_figures, write_report
+    from mgnet.analysis.report import make_figures, write_report
     from .sweep import run_configs
 
     results = Path(results)

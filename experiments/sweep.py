@@ -1,7 +1,7 @@
 """``mgnet sweep``: the (condition, seed) runs of one experiment, in parallel on Dask.
 
 design.md §5 (scale-out): every task is one ``mgnet run`` of one (condition, seed),
-started by a Dask worker as its own subprocess (``python -m experiments.cli run ...
+started by a Dask worker as its own subprocess (``python -m mgnet.experiments.cli run ...
 --quiet`` with ``OMP_NUM_THREADS=1``), so Brian2's device state stays per process and
 each run uses one thread.  By default the tasks run on a
 ``dask.distributed.LocalCluster`` with one single-threaded worker process per core;
@@ -49,7 +49,7 @@ __all__ = ["SweepError", "SweepResult", "parse_seeds", "parse_conditions", "form
            "manifest_path"]
 
 MANIFEST_VERSION = 1
-_TMP_MARKER = ".tmp-"  # analysis.run_file writes ".<name>.tmp-<pid>-<random>"
+_TMP_MARKER = ".tmp-"  # mgnet.analysis.run_file writes ".<name>.tmp-<pid>-<random>"
 _SEED_MAX = 2 ** 31 - 1
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SEEDS_ALLOWED = ("allowed: N, A-B with 0 <= A <= B, or a comma-separated list of "
@@ -129,7 +129,7 @@ def parse_conditions(text: str) -> list[str]:
 def run_is_current(path: Path, cfg) -> bool:
     """True if ``path`` is a complete, valid run file of exactly ``cfg`` made by this
     mgnet version (the rule ``mgnet reproduce`` uses to reuse a run)."""
-    from analysis.run_file import RunFileError, read_run
+    from mgnet.analysis.run_file import RunFileError, read_run
     from .provenance import package_version
     try:
         attrs = read_run(path).attrs
@@ -177,7 +177,7 @@ def _move_aside(results: Path, out: Path, stamp: str) -> Path:
 
 
 def run_task(argv: list[str], out) -> dict:
-    """Run ``python -m experiments.cli <argv>`` in a subprocess (one Dask task).
+    """Run ``python -m mgnet.experiments.cli <argv>`` in a subprocess (one Dask task).
 
     ``out`` is the run file the task writes, or a list of them (one ``mgnet run`` of
     several conditions).  Removes temporary files of an earlier, killed write of them
@@ -198,7 +198,7 @@ def run_task(argv: list[str], out) -> dict:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH")) if p)
     t0 = time.monotonic()
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", *argv],
+    proc = subprocess.run([sys.executable, "-m", "mgnet.experiments.cli", *argv],
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env)
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
@@ -423,7 +423,7 @@ def sweep(experiment: str, conditions, seeds, scale: str | None, results_dir, *,
 
     Raises
     ------
-    SweepError, experiments.config.ConfigError
+    SweepError, mgnet.experiments.config.ConfigError
         On bad input, before anything is written or started.
     """
     # ---- validate everything before touching the disk or starting a cluster

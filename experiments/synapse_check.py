@@ -21,10 +21,10 @@ import numpy as np
 from brian2 import (Network, SpikeGeneratorGroup, SpikeMonitor, StateMonitor, Hz, ms,
                     second, mV, mM, nS)
 
-from models.neurons import make_neurons
-from models.parameters import param
-from models.protocols import burst_times, one_ap_times
-from models.synapses import make_contacts, tm_mean_release
+from mgnet.models.neurons import make_neurons
+from mgnet.models.parameters import param
+from mgnet.models.protocols import burst_times, one_ap_times
+from mgnet.models.synapses import make_contacts, tm_mean_release
 
 NAME = "synapse-check"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -78,8 +78,8 @@ def _reporter(progress, stage, offset, span):
 
 
 def run(cfg, progress=None):
-    """Simulate and return an :class:`analysis.run_file.RunData` (without provenance)."""
-    from analysis.run_file import RunData
+    """Simulate and return an :class:`mgnet.analysis.run_file.RunData` (without provenance)."""
+    from mgnet.analysis.run_file import RunData
 
     opts: OPTIONS = cfg.options
     p = cfg.params

@@ -3,7 +3,7 @@
 Zhou, Bi & Liu (2024) Nat Commun 15:3406, Methods (science.md §2): boutons are driven
 by field stimulation with 30 single APs at 0.5 Hz (the "1AP" protocol), then by the
 same 30 APs as 6 trains of 5 at 100 Hz (the "burst" protocol).  Every bouton is one
-stochastic Tsodyks–Markram contact (:mod:`models.synapses`) onto the postsynaptic
+stochastic Tsodyks–Markram contact (:mod:`mgnet.models.synapses`) onto the postsynaptic
 neuron of its branch (one conductance-based AdEx neuron per branch, so that B(V),
 the NMDA driving force and back-propagating spikes shape spine Ca2+).  All boutons
 fire together, as under field stimulation.
@@ -14,8 +14,8 @@ between; this lets the compile-once standalone device rerun new configurations
 (Pr, q per bouton and [Mg]o) through ``run_args`` without recompiling.
 
 Each assayed bouton has a readily releasable pool with Ca2+-dependent recovery and
-facilitation (:mod:`models.release_pool`; Dobrunz & Stevens 1997, Dittman, Kreitzer &
-Regehr 2000), composed onto the standard contact of :mod:`models.synapses` without
+facilitation (:mod:`mgnet.models.release_pool`; Dobrunz & Stevens 1997, Dittman, Kreitzer &
+Regehr 2000), composed onto the standard contact of :mod:`mgnet.models.synapses` without
 changing it: a preparing pathway runs one time step before the release pathway and
 hands the bouton's release probability to the standard code as ``u`` (with ``U = 0``).
 The culture network is unaffected.  A sample can carry a virtual GluN2B block
@@ -159,7 +159,7 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
         Per sample: ``n_release_1ap``, ``n_release_burst``, ``wca``, ``wca_burst``,
         ``wca_2b``, ``wca_burst_2b``, ``wca_nmda``, ``wca_burst_nmda``, ``wca_bap``,
         ``wca_burst_bap`` (per bouton; integrated Ca2+ *charge* in a.u., see
-        :mod:`models.synapses`), ``post_spikes_1ap``, ``post_spikes_burst`` (per branch).
+        :mod:`mgnet.models.synapses`), ``post_spikes_1ap``, ``post_spikes_burst`` (per branch).
     """
     import brian2
     protocol = protocol or AssayProtocol()

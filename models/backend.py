@@ -17,7 +17,7 @@ off one at a time by the benchmarks' ablation with :func:`optimisations`):
   ``models/templates/cpp_standalone/stateupdate_simd.cpp``); runtime mode is unchanged.
 * ``pooled_background``: Poisson background drive as one Poisson count per population
   and step, scattered onto uniformly random neurons
-  (:class:`models.background.PooledPoissonInput`, templates ``pooled_poisson`` for
+  (:class:`mgnet.models.background.PooledPoissonInput`, templates ``pooled_poisson`` for
   cpp_standalone, Cython and numpy; :func:`code_object_class` selects them).
 * ``skip_dead_work``: blocks of synapse code marked with :func:`skip_unless` (work that
   is multiplied by zero, or whose omission is exact, where a condition is 0: the
@@ -267,7 +267,7 @@ def skip_unless(condition: str, code: str, name: str) -> str:
     if not re.fullmatch(r"[A-Za-z]\w*", name):
         raise ValueError(f"gate name must be an identifier, got {name!r}")
     gate = f"gate_{name}"
-    out = [f"{gate} = {condition}    # skip-unless gate (models.backend.skip_unless)"]
+    out = [f"{gate} = {condition}    # skip-unless gate (mgnet.models.backend.skip_unless)"]
     for line in code.splitlines():
         text, _, comment = line.partition("#")
         for stmt in text.split(";"):

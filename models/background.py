@@ -20,8 +20,8 @@ group (shared variables, constants, or a variable linked to one neuron of anothe
 group); it is evaluated once per step, at neuron 0.
 
 The runner uses the templates ``pooled_poisson`` (cpp_standalone, Cython and numpy,
-``models/templates/``), selected by :func:`models.backend.code_object_class`.
-:func:`poisson_drive` adds either form, per :data:`models.backend.OPTIMISATIONS`
+``models/templates/``), selected by :func:`mgnet.models.backend.code_object_class`.
+:func:`poisson_drive` adds either form, per :data:`mgnet.models.backend.OPTIMISATIONS`
 ``["pooled_background"]`` (the benchmarks' ablation switches it off).
 """
 from __future__ import annotations
@@ -87,7 +87,7 @@ def poisson_drive(group, target: str, weight: str, rate: str, *, when: str = "sy
     """Add Poisson background events to ``group`` (contained in it, so a Network that
     holds the group runs them).
 
-    ``pooled`` (default :data:`models.backend.OPTIMISATIONS` ``["pooled_background"]``):
+    ``pooled`` (default :data:`mgnet.models.backend.OPTIMISATIONS` ``["pooled_background"]``):
     :class:`PooledPoissonInput`, else the direct per-neuron draw
     (:func:`per_neuron_code` in a ``run_regularly``).  Both are the same process.
     Returns the code runner.

@@ -4,7 +4,7 @@ science.md §4 item 7; docs/culture.md.  The network is built from a :class:`Cul
 and a seed, into an explicit Brian2 :class:`~brian2.Network` (no magic network):
 
 * ``n_exc = round(exc_fraction * n)`` excitatory and ``n - n_exc`` inhibitory
-  conductance-based AdEx neurons (:func:`models.neurons.make_neurons`; AMPA, NMDA
+  conductance-based AdEx neurons (:func:`mgnet.models.neurons.make_neurons`; AMPA, NMDA
   GluN2A/2B through the Mg2+ block of [Mg]o, GABA_A).  Excitatory cells carry the slow
   spike-triggered adaptation ``b_slow`` (tau_w_slow 4 s) that ends network bursts
   (Masquelier & Deco 2013 PLoS ONE 8:e75824); inhibitory cells do not adapt.
@@ -12,16 +12,16 @@ and a seed, into an explicit Brian2 :class:`~brian2.Network` (no magic network):
   ``p = min(1, connection_probability * reference_size / n)`` (fixed expected in-degree
   above the reference size), with ``1 + Poisson(extra_contacts_mean)`` contacts per
   connection.  Every contact is its own stochastic Tsodyks–Markram synapse
-  (:func:`models.synapses.make_contacts`, U = Pr) with the network time constants
+  (:func:`mgnet.models.synapses.make_contacts`, U = Pr) with the network time constants
   ``tau_f``/``tau_d`` of :class:`CultureParams`.
 * Excitatory contacts (E->E and E->I) are the boutons of the postsynaptic neuron's
   dendritic branches: each neuron's excitatory contacts are dealt, in random order, onto
   branches of length U(length_min, length_max) carrying Poisson(anatomical_density * L / 10)
-  boutons, exactly the anatomy that :func:`models.configuration.sample_branches` draws
-  (:func:`models.configuration.population_from_counts` draws the bouton attributes with the same
+  boutons, exactly the anatomy that :func:`mgnet.models.configuration.sample_branches` draws
+  (:func:`mgnet.models.configuration.population_from_counts` draws the bouton attributes with the same
   distributions for *given* counts).  Their Pr and functional state are the
   equilibrium configuration at the condition's [Mg]i
-  (:func:`models.configuration.equilibrium_pr`); silent boutons keep Pr = 0 and their
+  (:func:`mgnet.models.configuration.equilibrium_pr`); silent boutons keep Pr = 0 and their
   (postsynaptic) quantal size.  Inhibitory contacts release with ``pr_inh``.
 * Spontaneous activity: every neuron receives Poisson background AMPA events (summed
   miniature release and unmodelled synaptic noise) at ``bg_rate`` with conductance
@@ -30,7 +30,7 @@ and a seed, into an explicit Brian2 :class:`~brian2.Network` (no magic network):
   constant)`` variables so that a compile-once standalone project can change them
   through ``run_args``), generated as one Poisson count per population and step
   scattered onto uniformly random neurons, the same process
-  (:mod:`models.background`).  The rate is multiplied by ``max(0, 1 + x(t))``, where x is one
+  (:mod:`mgnet.models.background`).  The rate is multiplied by ``max(0, 1 + x(t))``, where x is one
   Ornstein-Uhlenbeck process shared by all neurons (SD ``bg_mod_cv``, correlation time
   ``bg_mod_tau``): the modelled neurons are a sample of a larger culture whose
   spontaneous input fluctuates slowly.  Without this shared fluctuation the burst
@@ -95,7 +95,7 @@ _SLOW_ADAPTATION_EQS = """
 b_slow : amp (shared, constant)        # slow adaptation increment (calibrated, culture)
 """
 #: Background events: g_ampa += bg_w per event, Poisson at bg_rate*max(0, 1 + bg_x) per
-#: neuron (models.background.poisson_drive: one count per population and step,
+#: neuron (mgnet.models.background.poisson_drive: one count per population and step,
 #: scattered onto random neurons; the same process as one poisson() per neuron).
 _BACKGROUND_DRIVE = {"target": "g_ampa", "weight": "bg_w",
                      "rate": "bg_rate*clip(1 + bg_x, 0, 100)"}
@@ -112,7 +112,7 @@ class Pathway:
     that the contacts a spike reaches are contiguous in memory (several times faster
     spike propagation than a branch-major order).  For excitatory pathways the bouton
     attributes live in ``pop`` (ordered by branch, then activation key, as every
-    :class:`models.configuration.BranchPopulation`) and ``bouton[k]`` is the bouton of
+    :class:`mgnet.models.configuration.BranchPopulation`) and ``bouton[k]`` is the bouton of
     contact ``k``: a per-bouton array ``x`` applies to the contacts as ``x[bouton]``.
     """
     name: str
@@ -214,7 +214,7 @@ def deal_into_branches(n_per_neuron: np.ndarray, config: ConfigurationParams,
 
     Branch lengths are U(length_min_um, length_max_um) and bouton counts
     max(1, Poisson(anatomical_density * L / 10)), as in
-    :func:`models.configuration.sample_branches`; branches are drawn until a neuron's
+    :func:`mgnet.models.configuration.sample_branches`; branches are drawn until a neuron's
     contacts are used up, and its last branch keeps only the remaining contacts, its
     length shortened in proportion (same density).
 
@@ -559,7 +559,7 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
     seed : int
         Structure seed: connectivity, branches, bouton competences, initial potentials.
         Brian2's own generator (release draws, background) is seeded by the caller
-        (:func:`models.backend.seed_all`), as every Brian2 global is.
+        (:func:`mgnet.models.backend.seed_all`), as every Brian2 global is.
     plastic_blocks : mapping, optional
         ``extra_model``, ``extra_on_pre``, ``extra_on_post``, ``extra_namespace`` for the
         E->E contacts and ``neuron_eqs``, ``neuron_namespace`` for the excitatory neurons.
@@ -571,7 +571,7 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
         Prefix of every Brian2 object name (several cultures in one process).
     plasticity : PlasticityParams, optional
         Make the E->E contacts plastic with this Graupner–Brunel rule
-        (:func:`models.plasticity.make_plastic_contacts`; C_pre scales with the NMDA Ca2+
+        (:func:`mgnet.models.plasticity.make_plastic_contacts`; C_pre scales with the NMDA Ca2+
         of each release).  Initial states from :func:`initial_efficacy`, quantal sizes
         from :func:`plastic_quantal_sizes`.  ``plastic_blocks`` are composed after it.
     spine_ca : tuple of str
@@ -581,7 +581,7 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
         Plastic E->E contacts always compute the NMDA Ca2+ of each release.
     readouts : bool
         Store the contacts' assay read-outs (``release``, ``n_release``, ``n_spikes``,
-        spine Ca2+ state ``ca``/``wca_*``, ``c_pre_sum``; :func:`models.synapses.make_contacts`).
+        spine Ca2+ state ``ca``/``wca_*``, ``c_pre_sum``; :func:`mgnet.models.synapses.make_contacts`).
         No culture experiment reads them, so the default leaves them out: 24 bytes less
         per contact, 64 per contact that tracks spine Ca2+ (72 when plastic), and no
         spine-Ca2+ bAP update; spikes and random streams are the same either way.
@@ -837,7 +837,7 @@ def iter_culture(n_neurons: int, samples: list, *, seed: int, duration,
     root = default_cache_dir() if cache_dir is None else cache_dir
     directory = os.path.join(str(root), f"culture-{key}")
     # The project's build flags (-ffast-math link: denormals flushed to zero; SIMD; make
-    # -j bounded by the cores) come from models.backend.standalone_session.
+    # -j bounded by the cores) come from mgnet.models.backend.standalone_session.
     with standalone_session(directory):
         brian2.seed(sim_seed)
         cult = build_culture(n_neurons, params0, culture0, seed=seed, structure=structure,

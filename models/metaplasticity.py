@@ -8,7 +8,7 @@ receptors.  Reads the NMDA Ca2+ of actual releases (hence [Mg]o through B(V)).
 Two time scales, handled separately (the slow one is hours, the network's seconds):
 
 * fast: during a network simulation each excitatory contact adds its release's NMDA
-  Ca2+ (``ca_2a + ca_2b`` of :func:`models.nmda_calcium.nmda_ca_on_pre`, and the
+  Ca2+ (``ca_2a + ca_2b`` of :func:`mgnet.models.nmda_calcium.nmda_ca_on_pre`, and the
   ``cx_2a + cx_2b`` that postsynaptic spikes add, :data:`LOAD_ON_POST`) to the
   postsynaptic neuron's accumulator ``nmda_ca_load`` (:data:`LOAD_ON_PRE`); the
   chronic load is L = accumulated Ca2+ / simulated time;

@@ -4,7 +4,7 @@ Brette & Gerstner (2005) J Neurophysiol 94:3637, with a second, slow spike-trigg
 adaptation current (Masquelier & Deco 2013) and the synaptic conductances of
 science.md §4 item 4: AMPA, NMDA split into GluN2A and GluN2B components (each a
 difference of exponentials, the GluN2B fraction ``f_2b`` a per-neuron state variable)
-gated by the Mg2+ block B(V) of :mod:`models.magnesium`, and GABA_A.
+gated by the Mg2+ block B(V) of :mod:`mgnet.models.magnesium`, and GABA_A.
 
 The equations are composed from one string block per mechanism; each line carries a
 comment.  [Mg]o (``mg_o``) and, for the optional inside block, [Mg]i (``mg_i``) are
@@ -142,7 +142,7 @@ def make_neurons(n: int, *, neuron: NeuronParams | None = None,
     n : int
         Number of neurons.
     neuron, receptors, block, magnesium, spine_ca : parameter dataclasses
-        Defaults from :mod:`models.parameters` (``spine_ca``: the bAP kernel whose slow
+        Defaults from :mod:`mgnet.models.parameters` (``spine_ca``: the bAP kernel whose slow
         tail ``bap_s`` the neurons carry for the NMDA Ca2+ of their contacts).
     nmda : bool
         False removes NMDA receptors (ablation).
@@ -173,7 +173,7 @@ def make_neurons(n: int, *, neuron: NeuronParams | None = None,
     group = NeuronGroup(n, eqs, threshold="v > v_spike", reset=reset,
                         refractory="t_ref", method=method, namespace=dict(ns, t_ref=neuron.t_ref),
                         name=name, dt=dt)
-    # SIMD neuron loop in standalone projects (same arithmetic; models.backend).
+    # SIMD neuron loop in standalone projects (same arithmetic; mgnet.models.backend).
     vectorise_state_update(group)
     group.v = neuron.e_l
     if nmda:

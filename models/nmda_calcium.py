@@ -10,7 +10,7 @@ back-propagating spikes), not the block sampled once at the release instant::
 * g_NMDA(u) = q_nmda Σ_x w_x norm_x (e^{−u/τ_x} − e^{−u/τ_r}) for GluN2A and GluN2B
   (w_2A = 1 − f_2b, w_2B = f_2b: peak-conductance fractions; GluN2B Ca2+ is weighted
   by ``glun2b_ca_weight``), u the time since the release reached the spine;
-* B is the block of :mod:`models.magnesium` (one formula), E_Ca the reversal of the
+* B is the block of :mod:`mgnet.models.magnesium` (one formula), E_Ca the reversal of the
   Ca2+ current (+40 mV, Blue Brain GluSynapse), Pf = [Ca]o/([Ca]o + pf_k) the
   fractional Ca2+ current (Schneggenburger et al. 1993);
 * V_loc = V + Σ_spikes K(t − t_spike) with the bAP kernel
@@ -94,7 +94,7 @@ nt_r : 1              # sum over releases of e^{-(t - t_r)/tau_rise} (as of t_la
 #: NMDA Ca2+ of the actual release (temporaries ``ca_2a``, ``ca_2b``, a.u.) and the
 #: update of the receptor traces.  ``{block}`` is the block at the subthreshold potential
 #: ``v_ca``; runs after the release step and before ``t_last = t``.  Work that a failure
-#: multiplies by zero is skipped (models.backend.skip_unless: ``ca_2a``, ``ca_2b`` and
+#: multiplies by zero is skipped (mgnet.models.backend.skip_unless: ``ca_2a``, ``ca_2b`` and
 #: ``v_ca`` read 0 after a failure), and so is the decay of traces that are all 0 (a
 #: contact that has never released).
 _ON_PRE = skip_unless("release", """
@@ -113,7 +113,7 @@ nt_r = nt_r*exp(-(t - t_last)/tau_nmda_rise) + release
 #: Excess NMDA Ca2+ that a postsynaptic spike adds to the receptors this contact has
 #: open (temporaries ``cx_2a``, ``cx_2b``, a.u.); runs in the postsynaptic pathway,
 #: before the neuron's reset adds this spike's own slow tail to ``bap_s``.  Skipped
-#: (``cx_2a = cx_2b = 0``) where the traces are all 0 (models.backend.skip_unless).
+#: (``cx_2a = cx_2b = 0``) where the traces are all 0 (mgnet.models.backend.skip_unless).
 NMDA_CA_ON_POST = skip_unless("nt_2a + nt_2b + nt_r > 0", """
 nca_r = bap_s_post*nca_r_scale + 0.5*ms                                 # slow tail of the earlier bAPs (nearest grid point)
 nca_b = ca_unit*pf_rel*(q_nmda/(q_nmda_ref*nmda_gain))/nca_norm          # receptor content, [Ca]o
@@ -133,7 +133,7 @@ def nmda_ca_on_pre(block: MgBlockParams | None = None) -> str:
 
 
 # ---------------------------------------------------------------------------------
-# Physics in numpy (one formula: the block is models.magnesium's)
+# Physics in numpy (one formula: the block is mgnet.models.magnesium's)
 # ---------------------------------------------------------------------------------
 def bap_kernel(s, spine: SpineCalciumParams | None = None):
     """Depolarisation (volt) at the spines a time ``s`` (s, array) after a spike."""

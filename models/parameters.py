@@ -74,7 +74,7 @@ class MgBlockParams:
     """Voltage-dependent Mg2+ block of NMDA receptors.
 
     B(V) = 1 / (1 + [Mg]o / K_o * exp(-gamma * V)).  Named presets live in
-    :data:`models.magnesium.BLOCK_PRESETS`; the defaults are Jahr & Stevens (1990).
+    :data:`mgnet.models.magnesium.BLOCK_PRESETS`; the defaults are Jahr & Stevens (1990).
     """
     preset: str = param("jahr_stevens_1990", "Jahr & Stevens (1990) J Neurosci 10:3178",
                         choices=("jahr_stevens_1990", "bbp_2022"),
@@ -460,7 +460,7 @@ class ConfigurationParams:
                                        _K_DEFAULT), 4),
         "derived: the bouton Pr spread (log-sd 0.7: Zhou et al. 2024 Fig 1c spans 0.04-0.9; "
         "Murthy et al. 1997) minus the [Mg]i part, sqrt(0.7^2 - k^2 (ln(1+0.3^2) + "
-        "ln(1+0.3^2))) (models.parameters.competence_sigma_from_pr); the Fig 1c histogram "
+        "ln(1+0.3^2))) (mgnet.models.parameters.competence_sigma_from_pr); the Fig 1c histogram "
         "could not be read, uncertain", low=0.0, high=3.0, uncertain=True,
         doc="log-normal sigma of competence across boutons")
     q_size_exponent: float = param(
@@ -525,7 +525,7 @@ class ConfigurationParams:
 class ReleasePoolParams:
     """Readily releasable pool and Ca2+-dependent recovery of an assayed bouton.
 
-    See :mod:`models.release_pool`.  ``n_rrp_median = 1``, ``facilitation = "tm"`` and
+    See :mod:`mgnet.models.release_pool`.  ``n_rrp_median = 1``, ``facilitation = "tm"`` and
     ``k_rec_max = 1/tau_d`` reproduce the single-vesicle contact of models/synapses.py.
     """
     n_rrp_median: float = param(
@@ -736,7 +736,7 @@ class CultureParams:
     """Culture network: size, connectivity, network STP, background drive (docs/culture.md).
 
     Excitatory contacts (E->E and E->I) take their release probability and functional
-    state from the bouton configuration of :mod:`models.configuration` at the condition's
+    state from the bouton configuration of :mod:`mgnet.models.configuration` at the condition's
     [Mg]i (each postsynaptic neuron's excitatory contacts are grouped into dendritic
     branches); inhibitory contacts have a fixed Pr.  Three values are set once by the
     network calibration (``calibrated="culture"``): the E->E quantal scale, the

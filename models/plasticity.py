@@ -14,7 +14,7 @@ contact follows the efficacy, q = q_down (1 + (b − 1) ρ) (w = w0 + ρ(w1 − 
 C_pre,eff = C_pre × (NMDA Ca2+ of this release) / (NMDA Ca2+ of one reference release of
 the same receptor content at the preset's fitting condition: ref_v, ref_mg_o, ref_ca_o,
 ref_glun2b_fraction).  The NMDA Ca2+ is the ``ca_2a + ca_2b`` of
-:func:`models.nmda_calcium.nmda_ca_on_pre`: the integral of the conductance times the
+:func:`mgnet.models.nmda_calcium.nmda_ca_on_pre`: the integral of the conductance times the
 block and the Ca2+ driving force through the postsynaptic voltage with bAP kernels
 ([Mg]o, [Ca]o, GluN2A/GluN2B, the release itself: failures give 0; the network gain of
 q_nmda removed by ``nmda_gain``), and the reference is that very code evaluated with
@@ -47,7 +47,7 @@ With ``bistable=False`` there is no cubic and the scheme is exact.  ρ is clippe
 pieces compose), so the extra advance at releases changes nothing but q, and leaving an
 advance out is exact too: after a failed release (q is only used by a release) and at a
 delayed transient of amplitude 0 (a failure's) no advance runs.  Work that a contact does
-not need is skipped in the same way (models.backend.skip_unless): the linear pieces when
+not need is skipped in the same way (mgnet.models.backend.skip_unless): the linear pieces when
 Ca2+ starts below θ_lo, the first one when it starts below θ_hi, a noise draw for a
 piece of length 0, the change of ρ and q while ``plasticity_on`` is 0.  These change
 only the random stream (fewer draws) and the rounding.
@@ -183,7 +183,7 @@ def _noise(params: PlasticityParams, seg: str, target: str, e: str, T: str) -> s
 def _advance_code(params: PlasticityParams, q_update: str = "exact") -> str:
     """Advance rho from t_pl to t (c_pl decays; no jump).  Each line is one statement.
 
-    Gated (models.backend.skip_unless; where a gate is closed its block changes nothing):
+    Gated (mgnet.models.backend.skip_unless; where a gate is closed its block changes nothing):
     the two linear pieces run only if Ca2+ starts above the lower threshold and the
     interval is not empty (else both have length 0), the first one only if it starts
     above the upper threshold, each noise draw only for a piece of non-zero length, and
@@ -355,7 +355,7 @@ def reference_nmda_ca(params: PlasticityParams | None = None, *,
     """NMDA Ca2+ (``ca_2a + ca_2b``, a.u.) of one reference release: the preset's fitting
     condition.
 
-    Evaluates the release code of :func:`models.nmda_calcium.nmda_ca_on_pre` with numpy
+    Evaluates the release code of :func:`mgnet.models.nmda_calcium.nmda_ca_on_pre` with numpy
     for release = 1, receptor content 1 (q_nmda = q_nmda_ref, no network gain), no
     earlier bAP, V = ``ref_v``, [Mg]o = ``ref_mg_o``, [Ca]o = ``ref_ca_o`` and f_2b =
     ``ref_glun2b_fraction``.  A release there gives C_pre,eff = C_pre exactly; elsewhere
@@ -396,7 +396,7 @@ def calcium_events(pre_times, post_times, params: PlasticityParams | None = None
     """Times (s) and sizes of the plasticity Ca2+ jumps of one contact (numpy twin).
 
     Runs the very code strings of the contacts (the NMDA Ca2+ of each release and of
-    each postsynaptic spike, :mod:`models.nmda_calcium`; the C_pre/C_post scaling of
+    each postsynaptic spike, :mod:`mgnet.models.nmda_calcium`; the C_pre/C_post scaling of
     :func:`plasticity_blocks`) event by event with numpy, so the closed forms
     (:func:`time_above_thresholds`, :func:`linear_moments`) can be applied to any
     protocol with the network's own Ca2+ model.
@@ -549,7 +549,7 @@ def plasticity_blocks(params: PlasticityParams | None = None, *,
     # The advance of the release pathway keeps q current: it runs before the conductance
     # increments ("release"), so a release uses q = w(rho) of its own time, and only for
     # a release: after a failure it is skipped (q is used only by a release; the next
-    # event's advance covers the interval exactly; models.backend.skip_unless).
+    # event's advance covers the interval exactly; mgnet.models.backend.skip_unless).
     on_pre = {"release": skip_unless("release", adv, "pl_release"),
               "pre": _push_code(params, nmda, readouts),
               CA_PRE_PATHWAY: _pop_code(params)}
@@ -596,7 +596,7 @@ def make_plastic_contacts(source, target, i, j, *, pr, q=None,
                           neuron: NeuronParams | None = None,
                           magnesium: MagnesiumParams | None = None,
                           nmda_gain: float = 1.0):
-    """Excitatory contacts (:func:`models.synapses.make_contacts`) with the plasticity rule.
+    """Excitatory contacts (:func:`mgnet.models.synapses.make_contacts`) with the plasticity rule.
 
     The one function that builds plastic contacts (plasticity-induction, the culture and
     the memory experiments): what the tests validate is what the networks run.
@@ -619,14 +619,14 @@ def make_plastic_contacts(source, target, i, j, *, pr, q=None,
         leaves them out without changing the dynamics (networks that never read them).
     calcium, neuron, magnesium : parameter dataclasses
         [Ca]o of the medium (scales C_post and the NMDA Ca2+); the target's neuron and
-        Mg2+ parameters (the NMDA Ca2+ tables, :func:`models.synapses.make_contacts`).
+        Mg2+ parameters (the NMDA Ca2+ tables, :func:`mgnet.models.synapses.make_contacts`).
     nmda_gain : float
         Network gain contained in ``q_nmda`` (e.g. q_ee_scale); never enters Ca2+.
     t_start : Quantity, optional
         Network time at which the contacts start to exist (default 0 s; pass ``net.t``
         when adding contacts to a network that has already run).  ρ evolves (cubic
         drift) from then on.
-    Other parameters as in :func:`models.synapses.make_contacts`.
+    Other parameters as in :func:`mgnet.models.synapses.make_contacts`.
 
     Returns
     -------

@@ -9,8 +9,8 @@ Kreitzer & Regehr (2000) J Neurosci 20:1374 showed that empty release sites refi
 faster after a burst, driven by residual Ca2+ (their FD model).
 
 The bouton of the assay (science.md §4 item 3, extended; used only by
-:mod:`models.assay`, the culture network keeps the one-vesicle contact of
-:mod:`models.synapses`):
+:mod:`mgnet.models.assay`, the culture network keeps the one-vesicle contact of
+:mod:`mgnet.models.synapses`):
 
 * ``n`` docking slots, each holding at most one vesicle (``n`` = RRP size of the bouton);
 * univesicular release (one vesicle per spike at most, the constraint of the standard
@@ -29,7 +29,7 @@ The bouton of the assay (science.md §4 item 3, extended; used only by
   (the integral of C e^(-t/tau_ca) / (C e^(-t/tau_ca) + KD) from 0 to Δ), so nothing
   is integrated per time step.
 
-With ``n = 1`` and ``kmax = k0`` this is exactly the contact of :mod:`models.synapses`
+With ``n = 1`` and ``kmax = k0`` this is exactly the contact of :mod:`mgnet.models.synapses`
 (U = Pr, refill 1 - e^(-Δ k0) with k0 = 1/tau_d).  :func:`simulate_pool` is the
 trial-by-trial numpy reference implementation (used by the fast studies of
 ``experiments/configuration_study.py`` and by the tests that check the Brian2 code).
@@ -99,7 +99,7 @@ def simulate_pool(U, n, times, *, tau_f, k0, kmax=None, kd=2.0, tau_ca=0.05,
         Independent repetitions (leading axis of the result).
     facilitation : {"tm", "dkr"}
         ``"tm"``: the Tsodyks–Markram jump of the per-vesicle probability,
-        ``u <- u + U (1 - u)``, as in :mod:`models.synapses`.  ``"dkr"``: the
+        ``u <- u + U (1 - u)``, as in :mod:`mgnet.models.synapses`.  ``"dkr"``: the
         saturating facilitation of DKR 2000 at the bouton: residual Ca2+ at a site XF
         (jump 1 per spike, decay tau_f) gives ``s = X / (X + K_F)``, and a bouton with
         ``d`` docked vesicles releases with ``1 - (1 - U)^d (1 - s)``; ``K_F`` follows
@@ -161,7 +161,7 @@ def pool_mean_release(U, n, times, *, trials: int = 4000, rng=0, **kw) -> np.nda
 
 
 # --------------------------------------------------------------------------------------
-# Brian2 code of the assayed bouton (composed onto models.synapses.make_contacts)
+# Brian2 code of the assayed bouton (composed onto mgnet.models.synapses.make_contacts)
 # --------------------------------------------------------------------------------------
 #: Name of the presynaptic pathway that prepares each spike (runs one time step before
 #: the release pathway ``pre``, which is delayed by :data:`PREP_LEAD`).

@@ -18,7 +18,7 @@ check this and the resulting paired-pulse ratio and steady state.
 
 Each release opens AMPA (q) and NMDA (q_nmda, split into GluN2A/GluN2B by the
 postsynaptic ``f_2b``) conductances.  Its NMDA Ca2+ is integrated through the
-postsynaptic voltage with back-propagating-spike kernels (:mod:`models.nmda_calcium`:
+postsynaptic voltage with back-propagating-spike kernels (:mod:`mgnet.models.nmda_calcium`:
 the temporaries ``ca_2a``/``ca_2b`` of a release and ``cx_2a``/``cx_2b``, the excess a
 postsynaptic spike gives the receptors still open); it scales with the contact's receptor
 content q_nmda/(q_nmda_ref nmda_gain), so a network gain in q_nmda never enters Ca2+.
@@ -163,7 +163,7 @@ def contact_namespace(stp: ShortTermPlasticityParams | None = None,
                       neuron: NeuronParams | None = None, *, tables: dict | None = None,
                       mg_o=None, block: MgBlockParams | None = None, mg_i=None) -> dict:
     """Constants referenced by the contact equations (NMDA Ca2+ tables at ``mg_o``, or the
-    TimedArrays ``tables`` if given; :func:`models.nmda_calcium.nca_namespace`)."""
+    TimedArrays ``tables`` if given; :func:`mgnet.models.nmda_calcium.nca_namespace`)."""
     stp = stp or ShortTermPlasticityParams()
     receptors = receptors or ReceptorParams()
     spine_ca = spine_ca or SpineCalciumParams()
@@ -192,7 +192,7 @@ def contact_namespace(stp: ShortTermPlasticityParams | None = None,
 
 
 def spine_ca_on_pre(block: MgBlockParams | None = None, state: bool = True) -> str:
-    """The NMDA Ca2+ of a release (:func:`models.nmda_calcium.nmda_ca_on_pre`), followed by
+    """The NMDA Ca2+ of a release (:func:`mgnet.models.nmda_calcium.nmda_ca_on_pre`), followed by
     the spine Ca2+ read-out state update if ``state``."""
     return nmda_ca_on_pre(block) + (SPINE_CA_STATE_ON_PRE if state else "")
 
@@ -236,7 +236,7 @@ def check_tables(syn, target, expected=None) -> None:
         # SI values of molar quantities are mol/m^3, i.e. mM
         raise RuntimeError(f"{syn.name}: NMDA Ca2+ tables were built for [Mg]o = {a:g} "
                            f"mM but should be at {b:g} mM; change [Mg]o with "
-                           f"models.synapses.nmda_table_assignments")
+                           f"mgnet.models.synapses.nmda_table_assignments")
 
 
 def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
@@ -260,7 +260,7 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
     Parameters
     ----------
     source, target : brian2 groups
-        ``target`` must be built by :func:`models.neurons.make_neurons` (it provides
+        ``target`` must be built by :func:`mgnet.models.neurons.make_neurons` (it provides
         the conductances, ``v``, ``f_2b``, ``mg_o``, ``bap_s`` and ``mg_block``).
     i, j : array_like of int
         Presynaptic and postsynaptic index of every contact; repeated pairs are
@@ -293,7 +293,7 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
         own time); it may read ``release`` and must not depend on the NMDA Ca2+.
     extra_pre_pathways : dict, optional
         Additional presynaptically triggered pathways ``{name: code}`` (e.g. the
-        delayed plasticity Ca2+ pathway of :mod:`models.plasticity`); the release
+        delayed plasticity Ca2+ pathway of :mod:`mgnet.models.plasticity`); the release
         code stays the ``"pre"`` pathway.
     extra_pathway_delays : dict, optional
         Scalar delays ``{name: Quantity}`` of the extra pathways (default: per-synapse

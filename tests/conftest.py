@@ -19,7 +19,7 @@ def brian(request):
     """
     import gc
     import brian2
-    from models.backend import configure
+    from mgnet.models.backend import configure
     gc.collect()
     configure(device="runtime", codegen_target="cython", threads=1, seed=12345)
     brian2.defaultclock.dt = 0.1 * brian2.ms
@@ -30,9 +30,9 @@ def brian(request):
 def quick_cli_run(tmp_path_factory, experiment: str, seed: int = 1):
     """One quick-scale run of ``experiment`` through the command line (the path
     ``make reproduce`` uses); returns (resolved config, RunData)."""
-    from analysis.run_file import read_run
-    from experiments.cli import main
-    from experiments.config import make_config
+    from mgnet.analysis.run_file import read_run
+    from mgnet.experiments.cli import main
+    from mgnet.experiments.config import make_config
     path = tmp_path_factory.mktemp(experiment) / "run.h5"
     rc = main(["run", experiment, "--scale", "quick", "--seed", str(seed),
                "--out", str(path), "--quiet"])

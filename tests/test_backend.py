@@ -1,10 +1,10 @@
-"""models.backend: warm start of a compile-once project from a sibling, and the build
+"""mgnet.models.backend: warm start of a compile-once project from a sibling, and the build
 flags of every standalone session (no compiler)."""
 from __future__ import annotations
 
 import os
 
-from models.backend import warm_start_project
+from mgnet.models.backend import warm_start_project
 
 
 def _project(path, files, mtime=1_000_000):
@@ -51,7 +51,7 @@ def test_build_jobs_bounded_by_the_cores_or_the_environment(monkeypatch):
     process may run on, never Brian2's unbounded -j."""
     import os
     import pytest
-    from models.backend import build_jobs
+    from mgnet.models.backend import build_jobs
     monkeypatch.delenv("MGNET_BUILD_JOBS", raising=False)
     assert build_jobs() == len(os.sched_getaffinity(0))
     monkeypatch.setenv("MGNET_BUILD_JOBS", "3")
@@ -68,7 +68,7 @@ def test_standalone_session_sets_and_restores_the_build_flags(tmp_path, monkeypa
     preferences (so runtime Cython compilations keep their flags and cache keys)."""
     from brian2 import get_device, prefs
     from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
-    from models.backend import standalone_session
+    from mgnet.models.backend import standalone_session
     monkeypatch.setenv("MGNET_BUILD_JOBS", "2")
     before = {k: list(prefs[k]) for k in ("codegen.cpp.extra_compile_args_gcc",
                                           "codegen.cpp.extra_link_args",

@@ -28,7 +28,7 @@ RATE = "rate*clip(1 + x, 0, 100)"
 
 def _group(brian, rate_hz: float, x: float = 0.0, *, pooled: bool = True,
            weight: str = "1", name: str = "bg_test"):
-    from models.background import poisson_drive
+    from mgnet.models.background import poisson_drive
     g = brian.NeuronGroup(N, EQS, name=name)
     g.rate = rate_hz * brian.Hz
     g.x = x
@@ -145,7 +145,7 @@ def test_numpy_twin(brian):
 def test_rate_must_be_uniform(brian):
     """A rate that reads a per-neuron variable is refused (it would be evaluated at
     neuron 0 only)."""
-    from models.background import PooledPoissonInput
+    from mgnet.models.background import PooledPoissonInput
     g = brian.NeuronGroup(N, EQS + "r_i : Hz\n", name="bg_bad")
     with pytest.raises(ValueError, match="same for every neuron"):
         PooledPoissonInput(g, "n_ev", "1", "r_i")
@@ -162,10 +162,10 @@ def test_culture_fires_alike_with_either_background(tmp_path):
     3.15 +- 0.15 vs 3.27 +- 0.13 bursts.)  About 5 minutes."""
     import brian2
     from brian2 import second
-    from analysis.bursts import detect_network_bursts
-    from models.backend import optimisations, standalone_session
-    from models.culture import build_culture
-    from models.parameters import CultureParams, condition
+    from mgnet.analysis.bursts import detect_network_bursts
+    from mgnet.models.backend import optimisations, standalone_session
+    from mgnet.models.culture import build_culture
+    from mgnet.models.parameters import CultureParams, condition
     K, T = 16, 30.0
     out = {}
     for pooled in (True, False):

@@ -14,7 +14,7 @@ import pytest
 
 
 class _FakeRunner:
-    """Deterministic stand-in for experiments.background_filtering._Runner: the load
+    """Deterministic stand-in for mgnet.experiments.background_filtering._Runner: the load
     grows linearly in time at a rate set by the condition's [Mg]o and the GluN2B
     fractions; no spikes (no bursts)."""
     n_exc = 20
@@ -46,9 +46,9 @@ class _FakeRunner:
 
 @pytest.mark.filterwarnings("ignore:Mean of empty slice:RuntimeWarning")  # no bursts
 def test_each_simulation_runs_once(monkeypatch):
-    import experiments.background_filtering as bf
+    import mgnet.experiments.background_filtering as bf
     from brian2 import mM
-    from experiments.config import make_config
+    from mgnet.experiments.config import make_config
     monkeypatch.setattr(bf, "_Runner", _FakeRunner)
     cfg = make_config("background-filtering", scale="quick",
                       options={"slow_steps": 3, "duration": "10 s"})

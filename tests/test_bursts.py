@@ -1,11 +1,11 @@
-"""Network-burst detection against planted ground truth (analysis.bursts)."""
+"""Network-burst detection against planted ground truth (mgnet.analysis.bursts)."""
 
 import math
 
 import numpy as np
 import pytest
 
-from analysis.bursts import (
+from mgnet.analysis.bursts import (
     BURST_DTYPE,
     CULTURE_BANDS,
     auto_smooth_s,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from experiments import calibrate_memory as cm
+from mgnet.experiments import calibrate_memory as cm
 
 
 def _m(z=6.0, d=0.1, end=0.06, q=0.35, mm=0.1, sham=0.01, unenc=-0.02, fa=0.1):
@@ -15,7 +15,7 @@ def _m(z=6.0, d=0.1, end=0.06, q=0.35, mm=0.1, sham=0.01, unenc=-0.02, fa=0.1):
 
 
 def test_every_candidate_is_a_valid_protocol():
-    from experiments.config import make_config
+    from mgnet.experiments.config import make_config
     for name, opts in cm.CANDIDATES.items():
         cfg = make_config("memory-encoding", seed=cm.SEEDS[0],
                           options=dict(opts, consolidation=cm.CONSOLIDATION))
@@ -38,7 +38,7 @@ def test_targets_follow_the_issue_thresholds():
 
 
 def test_rule_counts_targets_met_in_four_of_five_seeds_and_ties_go_to_the_weakest():
-    from experiments.config import make_config
+    from mgnet.experiments.config import make_config
     base = make_config("memory-encoding").options
     t = dict(encoding=True, recall=False, retention=False, bands=True)
     f = dict(encoding=False, recall=False, retention=False, bands=True)
@@ -66,7 +66,7 @@ def test_protocol_file_round_trip_sets_the_memory_default_protocol(tmp_path, mon
                    "presentation_interval": "1 s", "consolidation": "30 s"}
     monkeypatch.setattr(cm, "PROTOCOL_FILE", path)
     from brian2 import second
-    from experiments import memory_encoding as me
+    from mgnet.experiments import memory_encoding as me
     frozen = me.frozen_protocol()
     assert frozen["presentations"] == 15 and frozen["consolidation"] == 30 * second
     import tomllib
@@ -78,8 +78,8 @@ def test_protocol_file_round_trip_sets_the_memory_default_protocol(tmp_path, mon
 def test_candidates_run_one_per_call(tmp_path, monkeypatch):
     """The candidates differ in their options, so each must go to run_experiments alone
     (its one-build group refuses mixed options -- the first calibration run failed so)."""
-    import analysis.run_file as rf
-    import experiments.cli as cli
+    import mgnet.analysis.run_file as rf
+    import mgnet.experiments.cli as cli
     calls = []
 
     class _Stop(Exception):

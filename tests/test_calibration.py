@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
-from experiments import calibrate as cal
-from experiments.calibrate import (CalibrationError, T6Evaluator, calibrate_t6,
+from mgnet.experiments import calibrate as cal
+from mgnet.experiments.calibrate import (CalibrationError, T6Evaluator, calibrate_t6,
                                    functional_probability, min_releases, parse_mg, format_mg)
 
 FAST = 300          # branches for the fast tests
@@ -37,7 +37,7 @@ def test_functional_probability_is_binomial_with_tm_mean_release():
     assert p[0] == 0.0
     assert np.all(np.diff(p) > 0)
     # At 0.5 Hz with tau_d 500 ms the per-spike mean release is within 2 % of U ...
-    from models.synapses import tm_mean_release
+    from mgnet.models.synapses import tm_mean_release
     per_spike = tm_mean_release(0.3, np.full(29, 2.0), 0.1, 0.5)
     assert per_spike[0] == pytest.approx(0.3)
     assert np.all(np.abs(per_spike / 0.3 - 1) < 0.02)
@@ -57,8 +57,8 @@ def test_mg_strings_roundtrip():
 def test_thinning_matches_sample_branches_distribution():
     """The common-random-numbers population has the distribution of sample_branches."""
     import dataclasses
-    from models.configuration import sample_branches
-    from models.parameters import ConfigurationParams
+    from mgnet.models.configuration import sample_branches
+    from mgnet.models.parameters import ConfigurationParams
     ev = T6Evaluator(400, SEED)
     thinned = ev.population(4.0)
     direct = sample_branches(400, dataclasses.replace(ConfigurationParams(),
@@ -105,7 +105,7 @@ def test_calibration_recovers_planted_setpoint_density_and_elevation():
 def test_exhausted_branches_constrain_refuse_or_warn():
     """A target whose [Mg]i leaves most branches without a silent reserve: 'constrain'
     stores the largest [Mg]i within the limit, 'refuse' raises, 'warn' keeps the root."""
-    from models.parameters import ConfigurationParams
+    from mgnet.models.parameters import ConfigurationParams
     sp, density = ConfigurationParams().setpoint_median, 7.0
     ev = T6Evaluator(FAST, SEED)
     base, elev = _planted(ev, sp, density, 1.0)
@@ -139,7 +139,7 @@ def test_unreachable_targets_raise_clear_errors():
 
 
 def test_written_file_is_read_by_parameters_loader(tmp_path):
-    from models.parameters import load_t6_calibration
+    from mgnet.models.parameters import load_t6_calibration
     ev = T6Evaluator(FAST, SEED)
     base, elev = _planted(ev, 1.0, 6.0, 0.6)
     out = tmp_path / "calibration.toml"
@@ -204,8 +204,8 @@ def test_stored_values_reproduce_t6_on_an_independent_population():
     """Fresh sample_branches draw (another seed, fewer branches): within 1 point plus
     three standard errors of the smaller sample."""
     data = _stored()
-    from models.configuration import equilibrium_pr, sample_branches
-    from models.parameters import ConfigurationParams, ELEVATED_MG_I, MagnesiumParams
+    from mgnet.models.configuration import equilibrium_pr, sample_branches
+    from mgnet.models.parameters import ConfigurationParams, ELEVATED_MG_I, MagnesiumParams
     from brian2 import mM
     mag = MagnesiumParams()
     pop = sample_branches(FAST * 2, ConfigurationParams(), rng=data["fixed"]["seed"] + 101)
@@ -222,7 +222,7 @@ def test_stored_values_reproduce_t6_on_an_independent_population():
 def test_parameters_use_the_calibration_file():
     data = _stored()
     from brian2 import mM
-    import models.parameters as P
+    import mgnet.models.parameters as P
     assert P.T6_CALIBRATED
     assert P.CALIBRATION_FILE == cal.CALIBRATION_FILE
     assert P.ConfigurationParams().anatomical_density == data["calibrated"]["anatomical_density"]
@@ -243,7 +243,7 @@ def _load_parameters_copy(directory, toml_text=None):
     import importlib.util
     import shutil
     import sys
-    import models.parameters as P
+    import mgnet.models.parameters as P
     shutil.copy(P.__file__, directory / "parameters.py")
     if toml_text is not None:
         (directory / "calibration.toml").write_text(toml_text)

@@ -19,9 +19,9 @@ import h5py
 import numpy as np
 import pytest
 
-from analysis.run_file import REQUIRED_ROOT_ATTRS, SCHEMA_VERSION, read_run, validate_run
-from experiments.cli import main
-from experiments.config import ConfigError, load_config, make_config
+from mgnet.analysis.run_file import REQUIRED_ROOT_ATTRS, SCHEMA_VERSION, read_run, validate_run
+from mgnet.experiments.cli import main
+from mgnet.experiments.config import ConfigError, load_config, make_config
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -384,7 +384,7 @@ CULTURE_CONDITIONS = ("baseline", "elevated_mg", "elevated_mg_o_only", "elevated
 
 
 def test_reproduce_plan_holds_the_culture_validation():
-    from experiments.reproduce import JOBS, job_names, plan
+    from mgnet.experiments.reproduce import JOBS, job_names, plan
     jobs = {exp: (conds, seeds) for exp, conds, seeds in JOBS}
     assert jobs["background-filtering"] == (("baseline",), (0,))
     assert "culture-activity" in job_names() and len(job_names()) == len(jobs)
@@ -404,7 +404,7 @@ def test_reproduce_plan_holds_the_culture_validation():
         (c, s) for c in CULTURE_CONDITIONS for s in range(10))
     # the noise floor (issue 14 item 6): baseline seeds 0-4 again on another random
     # stream, nothing else changed
-    from experiments.cli import config_tag
+    from mgnet.experiments.cli import config_tag
     noise = [c for c in plan("default") if c.experiment == "memory-encoding"
              and c.options.stream_seed >= 0]
     assert sorted((c.condition, c.seed) for c in noise) == [("baseline", s) for s in range(5)]
@@ -417,7 +417,7 @@ def test_reproduce_plan_holds_the_culture_validation():
 
 
 def test_reproduce_only_restricts_the_plan():
-    from experiments.reproduce import plan, select_jobs
+    from mgnet.experiments.reproduce import plan, select_jobs
     only = plan("default", "culture-activity")
     assert {c.experiment for c in only} == {"culture-activity"} and len(only) == 10
     # quick scale (tests, CI): the first seed of the first two conditions, same path
@@ -425,7 +425,7 @@ def test_reproduce_only_restricts_the_plan():
     assert [(c.condition, c.seed) for c in quick] == [("baseline", 0), ("elevated_mg", 0)]
     both = plan("quick", ["background-filtering", "synapse-check"])
     assert {c.experiment for c in both} == {"background-filtering", "synapse-check"}
-    from experiments.reproduce import VARIANTS
+    from mgnet.experiments.reproduce import VARIANTS
     assert len(plan("default")) == sum(len(c) * len(s) for _, c, s in select_jobs()) + sum(
         len(c) * len(s) for _, c, s, _ in VARIANTS)
     with pytest.raises(ValueError, match="unknown experiment 'nope'.*allowed: .*culture-activity"):
@@ -447,12 +447,12 @@ def test_reproduce_only_runs_just_those_jobs_and_reuses_complete_runs(tmp_path, 
     run file is reused, a stale one is moved aside and re-run, nothing else is started,
     and the runs of one seed share one task (one build for all its conditions)."""
     import contextlib
-    import analysis.report as report
-    import experiments.sweep as sw
-    from analysis.run_file import RunData, write_run
+    import mgnet.analysis.report as report
+    import mgnet.experiments.sweep as sw
+    from mgnet.analysis.run_file import RunData, write_run
     from dask.distributed import Client, LocalCluster
-    from experiments.cli import default_run_path
-    from experiments.provenance import package_version
+    from mgnet.experiments.cli import default_run_path
+    from mgnet.experiments.provenance import package_version
 
     results = tmp_path / "results"
     log = tmp_path / "tasks.log"   # Dask pickles the task (and its closure) by value
@@ -509,7 +509,7 @@ def test_reproduce_only_runs_just_those_jobs_and_reuses_complete_runs(tmp_path, 
                              ("culture-activity", 2, 1), ("culture-activity", 3, 1),
                              ("culture-activity", 4, 1)]
     assert "up to date" in err and "config changed" in err
-    from analysis.run_file import read_run
+    from mgnet.analysis.run_file import read_run
     assert read_run(stale_path).attrs["config_toml"] == stale.to_toml()   # re-run
     assert len(list((results / "runs" / ".superseded").rglob("aged_seed0_default.h5"))) == 1
     manifest = (results / "sweeps" / "reproduce_default.json").read_text()

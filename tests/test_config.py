@@ -1,4 +1,4 @@
-"""Tests for experiments.config: unit strings, validation, presets and TOML round trips.
+"""Tests for mgnet.experiments.config: unit strings, validation, presets and TOML round trips.
 
 No simulation is run; every test checks a value or an error message, not only that
 the code runs.
@@ -11,10 +11,10 @@ import math
 import pytest
 from brian2 import Hz, Quantity, get_dimensions, mM, ms, mV, nS, pA, pF, second, um
 
-from experiments import synapse_check
-from experiments.config import (ConfigError, RunConfig, coerce_value, format_quantity,
+from mgnet.experiments import synapse_check
+from mgnet.experiments.config import (ConfigError, RunConfig, coerce_value, format_quantity,
                                 load_config, make_config, parse_quantity, to_toml)
-from models.parameters import CONDITIONS, ELEVATED_MG_I, MagnesiumParams, param_info
+from mgnet.models.parameters import CONDITIONS, ELEVATED_MG_I, MagnesiumParams, param_info
 
 
 def same(a, b) -> bool:
@@ -359,15 +359,15 @@ def test_load_config_missing_file_and_directory(tmp_path):
 # A value a user sets is used or refused (issue: [params.plasticity] was silently ignored)
 # --------------------------------------------------------------------------------------
 def test_plasticity_preset_resolves_and_single_values_override():
-    from experiments.config import make_config
-    from models.parameters import PLASTICITY_PRESETS
+    from mgnet.experiments.config import make_config
+    from mgnet.models.parameters import PLASTICITY_PRESETS
     cfg = make_config("memory-encoding", params={"plasticity": {"preset": "DP",
                                                                 "theta_p": 1.5}})
     p = cfg.params.plasticity
     assert p.preset == "DP" and p.theta_p == 1.5
     assert p.c_post == PLASTICITY_PRESETS["DP"].c_post and p.tau == PLASTICITY_PRESETS["DP"].tau
     # The resolved config round-trips: every value is written and read back the same.
-    from experiments.config import load_config
+    from mgnet.experiments.config import load_config
     import tempfile, pathlib
     with tempfile.TemporaryDirectory() as d:
         f = pathlib.Path(d) / "c.toml"
@@ -384,12 +384,12 @@ def test_plasticity_preset_resolves_and_single_values_override():
     ("memory-encoding", {"plasticity": {"preset": "nope"}}, "preset"),
 ])
 def test_unused_or_unknown_parameter_sections_are_refused(experiment, table, msg):
-    from experiments.config import ConfigError, make_config
+    from mgnet.experiments.config import ConfigError, make_config
     with pytest.raises(ConfigError, match=msg):
         make_config(experiment, params=table)
 
 
 def test_the_old_plasticity_option_points_to_params():
-    from experiments.config import ConfigError, make_config
+    from mgnet.experiments.config import ConfigError, make_config
     with pytest.raises(ConfigError, match=r"\[params.plasticity\] preset"):
         make_config("memory-encoding", options={"plasticity": "DP"})

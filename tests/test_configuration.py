@@ -10,9 +10,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from models.configuration import (equilibrium_pr, reconfiguration_time_course,
+from mgnet.models.configuration import (equilibrium_pr, reconfiguration_time_course,
                                   sample_branches, _sum_pr_at, release_probabilities)
-from models.parameters import ConfigurationParams, ReleaseParams
+from mgnet.models.parameters import ConfigurationParams, ReleaseParams
 
 
 @pytest.fixture(scope="module")
@@ -121,10 +121,10 @@ def test_size_activation_correlation_orders_recruitment(corr):
 
 def test_assay_measures_true_pr_binomially(brian):
     """Runtime assay on a small anatomy: counts of the 1AP and burst protocols agree with
-    the numpy reference of the pool model (models.release_pool), for one vesicle per
+    the numpy reference of the pool model (mgnet.models.release_pool), for one vesicle per
     bouton and for pools of 1-8 vesicles; 1AP counts are unbiased estimates of Pr."""
-    from models.assay import AssayProtocol, AssaySample, run_field_assay
-    from models.parameters import ModelParams
+    from mgnet.models.assay import AssayProtocol, AssaySample, run_field_assay
+    from mgnet.models.parameters import ModelParams
     p = ModelParams()
     rng = np.random.default_rng(0)
     n = 300
@@ -148,9 +148,9 @@ def test_assay_measures_true_pr_binomially(brian):
 
 
 def _check_pool_against_numpy(res, pr, n_rrp, proto, p):
-    """Brian2 pool counts per bouton vs the numpy reference (models.release_pool):
+    """Brian2 pool counts per bouton vs the numpy reference (mgnet.models.release_pool):
     z-scores of both protocols centred (|mean| < 4/sqrt(n)) with unit spread."""
-    from models.release_pool import simulate_pool, vesicle_probability
+    from mgnet.models.release_pool import simulate_pool, vesicle_probability
     times, t_switch, _ = proto.times()
     pool = p.release_pool
     rel = simulate_pool(vesicle_probability(pr, n_rrp), n_rrp, times, tau_f=float(p.stp.tau_f),
@@ -172,7 +172,7 @@ def test_exhausted_branches_are_those_that_cannot_reach_their_setpoint(pop):
     """equilibrium_state flags a branch exhausted iff even all its boutons active give a
     ΣPr below the set-point; such branches have every bouton active, the others hold
     their set-point (within the marginal bouton)."""
-    from models.configuration import equilibrium_state
+    from mgnet.models.configuration import equilibrium_state
     for mg in (0.5, 1.5):
         st = equilibrium_state(pop, mg, 0.5)
         pr_if = release_probabilities(pop, mg * pop.mg_factor, 0.5)
@@ -208,7 +208,7 @@ def test_competence_spread_is_the_pr_spread_minus_the_mg_part():
     """The default competence sigma is derived (not guessed): log-variance of Pr (0.7^2)
     minus k^2 times the [Mg]i log-variance between and within branches."""
     import math
-    from models.parameters import PR_LOG_SIGMA, competence_sigma_from_pr
+    from mgnet.models.parameters import PR_LOG_SIGMA, competence_sigma_from_pr
     c, k = ConfigurationParams(), ReleaseParams().k
     expected = competence_sigma_from_pr(PR_LOG_SIGMA, c.mg_i_branch_cv, c.mg_i_bouton_cv, k)
     assert c.competence_sigma == pytest.approx(expected, abs=1e-4)

@@ -1,4 +1,4 @@
-"""Hand-computed tests for analysis.configuration_metrics (fast, no Brian2)."""
+"""Hand-computed tests for mgnet.analysis.configuration_metrics (fast, no Brian2)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from analysis import configuration_metrics as cm
-from analysis.statistics import hyperbolic_fit
+from mgnet.analysis import configuration_metrics as cm
+from mgnet.analysis.statistics import hyperbolic_fit
 
 # ------------------------------------------------------------------ the hand-made bouton table
 #

@@ -13,9 +13,9 @@ import sys
 import numpy as np
 import pytest
 
-from analysis import configuration_report as cr
-from analysis.configuration_metrics import binary_entropy
-from analysis.run_file import RunData, read_run, write_run
+from mgnet.analysis import configuration_report as cr
+from mgnet.analysis.configuration_metrics import binary_entropy
+from mgnet.analysis.run_file import RunData, read_run, write_run
 
 N_TRIALS = 30
 
@@ -50,7 +50,7 @@ def write(tmp_path, experiment, condition, boutons, branches, seed=0):
 
 def write_with_units(tmp_path, experiment, condition, boutons, branches, seed=0):
     """``write`` for tables with the assay's extra columns (units from the experiment)."""
-    from experiments.bouton_assay import EXTRA_UNITS as EU
+    from mgnet.experiments.bouton_assay import EXTRA_UNITS as EU
     units = {k: v for k, v in EU.items()
              if k.split("/")[2] in (boutons if k.startswith("/boutons") else branches)}
     units.update({f"/boutons/{k}": EXTRA_UNITS[k] for k in boutons if k in EXTRA_UNITS})
@@ -482,7 +482,7 @@ def results(tmp_path):
 
 
 def test_make_figures_and_report(results, tmp_path):
-    from analysis.report import export_docs_figures, make_figures, write_report
+    from mgnet.analysis.report import export_docs_figures, make_figures, write_report
     written = make_figures(results)
     names = {p.name for p in written}
     assert names == set(cr.FIGURE_FILES.values())
@@ -529,7 +529,7 @@ def test_make_figures_and_report(results, tmp_path):
 
 def test_make_figures_skips_missing_runs(tmp_path):
     """Only a dose-response run: only Fig 4d is drawn and only T3 is judged."""
-    from analysis.report import make_figures, write_report
+    from mgnet.analysis.report import make_figures, write_report
     rng = np.random.default_rng(9)
     n = 300
     level = rng.choice([0.25, 0.5, 1.0], n)
@@ -616,7 +616,7 @@ q_size_exponent = 0.5
 
 def write_cfg(tmp_path, experiment, condition, boutons, branches, mg_i, seed=0):
     """``write_with_units`` with a resolved config (``config_toml``) carrying ``mg_i``."""
-    from experiments.bouton_assay import EXTRA_UNITS as EU
+    from mgnet.experiments.bouton_assay import EXTRA_UNITS as EU
     units = {k: v for k, v in EU.items()
              if k.split("/")[2] in (boutons if k.startswith("/boutons") else branches)}
     units.update({f"/boutons/{k}": EXTRA_UNITS[k] for k in boutons if k in EXTRA_UNITS})
@@ -748,7 +748,7 @@ def test_fig1b_circles_exactly_the_exhausted_branches_and_counts_seeds():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from analysis.figures.configuration import plot_hyperbola
+    from mgnet.analysis.figures.configuration import plot_hyperbola
     rng = np.random.default_rng(14)
     tabs, exh = {}, {}
     for cond, lo in (("baseline", 0.3), ("elevated_mg", 0.1)):

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from brian2 import mM
 
-from analysis import configuration_report as cr
-from experiments import configuration_study as cs
-from experiments import mg_dose_response as md
-from models.configuration import sample_branches
-from models.parameters import condition
+from mgnet.analysis import configuration_report as cr
+from mgnet.experiments import configuration_study as cs
+from mgnet.experiments import mg_dose_response as md
+from mgnet.models.configuration import sample_branches
+from mgnet.models.parameters import condition
 
 
 LEVELS = (0.5, 0.7015)

@@ -17,13 +17,13 @@ N = 200
 
 @pytest.fixture(scope="module")
 def params():
-    from models.parameters import ModelParams
+    from mgnet.models.parameters import ModelParams
     return ModelParams()
 
 
 @pytest.fixture(scope="module")
 def culture_params():
-    from models.parameters import CultureParams
+    from mgnet.models.parameters import CultureParams
     return CultureParams()
 
 
@@ -48,7 +48,7 @@ def _isolated(c0):
 def test_structure_200_split_and_contacts(culture_params, params):
     """200 neurons: 160 E / 40 I; in-degree held at p*N_ref = 200 -> all-to-all; contacts
     per connection 1 + Poisson(2): total = n_conn + Poisson(2 n_conn) (5-sigma bound)."""
-    from models.culture import culture_structure, effective_connection_probability
+    from mgnet.models.culture import culture_structure, effective_connection_probability
     st = culture_structure(N, culture_params, params.configuration, seed=3)
     assert (st.n_exc, st.n_inh) == (160, 40)
     assert effective_connection_probability(N, culture_params) == 1.0
@@ -71,7 +71,7 @@ def test_structure_200_split_and_contacts(culture_params, params):
 def test_connection_probability_below_all_to_all(culture_params, params):
     """At p < 1 every ordered pair is connected with probability p (binomial 5 sigma) and
     the in-degree is p*(N_pre) on average."""
-    from models.culture import culture_structure, effective_connection_probability
+    from mgnet.models.culture import culture_structure, effective_connection_probability
     c = dataclasses.replace(culture_params, connection_probability=0.05, reference_size=1000)
     n = 1000
     p = effective_connection_probability(n, c)
@@ -83,7 +83,7 @@ def test_connection_probability_below_all_to_all(culture_params, params):
 
 
 def test_structure_is_seeded(culture_params, params):
-    from models.culture import culture_structure
+    from mgnet.models.culture import culture_structure
     a = culture_structure(N, culture_params, params.configuration, seed=5)
     b = culture_structure(N, culture_params, params.configuration, seed=5)
     c = culture_structure(N, culture_params, params.configuration, seed=6)
@@ -97,7 +97,7 @@ def test_structure_is_seeded(culture_params, params):
 def test_branches_hold_each_neurons_contacts(culture_params, params):
     """Every branch belongs to one postsynaptic neuron and has about anatomical_density
     boutons per 10 um."""
-    from models.culture import culture_structure
+    from mgnet.models.culture import culture_structure
     st = culture_structure(N, culture_params, params.configuration, seed=2)
     pw = st.pathways["ee"]
     br = pw.branch
@@ -111,11 +111,11 @@ def test_branches_hold_each_neurons_contacts(culture_params, params):
 
 
 def test_population_from_counts_matches_sample_branches(params):
-    """Same distributions as models.configuration.sample_branches for the same counts:
+    """Same distributions as mgnet.models.configuration.sample_branches for the same counts:
     competence median, key-competence correlation and set-point median (tolerances from
     the sampling error of 20 000 boutons / 2000 branches)."""
-    from models.configuration import sample_branches
-    from models.configuration import population_from_counts
+    from mgnet.models.configuration import sample_branches
+    from mgnet.models.configuration import population_from_counts
     cfg = params.configuration
     ref = sample_branches(2000, cfg, rng=1)
     counts = np.bincount(ref.branch_id)
@@ -136,8 +136,8 @@ def test_population_from_counts_matches_sample_branches(params):
 @pytest.fixture(scope="module")
 def built(culture_params, params):
     from brian2 import ms, defaultclock
-    from models.backend import configure
-    from models.culture import build_culture
+    from mgnet.models.backend import configure
+    from mgnet.models.culture import build_culture
     configure(device="runtime", codegen_target="cython", threads=1, seed=1)
     defaultclock.dt = 0.1 * ms
     return build_culture(N, params, culture_params, seed=4)
@@ -155,11 +155,11 @@ def test_build_200_groups_and_contacts(built):
 
 @pytest.mark.parametrize("cond", ["baseline", "elevated_mg", "aged"])
 def test_excitatory_pr_is_the_equilibrium_configuration(built, cond, culture_params):
-    """U of every E->E and E->I contact equals models.configuration.equilibrium_pr at the
+    """U of every E->E and E->I contact equals mgnet.models.configuration.equilibrium_pr at the
     condition's [Mg]i for its bouton (silent boutons: 0); [Mg]o reaches mg_o."""
     from brian2 import mM, nS
-    from models.configuration import equilibrium_pr
-    from models.parameters import condition
+    from mgnet.models.configuration import equilibrium_pr
+    from mgnet.models.parameters import condition
     p = condition(cond)
     built.set_condition(p, culture_params)
     for name in ("ee", "ei"):
@@ -185,7 +185,7 @@ def test_silent_fraction_matches_t6_calibration(built):
     (Pr = 0) fraction at baseline equals calibration.toml's inactive_fraction_baseline
     (0.513) within sampling error (~3e4 contacts)."""
     import tomllib
-    from models.parameters import CALIBRATION_FILE, condition
+    from mgnet.models.parameters import CALIBRATION_FILE, condition
     built.set_condition(condition("baseline"))
     with open(CALIBRATION_FILE, "rb") as fh:
         target = tomllib.load(fh)["achieved"]["inactive_fraction_baseline"]
@@ -198,8 +198,8 @@ def test_elevated_mg_recruits_silent_contacts(built, culture_params):
     of the total Pr equals that of an independent sample_branches population (the
     culture's branches are the configuration model's, only regrouped per neuron)."""
     from brian2 import mM
-    from models.configuration import equilibrium_pr, sample_branches
-    from models.parameters import condition
+    from mgnet.models.configuration import equilibrium_pr, sample_branches
+    from mgnet.models.parameters import condition
     vals, ref = {}, {}
     pop = sample_branches(3000, condition("baseline").configuration, rng=11)
     for cond in ("baseline", "elevated_mg"):
@@ -220,8 +220,8 @@ def test_elevated_mg_recruits_silent_contacts(built, culture_params):
 def test_mg_o_reaches_the_nmda_block(built):
     """mg_block of the neurons equals the Jahr–Stevens block at their v and [Mg]o."""
     from brian2 import mM, mV
-    from models.magnesium import nmda_block
-    from models.parameters import condition
+    from mgnet.models.magnesium import nmda_block
+    from mgnet.models.parameters import condition
     for cond in ("baseline", "elevated_mg_o_only"):
         p = condition(cond)
         built.set_condition(p)
@@ -239,8 +239,8 @@ def test_mg_o_reaches_the_nmda_block(built):
 
 
 def test_plastic_blocks_reach_only_ee(culture_params, params):
-    from models.backend import configure
-    from models.culture import build_culture
+    from mgnet.models.backend import configure
+    from mgnet.models.culture import build_culture
     configure(device="runtime", seed=1)
     c = build_culture(N, params, culture_params, seed=4,
                       plastic_blocks={"extra_model": "rho : 1",
@@ -258,7 +258,7 @@ def test_plastic_blocks_reach_only_ee(culture_params, params):
 # --------------------------------------------------------------------------------------
 def _simulate(culture, params, seed=4, duration_s=1.0, sim_seed=7, n=N, spine_ca=()):
     from brian2 import second
-    from models.culture import simulate_culture
+    from mgnet.models.culture import simulate_culture
     (r,) = simulate_culture(n, [(params, culture)], seed=seed, duration=duration_s * second,
                             device_name="runtime", sim_seed=sim_seed, spine_ca=spine_ca)
     return r
@@ -289,9 +289,9 @@ def test_readouts_are_an_exact_ablation_of_the_plastic_culture(culture_params, p
     statements differently (measured: 0.4 % of contacts differ by <= 2e-15).  Two Cython
     compilations of the plastic culture: slow."""
     from brian2 import second
-    from models.backend import configure
-    from models.culture import build_culture
-    from models.parameters import PlasticityParams
+    from mgnet.models.backend import configure
+    from mgnet.models.culture import build_culture
+    from mgnet.models.parameters import PlasticityParams
     c = _culture(culture_params, bg_weight=16.0)
     out = []
     for readouts in (True, False):
@@ -326,8 +326,8 @@ def test_background_mean_conductance_campbell(culture_params, params):
     Tolerance: 5 standard errors of the mean of a shot noise (variance r w^2 tau / 2,
     correlation time tau) over N neurons and T."""
     from brian2 import StateMonitor, ms, nS, second, Hz
-    from models.backend import configure
-    from models.culture import build_culture
+    from mgnet.models.backend import configure
+    from mgnet.models.culture import build_culture
     configure(device="runtime", seed=3)
     c = _culture(culture_params, bg_rate=400.0, bg_weight=1.0, q_ee_scale=0.0,
                  q_inh_scale=0.0, bg_mod_cv=0.0)     # constant rate: Campbell applies
@@ -353,8 +353,8 @@ def test_background_modulation_is_an_ou_process_with_the_calibrated_sd(culture_p
     the sample SD is within 15 % and the lag-tau autocorrelation within 0.12 of e^-1
     (the sampling SD of both is ~ sqrt(tau/T) ~ 5 %)."""
     from brian2 import StateMonitor, ms, second
-    from models.backend import configure
-    from models.culture import build_culture
+    from mgnet.models.backend import configure
+    from mgnet.models.culture import build_culture
     configure(device="runtime", seed=5)
     c = dataclasses.replace(_culture(culture_params, bg_rate=0.0, q_ee_scale=0.0,
                                      q_inh_scale=0.0, bg_mod_cv=0.4), bg_mod_tau=5 * ms)
@@ -379,8 +379,8 @@ def test_isolated_neurons_fire_like_single_neurons(culture_params, params):
     conservative."""
     import brian2
     from brian2 import Network, SpikeMonitor, Hz, nS, second
-    from models.backend import configure
-    from models.neurons import make_neurons
+    from mgnet.models.backend import configure
+    from mgnet.models.neurons import make_neurons
     c = _isolated(culture_params)
     T = 4.0
     r = _simulate(c, params, duration_s=T)
@@ -406,8 +406,8 @@ def test_runtime_condition_change_is_paired(culture_params, params):
     """simulate_culture: samples on one structure start from the same RNG state, so an
     identical condition twice gives identical spikes (paired comparisons)."""
     from brian2 import second
-    from models.culture import simulate_culture
-    from models.parameters import condition
+    from mgnet.models.culture import simulate_culture
+    from mgnet.models.parameters import condition
     c = _culture(culture_params, bg_weight=16.0)
     res = simulate_culture(N, [(params, c), (condition("elevated_mg"), c), (params, c)],
                            seed=4, duration=0.5 * second, device_name="runtime")
@@ -420,9 +420,9 @@ def test_runtime_condition_change_is_paired(culture_params, params):
 def test_experiment_quick_run_file(tmp_path):
     """culture-activity through config -> run -> run file: SONATA populations exc/inh,
     burst metrics and band flags in /metrics."""
-    from analysis.run_file import read_run, write_run
-    from experiments.cli import run_experiment
-    from experiments.config import make_config
+    from mgnet.analysis.run_file import read_run, write_run
+    from mgnet.experiments.cli import run_experiment
+    from mgnet.experiments.config import make_config
     cfg = make_config("culture-activity", scale="quick",
                       options={"n_neurons": 200, "duration": "2 s", "warmup": "0.5 s",
                                "bg_weight": "16 nS"})
@@ -444,8 +444,8 @@ def test_experiment_quick_run_file(tmp_path):
 @pytest.mark.slow
 def test_build_20000(culture_params, params):
     """20 000 neurons build (fixed in-degree: p = 0.01, ~12e6 contacts)."""
-    from models.backend import configure
-    from models.culture import build_culture
+    from mgnet.models.backend import configure
+    from mgnet.models.culture import build_culture
     configure(device="runtime", seed=1)
     c = build_culture(20000, params, culture_params, seed=1, name_prefix="big_")
     assert len(c.exc) == 16000 and len(c.inh) == 4000
@@ -460,7 +460,7 @@ def test_standalone_compile_once_run_args(culture_params, params, tmp_path):
     """cpp_standalone: one compiled project re-run with run_args; identical condition ->
     identical spikes; background off via run_args -> silent."""
     from brian2 import second
-    from models.culture import simulate_culture
+    from mgnet.models.culture import simulate_culture
     c = _culture(culture_params, bg_weight=16.0)
     off = _culture(culture_params, bg_rate=0.0)
     res = simulate_culture(N, [(params, c), (params, off), (params, c)], seed=4,
@@ -480,7 +480,7 @@ def test_runtime_and_standalone_fire_at_the_same_rate(culture_params, params, tm
     two devices (different random streams) must agree within a 5-sigma Poisson bound
     (counts of adapting neurons are sub-Poisson, so the bound is conservative)."""
     from brian2 import second
-    from models.culture import simulate_culture
+    from mgnet.models.culture import simulate_culture
     c = _isolated(culture_params)
     T = 4.0
     rates = {}
@@ -506,7 +506,7 @@ def test_ee_contacts_carry_the_gain_separately_from_their_receptor_content(built
     receptor content q_nmda/(q_nmda_ref nmda_gain) that the NMDA Ca2+ reads is the bouton
     size alone; E->I carries q_ee_scale x q_ei_scale; the tables match [Mg]o."""
     from brian2 import nS
-    from models.synapses import check_tables
+    from mgnet.models.synapses import check_tables
     ee = built.synapses["ee"]
     ref = float(built.params.receptors.q_ampa / nS) * built.params.receptors.nmda_ampa_ratio
     pw = built.structure.pathways["ee"]
@@ -522,8 +522,8 @@ def test_initial_state_puts_a_fraction_beta_down_and_keeps_the_mean_weight(cultu
     """beta = fraction initially DOWN (Graupner & Brunel): at beta = 0.7, 70 % DOWN within
     a binomial 5-sigma bound; the expected quantal size over the initial states equals
     the calibrated one, q_down (1 + (b - 1)(1 - beta)) = q."""
-    from models.culture import culture_structure, initial_efficacy, plastic_quantal_sizes
-    from models.parameters import PlasticityParams
+    from mgnet.models.culture import culture_structure, initial_efficacy, plastic_quantal_sizes
+    from mgnet.models.parameters import PlasticityParams
     st = culture_structure(N, culture_params, params.configuration, seed=4)
     for beta in (0.3, 0.7):
         p = PlasticityParams(beta=beta, b=5.0)
@@ -544,7 +544,7 @@ def test_glun2b_fraction_is_a_condition_value_not_a_structure(built, params, cul
     chronic value needs no new build): it does not change the structural signature, it
     is set on both populations by set_condition/run_args, and single values can be
     overridden by name; an unknown name is refused."""
-    from models.culture import structural_signature
+    from mgnet.models.culture import structural_signature
     chronic = dataclasses.replace(params, receptors=dataclasses.replace(
         params.receptors, glun2b_fraction=0.71))
     assert structural_signature(chronic, culture_params) == \
@@ -566,7 +566,7 @@ def test_glun2b_fraction_is_a_condition_value_not_a_structure(built, params, cul
 
 
 def _name(target):
-    from models.culture import _assignment_name
+    from mgnet.models.culture import _assignment_name
     return _assignment_name(target)
 
 
@@ -576,8 +576,8 @@ def test_membrane_block_only_ablation_keeps_the_calcium_at_the_baseline_mg(built
     (nca_mg_o) stay at the baseline 0.8 mM; the check accepts exactly that pairing, and
     the Ca2+ code reads nca_mg_o, not the neuron's mg_o."""
     from brian2 import mM
-    from models.nmda_calcium import nmda_ca_on_pre
-    from models.parameters import condition, nmda_ca_mg_o
+    from mgnet.models.nmda_calcium import nmda_ca_on_pre
+    from mgnet.models.parameters import condition, nmda_ca_mg_o
     abl = condition("elevated_mg_membrane_block_only")
     assert float(abl.magnesium.mg_o / mM) == pytest.approx(1.2)
     assert float(nmda_ca_mg_o(abl) / mM) == pytest.approx(0.8)

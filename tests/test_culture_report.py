@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from analysis.culture_report import filtering_rows, filtering_section
-from analysis.run_file import RunData, write_run
+from mgnet.analysis.culture_report import filtering_rows, filtering_section
+from mgnet.analysis.run_file import RunData, write_run
 
 
 def _attrs():
@@ -31,7 +31,7 @@ def test_planted_filtering_is_recovered(tmp_path):
                            "hours": 24.0, "baseline_glun2b_after_hours": 0.5,
                            "elevated_mg_o_only_glun2b_after_hours": 0.55})
     path = write_run(tmp_path / "runs" / "background-filtering" / "x.h5", run)
-    from analysis.run_file import read_run
+    from mgnet.analysis.run_file import read_run
     rows = {(r["condition"], r["interval"]): r for r in filtering_rows(read_run(path))}
     bg = rows[("elevated_mg_o_only", "background")]
     bu = rows[("elevated_mg_o_only", "burst")]
@@ -41,7 +41,7 @@ def test_planted_filtering_is_recovered(tmp_path):
     assert bg["low"] - 1e-9 <= -0.32 <= bg["high"] + 1e-9
     text = filtering_section(tmp_path)
     assert "-32.0 %" in text and "bursts are largely spared" in text
-    from analysis.culture_report import FILTERING_FIGURE, filtering_figures
+    from mgnet.analysis.culture_report import FILTERING_FIGURE, filtering_figures
     (fig,) = filtering_figures(tmp_path, tmp_path)
     assert fig.name == FILTERING_FIGURE and fig.stat().st_size > 0
 
@@ -49,8 +49,8 @@ def test_planted_filtering_is_recovered(tmp_path):
 # ------------------------------------------------------------------ culture-activity
 import re  # noqa: E402
 
-from analysis.bursts import CULTURE_BANDS  # noqa: E402
-from analysis.culture_report import (CONDITION_ORDER, FIGURE_FILES, OUT,  # noqa: E402
+from mgnet.analysis.bursts import CULTURE_BANDS  # noqa: E402
+from mgnet.analysis.culture_report import (CONDITION_ORDER, FIGURE_FILES, OUT,  # noqa: E402
                                      activity_figures, activity_rows, activity_section,
                                      condition_summary, load_activity_records)
 
@@ -235,8 +235,8 @@ def test_figures_are_drawn_from_the_run_files(planted):
     text = activity_section(root, "default")
     assert f"![culture_raster](figures/{FIGURE_FILES['raster']})" in text
     # PDF beside each PNG, the raster split by column, captions with n and the verdict
-    from analysis.figures.style import read_captions
-    from analysis.report import write_report
+    from mgnet.analysis.figures.style import read_captions
+    from mgnet.analysis.report import write_report
     caps = read_captions(root / "figures")
     for p in paths:
         assert p.with_suffix(".pdf").exists()
@@ -251,7 +251,7 @@ def test_figures_are_drawn_from_the_run_files(planted):
 
 
 def test_report_includes_the_culture_section(planted):
-    from analysis.report import DOCS_FIGURES, write_report
+    from mgnet.analysis.report import DOCS_FIGURES, write_report
     root, _ = planted
     md = write_report(root, scale="default").read_text()
     assert "## Culture activity" in md

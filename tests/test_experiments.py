@@ -10,8 +10,8 @@ import tomllib
 import numpy as np
 import pytest
 
-from analysis.run_file import read_run, validate_run
-from experiments.cli import main
+from mgnet.analysis.run_file import read_run, validate_run
+from mgnet.experiments.cli import main
 
 TINY = """
 [options]
@@ -60,7 +60,7 @@ def test_bouton_assay_runtime(tmp_path, condition):
 
 def test_dose_response_and_reconfiguration_runtime(tmp_path):
     from brian2 import mM
-    from models.parameters import ELEVATED_MG_I
+    from mgnet.models.parameters import ELEVATED_MG_I
     dose = _run(tmp_path, "mg-dose-response", n=6,
                 extra='groups = ["baseline", "elevated_mg"]\n')
     b = dose.boutons

@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 
-from analysis.figures import style  # noqa: E402
+from mgnet.analysis.figures import style  # noqa: E402
 
 FIGURES = Path(__file__).resolve().parents[1] / "analysis" / "figures"
 ANALYSIS = FIGURES.parent
@@ -78,7 +78,7 @@ def test_every_condition_has_one_distinct_colour():
 
 
 def test_one_condition_order_everywhere():
-    from analysis import configuration_report, culture_report, memory_report
+    from mgnet.analysis import configuration_report, culture_report, memory_report
     for mod in (configuration_report, culture_report, memory_report):
         assert mod.CONDITION_ORDER == style.CONDITION_ORDER
     assert style.order_conditions(["zeta", "aged", "elevated_mg", "baseline"]) == [
@@ -86,7 +86,7 @@ def test_one_condition_order_everywhere():
 
 
 def test_the_same_condition_has_the_same_colour_in_every_module():
-    from analysis.figures import memory, plasticity
+    from mgnet.analysis.figures import memory, plasticity
     assert memory.COLORS["elevated_mg"] == style.CONDITION_COLORS["elevated_mg"]
     assert plasticity.GROUP_COLORS["elevated_mg"] == style.CONDITION_COLORS["elevated_mg"]
     assert plasticity.GROUP_COLORS["DHiLo"] == style.DHILO_COLOR
@@ -140,7 +140,7 @@ def _labels_text(fig) -> str:
 
 
 def test_memory_panels_state_error_bars_and_n():
-    from analysis.figures import memory as fm
+    from mgnet.analysis.figures import memory as fm
     rng = np.random.default_rng(0)
     t = np.linspace(0, 10, 6)
     curves = {"baseline": (t, rng.normal(size=(4, 6))),
@@ -162,8 +162,8 @@ def test_memory_panels_state_error_bars_and_n():
 
 
 def test_filtering_and_stdp_panels_name_their_interval():
-    from analysis.figures import culture as fcu
-    from analysis.figures import plasticity as fp
+    from mgnet.analysis.figures import culture as fcu
+    from mgnet.analysis.figures import plasticity as fp
     fig, axes = plt.subplots(1, 2)
     rows = [{"condition": "elevated_mg", "interval": k, "n": 40, "rel_change": -0.3,
              "low": -0.35, "high": -0.25, "prediction": -0.32} for k in ("background",
@@ -184,7 +184,7 @@ def config_results(tmp_path_factory):
     from tests.test_configuration_report import write_full_results
     root = tmp_path_factory.mktemp("figres")
     write_full_results(root)
-    from analysis.report import make_figures, write_report
+    from mgnet.analysis.report import make_figures, write_report
     written = make_figures(root)
     md = write_report(root, scale="quick")
     return root, written, md.read_text()
@@ -210,7 +210,7 @@ def test_every_figure_has_a_pdf_and_a_caption(config_results):
 def test_caption_verdicts_follow_the_target_table(config_results):
     """The caption's word for each target is the table's verdict, never a typed one."""
     root, _, text = config_results
-    from analysis.report import FIGURE_TARGETS
+    from mgnet.analysis.report import FIGURE_TARGETS
     table = {line.split("|")[1].strip(): line for line in text.splitlines()
              if re.match(r"\| T\d \|", line)}
     verdicts = json.loads((root / "figures" / "verdicts.json").read_text())
@@ -229,7 +229,7 @@ def test_caption_verdicts_follow_the_target_table(config_results):
 def test_docs_copies_tall_and_labelled_from_the_verdicts(config_results, tmp_path):
     from PIL import Image
 
-    from analysis.report import export_docs_figures
+    from mgnet.analysis.report import export_docs_figures
     root, written, _ = config_results
     readme = tmp_path / "README.md"
     readme.write_text("# x\n\n<!-- docs-figures:begin -->\nold\n<!-- docs-figures:end -->\n"

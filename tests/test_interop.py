@@ -1,7 +1,7 @@
-"""Tests for analysis.interop: Neo/Elephant, NWB, pandas (issue 17, the field's tools).
+"""Tests for mgnet.analysis.interop: Neo/Elephant, NWB, pandas (issue 17, the field's tools).
 
 Every test reads synthetic run files written with the project's own writer
-(:func:`analysis.run_file.write_run`) and checks the conversions against numbers computed
+(:func:`mgnet.analysis.run_file.write_run`) and checks the conversions against numbers computed
 independently from the raw HDF5 datasets with h5py and numpy: Elephant's firing rates and
 CV(ISI) against numpy, the spikes pynwb reads back against the stored ones, the metrics
 table against the ``/metrics`` attributes.  The committed notebook must carry no outputs.
@@ -16,8 +16,8 @@ import h5py
 import numpy as np
 import pytest
 
-from analysis import interop
-from analysis.interop import (
+from mgnet.analysis import interop
+from mgnet.analysis.interop import (
     MissingDependencyError,
     RUN_COLUMNS,
     changed_parameters,
@@ -28,7 +28,7 @@ from analysis.interop import (
     spikes_frame,
     to_neo,
 )
-from analysis.run_file import RunData, RunFileError, read_run, write_run
+from mgnet.analysis.run_file import RunData, RunFileError, read_run, write_run
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((REPO / "docs" / "notebooks").glob("*.ipynb"))
@@ -310,7 +310,7 @@ def test_export_nwb_never_overwrites(run_path, tmp_path):
 
 def test_cli_export_nwb(run_path, tmp_path, capsys):
     pytest.importorskip("pynwb")
-    from experiments.cli import main
+    from mgnet.experiments.cli import main
     src = tmp_path / "r.h5"
     src.write_bytes(run_path.read_bytes())
     assert main(["export-nwb", str(src)]) == 0
@@ -342,7 +342,7 @@ def test_missing_optional_dependency_is_one_line(run_path, tmp_path, monkeypatch
         export_nwb(run_path, tmp_path / "a.nwb")
     with pytest.raises(MissingDependencyError, match="to_neo needs the optional package 'neo'"):
         to_neo(run_path)
-    from experiments.cli import main
+    from mgnet.experiments.cli import main
     assert main(["export-nwb", str(run_path), "--out", str(tmp_path / "b.nwb")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "pynwb" in err
@@ -458,9 +458,9 @@ def test_spikes_frame_matches_raw_datasets(run_path):
 
 
 def test_interop_imports_without_heavy_dependencies():
-    """analysis.interop needs numpy and h5py only at import (the analysis layer's rule)."""
+    """mgnet.analysis.interop needs numpy and h5py only at import (the analysis layer's rule)."""
     import subprocess
-    code = ("import sys; import analysis.interop; "
+    code = ("import sys; import mgnet.analysis.interop; "
             "bad = [m for m in ('brian2', 'neo', 'pynwb', 'pandas', 'elephant') "
             "if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
     res = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from brian2 import mV, mM
 
-from models.magnesium import (BLOCK_EXPR, BLOCK_PRESETS, block_expr, nmda_block, pr_from_mg)
-from models.parameters import MgBlockParams, ReleaseParams
+from mgnet.models.magnesium import (BLOCK_EXPR, BLOCK_PRESETS, block_expr, nmda_block, pr_from_mg)
+from mgnet.models.parameters import MgBlockParams, ReleaseParams
 
 
 @pytest.mark.parametrize("v, mg, expected, tol", [

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from tests.conftest import followed_pulses, quick_cli_run
 
-from experiments.config import ConfigError, make_config
-from experiments.memory_encoding import OPTIONS, SCALES, check_options, make_schedule
+from mgnet.experiments.config import ConfigError, make_config
+from mgnet.experiments.memory_encoding import OPTIONS, SCALES, check_options, make_schedule
 
 
 def _opts(**kw):
@@ -97,7 +97,7 @@ def quick_run(tmp_path_factory):
 
 @pytest.mark.slow      # a few minutes: Cython compile of the plastic culture
 def test_quick_run_is_complete_and_its_metrics_recompute(quick_run):
-    from analysis.memory_report import recomputed, snapshots
+    from mgnet.analysis.memory_report import recomputed, snapshots
     cfg, run = quick_run
     t, phase, names = snapshots(run)
     # one snapshot per encoding round up to the end of consolidation, none in recall
@@ -119,7 +119,7 @@ def test_quick_run_is_complete_and_its_metrics_recompute(quick_run):
 def test_quick_run_stimulus_drives_every_member(quick_run):
     """Each encoding pulse is suprathreshold: a member spikes within 5 ms of >= 90 % of
     its pulses (a pulse can fall in the refractory period of the previous spike)."""
-    from experiments.memory_encoding import make_schedule
+    from mgnet.experiments.memory_encoding import make_schedule
     cfg, run = quick_run
     te, ie = run.spikes["exc"]
     sch = make_schedule(cfg.options, run.patterns.shape[1], cfg.seed)
@@ -135,8 +135,8 @@ def test_plastic_culture_keeps_the_calibrated_mean_quantal_size():
     """q_down = q / (1 + (b-1) beta): averaged over the bistable initial states (UP with
     probability beta, from the structure seed) the quantal size is the calibrated one,
     within 4 binomial standard errors of the UP fraction."""
-    from models.culture import culture_structure, initial_efficacy, plastic_quantal_sizes
-    from models.parameters import CultureParams, PLASTICITY_PRESETS
+    from mgnet.models.culture import culture_structure, initial_efficacy, plastic_quantal_sizes
+    from mgnet.models.parameters import CultureParams, PLASTICITY_PRESETS
     pl = PLASTICITY_PRESETS["hippocampal_cultures"]
     st = culture_structure(300, CultureParams(), seed=2)
     rho = initial_efficacy(st, pl)
@@ -159,8 +159,8 @@ def test_chronic_arm_resolves_the_conditions_glun2b_fraction():
     condition (models/glun2b_chronic.toml) into the resolved parameters; acute keeps the
     [params.receptors] value; setting both is refused (a set value is never ignored)."""
     import pytest
-    from experiments.config import ConfigError, make_config
-    from models.metaplasticity import chronic_glun2b
+    from mgnet.experiments.config import ConfigError, make_config
+    from mgnet.models.metaplasticity import chronic_glun2b
     for cond in ("baseline", "elevated_mg"):
         cfg = make_config("memory-encoding", condition=cond, options={"glun2b": "chronic"})
         assert cfg.params.receptors.glun2b_fraction == chronic_glun2b(cond)

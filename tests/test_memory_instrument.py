@@ -1,12 +1,12 @@
-"""The memory instrument of issue 14 on planted ground truth (analysis.memory_metrics):
+"""The memory instrument of issue 14 on planted ground truth (mgnet.analysis.memory_metrics):
 the rate read-out Q (Luboeinski & Tetzlaff 2021), the overlap m, the rejection of cues
 inside spontaneous network bursts, and the encoding metric Δf_UP with its z-score."""
 
 import numpy as np
 import pytest
 
-from analysis.bursts import detect_network_bursts
-from analysis.memory_metrics import (active_from_spikes, cues_in_bursts, rates_in_window,
+from mgnet.analysis.bursts import detect_network_bursts
+from mgnet.analysis.memory_metrics import (active_from_spikes, cues_in_bursts, rates_in_window,
                                      recall_overlap, recall_q, up_fraction_difference,
                                      up_fraction_z)
 
@@ -215,7 +215,7 @@ def test_pseudo_assemblies_are_drawn_from_the_given_population():
 
 
 # ---------------------------------------------------------------------------------------
-# the whole read-out of a run (analysis.memory_report) on a planted recording
+# the whole read-out of a run (mgnet.analysis.memory_report) on a planted recording
 # ---------------------------------------------------------------------------------------
 def planted_recall_run(seed=9, p_hit=0.6, burst_before=5):
     """A memory-planted-shaped RunData: 400 E + 100 I cells, one planted assembly of 40
@@ -224,7 +224,7 @@ def planted_recall_run(seed=9, p_hit=0.6, burst_before=5):
     fires once 5 ms after it with probability ``p_hit``; everyone fires at 0.5 Hz
     (Poisson); a spontaneous network burst (all 500 cells, 40 Hz) runs from 0.4 s to
     0.15 s before cue ``burst_before``."""
-    from analysis.run_file import RunData
+    from mgnet.analysis.run_file import RunData
     rng = np.random.default_rng(seed)
     n_exc, n_inh = 400, 100
     members = np.zeros((1, n_exc), bool)
@@ -278,7 +278,7 @@ def planted_recall_run(seed=9, p_hit=0.6, burst_before=5):
 
 
 def test_run_read_out_of_a_planted_recording():
-    from analysis.memory_report import planted_run_metrics, recall_trials
+    from mgnet.analysis.memory_report import planted_run_metrics, recall_trials
     run, up, members = planted_recall_run()
     tr = recall_trials(run, window=0.1, reject_window=0.5)
     # the cue after the planted burst, and only it, is rejected
@@ -311,8 +311,8 @@ def test_noise_floor_pairs_runs_that_differ_only_in_the_stream(tmp_path):
     """Stream variants are paired with the default-stream run of the same config (not
     with another variant such as the unplanted network), and the section reports them;
     the planted-control section ignores them."""
-    from analysis.memory_report import noise_floor_section, planted_section
-    from analysis.run_file import write_run
+    from mgnet.analysis.memory_report import noise_floor_section, planted_section
+    from mgnet.analysis.run_file import write_run
     runs = tmp_path / "runs" / "memory-planted"
     runs.mkdir(parents=True)
     for seed in range(3):

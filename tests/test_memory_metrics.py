@@ -1,11 +1,11 @@
-"""Memory metrics of science.md §6 against planted ground truth (analysis.memory_metrics)."""
+"""Memory metrics of science.md §6 against planted ground truth (mgnet.analysis.memory_metrics)."""
 
 import math
 
 import numpy as np
 import pytest
 
-from analysis.memory_metrics import (
+from mgnet.analysis.memory_metrics import (
     active_from_spikes,
     assembly_snr,
     assembly_weight_stats,

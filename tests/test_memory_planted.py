@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments.config import ConfigError, make_config
-from experiments.memory_planted import check_options, make_schedule, planted_efficacy
+from mgnet.experiments.config import ConfigError, make_config
+from mgnet.experiments.memory_planted import check_options, make_schedule, planted_efficacy
 
 
 def test_schedule_has_every_control_and_spaced_cues():
@@ -39,8 +39,8 @@ def test_schedule_has_every_control_and_spaced_cues():
 
 
 def test_planted_efficacy_sets_exactly_the_in_assembly_contacts_up():
-    from models.culture import culture_structure, initial_efficacy
-    from models.parameters import CultureParams, PLASTICITY_PRESETS
+    from mgnet.models.culture import culture_structure, initial_efficacy
+    from mgnet.models.parameters import CultureParams, PLASTICITY_PRESETS
     pl = PLASTICITY_PRESETS["hippocampal_cultures"]
     st = culture_structure(300, CultureParams(), seed=1000)
     members = np.zeros(st.n_exc, bool)
@@ -75,8 +75,8 @@ QUICK_SEEDS = (1000, 1001, 1002)
 def planted_vs_unplanted():
     """The quick scale (200 neurons, runtime) on :data:`QUICK_SEEDS`, planted and
     unplanted: per seed one build, the same cues, two simulations."""
-    from experiments.memory_planted import run_group
-    from models.backend import configure
+    from mgnet.experiments.memory_planted import run_group
+    from mgnet.models.backend import configure
     out = []
     for seed in QUICK_SEEDS:
         cfgs = [make_config("memory-planted", scale="quick", seed=seed,

@@ -1,4 +1,4 @@
-"""analysis.memory_report on planted ground truth (no simulation).
+"""mgnet.analysis.memory_report on planted ground truth (no simulation).
 
 A planted memory-encoding run: random E->E contacts, two assemblies, weight snapshots
 in which the assembly contacts are switched UP at a known round, and recall spikes with
@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis import memory_metrics as mm
-from analysis.memory_report import (SNR_CRITERION, memory_section, paired_table,
+from mgnet.analysis import memory_metrics as mm
+from mgnet.analysis.memory_report import (SNR_CRITERION, memory_section, paired_table,
                                     run_metrics)
-from analysis.run_file import RunData, write_run
+from mgnet.analysis.run_file import RunData, write_run
 
 B = 5.0          # UP/DOWN weight ratio of the planted rule
 N_EXC = 120
@@ -191,7 +191,7 @@ def test_section_says_when_neither_condition_encodes(tmp_path):
 # ======================================================================================
 # memory-capacity and memory-retention on planted run files
 # ======================================================================================
-from analysis.memory_report import (CAPACITY_THRESHOLD, capacity_run_metrics,  # noqa: E402
+from mgnet.analysis.memory_report import (CAPACITY_THRESHOLD, capacity_run_metrics,  # noqa: E402
                                     capacity_section, capacity_subrun, retention_metrics,
                                     retention_section)
 
@@ -405,7 +405,7 @@ def test_section_separates_the_chronic_arm_and_holm_corrects_the_judged_family(t
     """Runs whose resolved config asks for the chronic GluN2B arm are labelled
     'condition+chronic' and compared within their arm; the judged metrics carry Holm
     p-values (each >= its raw p), the descriptive rows none."""
-    from analysis.memory_report import CHRONIC, HEADLINE, _judge, condition_label
+    from mgnet.analysis.memory_report import CHRONIC, HEADLINE, _judge, condition_label
     runs = tmp_path / "runs" / "memory-encoding"
     runs.mkdir(parents=True)
     for s in range(4):

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from models.metaplasticity import advance_glun2b, relax_glun2b, target_glun2b
-from models.parameters import MetaplasticityParams
+from mgnet.models.metaplasticity import advance_glun2b, relax_glun2b, target_glun2b
+from mgnet.models.parameters import MetaplasticityParams
 
 
 def test_target_is_decreasing_hill():

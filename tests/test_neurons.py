@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from brian2 import mV, mM, nS, ms, second
 
-from models.magnesium import nmda_block
-from models.parameters import MagnesiumParams, ReceptorParams, SpineCalciumParams
+from mgnet.models.magnesium import nmda_block
+from mgnet.models.parameters import MagnesiumParams, ReceptorParams, SpineCalciumParams
 
 
 def _drive(brian, *, nmda=True, mg_o=0.8 * mM, q_nmda=None, n_contacts=20, seed=3):
     """A Poisson-like presynaptic train onto one neuron; returns v trace and spikes."""
-    from models.neurons import make_neurons
-    from models.synapses import make_contacts
+    from mgnet.models.neurons import make_neurons
+    from mgnet.models.synapses import make_contacts
     b = brian
     b.seed(seed)
     rng = np.random.default_rng(seed)
@@ -53,7 +53,7 @@ def test_huge_mg_removes_nmda_current(brian):
 
 
 def test_block_in_brian_equals_numpy(brian):
-    from models.neurons import make_neurons
+    from mgnet.models.neurons import make_neurons
     g = make_neurons(7, magnesium=MagnesiumParams(mg_o=1.2 * mM))
     v = np.linspace(-90, 10, 7) * mV
     g.v = v
@@ -62,8 +62,8 @@ def test_block_in_brian_equals_numpy(brian):
 
 def test_spine_ca_of_one_release_closed_form(brian):
     """One release at rest: Ca = Pf B(V) (E_Ca-V)/(E_Ca-V_ref) [(1-f) + f kappa_2b w_2b]."""
-    from models.neurons import make_neurons
-    from models.synapses import make_contacts, contact_namespace
+    from mgnet.models.neurons import make_neurons
+    from mgnet.models.synapses import make_contacts, contact_namespace
     b = brian
     rec = ReceptorParams()
     sca = SpineCalciumParams()
@@ -96,8 +96,8 @@ def test_spine_ca_of_one_release_closed_form(brian):
 
 def test_kappa_is_charge_ratio():
     """kappa_2b = charge of a unit-peak GluN2B conductance / that of GluN2A."""
-    from models.synapses import contact_namespace
-    from models.neurons import nmda_peak_normalisation
+    from mgnet.models.synapses import contact_namespace
+    from mgnet.models.neurons import nmda_peak_normalisation
     rec = ReceptorParams()
     t = np.arange(0, 5.0, 1e-5)
 
@@ -121,8 +121,8 @@ def test_adex_rest_and_rheobase(brian):
     I_rh = (g_L + a)(V_T - E_L - Delta_T + Delta_T ln(1 + a/g_L)), Touboul 2008).
     Before w has built up (tau_w = 144 ms) the lower no-adaptation rheobase applies,
     so only spikes after 1 s are counted."""
-    from models.neurons import make_neurons
-    from models.parameters import NeuronParams
+    from mgnet.models.neurons import make_neurons
+    from mgnet.models.parameters import NeuronParams
     b = brian
     p = NeuronParams()
     gl, a = p.g_l, p.a
@@ -142,8 +142,8 @@ def test_release_in_spike_step_gives_finite_nonnegative_ca(brian):
     """Synaptic events run between threshold and reset, when v_post holds the AdEx
     runaway value: the spine Ca2+ code clips the potential, so the NMDA transient of
     a release in that step is finite and >= 0 (at E_NMDA the driving force is 0)."""
-    from models.neurons import make_neurons
-    from models.synapses import make_contacts
+    from mgnet.models.neurons import make_neurons
+    from mgnet.models.synapses import make_contacts
     b = brian
     pre = b.SpikeGeneratorGroup(1, [0], [0 * ms])
     post = make_neurons(1)
@@ -164,8 +164,8 @@ def _standalone_fi(directory, vectorised: bool):
     neuron, final v in mV, generated state-update code)."""
     import gc
     import brian2
-    from models.backend import optimisations, standalone_session
-    from models.neurons import make_neurons
+    from mgnet.models.backend import optimisations, standalone_session
+    from mgnet.models.neurons import make_neurons
     n = 64
     # Brian2 numbers a code object's name (fi_stateupdater_codeobject_1) while one of
     # that name from an earlier project of this process is still alive (reference
@@ -202,7 +202,7 @@ def _vector_exp_symbols(directory) -> str | None:
 
 @pytest.mark.standalone
 def test_vectorised_state_update_equals_the_scalar_loop(tmp_path):
-    """The SIMD neuron loop of standalone projects (models.backend.vectorise_state_update)
+    """The SIMD neuron loop of standalone projects (mgnet.models.backend.vectorise_state_update)
     computes the same arithmetic as Brian2's scalar loop; only glibc's vector exp rounds
     differently (a few ulp).  Deterministic neurons over 1 s: every spike in the same
     time step, final potentials equal to 1e-6 mV, and a NaN potential stays NaN (runaway

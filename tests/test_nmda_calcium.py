@@ -2,9 +2,9 @@
 
 The defining integral Pf ∫ g_NMDA(t) B(V_loc(t)) (E_Ca − V_loc(t)) dt with
 V_loc = v_reset + Σ bAP kernels is evaluated by direct numerical quadrature
-(:func:`models.nmda_calcium.quadrature_nmda_ca`, 2-µs grid) and compared with
+(:func:`mgnet.models.nmda_calcium.quadrature_nmda_ca`, 2-µs grid) and compared with
 
-* the event-driven scheme run with numpy (:func:`models.plasticity.calcium_events`, the
+* the event-driven scheme run with numpy (:func:`mgnet.models.plasticity.calcium_events`, the
   contacts' own code strings), and
 * the same code in Brian2 (contacts onto a stub neuron clamped at v_reset whose spikes
   are imposed), through the spine Ca2+ read-outs ``wca_2a + wca_2b``.
@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 from brian2 import mM, ms, mV, nS, second
 
-from models import nmda_calcium as nca
-from models import plasticity as pl
-from models.magnesium import nmda_block
-from models.parameters import (CalciumParams, MagnesiumParams, NeuronParams, PlasticityParams,
+from mgnet.models import nmda_calcium as nca
+from mgnet.models import plasticity as pl
+from mgnet.models.magnesium import nmda_block
+from mgnet.models.parameters import (CalciumParams, MagnesiumParams, NeuronParams, PlasticityParams,
                                ShortTermPlasticityParams, SpineCalciumParams)
 
 RELIABLE = ShortTermPlasticityParams(tau_f=1e-3 * ms, tau_d=1e-3 * ms)
@@ -158,7 +158,7 @@ def test_tables_match_direct_integrals():
 def _clamped_target(b, spike_times, mg_o, t_end, name="clamped"):
     """One neuron per entry of ``spike_times``: v fixed at v_reset (the bAP-free potential
     of the scheme), spikes imposed, each spike adding the bAP slow tail to bap_s."""
-    from models.magnesium import block_expr, block_namespace
+    from mgnet.models.magnesium import block_expr, block_namespace
     dt = float(b.defaultclock.dt)
     n_steps = int(round(t_end / dt)) + 2
     imposed = np.zeros((n_steps, len(spike_times)))
@@ -194,7 +194,7 @@ def _clamped_target(b, spike_times, mg_o, t_end, name="clamped"):
 def test_brian_contacts_match_quadrature(brian):
     """Spine Ca2+ read-outs of single releases (one contact per protocol, each onto its
     own clamped neuron) equal the quadrature within 2 %."""
-    from models.synapses import make_contacts
+    from mgnet.models.synapses import make_contacts
     b = brian
     names = ["isolated", "spike +10 ms", "spike -10 ms", "4 spikes at 100 Hz"]
     t0 = 0.05

@@ -1,9 +1,9 @@
 """Graupner & Brunel (2012) calcium-based plasticity, event-driven, against closed forms.
 
 Postsynaptic spikes are imposed.  Most tests use a *stub* target: a NeuronGroup with
-the interface of :func:`models.neurons.make_neurons` that the contacts read (``v``, the
+the interface of :func:`mgnet.models.neurons.make_neurons` that the contacts read (``v``, the
 AMPA/NMDA conductances, ``f_2b``, ``mg_o``/``mg_i`` and ``mg_block`` built from the same
-:func:`models.magnesium.block_expr`), whose membrane stays at the reference potential
+:func:`mgnet.models.magnesium.block_expr`), whose membrane stays at the reference potential
 and which spikes exactly when a TimedArray says so.  The postsynaptic pathway of the
 contacts is triggered by those spikes, and every release happens at the reference
 condition, so C_pre,eff = C_pre exactly.  The Mg2+ test instead uses real AdEx neurons
@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 from brian2 import mM, ms, mV, nS, pA, second
 
-from models.parameters import (PLASTICITY_PRESETS, CalciumParams, NeuronParams,
+from mgnet.models.parameters import (PLASTICITY_PRESETS, CalciumParams, NeuronParams,
                                PlasticityParams, MagnesiumParams, ShortTermPlasticityParams,
                                SpineCalciumParams)
-from models import plasticity as pl
+from mgnet.models import plasticity as pl
 
 #: Deterministic single-site release (U = 1 and instantaneous recovery): every spike
 #: releases, so the rule is tested without release noise.
@@ -51,7 +51,7 @@ def _plastic(pre, post, i, j, *, plasticity=None, **kw):
 def _stub_target(b, spike_times, t_end, name="stub", spine=None):
     """One postsynaptic 'neuron' per entry of ``spike_times`` (list of arrays, s); its
     spikes add the slow bAP tail of ``spine`` (default LINEAR: none) to ``bap_s``."""
-    from models.magnesium import block_expr, block_namespace
+    from mgnet.models.magnesium import block_expr, block_namespace
     dt = float(b.defaultclock.dt)
     n_steps = int(round(t_end / dt)) + 2
     imposed = np.zeros((n_steps, len(spike_times)))
@@ -238,7 +238,7 @@ def test_zero_rates_leave_fixed_points(brian):
 # ---------------------------------------------------------------------------------
 def _mg_run(b, mg_o, dt_pair=0.01, n_pairs=15, period=0.2):
     """Real AdEx neurons; postsynaptic spikes by a one-step voltage kick one dt early."""
-    from models.neurons import make_neurons
+    from mgnet.models.neurons import make_neurons
     # The reference condition is this run's: [Ca]o of the medium, [Mg]o 0.8 mM, rest.
     p = PlasticityParams(noise=False, bistable=False, ref_mg_o=0.8 * mM,
                          ref_ca_o=CalciumParams().ca_o)
@@ -286,7 +286,7 @@ def test_huge_mg_removes_nmda_driven_potentiation(brian):
 
 def test_reference_nmda_ca_follows_block():
     """C_pre,eff/C_pre = B(V, [Mg]o)/B(V_ref, 0.8 mM) at the same V (same formula)."""
-    from models.magnesium import nmda_block
+    from mgnet.models.magnesium import nmda_block
     p = PlasticityParams()
     ref = pl.reference_nmda_ca(p)
     other = pl.reference_nmda_ca(dataclasses.replace(p, ref_mg_o=1.2 * mM))
@@ -405,13 +405,13 @@ _STANDALONE_SCRIPT = """
 import sys, json
 import numpy as np
 import brian2 as b
-from models.backend import configure
+from mgnet.models.backend import configure
 configure(device="cpp_standalone", threads=1, seed=3, directory=sys.argv[1])
 b.defaultclock.dt = 0.1 * b.ms
 sys.path.insert(0, "tests")
 from test_plasticity import _stub_target, _plastic, RELIABLE
-from models import plasticity as pl
-from models.parameters import PlasticityParams
+from mgnet.models import plasticity as pl
+from mgnet.models.parameters import PlasticityParams
 pre_times = np.array([0.1, 0.104, 0.108, 0.29, 0.6, 0.605])
 post_times = np.array([0.05, 0.3, 0.61, 0.9])
 post = _stub_target(b, [post_times], 1.0)
@@ -452,8 +452,8 @@ def test_gain_calibration_changes_no_ca_amplitude(brian):
     """Contacts built as the culture builds them (q_nmda from contact_values, nmda_gain
     = q_ee_scale): one release at the reference gives C_pre times the bouton's receptor
     content, at q_ee_scale 14 and 3.5 alike (to 1e-12)."""
-    from models.culture import _nmda_gain, contact_values, culture_structure
-    from models.parameters import CultureParams, ModelParams
+    from mgnet.models.culture import _nmda_gain, contact_values, culture_structure
+    from mgnet.models.parameters import CultureParams, ModelParams
     b = brian
     p = PlasticityParams(noise=False)
     mp = ModelParams()

@@ -22,9 +22,9 @@ import sys
 import numpy as np
 import pytest
 
-from analysis import plasticity_report as pr
-from analysis.run_file import RunData, read_run, validate_run, write_run
-from experiments.cli import main
+from mgnet.analysis import plasticity_report as pr
+from mgnet.analysis.run_file import RunData, read_run, validate_run, write_run
+from mgnet.experiments.cli import main
 
 TINY = """
 [options]
@@ -57,7 +57,7 @@ def _protocols(run):
 
 
 def test_config_round_trip_and_checks(tmp_path):
-    from experiments.config import ConfigError, load_config, make_config, to_toml
+    from mgnet.experiments.config import ConfigError, load_config, make_config, to_toml
     cfg = make_config("plasticity-induction", scale="quick",
                       params={"plasticity": {"noise": False, "gamma_p": 0.0}},
                       options={"stdp_dt": ["-15 ms", "5 ms"], "initial_state": "fixed"})
@@ -158,8 +158,8 @@ OWN_BATH = '[params.calcium]\nca_o = "3 mM"\n[params.magnesium]\nmg_o = "2 mM"\n
 
 def _post_only_reference(run, copy, t_stop):
     """ρ of a contact driven only by its branch's recorded spikes (numpy reference)."""
-    import models.plasticity as mp
-    from models.parameters import PlasticityParams
+    import mgnet.models.plasticity as mp
+    from mgnet.models.parameters import PlasticityParams
     params = dataclasses.replace(PlasticityParams(), noise=False)
     nb = run.metrics["n_branches"]
     t, i = run.spikes["branches"]

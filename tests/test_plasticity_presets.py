@@ -8,7 +8,7 @@ than pre-post-pre), and that the run file is complete.
 """
 from __future__ import annotations
 
-from experiments import plasticity_presets as pp
+from mgnet.experiments import plasticity_presets as pp
 
 
 def _v(a=True, b=True, c=True, d=True, signs=10):
@@ -34,8 +34,8 @@ def test_rule_takes_the_first_full_pass_else_the_best_fitted_candidate():
 
 
 def test_quick_run(tmp_path):
-    from analysis.run_file import read_run, validate_run
-    from experiments.cli import main
+    from mgnet.analysis.run_file import read_run, validate_run
+    from mgnet.experiments.cli import main
     out = tmp_path / "presets.h5"
     assert main(["run", "plasticity-presets", "--scale", "quick", "--out", str(out),
                  "--quiet"]) == 0
@@ -54,7 +54,7 @@ def test_half_life_of_a_trace_in_bursts_is_the_geometric_closed_form():
     """After h = half_life_bursts(m) bursts that each move a contact the fraction m of the
     way to the bursts' fixed point, (1 - m)^h = 1/2 of a trace is left (rel. 1e-12)."""
     import math
-    from analysis.presets_report import half_life_bursts
+    from mgnet.analysis.presets_report import half_life_bursts
     for m in (0.01, 0.11, 0.42, 0.9):
         h = half_life_bursts(m)
         assert math.isclose((1 - m) ** h, 0.5, rel_tol=1e-12)

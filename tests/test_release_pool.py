@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from models.release_pool import (refill_probability, rrp_sizes, simulate_pool,
+from mgnet.models.release_pool import (refill_probability, rrp_sizes, simulate_pool,
                                  vesicle_probability)
-from models.synapses import tm_mean_release
+from mgnet.models.synapses import tm_mean_release
 
 TAU_F, K0, KMAX, KD, TAU_CA = 0.1, 2.0, 30.0, 2.0, 0.05
 
@@ -39,7 +39,7 @@ def test_refill_probability_is_the_dkr_integral():
 
 def test_single_vesicle_tm_pool_is_the_contact_model():
     """n = 1, TM facilitation, kmax = k0: the mean release per spike of the pool equals the
-    deterministic TM recursion of models.synapses (tm_mean_release) within 4 s.e."""
+    deterministic TM recursion of mgnet.models.synapses (tm_mean_release) within 4 s.e."""
     times = np.concatenate([np.arange(5) * 0.01, 1.0 + np.arange(5) * 0.01])
     U = np.array([0.05, 0.3, 0.7])
     trials = 20000

@@ -1,4 +1,4 @@
-"""Tests for analysis.run_file: the HDF5 run-file schema (version 2; version 1 read).
+"""Tests for mgnet.analysis.run_file: the HDF5 run-file schema (version 2; version 1 read).
 
 Files are built with write_run and then damaged by hand with h5py, so each
 validation test checks that one specific defect is named.  Spikes are opened with
@@ -14,8 +14,8 @@ import h5py
 import numpy as np
 import pytest
 
-from analysis import run_file as rf
-from analysis.run_file import (
+from mgnet.analysis import run_file as rf
+from mgnet.analysis.run_file import (
     BOUTON_COLUMNS,
     BRANCH_COLUMNS,
     REQUIRED_ROOT_ATTRS,
@@ -556,7 +556,7 @@ def test_list_runs_finds_only_complete_runs(tmp_path):
 def test_analysis_does_not_import_brian2():
     import subprocess
 
-    code = "import sys, analysis.run_file; sys.exit('brian2' in sys.modules)"
+    code = "import sys, mgnet.analysis.run_file; sys.exit('brian2' in sys.modules)"
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
 

@@ -2,8 +2,8 @@
 share a file; default configs keep the names they always had."""
 from pathlib import Path
 
-from experiments.cli import config_tag, default_run_path
-from experiments.config import make_config
+from mgnet.experiments.cli import config_tag, default_run_path
+from mgnet.experiments.config import make_config
 
 R = Path("results")
 
@@ -42,8 +42,8 @@ def test_the_same_change_gives_one_tag_across_conditions_and_seeds():
 def test_sweep_tasks_of_option_variants_carry_their_options(tmp_path):
     """reproduce's VARIANTS (options only) run through the sweep engine: each variant is
     its own task, with an options file that resolves back to exactly its config."""
-    from experiments.config import load_config
-    from experiments.sweep import _groups
+    from mgnet.experiments.config import load_config
+    from mgnet.experiments.sweep import _groups
     cfgs = [make_config("memory-planted", seed=s, options=o)
             for s in (0, 1) for o in ({}, {"stream_seed": 99})]
     todo = [({}, c, default_run_path(tmp_path, c)) for c in cfgs]

@@ -1,4 +1,4 @@
-"""Synapse code that skips dead work (models.backend: skip_unless gates, region-local
+"""Synapse code that skips dead work (mgnet.models.backend: skip_unless gates, region-local
 loads and stores, the prefetching pathway template) changes no physics.
 
 * The generators honour the gates exactly as documented (Cython, cpp_standalone), Brian2's
@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from brian2 import ms, nS, second
 
-from models.backend import optimisations, skip_unless
+from mgnet.models.backend import optimisations, skip_unless
 
 
 # ---------------------------------------------------------------------------------
@@ -53,7 +53,7 @@ _W = [0.2, 0.6, 0.9]
 
 
 def _gated_network(b):
-    from models.backend import synapse_code_object_class
+    from mgnet.models.backend import synapse_code_object_class
     g = b.NeuronGroup(3, "x : 1\ny : 1", threshold="t < 0.5*dt", reset="",
                       name="gate_neurons")
     s = b.Synapses(g, g, "w : 1\nk : 1\nkk : 1", on_pre=_GATED, name="gate_syn",
@@ -108,7 +108,7 @@ def test_numpy_target_runs_every_block(brian):
 def test_a_gated_statement_must_not_be_computed_once_per_step(brian):
     """A gated statement that Brian2 would run once per time step (scalar code) cannot
     be gated: refused (a gate's own scalar condition, e.g. a shared switch, is fine)."""
-    from models.backend import synapse_code_object_class
+    from mgnet.models.backend import synapse_code_object_class
     b = brian
     g = b.NeuronGroup(2, "x : 1", threshold="True", reset="", name="gate_scalar_n")
     s = b.Synapses(g, g, "w : 1\non : 1 (shared)",
@@ -133,9 +133,9 @@ def test_a_gated_statement_must_not_be_computed_once_per_step(brian):
 def _plastic_run(b, skip: bool, noise: bool, seed: int = 3):
     """12 contacts from 4 presynaptic trains (Pr 0.4, culture time constants) onto two
     stub neurons with their own spike trains; 3 s."""
-    from models.parameters import ShortTermPlasticityParams
+    from mgnet.models.parameters import ShortTermPlasticityParams
     from tests.test_plasticity import _plastic, _stub_target
-    from models.plasticity import PlasticityParams
+    from mgnet.models.plasticity import PlasticityParams
     rng = np.random.default_rng(11)
     t_end = 3.0
     post = _stub_target(b, [np.sort(rng.uniform(0.05, 2.9, 25)),
@@ -158,7 +158,7 @@ def _plastic_run(b, skip: bool, noise: bool, seed: int = 3):
                      name=f"skip_c_{int(skip)}{int(noise)}")
         b.seed(seed)
         b.Network(pre, post, c).run(t_end * second)
-    from models import plasticity as pl
+    from mgnet.models import plasticity as pl
     return c, p, pl
 
 
@@ -185,9 +185,9 @@ def test_silent_contacts_draw_nothing_and_the_others_release_as_tm_says(brian):
     silent ones never release; the others' total release count is within 5 sd of the
     Tsodyks-Markram expectation, with and without skipping (the random streams differ:
     silent contacts draw no random numbers when skipped)."""
-    from models.neurons import make_neurons
-    from models.parameters import ShortTermPlasticityParams
-    from models.synapses import make_contacts, tm_mean_release
+    from mgnet.models.neurons import make_neurons
+    from mgnet.models.parameters import ShortTermPlasticityParams
+    from mgnet.models.synapses import make_contacts, tm_mean_release
     b = brian
     stp = ShortTermPlasticityParams(tau_f=20 * ms, tau_d=300 * ms)
     times = 0.01 + np.arange(50) * 0.05
@@ -220,10 +220,10 @@ def _standalone_plastic(directory, switches):
     import gc
     import brian2
     gc.collect()        # no living object of an earlier project: unnumbered file names
-    from models.backend import standalone_session
-    from models.parameters import ShortTermPlasticityParams
+    from mgnet.models.backend import standalone_session
+    from mgnet.models.parameters import ShortTermPlasticityParams
     from tests.test_plasticity import _plastic, _stub_target
-    from models.plasticity import PlasticityParams
+    from mgnet.models.plasticity import PlasticityParams
     rng = np.random.default_rng(2)
     with optimisations(**switches), standalone_session(directory):
         b = brian2
@@ -254,7 +254,7 @@ def test_standalone_gates_and_prefetch(tmp_path):
     """cpp_standalone: the gated C++ gives the documented semantics, and prefetching the
     postsynaptic pathway's contacts changes no result (identical arrays)."""
     import brian2
-    from models.backend import standalone_session, synapse_code_object_class
+    from mgnet.models.backend import standalone_session, synapse_code_object_class
     d = tmp_path / "gates"
     with standalone_session(d):
         net, g, s = _gated_network(brian2)
@@ -279,11 +279,11 @@ def test_plastic_culture_alike_with_and_without_skipping(tmp_path):
     network bursts and the final UP fraction of the E->E contacts agree within 5
     standard errors of their difference.  About 5 minutes."""
     import brian2
-    from analysis.bursts import detect_network_bursts
-    from models.backend import standalone_session
-    from models.culture import build_culture
-    from models.parameters import CultureParams, condition
-    from models.plasticity import current_rho
+    from mgnet.analysis.bursts import detect_network_bursts
+    from mgnet.models.backend import standalone_session
+    from mgnet.models.culture import build_culture
+    from mgnet.models.parameters import CultureParams, condition
+    from mgnet.models.plasticity import current_rho
     K, T = 12, 10.0
     params = condition("baseline")
     out = {}

@@ -1,4 +1,4 @@
-"""Planted-ground-truth tests for analysis.statistics (fast, no Brian2)."""
+"""Planted-ground-truth tests for mgnet.analysis.statistics (fast, no Brian2)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analysis import statistics as st
+from mgnet.analysis import statistics as st
 
 
 # ------------------------------------------------------------------------------ hyperbola

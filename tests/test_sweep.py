@@ -26,17 +26,17 @@ import h5py
 import numpy as np
 import pytest
 
-from analysis.run_file import list_runs
+from mgnet.analysis.run_file import list_runs
 import tomllib
 
-from experiments.cli import config_tag, main
-from experiments.config import make_config
-from experiments.sweep import (SweepError, format_seeds, orphan_temp_files, parse_conditions,
+from mgnet.experiments.cli import config_tag, main
+from mgnet.experiments.config import make_config
+from mgnet.experiments.sweep import (SweepError, format_seeds, orphan_temp_files, parse_conditions,
                                parse_seeds)
 from tests.test_cli import all_files, assert_one_line_error
 
 REPO = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-m", "experiments.cli"]
+CLI = [sys.executable, "-m", "mgnet.experiments.cli"]
 
 # The synapse-check protocol cut to the bone (all values within the option ranges).
 TINY = """\
@@ -49,7 +49,7 @@ train_interval = "2 s"
 """
 CONDITIONS = ("baseline", "elevated_mg")
 SEEDS = (0, 1)
-# TINY changes options, so the run files carry its config tag (experiments.cli.config_tag)
+# TINY changes options, so the run files carry its config tag (mgnet.experiments.cli.config_tag)
 RUN_NAMES = {f"{c}_seed{s}_quick_"
              + config_tag(make_config("synapse-check", condition=c, seed=s, scale="quick",
                                       options=tomllib.loads(TINY)["options"])) + ".h5"
@@ -293,8 +293,8 @@ def test_sweep_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, c
 def test_runs_of_one_seed_share_a_task_when_the_experiment_can_rerun_a_build(tmp_path):
     """Compile once, run many (design.md §5): culture-activity (run_group) gets one task
     per seed with all its conditions; synapse-check (no run_group) one task per run."""
-    from experiments.config import make_config
-    from experiments.sweep import _groups
+    from mgnet.experiments.config import make_config
+    from mgnet.experiments.sweep import _groups
     results = tmp_path / "results"
     todo = []
     for exp in ("culture-activity", "synapse-check"):
@@ -329,7 +329,7 @@ def test_run_with_several_conditions_and_out_is_one_line_exit_2(tmp_path, capsys
 
 
 def test_cost_summary_counts_a_group_once_and_divides_by_the_cores(monkeypatch):
-    from experiments import reproduce
+    from mgnet.experiments import reproduce
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     tasks = [
         # one task of two conditions (seed 0): its cpu_s is the group's

@@ -6,8 +6,8 @@ Tolerances: estimates must lie within 4 standard errors of the closed form
 import numpy as np
 import pytest
 
-from models.parameters import ShortTermPlasticityParams
-from models.synapses import tm_mean_release, tm_steady_state_x
+from mgnet.models.parameters import ShortTermPlasticityParams
+from mgnet.models.synapses import tm_mean_release, tm_steady_state_x
 
 Z = 4.0
 
@@ -15,8 +15,8 @@ Z = 4.0
 def _build(brian, n_contacts_per_pre, prs, spike_times, stp, dt=None, n_pre=None):
     """One presynaptic source per Pr level, ``n_contacts_per_pre`` contacts each,
     onto a single postsynaptic neuron with negligible quantal size."""
-    from models.neurons import make_neurons
-    from models.synapses import make_contacts
+    from mgnet.models.neurons import make_neurons
+    from mgnet.models.synapses import make_contacts
     b = brian
     n_pre = len(prs)
     times = np.asarray(spike_times)
@@ -143,8 +143,8 @@ def test_tm_closed_form_limits():
 
 
 def test_invalid_pr_rejected(brian):
-    from models.neurons import make_neurons
-    from models.synapses import make_contacts
+    from mgnet.models.neurons import make_neurons
+    from mgnet.models.synapses import make_contacts
     g = make_neurons(2)
     with pytest.raises(ValueError):
         make_contacts(g, g, [0], [1], pr=1.2)

@@ -18,7 +18,7 @@ Reproduces panels of Zhou, Bi & Liu (2024) *Nat Commun* 15:3406
   (T8): :func:`plot_g_vs_gburst`.
 
 Every function draws on Axes it is given and does no file I/O; inputs are the tables of
-:mod:`analysis.configuration_report` (recomputed from raw bouton rows).  Command:
+:mod:`mgnet.analysis.configuration_report` (recomputed from raw bouton rows).  Command:
 ``mgnet figures`` (draws them all to ``results/figures/``).
 """
 
@@ -325,7 +325,7 @@ def plot_timecourse(axes, rows: Sequence[Mapping[str, float]]):
     Parameters
     ----------
     axes : sequence of four matplotlib Axes
-    rows : output of :func:`analysis.configuration_report.reconfiguration_timecourse`
+    rows : output of :func:`mgnet.analysis.configuration_report.reconfiguration_timecourse`
     """
     t = np.array([r["time_h"] for r in rows], float)
     specs = [("D", "D (/10 µm)"), ("mean_pr", "P̄r"), ("sum_pr", "ΣPr (/10 µm)"),

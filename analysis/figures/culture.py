@@ -7,7 +7,7 @@ intra-burst rates of tens of Hz; Wagenaar, Pine & Potter 2006 *BMC Neurosci* 7:1
 Brewer et al. 2009; Masquelier & Deco 2013 *PLoS ONE* 8:e75824).
 
 Pure drawing functions: each takes a matplotlib ``Axes`` and plain arrays computed by
-:mod:`analysis.culture_report` from saved run files (never a run file, never brian2).
+:mod:`mgnet.analysis.culture_report` from saved run files (never a run file, never brian2).
 
 - :func:`plot_raster`: spike raster of the excitatory and inhibitory populations with the
   detected network bursts shaded.
@@ -98,7 +98,7 @@ def plot_population_rate(ax, t: Sequence[float], rate: Sequence[float], *,
     ax : matplotlib Axes
     t, rate : array_like
         Bin centres (s) and rate (Hz per neuron), e.g. from
-        :func:`analysis.bursts.population_rate`.
+        :func:`mgnet.analysis.bursts.population_rate`.
     bursts : (starts, stops), optional
         Detected bursts (s), shaded.
     threshold : float, optional
@@ -197,7 +197,7 @@ def plot_statistic_by_condition(ax, values: Mapping[str, Sequence[float]],
 
 def plot_filtering(ax, rows: Sequence[Mapping], ci_name: str = "bootstrap") -> None:
     """``rows``: dicts with condition, interval ("background"/"burst"), n, rel_change, low,
-    high, prediction (fractions), as :func:`analysis.culture_report.filtering_rows`;
+    high, prediction (fractions), as :func:`mgnet.analysis.culture_report.filtering_rows`;
     ``ci_name`` names the interval of ``low``/``high`` in the title."""
     conds = list(dict.fromkeys(r["condition"] for r in rows))
     colors = INTERVAL_COLORS

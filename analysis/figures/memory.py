@@ -1,7 +1,7 @@
 """Figures of the memory-encoding experiment (prediction T10/T11; science.md §3, §6).
 
 Pure drawing functions: each takes a matplotlib ``Axes`` and plain arrays computed by
-:mod:`analysis.memory_report` from the run files (never brian2).
+:mod:`mgnet.analysis.memory_report` from the run files (never brian2).
 
 - :func:`plot_snr_curves`: assembly weight SNR over encoding and consolidation, mean over
   seeds with the seed range, one line per condition;
@@ -35,7 +35,7 @@ __all__ = ["COLORS", "plot_snr_curves", "plot_completion", "plot_paired", "plot_
            "plot_groups", "plot_capacity", "plot_vs_p", "plot_capacity_per_seed",
            "plot_forgetting", "plot_cue_kinds", "KIND_COLORS"]
 
-#: One colour per condition (:mod:`analysis.figures.style`), shared by every figure.
+#: One colour per condition (:mod:`mgnet.analysis.figures.style`), shared by every figure.
 COLORS = CONDITION_COLORS
 
 

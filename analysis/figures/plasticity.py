@@ -1,7 +1,7 @@
 """Figures of the plasticity-induction experiment (prediction; science.md §4 items 4–5, T10).
 
 Pure drawing functions: each takes a matplotlib ``Axes`` and plain numbers computed by
-:mod:`analysis.plasticity_report` (never a run file, never brian2).
+:mod:`mgnet.analysis.plasticity_report` (never a run file, never brian2).
 
 - :func:`plot_stdp_curve`: mean relative change of total branch weight against
   Δt = t_post − t_pre (the pairing protocol of Graupner & Brunel 2012 Fig 3: 60 pairs at
@@ -23,7 +23,7 @@ from .style import (CONDITION_COLORS, DHILO_COLOR, DLOHI_COLOR, GREY, INK, LTD_C
 
 __all__ = ["plot_stdp_curve", "plot_protocol_split", "GROUP_COLORS", "BI_POO_WINDOWS"]
 
-#: Colours of the configuration groups and conditions (from :mod:`analysis.figures.style`).
+#: Colours of the configuration groups and conditions (from :mod:`mgnet.analysis.figures.style`).
 GROUP_COLORS = {"DHiLo": DHILO_COLOR, "DLoHi": DLOHI_COLOR, "all": GREY,
                 **CONDITION_COLORS}
 

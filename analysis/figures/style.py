@@ -1,6 +1,6 @@
 """The one palette, condition order and figure-saving helper of every mgnet figure.
 
-Every figure module (:mod:`analysis.figures.configuration`, ``culture``, ``memory``,
+Every figure module (:mod:`mgnet.analysis.figures.configuration`, ``culture``, ``memory``,
 ``plasticity``, ``synapse_check``) and every report module that draws takes its colours,
 its condition order and its way of writing files from here, so one condition has one
 colour everywhere (issue 17).  No other module under ``analysis/figures`` defines a colour
@@ -13,7 +13,7 @@ plus neutral greys.  Wong (2011) *Nat Methods* 8:441 recommends the same set.
 Saving: :func:`save_figure` writes the PNG, a vector PDF beside it, single-panel PNGs of a
 multi-panel figure under ``panels/`` (the README copies of wide figures are split into
 these, each at least :data:`MIN_PANEL_HEIGHT_PX` pixels tall) and the figure's caption into
-``captions.json`` in the same folder, where :func:`analysis.report.write_report` reads it.
+``captions.json`` in the same folder, where :func:`mgnet.analysis.report.write_report` reads it.
 
 Command: ``mgnet figures`` (every figure module saves through here).
 """
@@ -98,7 +98,7 @@ RANGE = "mean, band = range over seeds (min–max)"
 
 def ci_label(method: str | None = None) -> str:
     """Short name of the project's 95 % interval, e.g. "studentised bootstrap
-    (bootstrap-t) 95 % CI" (:func:`analysis.statistics.interval_description` gives the
+    (bootstrap-t) 95 % CI" (:func:`mgnet.analysis.statistics.interval_description` gives the
     long form with its measured coverage)."""
     from ..statistics import _INTERVAL_NAMES, DEFAULT_CI_METHOD
     return f"{_INTERVAL_NAMES[method or DEFAULT_CI_METHOD]} 95 % CI"

@@ -17,7 +17,7 @@ def plot_release_check(ax, runs):
     Parameters
     ----------
     ax : matplotlib Axes
-    runs : list of analysis.run_file.RunData
+    runs : list of mgnet.analysis.run_file.RunData
         synapse-check runs (one per condition).
     """
     markers = {"1ap": "o", "burst": "s"}
