@@ -48,6 +48,7 @@ from .configuration_metrics import (
     dhilo_dlohi_split,
     pool_branch_tables,
 )
+from .figures.style import CONDITION_ORDER as _STYLE_ORDER
 from .run_file import RunData, list_runs, read_run
 from .statistics import (ancova, hyperbolic_fit, ks_test, linear_fit, offset_power_fit,
                          power_law_fit, relative_change, spearman)
@@ -103,8 +104,9 @@ DOSE_EXPERIMENT = "mg-dose-response"
 RECONFIG_EXPERIMENT = "reconfiguration"
 BASELINE = "baseline"
 ELEVATED = "elevated_mg"
-#: Conditions in display order; others follow alphabetically.
-CONDITION_ORDER = ("baseline", "elevated_mg", "aged", "aged_elevated_mg")
+#: Conditions in display order (the one order of :mod:`mgnet.analysis.figures.style`); others
+#: follow alphabetically.
+CONDITION_ORDER = _STYLE_ORDER
 
 #: The paper's sample sizes per condition (science.md §3); smaller runs are flagged.
 PAPER_SAMPLE_SIZE = {"branches": 60, "boutons": 800}

@@ -33,6 +33,7 @@ import h5py
 import numpy as np
 
 from .bursts import CULTURE_BANDS, check_bands, population_rate
+from .figures.style import CONDITION_ORDER as _STYLE_ORDER
 from .run_file import list_runs, read_run
 from .statistics import paired_bootstrap
 
@@ -140,8 +141,10 @@ def filtering_figures(results: Path, out_dir: Path, scale: str | None = None) ->
         return []
     run = read_run(paths[-1])
     conds = str(run.metrics.get("conditions", "")).split(",")
+    from .figures.style import ci_label, save_figure
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    plot_filtering(axes[0], filtering_rows(run))
+    rows = filtering_rows(run)
+    plot_filtering(axes[0], rows, ci_name=ci_label())
     t = run.arrays.get("/glun2b/times_h")
     if t is not None:
         plot_glun2b(axes[1], t, {c: run.arrays[f"/glun2b/{c}/f_mean"] for c in conds
@@ -150,8 +153,14 @@ def filtering_figures(results: Path, out_dir: Path, scale: str | None = None) ->
         axes[1].set_axis_off()
     fig.tight_layout()
     out = Path(out_dir) / FILTERING_FIGURE
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    ns = sorted({int(r["n"]) for r in rows if r.get("n")})
+    save_figure(fig, out, 120, caption=(
+        f"Left: change of the NMDA Ca²⁺ per E→E release relative to `{conds[0]}` in "
+        f"background and burst intervals, bars = {ci_label()} of the relative change, paired "
+        f"over n = {'/'.join(map(str, ns)) or '?'} neurons (one run, seed "
+        f"{run.attrs.get('seed')}); dashed: the Jahr–Stevens block alone at −70 mV. Right: "
+        f"mean GluN2B fraction of the E cells over hours of spontaneous activity (no error "
+        f"bars)."))
     return [out]
 
 
@@ -159,9 +168,9 @@ def filtering_figures(results: Path, out_dir: Path, scale: str | None = None) ->
 # culture-activity: the culture bands (science.md §4 item 7) per condition and seed
 # ======================================================================================
 ACTIVITY_EXPERIMENT = "culture-activity"
-#: Conditions of science.md §5, in display order (others follow alphabetically).
-CONDITION_ORDER = ("baseline", "elevated_mg", "elevated_mg_o_only", "elevated_mg_i_only",
-                   "aged", "aged_elevated_mg")
+#: Conditions of science.md §5, in display order (others follow alphabetically): the one
+#: order of :mod:`mgnet.analysis.figures.style`.
+CONDITION_ORDER = _STYLE_ORDER
 #: Banded statistics: ``/metrics`` key -> (label, format), in table order.
 STAT_COLUMNS = {"burst_rate_per_min": ("bursts/min", "{:.1f}"),
                 "ibi_cv": ("IBI CV", "{:.2f}"),
@@ -574,6 +583,7 @@ def activity_figures(results: Path, out_dir: Path | None = None, scale: str | No
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from .figures import culture as fc
+    from .figures.style import save_figure
     results = Path(results)
     records = load_activity_records(results, scale)
     if not records:
@@ -620,8 +630,14 @@ def activity_figures(results: Path, out_dir: Path | None = None, scale: str | No
             axes[1, 0].legend(loc="upper right", fontsize=7, frameon=False)
             fig.tight_layout()
             path = out_dir / FIGURE_FILES["raster"]
-            fig.savefig(path, dpi=dpi)
-            plt.close(fig)
+            save_figure(fig, path, dpi, split="columns", caption=(
+                f"Spike rasters (top; E below, I above the line) and population rate per "
+                f"neuron (bottom) of the first {max(p[3] for p in panels):g} s of "
+                + " and ".join(str(r.attrs.get("condition")) for r in runs)
+                + f" (one run each, seed {seed}); shaded: detected network bursts, hatched: "
+                f"the discarded warm-up, dashed: the detector threshold. Single runs, no "
+                f"error bars; n = {int(runs[0].metrics.get('n_exc', 0))} E + "
+                f"{int(runs[0].metrics.get('n_inh', 0))} I neurons."))
             written.append(path)
         except (KeyError, ValueError) as exc:
             plt.close("all")
@@ -643,11 +659,16 @@ def activity_figures(results: Path, out_dir: Path | None = None, scale: str | No
                                            log=k in log_keys)
         for ax in axes.ravel()[len(keys):]:
             ax.set_visible(False)
-        fig.suptitle("culture bands (shaded) per condition; one point per seed, bar = mean, "
-                     "open red = outside the band", fontsize=9)
+        fig.suptitle("culture bands (shaded grey) per condition; one point per seed, bar = "
+                     "mean, open circle = outside the band; no error bars", fontsize=9)
         fig.tight_layout()
         path = out_dir / FIGURE_FILES["bands"]
-        fig.savefig(path, dpi=dpi)
+        n_by = {c: sum(1 for r in rows if r["condition"] == c) for c in conds}
+        save_figure(fig, path, dpi, close=False, caption=(
+            "Burst statistics of the culture network per condition against the culture bands "
+            "of science.md §4.7 (shaded): one point per seed (open circles lie outside the "
+            "band), line = mean over seeds, no error bars; n = "
+            + ", ".join(f"{v} {c}" for c, v in n_by.items()) + " seeds."))
         written.append(path)
     except ValueError as exc:
         warnings.warn(f"figure {FIGURE_FILES['bands']} skipped: {exc}", RuntimeWarning,

@@ -20,12 +20,15 @@ This module never imports brian2.
 """
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from . import memory_metrics as mm
+from .figures.style import CONDITION_ORDER as _STYLE_ORDER
+from .figures.style import ci_label, save_figure
 from .run_file import RunData
 
 __all__ = ["PLANTED_EXPERIMENT", "planted_run_metrics", "planted_recomputed",
@@ -47,9 +50,9 @@ EXPERIMENT = "memory-encoding"
 #: bistable rule and half the contacts initially UP, the SNR of a fully potentiated
 #: assembly is about 1 (σout is the UP/DOWN spread), so 0.5 is "half-way".
 SNR_CRITERION = 0.5
-#: Order of conditions in tables (science.md §5).
-CONDITION_ORDER = ("baseline", "elevated_mg", "elevated_mg_o_only", "elevated_mg_i_only",
-                   "aged", "aged_elevated_mg", "elevated_mg_membrane_block_only")
+#: Order of conditions in tables and figures (science.md §5): the one order of
+#: :mod:`mgnet.analysis.figures.style`.
+CONDITION_ORDER = _STYLE_ORDER
 #: Label suffix of the chronic GluN2B arm (options.glun2b = "chronic", science.md §6).
 CHRONIC = "+chronic"
 #: (reference, test, question) of the paired comparisons (acute arm; the chronic arm
@@ -621,6 +624,18 @@ def _judge(tables: Mapping[str, list[dict]]) -> None:
         r["holm_resolved"] = r["resolved"] if p < 0.05 else 0
 
 
+def _control_caption() -> str:
+    """One sentence on the positive control for the memory figures' captions."""
+    pc = positive_control()
+    if not pc:
+        return "Positive control: not calibrated, so no comparison is interpretable."
+    if pc["positive_control"]:
+        return "Positive control: met on the calibration seeds."
+    return ("Positive control: not met (targets met: "
+            + (", ".join(pc["targets_met"]) or "none")
+            + "), so these curves compare states that do not hold the encoded assemblies.")
+
+
 def _control_sentence(pc: dict) -> str:
     if not pc:
         return ("**Positive control: not calibrated** (`mgnet calibrate-memory` has not "
@@ -878,8 +893,13 @@ def memory_figures(results: Path, out_dir: Path, scale: str | None = None) -> li
     plot_groups(axes[2], groups)
     fig.tight_layout()
     p = out_dir / "memory_curves.png"
-    fig.savefig(p, dpi=120)
-    plt.close(fig)
+    n_txt = ", ".join(f"{len(metrics[c])} {c}" for c in conds)
+    save_figure(fig, p, 120, caption=(
+        "Memory encoding (T10/T11): assembly weight SNR over encoding (grey) and "
+        "consolidation (line = mean over seeds, band = range over seeds); recall overlap m "
+        "against cue fraction (mean, bars = range over seeds); mean efficacy ρ after "
+        "encoding by which ends of a contact were stimulated (bar = mean, dots = seeds, no "
+        f"error bars). n = {n_txt} seeds. {_control_caption()}"))
     written.append(p)
     pairs = {}
     for ref, test, q in COMPARISONS:
@@ -894,8 +914,13 @@ def memory_figures(results: Path, out_dir: Path, scale: str | None = None) -> li
     plot_weight_hist(axes[2], hists)
     fig.tight_layout()
     p = out_dir / "memory_recall.png"
-    fig.savefig(p, dpi=120)
-    plt.close(fig)
+    n_pairs = ", ".join(f"{k}: {len(v['overlap_mean'])}" for k, v in pairs.items())
+    save_figure(fig, p, 120, caption=(
+        "Paired differences between conditions on the same seeds (dots = seeds, line = "
+        "mean; no error bars here, the report's table gives the paired "
+        f"{ci_label()}s) of the assembly SNR after encoding and the recall overlap; right: "
+        "E→E weights inside (solid) and outside (dotted) the assemblies after consolidation, "
+        f"one seed per condition. n = {n_pairs or 'no'} seed pairs. {_control_caption()}"))
     written.append(p)
     return written
 
@@ -1404,8 +1429,12 @@ def capacity_figures(results: Path, out_dir: Path, scale: str | None = None) -> 
     fig.tight_layout()
     out_dir = Path(out_dir)
     p = out_dir / "memory_capacity.png"
-    fig.savefig(p, dpi=120)
-    plt.close(fig)
+    save_figure(fig, p, 120, caption=(
+        "Memory capacity: median recall overlap (line = median over seeds of the per-seed "
+        "medians, dots = seeds) and assembly SNR (line = mean, dots = seeds) against the "
+        "number of encoded assemblies P, and the capacity of every seed (lines join a seed "
+        "across conditions); no error bars; n = "
+        + ", ".join(f"{len(cap[c])} {c}" for c in conds) + f" seeds. {_control_caption()}"))
     return [p]
 
 
@@ -1444,8 +1473,13 @@ def retention_figures(results: Path, out_dir: Path, scale: str | None = None) ->
     fig.tight_layout()
     out_dir = Path(out_dir)
     p = out_dir / "memory_retention.png"
-    fig.savefig(p, dpi=120)
-    plt.close(fig)
+    save_figure(fig, p, 120, caption=(
+        "Memory retention: assembly SNR (forgetting curve) and κ of the UP/DOWN states "
+        "against the end of encoding over consolidation (line = mean over seeds, band = "
+        "range over seeds; dotted: forgetting levels), and weight distributions inside "
+        "(solid) and outside (dotted) the assemblies at the end, one seed per condition; "
+        "n = " + ", ".join(f"{len(by[c])} {c}" for c in conds) + f" seeds. "
+        f"{_control_caption()}"))
     return [p]
 
 
@@ -1583,11 +1617,15 @@ def planted_figures(results: Path, out_dir: Path, scale: str | None = None) -> l
                                                     for c in fracs] for m in ms]))
                     for k in KIND_NAMES.values()}
             plot_cue_kinds(ax, vals, ylabel=label, labels=KIND_LABELS, ref=0.0)
-            ax.set_title(variant, fontsize=7)
+            ax.set_title(textwrap.fill(variant, 60), fontsize=7)
     fig.tight_layout()
     p = Path(out_dir) / "memory_planted.png"
-    fig.savefig(p, dpi=120)
-    plt.close(fig)
+    save_figure(fig, p, 120, caption=(
+        "Positive control of the recall read-out (memory-planted): Q, overlap m and the "
+        "fraction of non-cued members active against cue fraction for the planted assembly, "
+        "sham cues and unencoded assemblies (line = mean over seeds, dots = seeds; no error "
+        "bars, the report gives paired bootstrap CIs); n = "
+        + ", ".join(f"{len(ms)} ({v})" for v, ms in sorted(groups.items())) + " seeds."))
     return [p]
 
 

@@ -51,6 +51,7 @@ import numpy as np
 from .configuration_metrics import dhilo_dlohi_split
 from .run_file import RunData, list_runs, read_run
 from . import statistics as _stats
+from .figures.style import ci_label, save_figure
 from .statistics import bootstrap_ci, holm, interval_description, paired_bootstrap
 
 __all__ = ["EXPERIMENT", "BASELINE", "ELEVATED", "MAIN_PROTOCOLS", "PlasticityDataError",
@@ -640,14 +641,22 @@ def plasticity_figures(results: Path, out_dir: Path | None = None, scale: str | 
                                  squeeze=False)
         ylabel = ("pairing-specific change (%)" if curves["measure"] == "specific"
                   else None)
+        ci = ci_label()
         fp.plot_stdp_curve(axes[0, 0], curves["by_condition"], title="all branches",
-                           ylabel=ylabel, reference=True)
+                           ylabel=ylabel, reference=True, ci_name=ci)
         for k, c in enumerate(conds):
-            fp.plot_stdp_curve(axes[0, k + 1], curves["by_group"][c], title=c, ylabel=ylabel)
+            fp.plot_stdp_curve(axes[0, k + 1], curves["by_group"][c], title=c, ylabel=ylabel,
+                               ci_name=ci)
         fig.tight_layout()
         path = out_dir / FIGURE_FILES["stdp"]
-        fig.savefig(path, dpi=dpi)
-        plt.close(fig)
+        n_br = {c: curves["by_condition"][c].get("n") for c in conds}
+        n_txt = ", ".join(f"{c}: {np.max(v) if v is not None and np.size(v) else '?'}"
+                          for c, v in n_br.items())
+        save_figure(fig, path, dpi, caption=(
+            "STDP curves: mean relative change of total branch weight against Δt = t_post − "
+            f"t_pre (60 pairings at 1 Hz), band = {ci} of the mean over branches; all branches "
+            "(shaded: the Bi & Poo 1998 LTP/LTD windows) and DHiLo vs DLoHi per condition; "
+            f"n (branches) = {n_txt}; {len(runs)} run(s)."))
         written.append(path)
     # Pairing protocols as pairing-specific change (minus unpaired) when the control
     # exists, the others raw.
@@ -664,10 +673,15 @@ def plasticity_figures(results: Path, out_dir: Path | None = None, scale: str | 
     fig, axes = plt.subplots(1, len(conds), figsize=(4.2 * len(conds), 3.6), squeeze=False)
     for k, c in enumerate(conds):
         fp.plot_protocol_split(axes[0, k], [r for r in rows if r["condition"] == c], shown,
-                               title=c)
+                               title=c, ci_name=ci_label())
     fig.tight_layout()
     path = out_dir / FIGURE_FILES["split"]
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
+    ns = sorted({int(r["n"]) for r in rows if r.get("n")})
+    save_figure(fig, path, dpi, caption=(
+        "Change of total branch weight per protocol, DHiLo vs DLoHi (median split of P̄r) per "
+        f"condition: bar = mean over branches, error bars = {ci_label()}; pairing protocols "
+        "as pairing-specific change (minus the unpaired control) where it exists; n = "
+        f"{'–'.join(map(str, (ns[0], ns[-1]))) if ns else '?'} branches per bar; "
+        f"{len(runs)} run(s)."))
     written.append(path)
     return written

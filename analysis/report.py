@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
+import json
 import re
 import warnings
 from pathlib import Path
@@ -33,6 +34,7 @@ import numpy as np  # noqa: E402
 
 from . import configuration_report as cr  # noqa: E402
 from .culture_report import FIGURE_FILES as CULTURE_FIGURE_FILES  # noqa: E402
+from .figures.style import read_captions, save_figure  # noqa: E402
 from .run_file import list_runs, read_run  # noqa: E402
 
 __all__ = ["make_figures", "write_report", "load_runs", "configuration_figures",
@@ -70,14 +72,12 @@ def latest_scale(results: Path) -> str | None:
 # ------------------------------------------------------------------------------- figures
 
 
-def _save(fig, path: Path, dpi: int) -> Path:
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
-    return path
+def _save(fig, path: Path, dpi: int, caption: str = "") -> Path:
+    return save_figure(fig, path, dpi, caption=caption)
 
 
 def _panel(out_dir: Path, name: str, figsize, layout, draw: Callable[[Any], None],
-           dpi: int) -> Path | None:
+           dpi: int, caption: str = "") -> Path | None:
     """Draw one figure file; a panel whose data are degenerate is skipped with a warning so
     the other panels still appear."""
     fig, axes = plt.subplots(*layout, figsize=figsize, squeeze=False)
@@ -88,7 +88,11 @@ def _panel(out_dir: Path, name: str, figsize, layout, draw: Callable[[Any], None
         plt.close(fig)
         warnings.warn(f"figure {name} skipped: {exc}", RuntimeWarning, stacklevel=3)
         return None
-    return _save(fig, out_dir / name, dpi)
+    return _save(fig, out_dir / name, dpi, caption)
+
+
+def _n_text(counts: dict) -> str:
+    return ", ".join(f"{v} {k}" for k, v in counts.items())
 
 
 def configuration_figures(results: Path, out_dir: Path | None = None,
@@ -125,35 +129,80 @@ def configuration_figures(results: Path, out_dir: Path | None = None,
         ex = {c: conds[c].branch_extra["exhausted"] for c in shown
               if "exhausted" in conds[c].branch_extra}
         n_seeds = max(len(set(conds[c].seeds)) for c in shown)
-        written.append(_panel(out_dir, F["fig1b"], (5.2, 4.2), (1, 1),
-                              lambda ax: fc.plot_hyperbola(ax, shown, exhausted=ex or None,
-                                                           n_seeds=n_seeds), dpi))
+        n_br = {c: int(np.isfinite(np.asarray(t["mean_pr"], float)).sum())
+                for c, t in shown.items()}
+        seeds_txt = f"{n_seeds} seed(s) pooled"
+        written.append(_panel(
+            out_dir, F["fig1b"], (5.2, 4.2), (1, 1),
+            lambda ax: fc.plot_hyperbola(ax, shown, exhausted=ex or None, n_seeds=n_seeds),
+            dpi, caption=(f"D (functional boutons per 10 µm) against P̄r per branch with the "
+                          f"hyperbola D = k/P̄r fitted to the pooled branches; insets D vs "
+                          f"1/P̄r and ΣPr vs P̄r. Points are branches (no error bars); "
+                          f"n = {_n_text(n_br)} branches, {seeds_txt} (the table's R² are "
+                          f"per-seed medians).")))
         pr = {c: np.asarray(cd.boutons["pr_1ap"], float)[cd.functional] for c, cd in conds.items()}
         silent = {c: 1 - float(np.sum(cd.branches["n_functional"]))
                   / max(float(np.sum(cd.branches["n_boutons"])), 1.0) for c, cd in conds.items()}
-        written.append(_panel(out_dir, F["fig1c"], (8, 3.4), (1, 2),
-                              lambda ax: fc.plot_pr_distributions(ax[0], ax[1], pr, silent), dpi))
+        n_bt = {c: int(np.isfinite(v).sum()) for c, v in pr.items()}
+        n_seed_all = {c: len(set(cd.seeds)) for c, cd in conds.items()}
+        written.append(_panel(
+            out_dir, F["fig1c"], (8, 3.4), (1, 2),
+            lambda ax: fc.plot_pr_distributions(ax[0], ax[1], pr, silent), dpi,
+            caption=(f"Measured Pr (30 trials) of functional boutons per condition, "
+                     f"histogram (density) and ECDF; the legend gives the silent fraction. "
+                     f"Distributions, no error bars; n = {_n_text(n_bt)} functional boutons "
+                     f"({_n_text(n_seed_all)} seeds pooled).")))
         f = b.functional
+        nf = int(np.sum(f))
         written.append(_panel(
             out_dir, F["fig1d"], (8, 3.4), (1, 2),
             lambda ax: fc.plot_burst_facilitation(ax[0], ax[1], b.boutons["pr_1ap"][f],
-                                                  b.boutons["pr_burst"][f]), dpi))
-        written.append(_panel(out_dir, F["fig1ef"], (8, 3.4), (1, 2),
-                              lambda ax: fc.plot_sum_pr_by_condition(ax[0], ax[1], tables), dpi))
+                                                  b.boutons["pr_burst"][f]), dpi,
+            caption=(f"Baseline functional boutons: Pr_burst (6 trains of 5 spikes at 100 Hz) "
+                     f"against Pr (left; dashed identity) and ΔPr = Pr_burst − Pr against Pr "
+                     f"(right). Points are boutons; the line is the binned mean ± SEM over the "
+                     f"boutons of each bin (bins with ≥ 3 boutons); n = {nf} boutons "
+                     f"({n_seed_all.get(cr.BASELINE, 0)} seeds pooled).")))
+        n_tab = {c: int(np.isfinite(np.asarray(t["sum_pr"], float)).sum())
+                 for c, t in tables.items()}
+        written.append(_panel(
+            out_dir, F["fig1ef"], (8, 3.4), (1, 2),
+            lambda ax: fc.plot_sum_pr_by_condition(ax[0], ax[1], tables), dpi,
+            caption=(f"Branch ΣPr (left, Fig 1e) and ΣPr_burst (right, Fig 1f) per 10 µm by "
+                     f"condition. Box: median and quartiles, whiskers 1.5 × IQR, points = "
+                     f"branches (no error bars); n = {_n_text(n_tab)} branches "
+                     f"({_n_text(n_seed_all)} seeds pooled).")))
         if "wca" in b.boutons:
             written.append(_panel(
                 out_dir, F["fig3a"], (4.5, 4), (1, 1),
                 lambda ax: fc.plot_wca_vs_pr(ax, b.boutons["pr_1ap"][f], b.boutons["wca"][f]),
-                dpi))
+                dpi, caption=(f"Spine Ca²⁺ per synapse (wCa, 1AP) against Pr of baseline "
+                              f"functional boutons with the paper's fit form a·Pr^b + c (solid), "
+                              f"the log–log power law (dashed) and the paper's curve scaled to "
+                              f"the data (dotted). Points are boutons (no error bars); n = {nf} "
+                              f"boutons ({n_seed_all.get(cr.BASELINE, 0)} seeds pooled; the "
+                              f"table's exponent is the per-seed median).")))
         pooled, present = cr.pooled_assay_table(conds)
         from .configuration_metrics import dhilo_dlohi_split
         split = dhilo_dlohi_split(pooled)
-        written.append(_panel(out_dir, F["capacity"], (8, 3.6), (1, 2),
-                              lambda ax: fc.plot_capacity(ax[0], ax[1], pooled, present, split),
-                              dpi))
+        n_pool = int(np.isfinite(np.asarray(pooled["mean_pr"], float)).sum())
+        written.append(_panel(
+            out_dir, F["capacity"], (8, 3.6), (1, 2),
+            lambda ax: fc.plot_capacity(ax[0], ax[1], pooled, present, split), dpi,
+            caption=(f"Coding capacity (Σ binary entropy of Pr, bits per 10 µm) against P̄r "
+                     f"per branch (left; dashed: the median-split threshold) and by condition "
+                     f"and DHiLo/DLoHi group (right; box: median and quartiles, whiskers "
+                     f"1.5 × IQR, points = branches). No error bars; n = {n_pool} branches "
+                     f"({_n_text(n_seed_all)} seeds pooled).")))
         if np.isfinite(np.asarray(pooled["G"], float)).any():
-            written.append(_panel(out_dir, F["g_split"], (4.6, 4.2), (1, 1),
-                                  lambda ax: fc.plot_g_vs_gburst(ax, pooled, split), dpi))
+            written.append(_panel(
+                out_dir, F["g_split"], (4.6, 4.2), (1, 1),
+                lambda ax: fc.plot_g_vs_gburst(ax, pooled, split), dpi,
+                caption=(f"Basal transmission G = ΣPr·q against burst transmission G_burst = "
+                         f"ΣPr_burst·q per branch, DHiLo vs DLoHi (median split of P̄r; X = "
+                         f"group means, no error bars); n = {int(np.sum(split.dhilo))} DHiLo, "
+                         f"{int(np.sum(split.dlohi))} DLoHi branches "
+                         f"({_n_text(n_seed_all)} seeds pooled).")))
 
     if runs.dose:
         def draw_dose(ax):
@@ -161,12 +210,36 @@ def configuration_figures(results: Path, out_dir: Path | None = None,
                                             for r in runs.dose])
             lvl = cat("mg_level") if all("mg_level" in r.boutons for r in runs.dose) else None
             fc.plot_pr_vs_mg(ax, cat("mg_i_measured"), cat("pr_1ap"), lvl)
-        written.append(_panel(out_dir, F["fig4d"], (4.6, 4), (1, 1), draw_dose, dpi))
+        n_dose = sum(int(np.sum(np.asarray(r.boutons["pr_1ap"], float)
+                                >= cr.FUNCTIONAL_PR_THRESHOLD)) for r in runs.dose
+                     if r.boutons)
+        n_dose_seeds = len({r.attrs.get("seed") for r in runs.dose})
+        written.append(_panel(
+            out_dir, F["fig4d"], (4.6, 4), (1, 1), draw_dose, dpi,
+            caption=(f"Measured Pr of functional boutons against measured [Mg]i (log–log; "
+                     f"colours: the bath groups) with the pooled power-law fit. Points are "
+                     f"boutons (no error bars); n = {n_dose} functional boutons "
+                     f"({n_dose_seeds} seeds pooled; the table's R² is the per-seed median).")))
 
     if runs.reconfiguration:
+        try:
+            tc = cr.reconfiguration_timecourse(runs.reconfiguration)
+        except cr.ConfigurationDataError as exc:
+            warnings.warn(f"figure {F['fig4a']} skipped: {exc}", RuntimeWarning, stacklevel=2)
+            tc = None
+
         def draw_tc(axes):
-            fc.plot_timecourse(axes, cr.reconfiguration_timecourse(runs.reconfiguration))
-        written.append(_panel(out_dir, F["fig4a"], (7, 5), (2, 2), draw_tc, dpi))
+            fc.plot_timecourse(axes, tc)
+        n_rc = len({r.attrs.get("seed") for r in runs.reconfiguration})
+        n_tc = sorted({int(r.get("n_branches", 0)) for r in tc or []})
+        n_tc_txt = (f"{n_tc[0]}–{n_tc[-1]}" if len(n_tc) > 1 else
+                    str(n_tc[0]) if n_tc else "?")
+        written.append(None if tc is None else _panel(
+            out_dir, F["fig4a"], (7, 5), (2, 2), draw_tc, dpi,
+            caption=(f"D, P̄r, ΣPr (mean ± SEM over branches; n = {n_tc_txt} branches per "
+                     f"time point) and the pooled silent fraction (no "
+                     f"error bars; squares: the true inactive fraction) against hours after "
+                     f"the [Mg]i step; {len(runs.reconfiguration)} run(s), {n_rc} seed(s).")))
     return [p for p in written if p is not None]
 
 
@@ -184,7 +257,12 @@ def make_figures(results: Path, scale: str | None = None) -> list[Path]:
         fig, ax = plt.subplots(figsize=(4, 4))
         plot_release_check(ax, runs)
         fig.tight_layout()
-        written.append(_save(fig, out_dir / "synapse_check.png", 120))
+        written.append(_save(
+            fig, out_dir / "synapse_check.png", 120,
+            caption=(f"Measured mean release per spike of stochastic Tsodyks–Markram contacts "
+                     f"(1AP: filled, burst: open) against the closed form, one point per "
+                     f"contact Pr level and protocol; no error bars (the table gives z in "
+                     f"binomial standard errors); n = {len(runs)} run(s).")))
     written += configuration_figures(results, out_dir,
                                      runs=cr.load_configuration_runs(results, scale))
     # --- plasticity-induction (analysis/plasticity_report.py) ---
@@ -205,14 +283,218 @@ def make_figures(results: Path, scale: str | None = None) -> list[Path]:
     return written
 
 
+# ------------------------------------------------------------------- verdicts and captions
+
+#: Figure file (or ``file#panel``, panel letters as in ``figures/panels``) -> the paper
+#: targets it shows, each with the names of the checks the panel shows (None: every check
+#: of the target) and, for a subset, what those checks test in words.  The verdicts are those of the T1–T9 table (the same checks, the same
+#: :func:`mgnet.analysis.configuration_report._verdict`), never typed by hand.
+FIGURE_TARGETS: dict[str, tuple] = {
+    "fig1b_hyperbola.png": (("T1", None),),
+    "fig1c_pr_distribution.png": (("T2", ("pr_ks",), "Pr shift"), ("T6", None)),
+    "fig1d_burst_facilitation.png": (("T4", None),),
+    "fig1ef_sum_pr.png": (("T2", ("sum_pr_within_10pct", "sum_pr_not_significant"),
+                           "ΣPr unchanged"), ("T5", None)),
+    "fig1ef_sum_pr.png#a": (("T2", ("sum_pr_within_10pct", "sum_pr_not_significant"),
+                             "ΣPr unchanged"),),
+    "fig1ef_sum_pr.png#b": (("T5", None),),
+    "fig3a_wca_vs_pr.png": (("T7", ("exponent",), "exponent"),),
+    "fig4d_pr_vs_mg.png": (("T3", None),),
+    "capacity_vs_pr.png": (("T9", None),),
+    "g_vs_gburst.png": (("T8", None),),
+}
+
+#: Figures that show no paper target, and what they are instead.
+NOT_A_TARGET = {
+    "fig4a_timecourse.png": "Fig 4a time course: no pass/fail target (the lag of T2)",
+    "synapse_check.png": "model check against closed forms (no paper target)",
+    "background_filtering.png": "prediction (T10 premise; no paper target)",
+    "plasticity_stdp.png": "prediction (no paper target)",
+    "plasticity_protocols.png": "prediction (no paper target)",
+}
+
+#: Verdicts of the figures, written beside them by :func:`write_report` (read by
+#: :func:`export_docs_figures` for the README labels).
+VERDICTS_FILE = "verdicts.json"
+
+#: Verdict words (the README labels).
+REPRODUCED, NOT_REPRODUCED, NOT_JUDGED = "reproduced", "not reproduced", "not judged"
+
+
+def _target_verdict(row: dict, checks: tuple | None) -> tuple[bool | None, str]:
+    """(verdict, failing-check text) of ``row`` restricted to ``checks``."""
+    if checks is None:
+        sel = list(row.get("checks", []))
+        verdict = row.get("reproduced")
+    else:
+        sel = [c for c in row.get("checks", []) if c["name"] in checks]
+        verdict = cr._verdict(sel) if sel else None
+    fails = "; ".join(c["text"] for c in sel if c["passed"] is False)
+    return verdict, fails
+
+
+def _target_label(rows_by_id: dict, targets: tuple) -> dict:
+    parts, words, details = [], [], []
+    for tid, checks, *words_ in targets:
+        row = rows_by_id.get(tid)
+        if row is None:
+            continue
+        v, fails = _target_verdict(row, checks)
+        word = {True: REPRODUCED, False: NOT_REPRODUCED, None: NOT_JUDGED}[v]
+        what = tid if checks is None else \
+            f"{tid} ({words_[0] if words_ else ', '.join(checks)})"
+        parts.append(f"{what}: {word}")
+        words.append(word)
+        if fails:
+            details.append(f"{tid}: {fails}")
+    if not parts:
+        return {}
+    status = (REPRODUCED if all(w == REPRODUCED for w in words) else
+              NOT_REPRODUCED if all(w == NOT_REPRODUCED for w in words) else
+              NOT_JUDGED if all(w == NOT_JUDGED for w in words) else "partly reproduced")
+    return {"status": status, "label": "; ".join(parts), "detail": "; ".join(details)}
+
+
+def figure_verdicts(results: Path, scale: str | None = None,
+                    rows: list[dict] | None = None) -> dict[str, dict]:
+    """Whether each figure (and panel, ``file#a`` …) reproduces its paper target.
+
+    Computed from the run files with the report's own rules: the T1–T9 rows of
+    :func:`mgnet.analysis.configuration_report.configuration_targets`, the culture acceptance of
+    :mod:`mgnet.analysis.culture_report` and the positive-control record of
+    :mod:`mgnet.analysis.memory_report`.
+
+    Returns
+    -------
+    dict
+        name -> {``status`` (reproduced / not reproduced / partly reproduced / not judged),
+        ``label`` (e.g. "T1: not reproduced"), ``detail`` (the failing checks)}.
+    """
+    results = Path(results)
+    scale = scale or latest_scale(results)
+    if rows is None:
+        runs = cr.load_configuration_runs(results, scale)
+        rows = cr.configuration_targets(runs.assay, runs.dose) if not runs.empty else []
+    by_id = {r["id"]: r for r in rows}
+    out: dict[str, dict] = {}
+    for name, targets in FIGURE_TARGETS.items():
+        v = _target_label(by_id, targets)
+        if v:
+            out[name] = v
+        elif "#" in name:
+            out[name] = {"status": NOT_JUDGED, "label": "shows no target on its own",
+                         "detail": ""}
+    for name, text in NOT_A_TARGET.items():
+        out[name] = {"status": NOT_JUDGED, "label": text, "detail": ""}
+    from .culture_report import (FIGURE_FILES as CULT, _acceptance, activity_rows,
+                                 load_activity_records)
+    recs = load_activity_records(results, scale)
+    if recs:
+        acc = _acceptance(activity_rows(recs)).replace("**", "")
+        met = acc.startswith("met")
+        for n in CULT.values():
+            out[n] = {"status": REPRODUCED if met else NOT_REPRODUCED,
+                      "label": f"culture bands (science.md §4.7): {'met' if met else 'not met'}",
+                      "detail": acc}
+    from .memory_report import positive_control
+    pc = positive_control()
+    pc_text = ("positive control not calibrated" if not pc else
+               "positive control met" if pc["positive_control"] else
+               "positive control not met")
+    ok = bool(pc) and pc["positive_control"]
+    for n in ("memory_curves.png", "memory_recall.png", "memory_capacity.png",
+              "memory_retention.png"):
+        out[n] = {"status": NOT_JUDGED if ok else NOT_REPRODUCED,
+                  "label": (f"prediction T10/T11: {pc_text}"
+                            + ("" if ok else ", so no working instrument")),
+                  "detail": ""}
+    out["memory_planted.png"] = {"status": REPRODUCED if ok else NOT_REPRODUCED,
+                                 "label": f"instrument (science.md §6): {pc_text}",
+                                 "detail": ""}
+    return out
+
+
+_IMAGE = re.compile(r"^!\[([^\]]*)\]\((figures/([^)\s]+))\)\s*$")
+
+
+def add_captions(markdown: str, captions: dict, verdicts: dict, start: int = 0,
+                 figures_dir: Path | None = None) -> tuple[str, int]:
+    """Insert a numbered caption after every figure line ``![..](figures/NAME)``: what is
+    plotted, its error bars and n (from ``captions``, written when the figure was drawn)
+    and whether it reproduces its paper target (``verdicts``).  Figures are numbered from
+    ``start`` + 1; returns the text and the last number used."""
+    out, n = [], start
+    for line in markdown.split("\n"):
+        out.append(line)
+        m = _IMAGE.match(line)
+        if not m:
+            continue
+        n += 1
+        name = m.group(3)
+        cap = (captions.get(name) or {}).get("caption") or "(no caption recorded: the figure " \
+            "was drawn by an older version; redraw it with `mgnet figures`)"
+        if figures_dir is not None and not (Path(figures_dir) / name).exists():
+            cap = "(not drawn: run `mgnet figures` once its run files exist)"
+        v = verdicts.get(name)
+        verdict = (f" **Paper target: {v['label']}.**"
+                   + (f" Failing: {v['detail']}." if v.get("detail") else "")) if v else ""
+        vec = Path(name).with_suffix(".pdf").name
+        out.append("")
+        out.append(f"**Figure {n}** (`{name}`, vector: [{vec}](figures/{vec})). {cap}{verdict}")
+        out.append("")
+    return "\n".join(out), n
+
+
+#: Short titles of the README copies (:data:`DOCS_FIGURES` order).
+DOCS_TITLES = {
+    "fig1b_hyperbola.png": "Fig 1b: D vs P̄r across branches (T1)",
+    "fig1c_pr_distribution.png": "Fig 1c: bouton Pr, baseline vs elevated Mg (T2, T6)",
+    "fig1d_burst_facilitation.png": "Fig 1d: burst facilitation vs Pr (T4)",
+    "fig1ef_sum_pr.png": "Fig 1e–f: branch ΣPr and ΣPr_burst (T2, T5)",
+    "fig3a_wca_vs_pr.png": "Fig 3a: spine Ca²⁺ vs Pr (T7)",
+    "fig4a_timecourse.png": "Fig 4a: reconfiguration time course",
+    "fig4d_pr_vs_mg.png": "Fig 4d: Pr vs measured [Mg]i (T3)",
+    "capacity_vs_pr.png": "coding capacity (T9)",
+    "g_vs_gburst.png": "G vs G_burst, DHiLo vs DLoHi (T8)",
+    "synapse_check.png": "stochastic contacts vs closed form",
+    "culture_raster.png": "culture network bursts, baseline vs elevated Mg",
+    "culture_bands.png": "culture burst statistics vs the culture bands",
+    "background_filtering.png": "[Mg]o filtering of NMDA Ca²⁺, background vs bursts; GluN2B",
+    "memory_curves.png": "memory encoding (T10/T11): SNR, completion, mechanism",
+    "memory_recall.png": "memory encoding (T10/T11): paired differences, weights",
+    "memory_capacity.png": "memory capacity vs number of assemblies P",
+    "memory_retention.png": "memory retention: forgetting curves",
+    "memory_planted.png": "positive control of the recall read-out (planted assembly)",
+}
+
+#: Every README copy is at least this tall (pixels); wider figures are split into panels.
+DOCS_MIN_HEIGHT_PX = 400
+#: Record of the README copies (file, panels, verdict label, scale), merged over exports.
+DOCS_MANIFEST = "manifest.json"
+_README_BEGIN = "<!-- docs-figures:begin"
+_README_END = "<!-- docs-figures:end -->"
+
+
 def export_docs_figures(results: Path, dest: Path = Path("docs/figures"),
-                        width_px: int = 640) -> list[Path]:
-    """Write small PNG copies of the main figures for the documentation.
+                        width_px: int = 640, readme: Path | None = Path("README.md"),
+                        min_height_px: int = DOCS_MIN_HEIGHT_PX) -> list[Path]:
+    """Write legible PNG copies of the main figures for the documentation and the README's
+    figure list with each panel's verdict.
 
     The figures under ``results/figures`` are drawn first if none of :data:`DOCS_FIGURES`
-    exists yet.  Each is downscaled (never enlarged) to ``width_px`` pixels wide with a
-    Lanczos filter and stored as a 256-colour palette PNG, which keeps the repository small
-    and the files byte-stable (no timestamps are written).
+    exists yet.  A figure of one panel is copied whole; a figure of several panels is copied
+    as its single panels (``<stem>_a.png`` …, written by
+    :func:`mgnet.analysis.figures.style.save_figure`), so no copy is a strip of small panels.
+    Each copy is downscaled (never enlarged) to ``width_px`` pixels wide unless that would
+    make it less than ``min_height_px`` tall, with a Lanczos filter, and stored as a
+    256-colour palette PNG (small, byte-stable).
+
+    The verdict of every copy ("T1: not reproduced" …) is taken from
+    ``results/figures/verdicts.json`` (written by :func:`write_report`) or, without it,
+    computed by :func:`figure_verdicts` with the same rules; it is recorded in
+    ``dest/manifest.json`` (merged with earlier exports, so figures of several results
+    folders can be combined) and written into ``readme`` between the markers
+    ``<!-- docs-figures:begin ... -->`` and ``<!-- docs-figures:end -->``.
 
     Parameters
     ----------
@@ -220,6 +502,10 @@ def export_docs_figures(results: Path, dest: Path = Path("docs/figures"),
         Results directory.
     dest : path, default ``docs/figures`` (relative to the working directory)
     width_px : int, default 640
+    readme : path or None, default ``README.md``
+        File whose marked block lists the copies; None or a file without the markers is
+        left alone.
+    min_height_px : int, default :data:`DOCS_MIN_HEIGHT_PX`
 
     Returns
     -------
@@ -231,32 +517,113 @@ def export_docs_figures(results: Path, dest: Path = Path("docs/figures"),
     if not any((src_dir / n).exists() for n in DOCS_FIGURES):
         make_figures(results)
     dest.mkdir(parents=True, exist_ok=True)
+    vfile = src_dir / VERDICTS_FILE
+    run_files = list_runs(results / "runs")
+    newest = max((p.stat().st_mtime for p in run_files), default=0.0)
+    # the report's verdicts unless run files changed after it was written
+    verdicts = (json.loads(vfile.read_text())
+                if vfile.exists() and vfile.stat().st_mtime >= newest
+                else figure_verdicts(results))
+    captions = read_captions(src_dir)
+    scale = latest_scale(results)
+    mpath = dest / DOCS_MANIFEST
+    manifest = json.loads(mpath.read_text()) if mpath.exists() else {}
     out = []
     for name in DOCS_FIGURES:
         src = src_dir / name
-        if src.exists():
-            out.append(_shrink_png(src, dest / name, int(width_px)))
+        if not src.exists():
+            continue
+        stem = Path(name).stem
+        panels = (captions.get(name) or {}).get("panels", [])
+        files = []
+        if panels and all((src_dir / "panels" / p).exists() for p in panels):
+            for p in panels:
+                files.append(_shrink_png(src_dir / "panels" / p, dest / p, width_px,
+                                         min_height_px))
+            if (dest / name).exists():
+                (dest / name).unlink()          # the old strip of small panels
+        else:
+            files.append(_shrink_png(src, dest / name, width_px, min_height_px))
+        for old in dest.glob(f"{stem}_?.png"):
+            if old not in files:
+                old.unlink()
+        entry_files = []
+        for f in files:
+            letter = f.stem[len(stem) + 1:] if f.stem != stem else ""
+            v = verdicts.get(f"{name}#{letter}") or verdicts.get(name) or {
+                "status": NOT_JUDGED, "label": "no verdict recorded", "detail": ""}
+            with _open_image(f) as im:
+                size = list(im.size)
+            entry_files.append({"file": f.name, "panel": letter, "size_px": size,
+                                "status": v["status"], "label": v["label"],
+                                "detail": v.get("detail", "")})
+        manifest[name] = {"title": DOCS_TITLES.get(name, stem), "scale": scale,
+                          "caption": (captions.get(name) or {}).get("caption", ""),
+                          "files": entry_files}
+        out += files
+    mpath.write_text(json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False)
+                     + "\n")
+    if readme is not None and Path(readme).exists():
+        write_readme_figures(Path(readme), dest, manifest)
     return out
 
 
-def _shrink_png(src: Path, dst: Path, width_px: int) -> Path:
-    try:
-        from PIL import Image  # a matplotlib dependency, so normally present
-    except ImportError:  # pragma: no cover - fallback without Pillow
-        import matplotlib.image as mpimg
-        img = mpimg.imread(src)
-        h, w = img.shape[:2]
-        scale = min(1.0, width_px / w)
-        fig = plt.figure(figsize=(w * scale / 100, h * scale / 100), dpi=100)
-        fig.figimage(img, resize=True)
-        fig.savefig(dst, dpi=100)
-        plt.close(fig)
-        return dst
+def _open_image(path: Path):
+    from PIL import Image
+    return Image.open(path)
+
+
+def readme_figures_block(manifest: dict, rel: str) -> str:
+    """Markdown of the README's figure list from a docs manifest: per figure its title,
+    its verdict per panel and the copies (paths relative to the README: ``rel``)."""
+    lines = [f"{_README_BEGIN} (written by `make docs-figures` from the report's "
+             "verdicts; do not edit by hand) -->", ""]
+    order = [n for n in DOCS_FIGURES if n in manifest] + sorted(
+        n for n in manifest if n not in DOCS_FIGURES)
+    for name in order:
+        e = manifest[name]
+        files = e["files"]
+        labels = list(dict.fromkeys(f["label"] for f in files))
+        statuses = list(dict.fromkeys(f["status"] for f in files))
+        status = statuses[0] if len(statuses) == 1 else "partly reproduced"
+        lines.append(f"**{e['title']}: {status}** ({e['scale']} scale)")
+        lines.append("")
+        def said(f):
+            return f["label"] + (f" (failing: {f['detail']})" if f.get("detail") else "")
+        if len(labels) == 1:
+            lines.append(f"{said(files[0])}.")
+        else:
+            lines.append(" ".join(f"Panel {f['panel']}: {said(f)}." for f in files))
+        lines.append("")
+        lines.append(" ".join(f"![{Path(f['file']).stem}]({rel}/{f['file']})" for f in files))
+        lines.append("")
+    lines.append(_README_END)
+    return "\n".join(lines)
+
+
+def write_readme_figures(readme: Path, dest: Path, manifest: dict) -> bool:
+    """Replace the marked figure block of ``readme``; False if it has no markers."""
+    text = readme.read_text()
+    a, b = text.find(_README_BEGIN), text.find(_README_END)
+    if a < 0 or b < a:
+        return False
+    import os
+    rel = os.path.relpath(Path(dest).resolve(), Path(readme).resolve().parent)
+    block = readme_figures_block(manifest, Path(rel).as_posix())
+    readme.write_text(text[:a] + block + text[b + len(_README_END):])
+    return True
+
+
+def _shrink_png(src: Path, dst: Path, width_px: int, min_height_px: int = 0) -> Path:
+    from PIL import Image  # a matplotlib dependency
     with Image.open(src) as im:
         im = im.convert("RGB")
-        if im.width > width_px:
-            h = max(1, round(im.height * width_px / im.width))
-            im = im.resize((width_px, h), Image.Resampling.LANCZOS)
+        scale = min(1.0, width_px / im.width)
+        if im.height * scale < min_height_px:
+            scale = min(1.0, min_height_px / im.height)
+        if scale < 1.0:
+            size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
+            im = im.resize(size, Image.Resampling.LANCZOS)
         im.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(dst, optimize=True)
     return dst
 
@@ -470,8 +837,9 @@ def write_report(results: Path, scale: str | None = None) -> Path:
                                                             "measured", "expected", "z"])
                         + "\n\n![synapse-check](figures/synapse_check.png)\n")
 
-    sections.append(configuration_section(
-        results, runs=cr.load_configuration_runs(results, scale))[0])
+    config_md, config_rows = configuration_section(
+        results, runs=cr.load_configuration_runs(results, scale))
+    sections.append(config_md)
 
     # --- plasticity-induction (analysis/plasticity_report.py) ---
     from .presets_report import presets_section
@@ -498,6 +866,17 @@ def write_report(results: Path, scale: str | None = None) -> Path:
         if section:
             sections.append(section)
     # --- end memory ---
+
+    # A caption under every figure, with its paper verdict from the rows above.
+    verdicts = figure_verdicts(results, scale, rows=config_rows)
+    captions = read_captions(results / "figures")
+    n_fig = 0
+    for i, sec in enumerate(sections):
+        sections[i], n_fig = add_captions(sec, captions, verdicts, start=n_fig,
+                                          figures_dir=results / "figures")
+    (results / "figures").mkdir(parents=True, exist_ok=True)
+    (results / "figures" / VERDICTS_FILE).write_text(
+        json.dumps(verdicts, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
     prov = []
     for path in list_runs(results / "runs", scale=scale):

@@ -504,13 +504,27 @@ def test_make_figures_and_report(results, tmp_path):
     html = (results / "report.html").read_text()
     assert "<table>" in html and "<td>T9</td>" in html
     assert "<a href=\"figures/fig4d_pr_vs_mg.png\">" in html
-    docs = export_docs_figures(results, dest=tmp_path / "docs_figs", width_px=400)
-    assert {p.name for p in docs} == names
+    # a caption under every figure, with the table's verdict of its target
+    lines = text.splitlines()
+    images = [k for k, line in enumerate(lines) if line.startswith("![")]
+    assert len(images) == 9
+    assert all(lines[k + 2].startswith("**Figure ") for k in images)
+    t1 = next(line for line in text.splitlines() if line.startswith("| T1 |"))
+    t1_word = "not reproduced" if "| **no** |" in t1 else "reproduced"
+    cap = text[text.index("(`fig1b_hyperbola.png`"):].splitlines()[0]
+    assert f"Paper target: T1: {t1_word}." in cap and "n = " in cap
+    docs = export_docs_figures(results, dest=tmp_path / "docs_figs", width_px=400,
+                               readme=None)
+    # one-panel figures whole, the others as their single panels (<stem>_a.png ...)
+    stems = {p.name.rsplit("_", 1)[0] + ".png" if p.name not in names else p.name
+             for p in docs}
+    assert stems == names
     from PIL import Image
     for p in docs:
         with Image.open(p) as im:
-            assert im.width <= 400
-        assert p.stat().st_size < (results / "figures" / p.name).stat().st_size
+            assert im.height >= 400 or im.width == Image.open(
+                results / "figures" / ("panels/" + p.name if p.name not in names
+                                       else p.name)).width
 
 
 def test_make_figures_skips_missing_runs(tmp_path):

@@ -126,7 +126,7 @@ def test_planted_out_of_band_value_is_flagged_exactly_there(planted):
     assert bad == [PLANTED_OUT[:3]]
     text = activity_section(root, "default")
     header, table = _run_table(text)
-    assert len(table) == 30
+    assert len(table) == 5 * len(CONDITION_ORDER)
     flagged = [(key, col) for key, cells in table.items() for col, v in cells.items()
                if OUT in v]
     assert flagged == [(PLANTED_OUT[:2], "IBI CV")]
@@ -172,7 +172,7 @@ def test_only_runs_of_the_requested_scale_are_tabled(planted):
     wild.update(n_exc=80, n_inh=20, analysis_t_start_s=1.0, analysis_t_stop_s=10.0)
     _write_activity(root, "baseline", 0, wild, scale="quick")
     _, table = _run_table(activity_section(root, "default"))
-    assert len(table) == 30 and OUT not in table[("baseline", 0)]["IBI CV"]
+    assert len(table) == 5 * len(CONDITION_ORDER) and OUT not in table[("baseline", 0)]["IBI CV"]
     quick = activity_section(root, "quick")
     _, qtable = _run_table(quick)
     assert list(qtable) == [("baseline", 0)]
@@ -234,6 +234,20 @@ def test_figures_are_drawn_from_the_run_files(planted):
     # The report section links the figures once they exist.
     text = activity_section(root, "default")
     assert f"![culture_raster](figures/{FIGURE_FILES['raster']})" in text
+    # PDF beside each PNG, the raster split by column, captions with n and the verdict
+    from mgnet.analysis.figures.style import read_captions
+    from mgnet.analysis.report import write_report
+    caps = read_captions(root / "figures")
+    for p in paths:
+        assert p.with_suffix(".pdf").exists()
+        assert "n = " in caps[p.name]["caption"] and "error bars" in caps[p.name]["caption"]
+    assert caps[FIGURE_FILES["raster"]]["panels"] == ["culture_raster_a.png",
+                                                      "culture_raster_b.png"]
+    md = write_report(root, scale="default").read_text()
+    cap = next(line for line in md.splitlines() if f"(`{FIGURE_FILES['bands']}`" in line)
+    acc = next(line for line in md.splitlines() if line.startswith("Acceptance (the"))
+    word = "not met" if "): **not met**" in acc else "met"
+    assert f"culture bands (science.md §4.7): {word}" in cap
 
 
 def test_report_includes_the_culture_section(planted):

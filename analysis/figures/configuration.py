@@ -27,11 +27,12 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 import numpy as np
-from matplotlib import colormaps
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from ..configuration_metrics import FUNCTIONAL_PR_THRESHOLD
 from ..statistics import hyperbolic_fit, linear_fit, power_law_fit
+from .style import (CONDITION_COLORS, DHILO_COLOR, DLOHI_COLOR, FIT_COLOR, GREY, INK,
+                    LIGHT_GREY, REFERENCE_COLOR, SEM, condition_color, level_colors)
 
 __all__ = [
     "CONDITION_COLORS",
@@ -47,20 +48,9 @@ __all__ = [
     "plot_g_vs_gburst",
 ]
 
-CONDITION_COLORS = {
-    "baseline": "#404040",
-    "elevated_mg": "#1f77b4",
-    "aged": "#d62728",
-    "aged_elevated_mg": "#9467bd",
-}
-_EXTRA = ["#2ca02c", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
-DHILO_COLOR, DLOHI_COLOR = "#1f77b4", "#d62728"
 _SMALL = 7
-
-
-def condition_color(condition: str, index: int = 0) -> str:
-    """Fixed colour of a named condition; others cycle through a spare palette."""
-    return CONDITION_COLORS.get(condition, _EXTRA[index % len(_EXTRA)])
+#: What a box of :func:`_strip_box` shows.
+BOX_TEXT = "box: median, quartiles; whiskers 1.5 IQR; points = branches"
 
 
 def _finite(*arrays: Any) -> list[np.ndarray]:
@@ -107,7 +97,7 @@ def plot_hyperbola(ax, tables: Mapping[str, Mapping[str, Any]], fit=None, insets
         if ex is not None:
             ex = np.asarray(ex, bool)[ok]
             n_ex += int(ex.sum())
-            ax.scatter(x[ex], y[ex], s=14, facecolors="none", edgecolors="k", linewidths=0.5,
+            ax.scatter(x[ex], y[ex], s=14, facecolors="none", edgecolors=INK, linewidths=0.5,
                        label="exhausted" if n_ex and n_ex == int(ex.sum()) else None)
         allx.append(x), ally.append(y), alls.append(s)
     x, y, s = (np.concatenate(a) if a else np.zeros(0) for a in (allx, ally, alls))
@@ -115,7 +105,7 @@ def plot_hyperbola(ax, tables: Mapping[str, Mapping[str, Any]], fit=None, insets
         if fit is None:
             fit = hyperbolic_fit(x, y)
         xs = np.linspace(max(x.min() * 0.9, 1e-3), min(x.max() * 1.05, 1.0), 200)
-        ax.plot(xs, fit.predict(xs), "k-", lw=1.2,
+        ax.plot(xs, fit.predict(xs), "-", color=FIT_COLOR, lw=1.4,
                 label=f"D = {fit.k:.2f}/P̄r, R² {fit.r2:.2f}")
     ax.set_xlabel("P̄r (mean Pr of functional boutons)")
     ax.set_ylabel("D (functional boutons / 10 µm)")
@@ -124,24 +114,25 @@ def plot_hyperbola(ax, tables: Mapping[str, Mapping[str, Any]], fit=None, insets
     ax.legend(fontsize=_SMALL, frameon=False, loc="lower left", bbox_to_anchor=(0.02, 0.0))
     pooled = f"{x.size} branches" + (f", {n_seeds} seeds pooled" if n_seeds and n_seeds > 1
                                       else "")
-    ax.set_title(f"Fig 1b: D vs P̄r (T1; {pooled})", fontsize=9)
+    ax.set_title(f"Fig 1b: D vs P̄r (T1; {pooled})\npoints = branches, no error bars",
+                 fontsize=8)
     if insets and x.size >= 3:
         in1 = ax.inset_axes([0.47, 0.62, 0.22, 0.3])
         in2 = ax.inset_axes([0.77, 0.62, 0.22, 0.3])
         u = 1.0 / x
-        in1.scatter(u, y, s=3, color="0.4", edgecolors="none")
+        in1.scatter(u, y, s=3, color=GREY, edgecolors="none")
         try:
             lf = linear_fit(u, y)
             us = np.linspace(u.min(), u.max(), 50)
-            in1.plot(us, lf.predict(us), "k-", lw=0.8)
+            in1.plot(us, lf.predict(us), "-", color=FIT_COLOR, lw=0.8)
             in1.set_title(f"D vs 1/P̄r, R² {lf.r2:.2f}", fontsize=6)
         except ValueError:
             in1.set_title("D vs 1/P̄r", fontsize=6)
-        in2.scatter(x, s, s=3, color="0.4", edgecolors="none")
+        in2.scatter(x, s, s=3, color=GREY, edgecolors="none")
         try:
             sf = linear_fit(x, s)
             xs2 = np.linspace(x.min(), x.max(), 50)
-            in2.plot(xs2, sf.predict(xs2), "k-", lw=0.8)
+            in2.plot(xs2, sf.predict(xs2), "-", color=FIT_COLOR, lw=0.8)
             in2.set_title(f"ΣPr vs P̄r, P {sf.p_value:.2g}", fontsize=6)
         except ValueError:
             in2.set_title("ΣPr vs P̄r", fontsize=6)
@@ -198,8 +189,8 @@ def plot_pr_distributions(ax_hist, ax_ecdf, pr: Mapping[str, Any],
     ax_ecdf.set_ylabel("cumulative fraction")
     ax_ecdf.set_ylim(0, 1.01)
     ax_hist.legend(fontsize=_SMALL, frameon=False)
-    ax_hist.set_title("Fig 1c: Pr distribution (T2)", fontsize=9)
-    ax_ecdf.set_title("Fig 1c: ECDF", fontsize=9)
+    ax_hist.set_title("Fig 1c: Pr distribution (T2)\nn = boutons, no error bars", fontsize=8)
+    ax_ecdf.set_title("Fig 1c: ECDF\nn as in the histogram, no error bars", fontsize=8)
     return ax_hist, ax_ecdf
 
 
@@ -228,22 +219,23 @@ def plot_burst_facilitation(ax_burst, ax_delta, pr: Any, pr_burst: Any):
     rng = np.random.default_rng(0)
     # Pr is k/30: a small horizontal jitter keeps the stacked points visible.
     jit = rng.uniform(-0.008, 0.008, x.size)
-    ax_burst.scatter(x + jit, yb, s=4, alpha=0.3, color="0.3", edgecolors="none")
-    ax_burst.plot([0, 1], [0, 1], "k--", lw=0.8, label="Pr_burst = Pr")
+    ax_burst.scatter(x + jit, yb, s=4, alpha=0.3, color=GREY, edgecolors="none",
+                     label=f"boutons (n = {x.size})")
+    ax_burst.plot([0, 1], [0, 1], "--", color=REFERENCE_COLOR, lw=0.8, label="Pr_burst = Pr")
     ax_burst.set_xlabel("Pr (1AP)")
     ax_burst.set_ylabel("Pr_burst (5 × 100 Hz)")
     ax_burst.set_xlim(0, 1)
     ax_burst.set_ylim(0, 1)
     ax_burst.legend(fontsize=_SMALL, frameon=False)
-    ax_burst.set_title("Fig 1d: burst release", fontsize=9)
+    ax_burst.set_title("Fig 1d: burst release\npoints = boutons, no error bars", fontsize=8)
     d = yb - x
-    ax_delta.scatter(x + jit, d, s=4, alpha=0.25, color="0.5", edgecolors="none")
+    ax_delta.scatter(x + jit, d, s=4, alpha=0.25, color=LIGHT_GREY, edgecolors="none")
     edges = np.linspace(FUNCTIONAL_PR_THRESHOLD, 1.0, 11)
     c, m, s = _binned_mean(x, d, edges)
     if c.size:
-        ax_delta.errorbar(c, m, yerr=s, fmt="o-", color="#d62728", ms=3, lw=1.2,
-                          label="binned mean ± s.e.m.")
-    ax_delta.axhline(0, color="k", lw=0.6)
+        ax_delta.errorbar(c, m, yerr=s, fmt="o-", color=FIT_COLOR, ms=3, lw=1.2,
+                          label=f"binned {SEM} (n = {x.size} boutons, ≥ 3 per bin)")
+    ax_delta.axhline(0, color=INK, lw=0.6)
     ax_delta.set_xlabel("Pr (1AP)")
     ax_delta.set_ylabel("ΔPr = Pr_burst − Pr")
     ax_delta.set_xlim(0, 1)
@@ -256,12 +248,13 @@ def _strip_box(ax, data: Sequence[np.ndarray], labels: Sequence[str], colors: Se
     rng = np.random.default_rng(1)
     pos = np.arange(1, len(data) + 1)
     ax.boxplot([d if d.size else [np.nan] for d in data], positions=pos, widths=0.5,
-               showfliers=False, medianprops={"color": "k"})
+               showfliers=False, medianprops={"color": INK})
     for p, d, c in zip(pos, data, colors):
         ax.scatter(p + rng.uniform(-0.15, 0.15, d.size), d, s=6, alpha=0.5, color=c,
                    edgecolors="none")
     ax.set_xticks(pos)
-    ax.set_xticklabels(labels, fontsize=_SMALL, rotation=15)
+    ax.set_xticklabels([f"{lab}\nn = {d.size}" for lab, d in zip(labels, data)],
+                       fontsize=_SMALL, rotation=15)
 
 
 def plot_sum_pr_by_condition(ax_sum, ax_burst, tables: Mapping[str, Mapping[str, Any]]):
@@ -283,7 +276,7 @@ def plot_sum_pr_by_condition(ax_sum, ax_burst, tables: Mapping[str, Mapping[str,
         _strip_box(ax, data, labels, colors)
         ax.set_ylabel(ylab)
         ax.set_ylim(bottom=0)
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title + "\n" + BOX_TEXT, fontsize=7)
     return ax_sum, ax_burst
 
 
@@ -303,23 +296,25 @@ def plot_wca_vs_pr(ax, pr: Any, wca: Any, fit=None, label: str = "baseline"):
     x, y = _finite(pr, wca)
     pos = (x > 0) & (y > 0)
     x, y = x[pos], y[pos]
-    ax.scatter(x, y, s=5, alpha=0.35, color="0.3", edgecolors="none", label=label)
+    ax.scatter(x, y, s=5, alpha=0.35, color=GREY, edgecolors="none",
+               label=f"{label} boutons (n = {x.size})")
     if x.size >= 4:
         fit = fit or offset_power_fit(x, y)
         ll = power_law_fit(x, y)
         xs = np.linspace(x.min(), x.max(), 80)
-        ax.plot(xs, fit.predict(xs), "r-", lw=1.3,
+        ax.plot(xs, fit.predict(xs), "-", color=FIT_COLOR, lw=1.3,
                 label=f"{fit.a:.3g}·Pr^{fit.b:.2f} {'+' if fit.c >= 0 else '−'} "
                       f"{abs(fit.c):.2g}, R² {fit.r2:.2f}")
-        ax.plot(xs, ll.predict(xs), "b--", lw=1,
+        ax.plot(xs, ll.predict(xs), "--", color=GREY, lw=1,
                 label=f"log–log: Pr^{ll.exponent:.2f}, R² {ll.r2:.2f}")
         ref = 31.10 * xs ** 0.55 - 3.95
         scale = np.nanmean(y) / np.nanmean(31.10 * x ** 0.55 - 3.95)
-        ax.plot(xs, ref * scale, "k:", lw=1, label="paper 31.10·Pr^0.55 − 3.95 (scaled)")
+        ax.plot(xs, ref * scale, ":", color=REFERENCE_COLOR, lw=1,
+                label="paper 31.10·Pr^0.55 − 3.95 (scaled)")
     ax.set_xlabel("Pr")
     ax.set_ylabel("wCa (spine Ca²⁺ concentration, a.u.)")
     ax.legend(fontsize=_SMALL, frameon=False)
-    ax.set_title("Fig 3a: spine Ca²⁺ vs Pr (T7)", fontsize=9)
+    ax.set_title("Fig 3a: spine Ca²⁺ vs Pr (T7)\npoints = boutons, no error bars", fontsize=8)
     return ax
 
 
@@ -339,14 +334,14 @@ def plot_timecourse(axes, rows: Sequence[Mapping[str, float]]):
         y = np.array([r[key] for r in rows], float)
         err = np.array([r.get(f"{key}_sem", np.nan) for r in rows], float)
         ax.errorbar(t, y, yerr=np.where(np.isfinite(err), err, 0), fmt="o-", ms=3, lw=1.2,
-                    color="#1f77b4", capsize=2)
+                    color=CONDITION_COLORS["elevated_mg"], capsize=2)
         if key == "silent_fraction":
             tt = np.array([r.get("true_silent_fraction", np.nan) for r in rows], float)
             if np.isfinite(tt).any():
-                ax.plot(t, tt, "s--", ms=3, lw=0.8, color="0.5", label="true (inactive)")
+                ax.plot(t, tt, "s--", ms=3, lw=0.8, color=GREY, label="true (inactive)")
                 ax.legend(fontsize=_SMALL, frameon=False)
         if t.size and np.isfinite(y[0]):
-            ax.axhline(y[0], color="0.6", lw=0.6, ls=":")
+            ax.axhline(y[0], color=LIGHT_GREY, lw=0.6, ls=":")
         if key == "sum_pr" and np.isfinite(y).any():
             # ΣPr should stay flat: a zero-based axis keeps small wiggles from looking large
             ax.set_ylim(0, float(np.nanmax(y + np.nan_to_num(err))) * 1.25)
@@ -359,8 +354,13 @@ def plot_timecourse(axes, rows: Sequence[Mapping[str, float]]):
         if t.size:
             ax.set_xlim(-0.3, t.max() * 1.2 + 0.3)
         ax.set_xlabel("hours after [Mg]i step")
-        ax.set_ylabel(lab)
-    axes[0].set_title("Fig 4a: reconfiguration time course", fontsize=9, loc="left")
+        ax.set_ylabel(lab + ("\n(pooled boutons, no error bars)" if key == "silent_fraction"
+                             else f"\n({SEM})"), fontsize=8)
+    n_br = [int(r.get("n_branches", 0)) for r in rows]
+    n_txt = (f"{min(n_br)}–{max(n_br)}" if n_br and min(n_br) != max(n_br)
+             else str(n_br[0]) if n_br else "?")
+    axes[0].set_title(f"Fig 4a: reconfiguration\n{SEM}, n = {n_txt} branches per time",
+                      fontsize=8, loc="left")
     return axes
 
 
@@ -381,17 +381,18 @@ def plot_pr_vs_mg(ax, mg_measured: Any, pr: Any, level: Any = None, fit=None):
     if level is not None:
         lv = np.asarray(level, float)[keep]
         levels = np.unique(lv[np.isfinite(lv)])
-        cmap = colormaps["viridis"]
+        cols = level_colors(len(levels))
         for i, L in enumerate(levels):
             sel = lv == L
             ax.scatter(mg[keep][sel], p[keep][sel], s=5, alpha=0.4, edgecolors="none",
-                       color=cmap(0.85 * i / max(len(levels) - 1, 1)), label=f"{L:g} mM")
+                       color=cols[i], label=f"{L:g} mM (n = {int(sel.sum())})")
     else:
-        ax.scatter(mg[keep], p[keep], s=5, alpha=0.4, color="0.3", edgecolors="none")
+        ax.scatter(mg[keep], p[keep], s=5, alpha=0.4, color=GREY, edgecolors="none",
+                   label=f"boutons (n = {int(keep.sum())})")
     if keep.sum() >= 3:
         fit = fit or power_law_fit(mg[keep], p[keep])
         xs = np.geomspace(mg[keep].min(), mg[keep].max(), 50)
-        ax.plot(xs, fit.predict(xs), "r-", lw=1.4,
+        ax.plot(xs, fit.predict(xs), "-", color=FIT_COLOR, lw=1.4,
                 label=f"slope {fit.exponent:.2f}, R² {fit.r2:.2f}")
     _log_axes(ax)
     lo, hi = mg[keep].min(), mg[keep].max()
@@ -401,7 +402,7 @@ def plot_pr_vs_mg(ax, mg_measured: Any, pr: Any, level: Any = None, fit=None):
     ax.set_xlabel("[Mg]i measured (mM)")
     ax.set_ylabel("Pr (functional boutons)")
     ax.legend(fontsize=6, frameon=False, ncol=2)
-    ax.set_title("Fig 4d: Pr vs [Mg]i (T3)", fontsize=9)
+    ax.set_title("Fig 4d: Pr vs [Mg]i (T3)\npoints = boutons, no error bars", fontsize=8)
     return ax
 
 
@@ -425,14 +426,15 @@ def plot_capacity(ax_scatter, ax_box, pooled: Mapping[str, Any], conditions: Seq
         ax_scatter.scatter(mpr[sel], cap[sel], s=10, alpha=0.6, edgecolors="none",
                            color=condition_color(cond, i), label=_label(cond))
     if split is not None:
-        ax_scatter.axvline(split.threshold, color="0.5", ls="--", lw=0.8,
+        ax_scatter.axvline(split.threshold, color=GREY, ls="--", lw=0.8,
                            label=f"median split {split.threshold:.2f}")
     ax_scatter.set_xlabel("P̄r")
     ax_scatter.set_ylabel("coding capacity (bits / 10 µm)")
     ax_scatter.set_xlim(left=0)
     ax_scatter.set_ylim(bottom=0)
     ax_scatter.legend(fontsize=_SMALL, frameon=False)
-    ax_scatter.set_title("capacity vs P̄r (T9)", fontsize=9)
+    ax_scatter.set_title(f"capacity vs P̄r (T9)\n{int(np.isfinite(mpr).sum())} branches, "
+                         "no error bars", fontsize=8)
     data, labels, colors = [], [], []
     for i, cond in enumerate(conditions):
         data.append(cap[(src == i) & np.isfinite(cap)])
@@ -447,7 +449,7 @@ def plot_capacity(ax_scatter, ax_box, pooled: Mapping[str, Any], conditions: Seq
     _strip_box(ax_box, data, labels, colors)
     ax_box.set_ylabel("bits / 10 µm")
     ax_box.set_ylim(bottom=0)
-    ax_box.set_title("capacity by condition / configuration", fontsize=9)
+    ax_box.set_title("capacity by condition / configuration\n" + BOX_TEXT, fontsize=7)
     return ax_scatter, ax_box
 
 
@@ -471,7 +473,7 @@ def plot_g_vs_gburst(ax, pooled: Mapping[str, Any], split):
                    label=f"{name} (n = {int(m.sum())})")
         if m.any():
             means[name] = (g[m].mean(), gb[m].mean())
-            ax.scatter(*means[name], s=90, marker="X", color=col, edgecolors="k", lw=0.8,
+            ax.scatter(*means[name], s=90, marker="X", color=col, edgecolors=INK, lw=0.8,
                        zorder=5)
     if len(means) == 2:
         (g1, b1), (g2, b2) = means["DHiLo"], means["DLoHi"]
@@ -483,5 +485,6 @@ def plot_g_vs_gburst(ax, pooled: Mapping[str, Any], split):
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=_SMALL, frameon=False, loc="lower right")
-    ax.set_title("G vs G_burst, DHiLo vs DLoHi (T8)", fontsize=9)
+    ax.set_title("G vs G_burst, DHiLo vs DLoHi (T8)\npoints = branches, X = group mean, "
+                 "no error bars", fontsize=8)
     return ax

@@ -28,18 +28,16 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from .style import (BAND_COLOR, BURST_SHADE_COLOR, CONDITION_COLORS, GREY, INK,
+                    INTERVAL_COLORS, LIGHT_GREY, POPULATION_COLORS, REFERENCE_COLOR,
+                    condition_color)
+
 __all__ = ["plot_raster", "plot_population_rate", "plot_statistic_by_condition",
            "plot_filtering", "plot_glun2b", "CONDITION_COLORS", "BAND_COLOR"]
 
-#: Colours of the conditions of science.md §5.
-CONDITION_COLORS = {"baseline": "0.25", "elevated_mg": "tab:green",
-                    "elevated_mg_o_only": "tab:olive", "elevated_mg_i_only": "tab:cyan",
-                    "aged": "tab:brown", "aged_elevated_mg": "tab:purple"}
-#: Shading of a culture band.
-BAND_COLOR = "tab:green"
 
 
-def _shade_bursts(ax, bursts, t0: float, t1: float, color: str = "tab:orange") -> None:
+def _shade_bursts(ax, bursts, t0: float, t1: float, color: str = BURST_SHADE_COLOR) -> None:
     if bursts is None:
         return
     starts, stops = (np.asarray(b, float) for b in bursts)
@@ -72,17 +70,17 @@ def plot_raster(ax, exc: tuple, inh: tuple, n_exc: int, n_inh: int,
     """
     t0, t1 = window
     _shade_bursts(ax, bursts, t0, t1)
-    for (t, i), offset, color, label in ((exc, 0, "0.15", "E"),
-                                         (inh, n_exc, "tab:red", "I")):
+    for (t, i), offset, color, label in ((exc, 0, POPULATION_COLORS["E"], "E"),
+                                         (inh, n_exc, POPULATION_COLORS["I"], "I")):
         t = np.asarray(t, float)
         i = np.asarray(i, np.int64)
         keep = (t >= t0) & (t < t1)
         ax.plot(t[keep], i[keep] + offset, ",", ms=markersize, color=color,
                 rasterized=True, label=label)
     if warmup is not None and warmup > t0:
-        ax.axvspan(t0, min(warmup, t1), color="0.6", alpha=0.35, lw=0, hatch="//",
+        ax.axvspan(t0, min(warmup, t1), color=LIGHT_GREY, alpha=0.35, lw=0, hatch="//",
                    zorder=3)
-    ax.axhline(n_exc - 0.5, color="0.5", lw=0.5)
+    ax.axhline(n_exc - 0.5, color=GREY, lw=0.5)
     ax.set_xlim(t0, t1)
     ax.set_ylim(-0.5, n_exc + n_inh - 0.5)
     ax.set_ylabel(f"neuron (E 0–{n_exc - 1}, I above)")
@@ -115,11 +113,11 @@ def plot_population_rate(ax, t: Sequence[float], rate: Sequence[float], *,
     if t.size == 0:
         raise ValueError("empty population rate")
     _shade_bursts(ax, bursts, t[0], t[-1])
-    ax.plot(t, rate, color="0.1", lw=0.6)
+    ax.plot(t, rate, color=INK, lw=0.6)
     if threshold is not None:
-        ax.axhline(threshold, color="tab:blue", ls="--", lw=0.8, label="detector threshold")
+        ax.axhline(threshold, color=GREY, ls="--", lw=0.8, label="detector threshold")
     if warmup is not None and warmup > t[0]:
-        ax.axvspan(t[0], min(warmup, t[-1]), color="0.6", alpha=0.35, lw=0, hatch="//",
+        ax.axvspan(t[0], min(warmup, t[-1]), color=LIGHT_GREY, alpha=0.35, lw=0, hatch="//",
                    zorder=3, label="warm-up (not analysed)")
     ax.set_xlim(t[0], t[-1])
     ax.set_ylim(0, ymax if ymax is not None else max(1.0, float(np.nanmax(rate)) * 1.05))
@@ -160,9 +158,9 @@ def plot_statistic_by_condition(ax, values: Mapping[str, Sequence[float]],
         finite_all.extend(v[ok])
         x = k + rng.uniform(-0.15, 0.15, v.size)
         inside = ok & (v >= lo) & (v <= hi)
-        color = CONDITION_COLORS.get(c, "0.4")
+        color = condition_color(c, k)
         ax.plot(x[inside], v[inside], "o", ms=5, color=color, alpha=0.85)
-        ax.plot(x[ok & ~inside], v[ok & ~inside], "o", ms=6, mfc="none", mec="tab:red",
+        ax.plot(x[ok & ~inside], v[ok & ~inside], "o", ms=6, mfc="none", mec=color,
                 mew=1.3)
         if ok.any():
             m = float(np.mean(v[ok]))
@@ -171,7 +169,7 @@ def plot_statistic_by_condition(ax, values: Mapping[str, Sequence[float]],
         if n_nan:
             ax.annotate(f"n/a ×{n_nan}", (k, 0), xycoords=("data", "axes fraction"),
                         xytext=(0, 3), textcoords="offset points", ha="center",
-                        fontsize=7, color="tab:red")
+                        fontsize=7, color=INK)
     finite_all = np.asarray(finite_all, float)
     edges = [x for x in (lo, hi) if math.isfinite(x) and (x > 0 or not log)]
     pool = np.concatenate([finite_all, edges]) if finite_all.size or edges else np.array([1.0])
@@ -188,18 +186,21 @@ def plot_statistic_by_condition(ax, values: Mapping[str, Sequence[float]],
     ax.set_ylim(ymin, ymax)
     ax.axhspan(max(lo, ymin), min(hi, ymax), color=BAND_COLOR, alpha=0.12, lw=0, zorder=0)
     ax.set_xticks(range(len(conds)))
-    ax.set_xticklabels(conds, rotation=30, ha="right", fontsize=7)
+    ax.set_xticklabels([f"{c} (n = {np.asarray(values[c]).size})" for c in conds],
+                       rotation=30, ha="right", fontsize=7)
     ax.set_xlim(-0.6, len(conds) - 0.4)
     ax.set_ylabel(label)
     band_txt = f"≥ {lo:g}" if not math.isfinite(hi) else f"{lo:g}–{hi:g}"
-    ax.set_title(f"{label}  (band {band_txt})", fontsize=9)
+    ax.set_title(f"{label}  (band {band_txt})\npoints = seeds, line = mean, no error bars",
+                 fontsize=8)
 
 
-def plot_filtering(ax, rows: Sequence[Mapping]) -> None:
-    """``rows``: dicts with condition, interval ("background"/"burst"), rel_change, low,
-    high, prediction (fractions), as :func:`mgnet.analysis.culture_report.filtering_rows`."""
+def plot_filtering(ax, rows: Sequence[Mapping], ci_name: str = "bootstrap") -> None:
+    """``rows``: dicts with condition, interval ("background"/"burst"), n, rel_change, low,
+    high, prediction (fractions), as :func:`mgnet.analysis.culture_report.filtering_rows`;
+    ``ci_name`` names the interval of ``low``/``high`` in the title."""
     conds = list(dict.fromkeys(r["condition"] for r in rows))
-    colors = {"background": "tab:blue", "burst": "tab:orange"}
+    colors = INTERVAL_COLORS
     for k, c in enumerate(conds):
         for j, cls in enumerate(("background", "burst")):
             r = next((r for r in rows if r["condition"] == c and r["interval"] == cls), None)
@@ -211,25 +212,28 @@ def plot_filtering(ax, rows: Sequence[Mapping]) -> None:
             ax.errorbar(x, 100 * r["rel_change"],
                         yerr=[[max(0.0, 100 * (r["rel_change"] - r["low"]))],
                               [max(0.0, 100 * (r["high"] - r["rel_change"]))]],
-                        fmt="none", ecolor="k", lw=1)
+                        fmt="none", ecolor=INK, lw=1)
         pred = next((r["prediction"] for r in rows if r["condition"] == c), np.nan)
         if np.isfinite(pred):
-            ax.hlines(100 * pred, k - 0.45, k + 0.45, colors="k", linestyles="--",
+            ax.hlines(100 * pred, k - 0.45, k + 0.45, colors=REFERENCE_COLOR, linestyles="--",
                       label="block at −70 mV" if k == 0 else None)
-    ax.axhline(0, color="0.6", lw=0.5)
+    ax.axhline(0, color=LIGHT_GREY, lw=0.5)
     ax.set_xticks(range(len(conds)))
     ax.set_xticklabels(conds, fontsize=8)
     ax.set_ylabel("NMDA Ca²⁺ per release vs baseline (%)")
-    ax.set_title("[Mg]o filtering: background vs bursts (95 % CI)")
-    ax.legend(fontsize=7, frameon=False)
+    ns = sorted({int(r.get("n", 0)) for r in rows if r.get("n")})
+    n_txt = "/".join(str(n) for n in ns) if ns else "?"
+    ax.set_title(f"[Mg]o filtering: background vs bursts\nbars: {ci_name}, paired over "
+                 f"n = {n_txt} neurons", fontsize=8)
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
 
 
 def plot_glun2b(ax, times_h: Sequence[float], f_by_condition: Mapping[str, Sequence[float]]
                 ) -> None:
     """Mean GluN2B fraction over the slow relaxation, one line per condition."""
     for c, f in f_by_condition.items():
-        ax.plot(times_h, f, "o-", ms=3, color=CONDITION_COLORS.get(c), label=c)
+        ax.plot(times_h, f, "o-", ms=3, color=condition_color(c), label=c)
     ax.set_xlabel("time (h)")
-    ax.set_ylabel("mean GluN2B fraction (E cells)")
-    ax.set_title("GluN2B metaplasticity")
+    ax.set_ylabel("mean GluN2B fraction (E cells; no error bars)")
+    ax.set_title("GluN2B metaplasticity (one run)", fontsize=9)
     ax.legend(fontsize=7, frameon=False)

@@ -28,22 +28,32 @@ from typing import Mapping
 
 import numpy as np
 
-from .culture import CONDITION_COLORS
+from .style import (CONDITION_COLORS, GREY, HIGHLIGHT_COLOR, INK, KIND_COLORS, LIGHT_GREY,
+                    condition_color)
 
 __all__ = ["COLORS", "plot_snr_curves", "plot_completion", "plot_paired", "plot_weight_hist",
            "plot_groups", "plot_capacity", "plot_vs_p", "plot_capacity_per_seed",
            "plot_forgetting", "plot_cue_kinds", "KIND_COLORS"]
 
-#: One colour per condition, shared with the culture figures.
+#: One colour per condition (:mod:`mgnet.analysis.figures.style`), shared by every figure.
 COLORS = CONDITION_COLORS
+
+
+def _range_bars(ax, x, y, col) -> None:
+    """Vertical bars from the per-column minimum to maximum of ``y`` (seeds x points)."""
+    if len(y) > 1:
+        m = np.nanmean(y, axis=0)
+        lo, hi = np.nanmin(y, axis=0), np.nanmax(y, axis=0)
+        ax.errorbar(x, m, yerr=[np.clip(m - lo, 0, None), np.clip(hi - m, 0, None)],
+                    fmt="none", ecolor=col, lw=0.8, capsize=2)
 
 
 def _mean_and_range(ax, curves: Mapping[str, tuple]) -> None:
     """Per condition: the mean over seeds as a line and the seed range as a band."""
     for c, (t, y) in curves.items():
         y = np.asarray(y, float)
-        col = COLORS.get(c)
-        ax.plot(t, np.nanmean(y, axis=0), color=col, label=f"{c} (n={len(y)})")
+        col = condition_color(c)
+        ax.plot(t, np.nanmean(y, axis=0), color=col, label=f"{c} (n = {len(y)} seeds)")
         if len(y) > 1:
             ax.fill_between(t, np.nanmin(y, axis=0), np.nanmax(y, axis=0), color=col,
                             alpha=0.12, lw=0)
@@ -52,11 +62,11 @@ def _mean_and_range(ax, curves: Mapping[str, tuple]) -> None:
 def plot_snr_curves(ax, curves: Mapping[str, tuple], *, t_encoding_end: float) -> None:
     """``curves``: condition -> (t relative to encoding onset (s), SNR array seeds x t)."""
     _mean_and_range(ax, curves)
-    ax.axvspan(0, t_encoding_end, color="0.9", zorder=0)
-    ax.axhline(0, color="0.6", lw=0.5)
+    ax.axvspan(0, t_encoding_end, color=LIGHT_GREY, alpha=0.3, zorder=0)
+    ax.axhline(0, color=LIGHT_GREY, lw=0.5)
     ax.set_xlabel("time from encoding onset (s); grey: encoding")
     ax.set_ylabel("assembly weight SNR")
-    ax.set_title("encoding and consolidation (mean, seed range)")
+    ax.set_title("encoding and consolidation\n(mean, band = range over seeds)", fontsize=9)
     ax.legend(fontsize=7, frameon=False)
 
 
@@ -64,17 +74,15 @@ def plot_completion(ax, completion: Mapping[str, tuple]) -> None:
     """``completion``: condition -> (cue fractions, overlap array seeds x fractions)."""
     for k, (c, (cf, y)) in enumerate(completion.items()):
         y = np.asarray(y, float)
-        col = COLORS.get(c)
+        col = condition_color(c)
         x = np.asarray(cf, float) + 0.006 * (k - len(completion) / 2)
         m = np.nanmean(y, axis=0)
-        ax.plot(x, m, "o-", color=col, label=c, ms=4)
-        if len(y) > 1:
-            sd = np.nanstd(y, axis=0, ddof=1)
-            ax.errorbar(x, m, yerr=sd, fmt="none", ecolor=col, lw=0.8)
-    ax.axhline(0, color="0.6", lw=0.5)
+        ax.plot(x, m, "o-", color=col, label=f"{c} (n = {len(y)} seeds)", ms=4)
+        _range_bars(ax, x, y, col)
+    ax.axhline(0, color=LIGHT_GREY, lw=0.5)
     ax.set_xlabel("cue fraction")
-    ax.set_ylabel("recall overlap m (mean ± SD over seeds)")
-    ax.set_title("pattern completion")
+    ax.set_ylabel("recall overlap m")
+    ax.set_title("pattern completion\n(mean, bars = range over seeds)", fontsize=9)
     ax.legend(fontsize=7, frameon=False)
 
 
@@ -86,13 +94,17 @@ def plot_paired(ax, pairs: Mapping[str, Mapping[str, np.ndarray]], key: str,
         d = np.asarray(pairs[lab][key], float)
         d = d[np.isfinite(d)]
         jitter = np.linspace(-0.15, 0.15, len(d)) if len(d) > 1 else np.zeros(len(d))
-        ax.plot(k + jitter, d, "o", ms=3, color="0.3")
+        ax.plot(k + jitter, d, "o", ms=3, color=GREY)
         if len(d):
-            ax.hlines(d.mean(), k - 0.3, k + 0.3, color="tab:red")
-    ax.axhline(0, color="0.6", lw=0.5)
+            ax.hlines(d.mean(), k - 0.3, k + 0.3, color=HIGHLIGHT_COLOR)
+    ax.axhline(0, color=LIGHT_GREY, lw=0.5)
     ax.set_xticks(range(len(labels)))
-    ax.set_xticklabels(labels, rotation=30, ha="right", fontsize=7)
+    ns = [int(np.isfinite(np.asarray(pairs[lab][key], float)).sum()) for lab in labels]
+    ax.set_xticklabels([f"{lab} (n = {n})" for lab, n in zip(labels, ns)], rotation=30,
+                       ha="right", fontsize=7)
     ax.set_ylabel(ylabel)
+    ax.set_title("paired differences: dots = seeds, line = mean\n(no error bars; "
+                 "CIs in the report)", fontsize=8)
 
 
 def plot_weight_hist(ax, hists: Mapping[str, tuple], bins: int = 40) -> None:
@@ -100,12 +112,14 @@ def plot_weight_hist(ax, hists: Mapping[str, tuple], bins: int = 40) -> None:
     allw = np.concatenate([np.concatenate([a, b]) for a, b in hists.values()])
     edges = np.linspace(0, np.percentile(allw, 99.9) if allw.size else 1, bins + 1)
     for c, (w_in, w_out) in hists.items():
-        col = COLORS.get(c)
+        col = condition_color(c)
         ax.hist(w_out, edges, density=True, histtype="step", color=col, ls=":", lw=1)
-        ax.hist(w_in, edges, density=True, histtype="step", color=col, lw=1.2, label=c)
+        ax.hist(w_in, edges, density=True, histtype="step", color=col, lw=1.2,
+                label=f"{c} (n = {len(w_in)} in, {len(w_out)} out)")
     ax.set_yscale("log")
     ax.set_xlabel("E→E weight after consolidation (nS); solid: in, dotted: out")
     ax.set_ylabel("density")
+    ax.set_title("weights of one seed per condition (contacts; no error bars)", fontsize=8)
     ax.legend(fontsize=7, frameon=False)
 
 
@@ -117,15 +131,18 @@ def plot_groups(ax, values: Mapping[str, Mapping[str, np.ndarray]],
     for k, (c, by_group) in enumerate(values.items()):
         x = np.arange(len(groups)) + (k - (len(values) - 1) / 2) * width
         means = [np.nanmean(by_group[g]) for g in groups]
-        ax.bar(x, means, width=width, color=COLORS.get(c), alpha=0.6, label=c)
+        n = max((np.asarray(by_group[g]).size for g in groups), default=0)
+        ax.bar(x, means, width=width, color=condition_color(c), alpha=0.6,
+               label=f"{c} (n = {n} seeds)")
         for xi, g in zip(x, groups):
             v = np.asarray(by_group[g], float)
-            ax.plot(np.full(v.size, xi), v, ".", color="0.2", ms=2)
-    ax.axhline(0.5, color="0.6", lw=0.5, ls=":")
+            ax.plot(np.full(v.size, xi), v, ".", color=INK, ms=2)
+    ax.axhline(0.5, color=LIGHT_GREY, lw=0.5, ls=":")
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels([g.replace("_", " ") for g in groups], fontsize=8)
     ax.set_ylabel("mean ρ after encoding")
-    ax.set_title("stimulated ends of the contact")
+    ax.set_title("stimulated ends of the contact\n(bar = mean, dots = seeds, no error bars)",
+                 fontsize=8)
     ax.legend(fontsize=6, frameon=False)
 
 
@@ -135,20 +152,22 @@ def plot_vs_p(ax, values: Mapping[str, tuple], ylabel: str, *, ref: float | None
     points = seeds; ``ref``: a dotted reference level."""
     for k, (c, (P, y)) in enumerate(values.items()):
         y = np.asarray(y, float)
-        col = COLORS.get(c)
+        col = condition_color(c)
         x = np.asarray(P, float) * (1 + 0.03 * (k - (len(values) - 1) / 2))
-        ax.plot(x, stat(y, axis=0), "o-", color=col, ms=4, label=f"{c} (n={len(y)})")
+        ax.plot(x, stat(y, axis=0), "o-", color=col, ms=4, label=f"{c} (n = {len(y)} seeds)")
         for row in y:
             ax.plot(x, row, ".", color=col, ms=3, alpha=0.5)
     if ref is not None:
-        ax.axhline(ref, color="0.5", lw=0.8, ls=":")
-    ax.axhline(0, color="0.6", lw=0.5)
+        ax.axhline(ref, color=GREY, lw=0.8, ls=":")
+    ax.axhline(0, color=LIGHT_GREY, lw=0.5)
     ax.set_xscale("log", base=2)
     P0 = next(iter(values.values()))[0] if values else []
     ax.set_xticks(list(P0))
     ax.set_xticklabels([f"{int(p)}" for p in P0])
     ax.set_xlabel("assemblies encoded P")
     ax.set_ylabel(ylabel)
+    what = "median" if stat is np.nanmedian else "mean"
+    ax.set_title(f"line = {what} over seeds, dots = seeds (no error bars)", fontsize=8)
     ax.legend(fontsize=7, frameon=False)
 
 
@@ -161,10 +180,11 @@ def plot_capacity(ax, overlap: Mapping[str, tuple], control: Mapping[str, np.nda
     ctrl = np.concatenate([np.asarray(v, float).ravel() for v in control.values()]) \
         if control else np.array([])
     if np.isfinite(ctrl).any():
-        ax.axhline(np.nanmedian(ctrl), color="0.3", lw=0.8, ls="--",
+        ax.axhline(np.nanmedian(ctrl), color=GREY, lw=0.8, ls="--",
                    label="unencoded (control)")
         ax.legend(fontsize=7, frameon=False)
-    ax.set_title(f"capacity: largest P above {threshold:g} (dotted)")
+    ax.set_title(f"capacity: largest P above {threshold:g} (dotted)\nline = median over "
+                 "seeds, dots = seeds (no error bars)", fontsize=8)
 
 
 def plot_capacity_per_seed(ax, capacity: Mapping[str, Mapping[int, float]], *,
@@ -174,15 +194,16 @@ def plot_capacity_per_seed(ax, capacity: Mapping[str, Mapping[int, float]], *,
     seeds = sorted(set().union(*[set(v) for v in capacity.values()])) if conds else []
     for s in seeds:
         ys = [capacity[c].get(s, np.nan) for c in conds]
-        ax.plot(range(len(conds)), ys, "-", color="0.7", lw=0.8)
+        ax.plot(range(len(conds)), ys, "-", color=LIGHT_GREY, lw=0.8)
     for k, c in enumerate(conds):
         v = np.array([capacity[c][s] for s in sorted(capacity[c])], float)
-        ax.plot(np.full(v.size, k), v, "o", color=COLORS.get(c), ms=5)
+        ax.plot(np.full(v.size, k), v, "o", color=condition_color(c), ms=5)
     ax.set_xticks(range(len(conds)))
-    ax.set_xticklabels(conds, rotation=20, ha="right", fontsize=8)
+    ax.set_xticklabels([f"{c} (n = {len(capacity[c])})" for c in conds], rotation=20,
+                       ha="right", fontsize=8)
     ax.set_ylim(-0.3, p_max + 0.5)
     ax.set_ylabel("capacity (largest P recalled)")
-    ax.set_title("capacity per seed (lines: same seed)")
+    ax.set_title("capacity per seed (lines: same seed; no error bars)", fontsize=9)
 
 
 def plot_forgetting(ax, curves: Mapping[str, tuple], *, ylabel: str, levels=(),
@@ -191,17 +212,13 @@ def plot_forgetting(ax, curves: Mapping[str, tuple], *, ylabel: str, levels=(),
     line and seed range per condition; ``levels``: dotted forgetting levels."""
     _mean_and_range(ax, curves)
     for lev in levels:
-        ax.axhline(lev, color="0.5", lw=0.8, ls=":")
-    ax.axhline(0, color="0.6", lw=0.5)
+        ax.axhline(lev, color=GREY, lw=0.8, ls=":")
+    ax.axhline(0, color=LIGHT_GREY, lw=0.5)
     ax.set_xlabel("time since the end of encoding (s)")
     ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
+    ax.set_title((title + "\n" if title else "") + "(mean, band = range over seeds)",
+                 fontsize=9)
     ax.legend(fontsize=7, frameon=False)
-
-
-#: Colours of the recall cue kinds (planted / stored, sham, unencoded).
-KIND_COLORS = {"stored": "C3", "sham": "0.5", "unencoded": "C0"}
 
 
 def plot_cue_kinds(ax, values: Mapping[str, tuple], *, ylabel: str,
@@ -219,11 +236,11 @@ def plot_cue_kinds(ax, values: Mapping[str, tuple], *, ylabel: str,
         x = np.asarray(cf, float) + (j - (len(kinds) - 1) / 2) * 0.02
         col = KIND_COLORS.get(kind)
         ax.plot(x, np.nanmean(y, axis=0), "o-", color=col,
-                label=f"{labels.get(kind, kind)} (n={len(y)})")
+                label=f"{labels.get(kind, kind)} (n = {len(y)} seeds)")
         for row in y:
             ax.plot(x, row, ".", color=col, alpha=0.35, ms=4)
     if ref is not None:
-        ax.axhline(ref, color="0.6", lw=0.5)
+        ax.axhline(ref, color=LIGHT_GREY, lw=0.5)
     ax.set_xlabel("cue fraction of the assembly")
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(f"{ylabel}\n(line = mean, dots = seeds; no error bars)", fontsize=8)
     ax.legend(fontsize=7, frameon=False)
