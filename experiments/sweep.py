@@ -126,6 +126,19 @@ def parse_conditions(text: str) -> list[str]:
 # ------------------------------------------------------------------- run files
 
 
+def task_key(k: int, items, token: str) -> str:
+    """Dask key of the ``k``-th task of a sweep: unique per task.
+
+    Dask treats two submissions with one key as one computation, so the key carries the
+    task's index: runs that differ only in options (reproduce's noise floor and chronic
+    arm beside the plain run of the same experiment, condition and seed) must not share
+    a key, or only one of them runs and the other is reported as failed.
+    """
+    cfg = items[0][1]
+    return (f"mgnet-run-{k}-{cfg.experiment}-"
+            f"{'+'.join(i[1].condition for i in items)}-seed{cfg.seed}-{token}")
+
+
 def run_is_current(path: Path, cfg) -> bool:
     """True if ``path`` is a complete, valid run file of exactly ``cfg`` made by this
     mgnet version (the rule ``mgnet reproduce`` uses to reuse a run)."""
@@ -611,9 +624,7 @@ def run_configs(cfgs, results_dir, *, workers: int | None = None,
             token = f"{os.getpid()}-{time.time_ns()}"
             futures = {}
             for k, (items, argv) in enumerate(groups):
-                cfg = items[0][1]
-                key = (f"mgnet-run-{cfg.experiment}-"
-                       f"{'+'.join(i[1].condition for i in items)}-seed{cfg.seed}-{token}")
+                key = task_key(k, items, token)
                 outs = [str(i[2]) for i in items]
                 # Earlier submissions first (Dask runs higher priority first).
                 fut = client.submit(run_task, argv, outs, key=key, pure=False,

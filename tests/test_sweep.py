@@ -348,3 +348,24 @@ def test_cost_summary_counts_a_group_once_and_divides_by_the_cores(monkeypatch):
     assert "memory-encoding 15.0" in text and "synapse-check 2.0" in text
     assert "at least 8.5 min" in text
     assert reproduce.cost_summary({"tasks": []}) == "CPU time: not recorded"
+
+
+def test_runs_differing_only_in_options_get_their_own_dask_task():
+    """reproduce's noise floor (and chronic arm) repeat a plain run's experiment,
+    condition and seed with other options; Dask merges submissions that share a key, so
+    each task needs its own (at quick scale one of each pair was silently not run)."""
+    from pathlib import Path
+    from mgnet.experiments.cli import default_run_path
+    from mgnet.experiments.reproduce import plan
+    from mgnet.experiments.sweep import _groups, task_key
+    cfgs = plan("quick", only="memory-planted,memory-encoding")
+    todo = [(None, c, default_run_path(Path("/r"), c)) for c in cfgs]
+    groups = _groups(todo, Path("/r"), None)
+    outs = [str(i[2]) for items, _ in groups for i in items]
+    assert len(outs) == len(set(outs)) == len(cfgs)        # every run has its own file
+    keys = [task_key(k, items, "t") for k, (items, _) in enumerate(groups)]
+    assert len(set(keys)) == len(groups)
+    # the collision that was: two groups of one experiment, condition and seed
+    names = [(items[0][1].experiment, tuple(i[1].condition for i in items), items[0][1].seed)
+             for items, _ in groups]
+    assert len(set(names)) < len(names)
