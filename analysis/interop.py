@@ -203,8 +203,9 @@ def interval_tables(run: RunData) -> dict[str, dict]:
       in seconds, e.g. ``bursts`` (culture-activity's network bursts); the group's other
       datasets of the same length are columns.
 
-    Encoding stimulus times are not in the run files (memory-encoding stores the recall
-    cues only), so they are not here either.
+    memory-encoding (and its siblings) store their encoding trains as such a group,
+    ``/stimulation`` (columns ``pattern`` and ``presentation``); run files written before
+    2026-12-07 lack it.
 
     Parameters
     ----------

@@ -41,7 +41,9 @@ Saved (run-file schema 1): ``/spikes/exc``, ``/spikes/inh``; ``/synapses/ee`` wi
 snapshot; ``/snapshots/t`` and ``/snapshots/phase`` (0 spontaneous, 1 encoding,
 2 consolidation); ``/patterns/members`` (pattern x excitatory neuron); ``/recall/*``
 per cue (``kind`` 0 stored / 1 sham / 2 unencoded, pattern, cue fraction, cue time,
-cued neurons); ``/controls/unencoded_members`` (the unencoded assemblies); ``/protocol/*``;
+cued neurons); ``/controls/unencoded_members`` (the unencoded assemblies);
+``/stimulation/{start,stop,pattern,presentation}`` (one row per encoding train);
+``/protocol/*``;
 ``/metrics`` from :func:`mgnet.analysis.memory_report.run_metrics` on exactly these arrays.
 
 ``stream_seed`` (option) changes Brian2's random stream (release draws, background,
@@ -273,6 +275,9 @@ class Schedule:
     t_cons: float               #: end of consolidation = start of recall
     t_end: float
     unencoded: np.ndarray = None    #: (U, n_exc) bool, assemblies never presented
+    #: encoding trains: ``start``, ``stop`` (s; last pulse + one pulse period),
+    #: ``pattern`` and ``presentation`` per train (the run file's ``/stimulation``)
+    trains: dict = None
 
 
 def _round_up(x: float, step: float) -> float:
@@ -385,11 +390,20 @@ def make_schedule(opts, n_exc: int, seed: int) -> Schedule:
     trains = np.arange(opts.trains_per_presentation) * float(opts.train_interval)
     pulses = (trains[:, None] + within[None, :]).ravel()
     stim_i, stim_t = [], []
+    tr = {"start": [], "pattern": [], "presentation": []}
     for r in range(opts.presentations):
         for p in range(P):
             t0 = t_spont + (r * P + p) * pres_dt
             stim_i.append(np.full(len(pulses), p))
             stim_t.append(t0 + pulses)
+            tr["start"] += list(t0 + trains)
+            tr["pattern"] += [p] * len(trains)
+            tr["presentation"] += [r] * len(trains)
+    train_s = opts.pulses_per_train / rate
+    trains_out = {"start": np.asarray(tr["start"], float),
+                  "stop": np.asarray(tr["start"], float) + train_s,
+                  "pattern": np.asarray(tr["pattern"], np.int64),
+                  "presentation": np.asarray(tr["presentation"], np.int64)}
     sources = [members[p].nonzero()[0] for p in range(P)]
     rng_c = np.random.default_rng(np.random.SeedSequence([int(seed), 0x6D656D, 1]))
     unencoded, unenc_order = draw_assemblies(rng_c, int(opts.n_unencoded), n_exc, M)
@@ -400,7 +414,7 @@ def make_schedule(opts, n_exc: int, seed: int) -> Schedule:
     stim_t.append(rt)
     return Schedule(members, cue_order, np.concatenate(stim_i).astype(np.int64),
                     np.concatenate(stim_t), sources, recall, rp, t_spont, t_enc, t_cons,
-                    t_end, unencoded)
+                    t_end, unencoded, trains_out)
 
 
 # --------------------------------------------------------------------------------------
@@ -654,7 +668,9 @@ def _run_data(cfg, mem, res, build_s):
              "q_down": res["q_down"]}
     units = {"/synapses/ee/q_down": "nS", "/snapshots/t": "s", "/snapshots/phase": "1",
              "/recall/source": "1", "/recall/cued": "1", "/recall/kind": "1",
-             "/controls/unencoded_members": "1"}
+             "/controls/unencoded_members": "1", "/stimulation/start": "s",
+             "/stimulation/stop": "s", "/stimulation/pattern": "1",
+             "/stimulation/presentation": "1"}
     for k in range(res["rho"].shape[1]):
         table[f"rho_s{k:03d}"] = res["rho"][:, k]
     n_exc = st.n_exc
@@ -679,7 +695,9 @@ def _run_data(cfg, mem, res, build_s):
                    recall=recall,
                    arrays={"/snapshots/t": snap_t, "/snapshots/phase": phase,
                            "/controls/unencoded_members": np.asarray(sch.unencoded, bool)
-                           .reshape(-1, n_exc)},
+                           .reshape(-1, n_exc),
+                           # encoding trains as intervals (NWB/Neo export, issue 17)
+                           **{f"/stimulation/{k}": v for k, v in sch.trains.items()}},
                    units=units, metrics={})
     b = float(mem.plasticity.b)
     metrics = run_metrics(data, b=b, recall_window=float(opts.recall_window),

@@ -99,9 +99,16 @@ def make_run(rng_seed: int = 0, **attr_over) -> RunData:
                 "cued": members[[0, 1, 1, 0]]},
         metrics=metrics,
         arrays={"/bursts/start": np.array([1.2, 3.1]), "/bursts/stop": np.array([1.6, 3.4]),
-                "/bursts/n_spikes": np.array([120, 95])},
+                "/bursts/n_spikes": np.array([120, 95]),
+                # memory-encoding's encoding trains (experiments/memory_encoding.py)
+                "/stimulation/start": np.array([0.5, 0.7, 1.0]),
+                "/stimulation/stop": np.array([0.55, 0.75, 1.05]),
+                "/stimulation/pattern": np.array([0, 0, 1]),
+                "/stimulation/presentation": np.array([0, 0, 0])},
         units={"/recall/source": "1", "/recall/cued": "1", "/bursts/start": "s",
-               "/bursts/stop": "s", "/bursts/n_spikes": "count"},
+               "/bursts/stop": "s", "/bursts/n_spikes": "count", "/stimulation/start": "s",
+               "/stimulation/stop": "s", "/stimulation/pattern": "1",
+               "/stimulation/presentation": "1"},
     )
 
 
@@ -150,7 +157,7 @@ def test_to_neo_spiketrains_epochs_and_annotations(run_path):
     assert all(len(seg.spiketrains[k]) == 0 for k in SILENT)
     assert block.annotations["metrics"]["n_exc"] == N_EXC
     epochs = {e.name: e for e in seg.epochs}
-    assert set(epochs) == {"protocol", "recall_cues", "bursts"}
+    assert set(epochs) == {"protocol", "recall_cues", "bursts", "stimulation"}
     np.testing.assert_array_equal(epochs["protocol"].times.magnitude, [0.0, 2.0])
     np.testing.assert_array_equal(epochs["protocol"].durations.magnitude, [2.0, 3.0])
     assert list(epochs["protocol"].labels) == ["spontaneous", "recall"]
@@ -254,6 +261,10 @@ def test_export_nwb_round_trip_and_validation(run_path, tmp_path):
         np.testing.assert_array_equal(np.stack(cues["cued"].to_numpy()), run.recall["cued"])
         bursts = nwb.intervals["bursts"].to_dataframe()
         np.testing.assert_array_equal(bursts["start_time"], [1.2, 3.1])
+        stim = nwb.intervals["stimulation"].to_dataframe()        # encoding trains
+        np.testing.assert_array_equal(stim["start_time"], [0.5, 0.7, 1.0])
+        np.testing.assert_array_equal(stim["stop_time"], [0.55, 0.75, 1.05])
+        np.testing.assert_array_equal(stim["pattern"], [0, 0, 1])
         np.testing.assert_array_equal(bursts["n_spikes"], [120, 95])
         metrics = nwb.analysis["metrics"].to_dataframe().iloc[0]
         for key, value in run.metrics.items():

@@ -28,6 +28,17 @@ def test_schedule_counts_nesting_and_phase_boundaries():
     assert np.all((s.stim_t[enc] >= s.t_spont) & (s.stim_t[enc] < s.t_enc))
     # each pattern gets the same number of pulses (interleaved presentations)
     assert np.all(np.bincount(s.stim_i[enc]) == enc.sum() // 3)
+    # the stored train table (/stimulation) holds every encoding pulse: each pulse lies
+    # in exactly one train of its own pattern, [start, stop) with stop one pulse period
+    # after the train's last pulse
+    tr = s.trains
+    assert len(tr["start"]) == 4 * 3 * o.trains_per_presentation
+    period = 1.0 / float(o.pulse_rate)
+    assert np.allclose(tr["stop"] - tr["start"], o.pulses_per_train * period)
+    for t, p in zip(s.stim_t[enc], s.stim_i[enc]):
+        hit = (tr["start"] <= t + 1e-12) & (t < tr["stop"] - 1e-12) & (tr["pattern"] == p)
+        assert hit.sum() == 1
+    assert set(tr["presentation"]) == set(range(4))
     # phase boundaries are whole encoding rounds (the snapshot period)
     for t in (s.t_spont, s.t_enc, s.t_cons):
         assert t / s.round_period == pytest.approx(round(t / s.round_period))
