@@ -21,15 +21,10 @@ import pytest
 
 from mgnet.analysis.run_file import write_run
 from mgnet.experiments.cli import main
+from tests.test_cli import run_cli
 from tests.test_run_file import make_data
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def run_cli(capsys, argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def assert_one_line_error(code, out, err, keywords):
