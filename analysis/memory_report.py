@@ -647,8 +647,8 @@ def _control_sentence(pc: dict) -> str:
                 f"{pc['git_commit'][:10]}) met every target on the calibration seeds.")
     met = ", ".join(pc["targets_met"]) or "none"
     return (f"**Positive control: not met.** On the calibration seeds (baseline, 1000-1004) "
-            f"the frozen protocol `{pc['protocol']}` met {met} of the targets "
-            "encoding / recall / retention / bands (experiments/configs/memory_protocol.toml, "
+            f"the frozen protocol `{pc['protocol']}` met only: {met} (of the four targets "
+            "encoding, recall, retention, bands; experiments/configs/memory_protocol.toml, "
             f"commit {pc['git_commit'][:10]}): **every comparison below is made without a "
             "working positive control**, so a difference between conditions is a "
             "difference between states that do not hold the encoded assemblies "

@@ -577,8 +577,8 @@ def _studentized(data: tuple[np.ndarray, ...], est_fn: Callable[..., Any],
     """Studentised bootstrap (bootstrap-t) interval; resamples drawn by scipy.stats.bootstrap.
 
     ``est_fn`` and ``se_fn`` take the samples and ``axis`` and return the statistic and its
-    standard error.  A resample whose standard error is 0 gets t* = 0 if its statistic
-    equals the estimate and ±inf otherwise (a tie-heavy sample can then give an infinite
+    standard error.  A resample whose standard error is 0 (up to rounding: ≤ 1e-12 of the
+    data's scale) gets t* = 0 if its statistic equals the estimate and ±inf otherwise (a tie-heavy sample can then give an infinite
     bound, which the caller treats as a failure of this interval).
     """
     est = float(est_fn(*data, axis=-1))
@@ -592,12 +592,18 @@ def _studentized(data: tuple[np.ndarray, ...], est_fn: Callable[..., Any],
         # noise.
         return est, est
 
+    # A resample of values that are equal up to rounding (0.2 - 2/15 vs 2/15 - 1/15) has
+    # a standard error of ~1e-17, not 0: count it as zero spread, or t* ~ 1e15 gives a
+    # finite but absurd bound (seen: -2e14 on five differences of 1/15).
+    tiny = 1e-12 * scale
+
     def t_star(*samples: np.ndarray, axis: int = -1) -> np.ndarray:
         num = est_fn(*samples, axis=axis) - est
         den = se_fn(*samples, axis=axis)
         with np.errstate(divide="ignore", invalid="ignore"):
             t = num / den
-        return np.where(den > 0, t, np.where(num == 0, 0.0, np.copysign(np.inf, num)))
+        return np.where(den > tiny, t,
+                        np.where(np.abs(num) <= tiny, 0.0, np.copysign(np.inf, num)))
 
     n_el = sum(d.shape[-1] for d in data)
     with warnings.catch_warnings(), np.errstate(invalid="ignore", over="ignore"):

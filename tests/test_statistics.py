@@ -229,6 +229,20 @@ def test_studentized_falls_back_to_bca_when_ties_make_it_infinite():
     assert np.isfinite(r.low) and np.isfinite(r.high) and r.low <= 0.1 <= r.high <= 1.0
 
 
+def test_ties_up_to_rounding_count_as_ties():
+    # the noise floor's rejected-cue fractions: four differences of 1/15 that differ in
+    # their last bits (0.2 - 2/15 vs 2/15 - 1/15) and one of -1/15.  A resample of the
+    # four has a standard error of ~1e-17, not 0; it must count as "no spread" (t* = inf,
+    # BCa instead), not give t* ~ 1e15 and a bound of -2e14 as it did
+    a = np.array([1, 2, 1, 2, 2]) / 15
+    b = np.array([2, 3, 2, 1, 3]) / 15
+    d = b - a
+    assert np.ptp(d[d > 0]) > 0                                 # not exactly equal
+    r = st.bootstrap_ci(d, seed=0)
+    assert -1 / 15 <= r.low <= r.estimate <= r.high <= 1 / 15 + 1e-12
+    assert r.method == "BCa"
+
+
 def test_paired_bootstrap_hand_computed_fields():
     a = [1.0, 2.0, 3.0, 4.0]
     b = [2.0, 4.0, 3.0, 7.0]
