@@ -21,6 +21,7 @@ This module never imports brian2.
 from __future__ import annotations
 
 import textwrap
+import warnings
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -1518,6 +1519,38 @@ def _default_stream(run: RunData) -> bool:
     return s is None or int(s) == int(run.attrs["seed"])
 
 
+def _planted_vs_control(by_seed: Mapping[int, Mapping], key: str, c: float):
+    """Per seed (sorted): Q of the planted assembly and the larger of the sham and
+    unencoded controls' Q, at cue fraction ``c`` (``key`` "q" or "qe")."""
+    seeds = sorted(by_seed)
+    q = np.array([by_seed[s].get(f"{key}_stored_cue_{c:g}", np.nan) for s in seeds])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)     # all-NaN controls -> NaN
+        ctrl = np.array([np.nanmax([by_seed[s].get(f"{key}_{k}_cue_{c:g}", np.nan)
+                                    for k in ("sham", "unencoded")]) for s in seeds])
+    return q, ctrl
+
+
+def planted_verdict(results: Path, scale: str | None = None, cue: float = 0.5,
+                    n_boot: int = 10000) -> dict:
+    """Does the recall read-out see a planted assembly (issue 14 item 1)?  Paired over
+    the default-stream planted runs' seeds: Q (planted) − the larger control Q at a
+    ``cue`` fraction cue; ``met`` if the 95 % CI's lower bound is above 0 ({} if fewer
+    than two seeds)."""
+    from .statistics import paired_bootstrap
+    runs = [r for r in _load(results, PLANTED_EXPERIMENT, scale) if _default_stream(r)
+            and bool(r.metrics.get("planted", True))]
+    by_seed = {int(r.attrs["seed"]): planted_recomputed(r) for r in runs}
+    q, ctrl = _planted_vs_control(by_seed, "q", cue)
+    ok = np.isfinite(q) & np.isfinite(ctrl)
+    if ok.sum() < 2:
+        return {}
+    pb = paired_bootstrap(ctrl[ok], q[ok], n_boot=n_boot)
+    return {"met": bool(pb.diff_low > 0), "diff": float(np.mean(q[ok] - ctrl[ok])),
+            "low": float(pb.diff_low), "high": float(pb.diff_high), "n": int(ok.sum()),
+            "cue": float(cue)}
+
+
 def planted_section(results: Path, scale: str | None = None, n_boot: int = 10000) -> str:
     """Markdown section "Memory instrument: planted-assembly control" ('' if no runs)."""
     from .statistics import paired_bootstrap
@@ -1572,12 +1605,7 @@ def planted_section(results: Path, scale: str | None = None, n_boot: int = 10000
         for key, what in (("q", f"Q ({float(m0.get('recall_window_s', np.nan)) * 1e3:g} ms)"),
                           ("qe", f"Q (first {EARLY_WINDOW * 1e3:g} ms)")):
             for c in fracs:
-                seeds = sorted(by_seed)
-                q = np.array([by_seed[s].get(f"{key}_stored_cue_{c:g}", np.nan)
-                              for s in seeds])
-                ctrl = np.array([np.nanmax([by_seed[s].get(f"{key}_{k}_cue_{c:g}", np.nan)
-                                            for k in ("sham", "unencoded")])
-                                 for s in seeds])
+                q, ctrl = _planted_vs_control(by_seed, key, c)
                 ok = np.isfinite(q) & np.isfinite(ctrl)
                 text = (f"- {what}, cue {c:.0%}: planted per seed "
                         + ", ".join(f"{v:+.3f}" for v in q) + "; larger control "

@@ -408,9 +408,22 @@ def figure_verdicts(results: Path, scale: str | None = None,
                   "label": (f"prediction T10/T11: {pc_text}"
                             + ("" if ok else ", so no working instrument")),
                   "detail": ""}
-    out["memory_planted.png"] = {"status": REPRODUCED if ok else NOT_REPRODUCED,
-                                 "label": f"instrument (science.md §6): {pc_text}",
-                                 "detail": ""}
+    # The planted figure is the read-out's own positive control: judged on the planted
+    # runs (planted Q above the controls'), not on the encoding protocol's calibration.
+    from .memory_report import planted_verdict
+    pv = planted_verdict(results, scale)
+    if pv:
+        out["memory_planted.png"] = {
+            "status": REPRODUCED if pv["met"] else NOT_REPRODUCED,
+            "label": (f"instrument (science.md §6): the read-out "
+                      f"{'sees' if pv['met'] else 'does not see'} the planted assembly "
+                      f"(Q planted − control {pv['diff']:+.3f} [{pv['low']:+.3f}, "
+                      f"{pv['high']:+.3f}], {pv['cue']:.0%} cue, n = {pv['n']} seeds)"),
+            "detail": ""}
+    else:
+        out["memory_planted.png"] = {"status": NOT_JUDGED,
+                                     "label": "instrument (science.md §6): fewer than two "
+                                              "planted runs", "detail": ""}
     return out
 
 

@@ -426,3 +426,36 @@ def test_section_separates_the_chronic_arm_and_holm_corrects_the_judged_family(t
     assert tables["b"][0]["p_holm"] == pytest.approx(0.04)
     assert tables["a"][0]["holm_resolved"] == 1 and tables["b"][0]["holm_resolved"] == -1
     assert np.isnan(tables["a"][1]["p_holm"])                       # descriptive row
+
+
+def test_planted_verdict_on_planted_metrics(monkeypatch):
+    """The planted figure's verdict (analysis/report.py) is the read-out's own control:
+    Q of the planted assembly above the larger control Q, paired over seeds; a planted
+    gap gives 'met', no gap does not, and the other stream's runs are left out."""
+    from types import SimpleNamespace
+
+    import mgnet.analysis.memory_report as mr
+
+    def fake_runs(gap):
+        rng = np.random.default_rng(0)
+        runs = []
+        for seed in range(6):
+            m = {"q_stored_cue_0.5": gap + rng.normal(0, 0.02),
+                 "q_sham_cue_0.5": rng.normal(0, 0.02),
+                 "q_unencoded_cue_0.5": rng.normal(0, 0.02)}
+            runs.append(SimpleNamespace(attrs={"seed": seed}, rec=m,
+                                        metrics={"planted": True, "stream_seed": seed}))
+        # a run on another random stream: must not count
+        runs.append(SimpleNamespace(attrs={"seed": 0}, rec={"q_stored_cue_0.5": -9.0},
+                                    metrics={"planted": True, "stream_seed": 7}))
+        return runs
+
+    for gap, met in ((0.15, True), (0.0, False)):
+        runs = fake_runs(gap)
+        monkeypatch.setattr(mr, "_load", lambda *a, runs=runs: runs)
+        monkeypatch.setattr(mr, "planted_recomputed", lambda r: r.rec)
+        v = mr.planted_verdict("unused", n_boot=2000)
+        assert v["met"] is met and v["n"] == 6
+        assert v["low"] <= v["diff"] <= v["high"]
+        if met:
+            assert v["diff"] > 0.1
