@@ -233,13 +233,18 @@ def _groups(todo: list, results: Path, config, sets=()) -> list[tuple[list, list
     """
     from . import registry
     from .cli import config_tag
+    from .config import _dc_table
     grouped: dict = {}
     singles = []
     for item in todo:
         _, cfg, out = item
         # Without a sweep-wide --config, runs that change options (reproduce's VARIANTS)
         # are their own group and carry their options in a config file of their own.
-        tag = config_tag(cfg) if config is None and not sets else ""
+        # The key is the options themselves, not the config tag: the chronic arm's
+        # conditions share options but resolve to different GluN2B fractions (a run
+        # value), so they share one build like the acute conditions do.
+        tag = (repr(sorted(_dc_table(cfg.options).items()))
+               if config is None and not sets and config_tag(cfg) else "")
         if hasattr(registry.get(cfg.experiment).module, "run_group"):
             grouped.setdefault((cfg.experiment, cfg.seed, cfg.scale, tag), []).append(item)
         else:

@@ -369,3 +369,10 @@ def test_runs_differing_only_in_options_get_their_own_dask_task():
     names = [(items[0][1].experiment, tuple(i[1].condition for i in items), items[0][1].seed)
              for items, _ in groups]
     assert len(set(names)) < len(names)
+    # the chronic arm's conditions share options (glun2b = "chronic") but resolve to
+    # different GluN2B fractions, so their file tags differ; they still share one task
+    # (one build: the fraction is a run value)
+    chronic = [items for items, _ in groups
+               if getattr(items[0][1].options, "glun2b", None) == "chronic"]
+    assert len(chronic) == 1 and len(chronic[0]) == 2
+    assert len({str(i[2]) for i in chronic[0]}) == 2
