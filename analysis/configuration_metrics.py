@@ -28,9 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
-from scipy.special import entr
-
-from .statistics import median_split
+from .statistics import binary_entropy, median_split
 
 __all__ = [
     "FUNCTIONAL_PR_THRESHOLD",
@@ -81,36 +79,6 @@ BRANCH_COLUMNS: dict[str, str] = {
     "true_sum_pr": "Σ pr_true over boutons with pr_true >= threshold per 10 µm",
     "true_capacity_bits": "Σ H(pr_true) over boutons with pr_true >= threshold per 10 µm",
 }
-
-
-def binary_entropy(p: Any) -> np.ndarray | float:
-    """Binary (Bernoulli) entropy in bits, H(p) = −p log₂p − (1−p) log₂(1−p).
-
-    Used as the per-bouton coding capacity of a release site (science.md §2, T9).
-
-    Parameters
-    ----------
-    p : float or array_like
-        Probabilities in [0, 1].
-
-    Returns
-    -------
-    float or ndarray
-        H(p) in bits; exactly 0 at p = 0 and p = 1 (limit of p log p), 1 at p = 0.5.  NaN
-        inputs give NaN.
-
-    Raises
-    ------
-    ValueError
-        If a finite p lies outside [0, 1].
-    """
-    pa = np.asarray(p, dtype=float)
-    finite = np.isfinite(pa)
-    if np.any(finite & ((pa < 0) | (pa > 1))):
-        raise ValueError("binary_entropy: p must lie in [0, 1]")
-    # scipy.special.entr(x) = −x ln x with entr(0) = 0, which avoids the 0·log 0 = NaN trap.
-    h = (entr(pa) + entr(1.0 - pa)) / np.log(2.0)
-    return float(h) if h.ndim == 0 else h
 
 
 def measured_pr(boutons: Mapping[str, Any], protocol: str = "1ap") -> np.ndarray:

@@ -32,6 +32,8 @@ import math
 import numpy as np
 from scipy.optimize import curve_fit
 
+from .statistics import binary_entropy
+
 __all__ = [
     "assembly_weight_stats",
     "assembly_snr",
@@ -662,15 +664,6 @@ def trace_lifetime(times, kappa, level=math.exp(-1)):
 
 # --------------------------------------------------------------------------------------------
 # information
-
-
-def binary_entropy(p):
-    """Binary entropy H(p) = −p log₂p − (1−p) log₂(1−p) in bits (0 at p = 0 or 1)."""
-    p = np.asarray(p, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = -(p * np.log2(p) + (1 - p) * np.log2(1 - p))
-    h = np.where((p <= 0) | (p >= 1), 0.0, h)
-    return float(h) if h.ndim == 0 else h
 
 
 def _mi_from_counts(n11, n10, n01, n00):

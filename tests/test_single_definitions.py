@@ -1,0 +1,46 @@
+"""Issue 16: no duplicated helper logic.  Each family has one implementation; these tests
+fail if a second definition reappears in the package sources, and pin the edge behaviour
+chosen where the removed copies differed."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE_DIRS = ("models", "experiments", "analysis", "src")
+
+
+def _sources():
+    for d in PACKAGE_DIRS:
+        yield from sorted((ROOT / d).rglob("*.py"))
+
+
+def _definitions(pattern: str) -> list[str]:
+    """Files (relative paths, one entry per match) whose source matches ``pattern``."""
+    rx = re.compile(pattern, re.MULTILINE)
+    return [str(p.relative_to(ROOT)) for p in _sources()
+            for _ in rx.finditer(p.read_text(encoding="utf-8"))]
+
+
+# ------------------------------------------------------------------------ entropy
+def test_one_binary_entropy():
+    assert _definitions(r"^\s*def binary_entropy\b") == ["analysis/statistics.py"]
+    from mgnet.analysis import configuration_metrics as cm, memory_metrics as mm, statistics
+    assert cm.binary_entropy is statistics.binary_entropy is mm.binary_entropy
+
+
+def test_binary_entropy_edges():
+    from mgnet.analysis.statistics import binary_entropy as H
+    assert H(0.0) == 0.0 and H(1.0) == 0.0 and H(0.5) == 1.0
+    assert isinstance(H(0.0), float)
+    h = H(np.array([0.0, 1.0, 0.5, np.nan]))
+    assert h[:3].tolist() == [0.0, 0.0, 1.0] and np.isnan(h[3])
+    assert np.isnan(H(float("nan")))
+    for bad in (-1e-9, 1.0 + 1e-9, [0.5, 2.0]):
+        with pytest.raises(ValueError):
+            H(bad)
+    p = np.linspace(0.01, 0.99, 99)
+    assert np.allclose(H(p), H(1 - p), rtol=0, atol=1e-15)
