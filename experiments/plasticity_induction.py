@@ -70,11 +70,9 @@ Run: ``mgnet run plasticity-induction [--condition elevated_mg] [--scale quick]`
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -269,17 +267,6 @@ def pulse_latency(params, amplitude, duration) -> float:
     return _LATENCY[key]
 
 
-@contextmanager
-def _locked(directory: Path):
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def _structure_key(j, protocols, params, extra) -> str:
     h = hashlib.sha1()
     h.update(np.asarray(j, dtype=np.int64).tobytes())
@@ -334,7 +321,7 @@ def simulate_induction(branch_of_contact, protocols: list[InductionProtocol], *,
     """
     import brian2
     from brian2 import Network, SpikeGeneratorGroup, SpikeMonitor, defaultclock, get_device
-    from mgnet.models.backend import standalone_session
+    from mgnet.models.backend import project_lock, standalone_session
     from mgnet.models.neurons import make_neurons
     from mgnet.models.plasticity import make_plastic_contacts
     j = np.asarray(branch_of_contact, dtype=int)
@@ -422,7 +409,7 @@ def simulate_induction(branch_of_contact, protocols: list[InductionProtocol], *,
     key = _structure_key(j, protocols, params, (float(amplitude / nA), float(duration / ms),
                                                 lead, rng_seed, dt, repr(stp)))
     directory = default_cache_dir() / f"induction-{key}"
-    with _locked(directory), standalone_session(directory):
+    with project_lock(directory, exclusive=True), standalone_session(directory):
         net, post, contacts, spikes = build()
         net.run(t_end * second, namespace={})
         if progress:

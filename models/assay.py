@@ -25,10 +25,8 @@ release draws), as with Ro 25-6981 in Zhou et al. (2024) Fig 3h.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +34,7 @@ import numpy as np
 from brian2 import (Network, SpikeGeneratorGroup, SpikeMonitor, Hz, mM, nS, second,
                     device, get_device)
 
-from .backend import standalone_session
+from .backend import project_lock, standalone_session
 from .neurons import make_neurons
 from .parameters import ModelParams, ReleasePoolParams
 from .protocols import burst_times, one_ap_times
@@ -113,17 +111,6 @@ def _structure_key(branch_of_contact: np.ndarray, protocol: AssayProtocol,
         h.update(repr(part).encode())
     h.update(str(seed).encode())
     return h.hexdigest()[:16]
-
-
-@contextmanager
-def _locked(directory: Path):
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def default_cache_dir() -> Path:
@@ -268,7 +255,7 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
         raise ValueError(f"unknown device '{device_name}'")
     key = _structure_key(j, protocol, params, seed)
     directory = default_cache_dir() / f"assay-{key}"
-    with _locked(directory), standalone_session(directory):
+    with project_lock(directory, exclusive=True), standalone_session(directory):
         net, post, contacts, spikes = build()
         net.run(t_stop * second, namespace={})
         if progress:

@@ -44,3 +44,22 @@ def test_binary_entropy_edges():
             H(bad)
     p = np.linspace(0.01, 0.99, 99)
     assert np.allclose(H(p), H(1 - p), rtol=0, atol=1e-15)
+
+
+# ------------------------------------------------------------------------ file lock
+def test_one_file_lock():
+    # models.backend.project_lock is the only lock (exclusive or shared flock on
+    # <project>/.lock); the standalone assays of models/assay.py and
+    # experiments/plasticity_induction.py take it exclusively.
+    assert _definitions(r"\bflock\(|\bO_EXCL\b|\bimport fcntl\b|\blockf\(") == \
+        ["models/backend.py"] * 3
+    assert _definitions(r"^\s*def \w*(?<!b)lock(ed)?\w*\(") == ["models/backend.py"]
+
+
+def test_project_lock_exclusive_and_shared(tmp_path):
+    from mgnet.models.backend import project_lock
+    d = tmp_path / "project"
+    with project_lock(d, exclusive=True):
+        assert (d / ".lock").exists()
+    with project_lock(d, exclusive=False), project_lock(d, exclusive=False):
+        pass  # shared locks coexist
