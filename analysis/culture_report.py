@@ -32,6 +32,7 @@ from typing import Mapping, Sequence
 import h5py
 import numpy as np
 
+from .markdown import markdown_table
 from .bursts import CULTURE_BANDS, check_bands, population_rate
 from .figures.style import CONDITION_ORDER as _STYLE_ORDER
 from .run_file import list_runs, read_run
@@ -70,6 +71,10 @@ def filtering_rows(run) -> list[dict]:
     return rows
 
 
+def _pct_or_na(x: float) -> str:
+    return f"{x * 100:+.1f} %" if np.isfinite(x) else "n/a"
+
+
 def filtering_section(results: Path, scale: str | None = None) -> str:
     """Markdown section for the newest background-filtering run (empty if none)."""
     paths = list_runs(Path(results) / "runs", "background-filtering", scale)
@@ -87,14 +92,12 @@ def filtering_section(results: Path, scale: str | None = None) -> str:
            f"potentials the releases of `{conds[0]}` actually met (each release at its own "
            "subthreshold V, no bAPs; the [Mg]o of the comparison "
            f"{m.get(f'{conds[0]}_block_prediction_mg_cmp_mM', float('nan')):g} mM).", "",
-           "| condition | interval | neurons | change | 95 % CI | block at −70 mV | "
-           "block at the visited V |",
-           "|---|---|---|---|---|---|---|"]
-    for r in rows:
-        fmt = (lambda x: f"{x * 100:+.1f} %" if np.isfinite(x) else "n/a")
-        out.append(f"| {r['condition']} | {r['interval']} | {r['n']} | {fmt(r['rel_change'])} "
-                   f"| {fmt(r['low'])} … {fmt(r['high'])} | {fmt(r['prediction'])} "
-                   f"| {fmt(r['visited'])} |")
+           markdown_table([[r["condition"], r["interval"], r["n"], _pct_or_na(r["rel_change"]),
+                            f"{_pct_or_na(r['low'])} … {_pct_or_na(r['high'])}",
+                            _pct_or_na(r["prediction"]), _pct_or_na(r["visited"])]
+                           for r in rows],
+                          ["condition", "interval", "neurons", "change", "95 % CI",
+                           "block at −70 mV", "block at the visited V"])]
     out += ["", "Network bursts per condition: " + ", ".join(
         f"{c} {m.get(f'{c}_burst_rate_per_min', float('nan')):.1f}/min" for c in conds), ""]
     if "glun2b_note" in m:
@@ -402,13 +405,6 @@ def calibration_points(records: Sequence[Mapping]) -> list[dict]:
     return [{**g, "commits": sorted(g["commits"])} for g in groups.values()]
 
 
-def _md_table(rows: list[list[str]], header: list[str]) -> str:
-    clean = lambda c: str(c).replace("|", "/").replace("\n", " ")  # noqa: E731
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(clean(c) for c in r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
 def _acceptance(rows: Sequence[Mapping]) -> str:
     base = [r for r in rows if r["condition"] == "baseline"]
     if not base:
@@ -457,7 +453,7 @@ def activity_section(results: Path, scale: str | None = None,
               ""]
 
     parts += ["### Bands", "",
-              _md_table([[STAT_COLUMNS.get(k, (k,))[0], f"`{k}`", _band_text(lo, hi),
+              markdown_table([[STAT_COLUMNS.get(k, (k,))[0], f"`{k}`", _band_text(lo, hi),
                           BAND_NOTES.get(k, "")] for k, (lo, hi) in bands.items()],
                         ["statistic", "metrics key", "band (inclusive)", "science.md §4.7"]),
               ""]
@@ -487,7 +483,7 @@ def activity_section(results: Path, scale: str | None = None,
         srows.append(cells)
     parts += ["### Per condition (mean ± SD over seeds)", "",
               f"{OUT} on a mean: the mean lies outside the band; \"all bands\": runs inside "
-              "every band.", "", _md_table(srows, head), ""]
+              "every band.", "", markdown_table(srows, head), ""]
 
     parts += ["### Where the statistics landed", ""]
     parts += [f"- {t}" for t in outside_sentences(summary, bands)]
@@ -504,7 +500,7 @@ def activity_section(results: Path, scale: str | None = None,
             cells.append(_fmt_value(r[k], fmt))
         prow.append(cells)
     parts += ["### Per run (condition × seed)", "",
-              _md_table(prow, ["condition", "seed", "bands"] +
+              markdown_table(prow, ["condition", "seed", "bands"] +
                         [STAT_COLUMNS.get(k, (k,))[0] for k in stat_keys] +
                         [v[0] for v in RATE_COLUMNS.values()]), ""]
 
@@ -517,7 +513,7 @@ def activity_section(results: Path, scale: str | None = None,
               "is a validation (not tuned). Network parameters of these runs, read from "
               "each run's resolved config:", ""]
     cols = list(CALIBRATED_OPTIONS + CONTEXT_OPTIONS)
-    parts.append(_md_table(
+    parts.append(markdown_table(
         [[str(p["point"][k]) for k in cols]
          + [{True: "yes", False: "**no** (uncalibrated fallback)"}.get(p["calibrated"], "?"),
             str(p["n_runs"]), ", ".join(p["commits"])] for p in points],

@@ -28,6 +28,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from . import memory_metrics as mm
+from .markdown import markdown_table
 from .figures.style import CONDITION_ORDER as _STYLE_ORDER
 from .figures.style import ci_label, save_figure
 from .run_file import RunData
@@ -699,7 +700,7 @@ def memory_section(results: Path, scale: str | None = None, n_boot: int = 10000)
             cells.append("n/a" if not v.size else (fmt.format(v.mean()) + (
                 f" ± {fmt.format(v.std(ddof=1))}" if v.size > 1 else "")))
         rows.append(cells)
-    lines += ["Per condition (mean ± SD over seeds):", "", _md(rows, head), ""]
+    lines += ["Per condition (mean ± SD over seeds):", "", markdown_table(rows, head), ""]
     # paired comparisons, Holm over the judged family
     tables, questions = {}, {}
     for ref, test, question in comparisons(metrics):
@@ -727,7 +728,7 @@ def memory_section(results: Path, scale: str | None = None, n_boot: int = 10000)
                          f"{r['p_holm']:.3g}" if np.isfinite(r["p_holm"]) else "—",
                          _verdict_word(r["holm_resolved"]) if judged else "descriptive"])
         lines += [f"**{question}** — {test} − {ref}:", "",
-                  _md(rows, ["metric", "n", "difference [95 % CI]", "d_z", "p",
+                  markdown_table(rows, ["metric", "n", "difference [95 % CI]", "d_z", "p",
                              "p (Holm)", "verdict"]), ""]
     # one-sentence outcomes
     lines += ["### Outcomes", ""]
@@ -835,12 +836,6 @@ ENCODED_OVERLAP = 0.1
 def _encoded(snr: float, overlap: float) -> bool:
     return bool((np.isfinite(snr) and snr >= ENCODED_SNR)
                 or (np.isfinite(overlap) and overlap >= ENCODED_OVERLAP))
-
-
-def _md(rows, head) -> str:
-    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    return "\n".join(out)
 
 
 # --------------------------------------------------------------------------------------
@@ -1172,7 +1167,7 @@ def _paired_md(tables, labels) -> list[str]:
                  _verdict_word(r["resolved"])] for r in tab]
         lines += [f"**{question}** — paired on seed, {test} − {ref}, mean difference "
                   "[95 % bootstrap CI] (n ≥ 2 seeds), Cohen's d_z, sign-flip p:", "",
-                  _md(rows, ["metric", "n", "difference", "d_z", "p", "CI verdict"]), ""]
+                  markdown_table(rows, ["metric", "n", "difference", "d_z", "p", "CI verdict"]), ""]
     return lines
 
 
@@ -1249,7 +1244,7 @@ def capacity_section(results: Path, scale: str | None = None, n_boot: int = 1000
                 + [_summary([m["capacity"] for m in metrics[c].values()], "{:.2f}")
                    for c in conds])
     lines += ["Per condition (mean ± SD over seeds unless marked pooled):", "",
-              _md(rows, head), ""]
+              markdown_table(rows, head), ""]
     names = ["capacity"] + [f"p{P}_{k}" for P in p_values
                             for k in ("overlap_median", "snr_after_encoding")]
     labels = {"capacity": ("capacity (per seed)", "{:+.2f}")}
@@ -1329,7 +1324,7 @@ def retention_section(results: Path, scale: str | None = None, n_boot: int = 100
     for key, (label, fmt) in RETENTION_KEYS.items():
         rows.append([label] + [_summary([m.get(key, np.nan) for m in metrics[c].values()],
                                         fmt, horizon) for c in conds])
-    lines += ["Per condition (mean ± SD over seeds):", "", _md(rows, head), ""]
+    lines += ["Per condition (mean ± SD over seeds):", "", markdown_table(rows, head), ""]
     names = ["snr_end", "lifetime_snr1_s", "lifetime_snr05_s", "kappa_end",
              "trace_lifetime_s", "trace_tau_s", "overlap_mean",
              "burst_rate_consolidation_per_min"]
@@ -1600,7 +1595,7 @@ def planted_section(results: Path, scale: str | None = None, n_boot: int = 10000
                   f"{N_PSEUDO} pseudo-assemblies), of the unencoded ones "
                   f"{_summary([m.get('dfup_unencoded', np.nan) for m in ms], '{:+.3f}')} "
                   f"(z {_summary([m.get('dfup_z_unencoded', np.nan) for m in ms], '{:+.1f}')}).",
-                  "", _md(rows, head), ""]
+                  "", markdown_table(rows, head), ""]
         # per seed at every fraction: Q planted vs the larger control, paired over seeds
         for key, what in (("q", f"Q ({float(m0.get('recall_window_s', np.nan)) * 1e3:g} ms)"),
                           ("qe", f"Q (first {EARLY_WINDOW * 1e3:g} ms)")):
@@ -1700,7 +1695,7 @@ def noise_floor_section(results: Path, scale: str | None = None,
             lines += [f"**{exp}, {cond}**: stream B − stream A over seeds "
                       f"{', '.join(map(str, seeds))} (the same structure, condition and "
                       "protocol; only Brian2's random stream differs):", "",
-                      _md(rows, ["metric", "n", "difference [95 % CI]", "d_z", "CI verdict"]),
+                      markdown_table(rows, ["metric", "n", "difference [95 % CI]", "d_z", "CI verdict"]),
                       ""]
     if not lines:
         return ""

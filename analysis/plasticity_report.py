@@ -48,6 +48,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from .markdown import markdown_table
 from .configuration_metrics import dhilo_dlohi_split
 from .run_file import RunData, list_runs, read_run
 from . import statistics as _stats
@@ -422,13 +423,6 @@ def _label(p: str) -> str:
     return f"STDP Δt = {dt:+g} ms" if dt is not None else p
 
 
-def _md_table(rows: list[list[str]], header: list[str]) -> str:
-    clean = lambda t: str(t).replace("|", "/").replace("\n", " ")  # noqa: E731
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(clean(c) for c in r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
 def _lookups(summ: Mapping):
     rows = {(r["condition"], r["protocol"], r["group"]): r for r in summ["rows"]}
     diffs = {(d["condition"], d["protocol"]): d for d in summ["diffs"]}
@@ -530,7 +524,7 @@ def plasticity_section(results: Path, scale: str | None = None,
                           _pct_ci(slook[(cond, p, "all")]),
                           _pct_ci(look[(cond, p, "DHiLo")]), _pct_ci(look[(cond, p, "DLoHi")]),
                           _diff_text(dlook[(cond, p)])])
-    parts += ["Raw change:", "", _md_table(table, [
+    parts += ["Raw change:", "", markdown_table(table, [
         "condition", "protocol", "all branches", "all (settled)", "DHiLo", "DLoHi",
         "DHiLo − DLoHi"]), ""]
     if spec is not None:
@@ -540,7 +534,7 @@ def plasticity_section(results: Path, scale: str | None = None,
                   _diff_text(pdlook[(cond, p)])]
                  for cond in spec["conditions"] for p in spec["protocols"]
                  if stdp_dt_ms(p) is None]
-        parts += ["Pairing-specific change (minus `unpaired`):", "", _md_table(srows, [
+        parts += ["Pairing-specific change (minus `unpaired`):", "", markdown_table(srows, [
             "condition", "protocol", "all branches", "DHiLo", "DLoHi", "DHiLo − DLoHi"]), ""]
     parts += ["### What came out", ""] + [f"- {s}" for s in _sentences(summ, settled, spec)]
     comp = condition_comparison(runs, n_boot=n_boot)
@@ -559,7 +553,7 @@ def plasticity_section(results: Path, scale: str | None = None,
                   "branches; sign-flip P from scipy.stats.permutation_test, Holm-adjusted "
                   f"across the {len(comp)} protocols of this table (the CIs are not "
                   "adjusted).", "",
-                  _md_table(crow, ["protocol", "branches", BASELINE, ELEVATED,
+                  markdown_table(crow, ["protocol", "branches", BASELINE, ELEVATED,
                                    "difference (branches)", "d_z", "sign-flip P",
                                    "P (Holm)", "difference (seed means)"]), ""]
         parts += _comparison_lines(comp, "raw")

@@ -12,16 +12,12 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from .markdown import markdown_table
+
 __all__ = ["EXPERIMENT", "presets_section", "preset_rows", "half_life_bursts"]
 
 EXPERIMENT = "plasticity-presets"
 _STDP = ("-20", "-10", "-5", "+5", "+10", "+20")
-
-
-def _md(rows, header) -> str:
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    return "\n".join(out)
 
 
 def half_life_bursts(moved: float) -> float:
@@ -91,6 +87,6 @@ def presets_section(results: Path, scale: str | None) -> str | None:
             "half of a trace is left, ln 2/−ln(1 − burst moved); ρ̄ gap: |ρ̄_enc − ρ̄_burst|, how far "
             "apart the two fixed points are (what an encoding could store at best); "
             "protection passes if the burst moves < 0.2 × the presentation.  Rule: docs/plasticity.md §8.\n",
-            _md(preset_rows(m), header), "",
+            markdown_table(preset_rows(m), header), "",
             f"**Decision:** `{m['rule_choice']}` — {m['rule_choice_reason']}.", ""]
     return "\n".join(text)

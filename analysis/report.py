@@ -35,6 +35,7 @@ import numpy as np  # noqa: E402
 from . import configuration_report as cr  # noqa: E402
 from .culture_report import FIGURE_FILES as CULTURE_FIGURE_FILES  # noqa: E402
 from .figures.style import read_captions, save_figure  # noqa: E402
+from .markdown import markdown_table, md_cell  # noqa: E402
 from .run_file import list_runs, read_run  # noqa: E402
 
 __all__ = ["make_figures", "write_report", "load_runs", "configuration_figures",
@@ -644,17 +645,6 @@ def _shrink_png(src: Path, dst: Path, width_px: int, min_height_px: int = 0) -> 
 # -------------------------------------------------------------------------------- report
 
 
-def _cell(text: Any) -> str:
-    # A "|" would end the markdown cell early.
-    return str(text).replace("|", "/").replace("\n", " ")
-
-
-def _md_table(rows: list[list[str]], header: list[str]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
 def _verdict(value: bool | None) -> str:
     return {True: "yes", False: "**no**", None: "not run"}[value]
 
@@ -710,7 +700,7 @@ def configuration_section(results: Path, runs: cr.ConfigurationRuns | None = Non
         table.append([r["id"], r["kind"], r["finding"], r["paper"], r["model"],
                       r["tolerance"], r.get("calibrations", "") or "—",
                       _verdict(r["reproduced"]), link])
-    parts.append(_md_table(table, ["target", "kind", "finding", "paper", "model",
+    parts.append(markdown_table(table, ["target", "kind", "finding", "paper", "model",
                                    "reproduced when", "depends on calibration", "reproduced",
                                    "figure"]))
     parts.append("")
@@ -729,7 +719,7 @@ def configuration_section(results: Path, runs: cr.ConfigurationRuns | None = Non
     if prows:
         parts += ["Parameters that could not be read from the paper or rest on one literature "
                   "value, and the target each most affects (docs/calibration.md §1–§2):", "",
-                  _md_table([[f"`{r['parameter']}`", r["values"], r["target"], r["source"]]
+                  markdown_table([[f"`{r['parameter']}`", r["values"], r["target"], r["source"]]
                              for r in prows],
                             ["parameter", "value in these runs", "target most affected",
                              "source"]), ""]
@@ -750,7 +740,7 @@ def configuration_section(results: Path, runs: cr.ConfigurationRuns | None = Non
                   e.get("verdict") or ("yes" if e["premise_holds"]
                                        else "**no: the homeostasis premise fails**")]
                  for e in ex_rows]
-        parts += [_md_table(erows, ["condition", "experiment", "branches", "exhausted",
+        parts += [markdown_table(erows, ["condition", "experiment", "branches", "exhausted",
                                     "ΣPr / set-point of exhausted branches",
                                     "ΣPr / set-point (all)", "premise holds"]), ""]
     else:
@@ -792,7 +782,7 @@ def configuration_section(results: Path, runs: cr.ConfigurationRuns | None = Non
                       "Branch means ± s.e.m. after the [Mg]i step from baseline to elevated. "
                       "Progress: change since the first time point as a fraction of the change "
                       "at the last one (the paper: little at 1–2 h, clear at ≈ 4 h).", "",
-                      _md_table(trows, ["time (h)", "branches", "D", "P̄r", "ΣPr", "silent",
+                      markdown_table(trows, ["time (h)", "branches", "D", "P̄r", "ΣPr", "silent",
                                         "exhausted", "D progress", "P̄r progress"]), ""]
             over = [r for r in tc if np.isfinite(r.get("exhausted_fraction", np.nan))
                     and r["exhausted_fraction"] > cr.MAX_EXHAUSTED_FRACTION]
@@ -846,7 +836,7 @@ def write_report(results: Path, scale: str | None = None) -> Path:
                         "Measured release per spike of the virtual FM-dye protocols against "
                         "the closed-form expectation (z: difference in binomial standard "
                         "errors; releases within a train are correlated, so |z| of a few is "
-                        "expected).\n\n" + _md_table(rows, ["condition", "contact Pr / protocol",
+                        "expected).\n\n" + markdown_table(rows, ["condition", "contact Pr / protocol",
                                                             "measured", "expected", "z"])
                         + "\n\n![synapse-check](figures/synapse_check.png)\n")
 
@@ -899,7 +889,7 @@ def write_report(results: Path, scale: str | None = None) -> Path:
                      str(a.get("git_commit", "?"))[:10] + (" (dirty)" if a.get("git_dirty") else ""),
                      str(a.get("brian2_version", "?")), str(a.get("created_utc", "?"))])
     if prov:
-        sections.append("## Provenance\n\n" + _md_table(
+        sections.append("## Provenance\n\n" + markdown_table(
             prov, ["run", "experiment", "condition", "seed", "commit", "brian2", "created"]))
     md = "\n".join(sections) + "\n"
     md_path = results / "report.md"

@@ -76,6 +76,7 @@ def summarise(metrics_by_weight: dict) -> list[dict]:
 
 
 def main(argv=None) -> int:
+    from mgnet.analysis.markdown import markdown_table
     from mgnet.analysis.memory_report import planted_run_metrics
     from mgnet.analysis.run_file import read_run
     from .cli import default_run_path, run_experiments
@@ -115,20 +116,18 @@ def main(argv=None) -> int:
             by_weight[w].append(planted_run_metrics(read_run(o)))
     rows = summarise(by_weight)
     pick = choose(rows)
-    head = ("| cue_inh_weight (nS) | seeds | Q planted | Q sham | Q unencoded | hit | "
-            "false activation | ignition (planted cues) | margin | cues rejected |")
+    head = ["cue_inh_weight (nS)", "seeds", "Q planted", "Q sham", "Q unencoded", "hit",
+            "false activation", "ignition (planted cues)", "margin", "cues rejected"]
+    table = [[f"{r['weight_nS']:g}", r["n_seeds"], f"{r['q_planted']:+.3f}",
+              f"{r['q_sham']:+.3f}", f"{r['q_unencoded']:+.3f}", f"{r['hit']:.3f}",
+              f"{r['fa']:.3f}", f"{r['ignition']:.2f}", f"{r['margin']:+.3f}",
+              f"{r['rejected']:.0f}/{r['cues']:.0f}"] for r in rows]
     o = cfgs[0].options
     lines = ["# memory-planted calibration (baseline, seeds " + args.seeds + ")", "",
              f"Cue of {o.cue_pulses} pulse(s) ({CUE:.0%} of the assembly), interneuron kick "
              f"{float(o.cue_inh_delay) * 1e3:g} ms after each pulse, "
              f"{float(o.recall_window) * 1e3:g}-ms rate read-out; means over seeds of the "
-             "per-run means over accepted cues.", "", head,
-             "|" + "---|" * 10]
-    for r in rows:
-        lines.append(f"| {r['weight_nS']:g} | {r['n_seeds']} | {r['q_planted']:+.3f} | "
-                     f"{r['q_sham']:+.3f} | {r['q_unencoded']:+.3f} | {r['hit']:.3f} | "
-                     f"{r['fa']:.3f} | {r['ignition']:.2f} | {r['margin']:+.3f} | "
-                     f"{r['rejected']:.0f}/{r['cues']:.0f} |")
+             "per-run means over accepted cues.", "", markdown_table(table, head)]
     lines += ["", "Rule: false activation <= %.2f, |control Q| <= %.2f, largest margin."
               % (FA_MAX, CONTROL_Q_MAX), "",
               "Chosen: " + (f"{pick['weight_nS']:g} nS" if pick else "none qualifies")]
