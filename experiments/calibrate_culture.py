@@ -48,7 +48,6 @@ import argparse
 import dataclasses
 import datetime as _dt
 import itertools
-import json
 import math
 import multiprocessing as mp
 import os
@@ -311,21 +310,10 @@ def _ranked(table: list[dict]) -> list[dict]:
 # --------------------------------------------------------------------------------------
 # TOML output
 # --------------------------------------------------------------------------------------
-def _tv(value: Any) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return repr(v) if math.isfinite(v) else ("nan" if math.isnan(v) else
-                                                 ("inf" if v > 0 else "-inf"))
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_tv(v) for v in value) + "]"
-    return json.dumps(str(value), ensure_ascii=False)
 
 
 def _to_toml(r: dict) -> str:
+    from .config import toml_value as _tv
     b, s = r["best"], r["best_stats"]
     lines = [
         "# Culture network calibration (science.md §4 item 7; docs/culture.md).",

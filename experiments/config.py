@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import math
 import re
 import tomllib
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from brian2 import Quantity, Unit, get_dimensions, second, molar
 from brian2.units import allunits, fundamentalunits, stdunits
 
@@ -40,7 +42,7 @@ from .scales import SCALES
 
 __all__ = ["ConfigError", "RunConfig", "SCALES", "parse_quantity", "format_quantity",
            "coerce_value", "parse_options", "parse_sets", "merge_sets", "load_config",
-           "make_config", "to_toml"]
+           "make_config", "to_toml", "toml_value"]
 
 class ConfigError(ValueError):
     """A bad configuration value; the message is one line naming key and allowed range."""
@@ -547,19 +549,34 @@ def load_config(path: str | Path, *, experiment: str | None = None, sets: dict |
 # --------------------------------------------------------------------------------------
 # TOML writer (tomllib only reads)
 # --------------------------------------------------------------------------------------
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
+def toml_value(v) -> str:
+    """One TOML value (the right-hand side of ``key = value``): the one TOML writer of the
+    package (issue 16), used by run configs, sweep configs, option docs and every
+    calibration file (calibrate, calibrate-culture, calibrate-glun2b, calibrate-memory).
+
+    - bool (also numpy bool) -> ``true`` / ``false``
+    - Brian2 quantity -> its :func:`format_quantity` string, quoted (``"0.8 mM"``)
+    - int (also numpy integer) -> ``12``
+    - float (also numpy floating) -> ``repr(float(v))``, which round-trips bit for bit;
+      non-finite values as TOML's ``nan``, ``inf``, ``-inf``
+    - str -> a basic string, JSON-escaped (``\\``, ``\"`` and control characters), non-ASCII
+      kept as is
+    - list / tuple -> an inline array of the above
+
+    Anything else raises TypeError rather than writing a value that reads back differently.
+    """
+    if isinstance(v, (bool, np.bool_)):
         return "true" if v else "false"
     if isinstance(v, Quantity):
         return f'"{format_quantity(v)}"'
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return repr(v)
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v))
     if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return json.dumps(str(v), ensure_ascii=False)
     if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
     raise TypeError(f"cannot write {type(v).__name__} to TOML")
 
 
@@ -569,16 +586,16 @@ def _dc_table(obj) -> dict:
 
 def to_toml(cfg: RunConfig) -> str:
     """Serialise a resolved :class:`RunConfig` (all values, not only overrides)."""
-    lines = [f"experiment = {_toml_value(cfg.experiment)}",
-             f"condition = {_toml_value(cfg.condition)}",
-             f"seed = {cfg.seed}", f"scale = {_toml_value(cfg.scale)}", ""]
+    lines = [f"experiment = {toml_value(cfg.experiment)}",
+             f"condition = {toml_value(cfg.condition)}",
+             f"seed = {cfg.seed}", f"scale = {toml_value(cfg.scale)}", ""]
     for f in dataclasses.fields(cfg.params):
         lines.append(f"[params.{f.name}]")
         for k, v in _dc_table(getattr(cfg.params, f.name)).items():
-            lines.append(f"{k} = {_toml_value(v)}")
+            lines.append(f"{k} = {toml_value(v)}")
         lines.append("")
     if dataclasses.is_dataclass(cfg.options):
         lines.append("[options]")
         for k, v in _dc_table(cfg.options).items():
-            lines.append(f"{k} = {_toml_value(v)}")
+            lines.append(f"{k} = {toml_value(v)}")
     return "\n".join(lines) + "\n"

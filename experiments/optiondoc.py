@@ -22,19 +22,19 @@ def _field_default(f):
 def _display(value) -> str:
     """A value as it is written after ``--set KEY=`` (quantities with their unit)."""
     from brian2 import Quantity
-    from .config import _toml_value, format_quantity
+    from .config import toml_value, format_quantity
     if isinstance(value, Quantity):
         return format_quantity(value)
     if isinstance(value, str):
         return value
-    return _toml_value(value)
+    return toml_value(value)
 
 
 def _plain(value):
     """A value as plain JSON (quantities as '<number> <unit>' strings)."""
     import tomllib
-    from .config import _toml_value
-    return tomllib.loads(f"v = {_toml_value(value)}")["v"]
+    from .config import toml_value
+    return tomllib.loads(f"v = {toml_value(value)}")["v"]
 
 
 def _unit(value) -> str:

@@ -271,15 +271,15 @@ def _options_config(results: Path, cfg, cfgs) -> Path:
     change options only; parameters follow the condition).  Raises SweepError if the
     runs of the task differ in options or change a parameter."""
     from .cli import config_tag
-    from .config import make_config, _toml_value, _dc_table
+    from .config import make_config, toml_value, _dc_table
     for c in cfgs:
         plain = make_config(c.experiment, condition=c.condition, seed=c.seed, scale=c.scale,
                             options=_dc_table_toml(c.options))
         if c.options != cfg.options or config_tag(plain) != config_tag(c):
             raise SweepError(f"{c.experiment}: a run that changes parameters needs a "
                              "sweep --config")
-    lines = [f"experiment = {_toml_value(cfg.experiment)}", "", "[options]"]
-    lines += [f"{k} = {_toml_value(v)}" for k, v in _dc_table(cfg.options).items()]
+    lines = [f"experiment = {toml_value(cfg.experiment)}", "", "[options]"]
+    lines += [f"{k} = {toml_value(v)}" for k, v in _dc_table(cfg.options).items()]
     path = results / "sweeps" / "configs" / f"{cfg.experiment}_{config_tag(cfg)}.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
@@ -289,8 +289,8 @@ def _options_config(results: Path, cfg, cfgs) -> Path:
 def _dc_table_toml(options) -> dict:
     """Options as the plain TOML-like values ``make_config`` accepts."""
     import tomllib
-    from .config import _dc_table, _toml_value
-    text = "\n".join(f"{k} = {_toml_value(v)}" for k, v in _dc_table(options).items())
+    from .config import _dc_table, toml_value
+    text = "\n".join(f"{k} = {toml_value(v)}" for k, v in _dc_table(options).items())
     return tomllib.loads(text)
 
 

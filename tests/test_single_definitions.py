@@ -63,3 +63,49 @@ def test_project_lock_exclusive_and_shared(tmp_path):
         assert (d / ".lock").exists()
     with project_lock(d, exclusive=False), project_lock(d, exclusive=False):
         pass  # shared locks coexist
+
+
+# ------------------------------------------------------------------------ markdown tables
+def test_one_markdown_table_helper():
+    # analysis.markdown.markdown_table is the only writer of "| a | b |" rows; the reports
+    # (culture, plasticity, presets, memory, the combined report) call it.
+    assert _definitions(r"\"\|\" \+ \"---\|\" \*") == ["analysis/markdown.py"]
+    assert _definitions(r"^\s*def _?(md|md_table|markdown_table|md_cell)\(") == \
+        ["analysis/markdown.py"] * 2
+    # header rules written by hand ("|---|---|") outside the helper
+    assert _definitions(r"\"\|(---\|)+\"") == []
+
+
+def test_markdown_table_cells():
+    from mgnet.analysis.markdown import markdown_table
+    assert markdown_table([[1, "a|b"], ["x\ny", 2.5]], ["n", "v"]) == (
+        "| n | v |\n|---|---|\n| 1 | a/b |\n| x y | 2.5 |")
+    assert markdown_table([], ["only"]) == "| only |\n|---|"
+
+
+# ------------------------------------------------------------------------ TOML writer
+def test_one_toml_writer():
+    # experiments.config.toml_value is the only writer of TOML values: run configs, sweep
+    # configs, option docs and the calibration files of calibrate, calibrate-culture,
+    # calibrate-glun2b and calibrate-memory.
+    assert _definitions(r"^\s*def \w*(toml_value|_tv)\w*\(") == ["experiments/config.py"]
+    assert _definitions(r"return \"true\" if") == ["experiments/config.py"]
+
+
+def test_toml_value_round_trips():
+    import tomllib
+    from brian2 import mM
+    from mgnet.experiments.config import parse_quantity, toml_value
+    values = {"b": True, "nb": np.bool_(False), "i": 3, "ni": np.int64(-7), "f": 0.1,
+              "nf": np.float64(1 / 3), "nan": float("nan"), "inf": np.inf, "ninf": -np.inf,
+              "s": 'a "quoted" \\ path é\nline', "l": [1, 2.5, "x", [True]], "q": 0.8 * mM}
+    back = tomllib.loads("\n".join(f"{k} = {toml_value(v)}" for k, v in values.items()))
+    assert back["b"] is True and back["nb"] is False
+    assert back["i"] == 3 and back["ni"] == -7
+    assert back["f"] == 0.1 and back["nf"] == 1 / 3
+    assert np.isnan(back["nan"]) and back["inf"] == np.inf and back["ninf"] == -np.inf
+    assert back["s"] == values["s"] and back["l"] == [1, 2.5, "x", [True]]
+    assert parse_quantity(back["q"]) == 0.8 * mM
+    assert toml_value(np.float64(0.1)) == "0.1"  # not "np.float64(0.1)"
+    with pytest.raises(TypeError):
+        toml_value(None)
