@@ -41,6 +41,8 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 from scipy import stats as _st
 
+from mgnet.models.units import parse_value
+
 from .configuration_metrics import (
     FUNCTIONAL_PR_THRESHOLD,
     ConfigurationSplit,
@@ -446,18 +448,13 @@ def run_params(run: RunData) -> dict[str, dict[str, Any]]:
     return {k: dict(v) for k, v in cfg.get("params", {}).items() if isinstance(v, dict)}
 
 
-#: Unit strings of config_toml that :func:`param_value` converts, to (unit, factor).
-_UNIT_SCALE = {"ms": ("ms", 1.0), "s": ("ms", 1e3), "ks": ("ms", 1e6), "us": ("ms", 1e-3),
-               "mM": ("mM", 1.0), "M": ("mM", 1e3), "uM": ("mM", 1e-3), "µM": ("mM", 1e-3)}
-
-
 def param_value(params: Mapping[str, Mapping[str, Any]], key: str,
                 unit: str | None = None) -> float:
     """Numeric value of ``section.name`` in ``params``; NaN if absent or unreadable.
 
     A unit string (``"0.7015 mM"``, ``"0.3 s"``) is converted to ``unit`` (``"ms"`` or
-    ``"mM"``); without ``unit`` a unit string gives NaN, so a quantity is never read in
-    the wrong unit.
+    ``"mM"``) by :func:`mgnet.models.units.parse_value`; without ``unit`` a unit string
+    gives NaN, so a quantity is never read in the wrong unit.
     """
     section, _, name = key.partition(".")
     v = params.get(section, {}).get(name)
@@ -465,14 +462,10 @@ def param_value(params: Mapping[str, Mapping[str, Any]], key: str,
         return float("nan")
     if isinstance(v, (int, float)):
         return float(v) if unit is None else float("nan")
-    parts = str(v).split()
-    if len(parts) != 2 or unit is None or parts[1] not in _UNIT_SCALE:
-        return float("nan")
-    target, factor = _UNIT_SCALE[parts[1]]
-    if target != unit:
+    if unit is None:
         return float("nan")
     try:
-        return float(parts[0]) * factor
+        return parse_value(v, unit)
     except ValueError:
         return float("nan")
 

@@ -29,7 +29,6 @@ import importlib
 import json
 import math
 import os
-import re
 import secrets
 import tomllib
 import warnings
@@ -39,6 +38,8 @@ from typing import Any
 
 import h5py
 import numpy as np
+
+from mgnet.models.units import parse_value
 
 from .run_file import READABLE_SCHEMA_VERSIONS, RunData, RunFileError, list_runs, read_run
 
@@ -179,17 +180,13 @@ def _parse_toml(text: str, where: str) -> dict:
         raise RunFileError(f"{where}: config_toml is not valid TOML ({exc})") from None
 
 
-_TIME_UNITS = {"s": 1.0, "second": 1.0, "ms": 1e-3, "msecond": 1e-3, "us": 1e-6,
-               "usecond": 1e-6, "min": 60.0, "h": 3600.0}
-
-
 def _seconds(text: Any) -> float | None:
-    """``"50 ms"`` -> 0.05 (the config's time strings); None if it is not a time."""
-    m = re.fullmatch(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]+)\s*",
-                     str(text))
-    if not m or m.group(2) not in _TIME_UNITS:
+    """``"50 ms"`` -> 0.05 (the config's time strings, read by
+    :func:`mgnet.models.units.parse_value`); None if it is not a time."""
+    try:
+        return parse_value(text, "s")
+    except ValueError:
         return None
-    return float(m.group(1)) * _TIME_UNITS[m.group(2)]
 
 
 def interval_tables(run: RunData) -> dict[str, dict]:

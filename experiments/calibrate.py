@@ -53,7 +53,6 @@ import dataclasses
 import datetime as _dt
 import functools
 import math
-import re
 import shlex
 import sys
 import time
@@ -64,6 +63,8 @@ from typing import Any, Sequence
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 from scipy.stats import binom
+
+from mgnet.models.units import parse_value
 
 __all__ = ["CalibrationError", "CALIBRATION_FILE", "DOCS_FILE", "DEFAULT_SEED",
            "DEFAULT_N_BRANCHES", "TARGET_BASELINE", "TARGET_ELEVATED", "N_TRIALS", "RATE_HZ",
@@ -105,18 +106,12 @@ class CalibrationError(ValueError):
 
 
 # --------------------------------------------------------------------------------------
-# Units: "1.05 mM" <-> 1.05 (mM); same tiny grammar as mgnet.models.parameters' reader
+# Units: "1.05 mM" <-> 1.05 (mM); the reader is mgnet.models.units.parse_value
 # --------------------------------------------------------------------------------------
-_MG_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(mM|uM|µM|M)\s*$")
-_MG_SCALE = {"M": 1e3, "mM": 1.0, "uM": 1e-3, "µM": 1e-3}
-
-
 def parse_mg(text: str) -> float:
-    """Concentration string (``"0.83 mM"``, ``"830 uM"``) -> value in mM."""
-    m = _MG_RE.match(str(text))
-    if not m:
-        raise ValueError(f"cannot parse concentration '{text}' (expected e.g. '0.83 mM')")
-    return float(m.group(1)) * _MG_SCALE[m.group(2)]
+    """Concentration string (``"0.83 mM"``, ``"830 uM"``) -> value in mM: the one float unit
+    parser, :func:`mgnet.models.units.parse_value` with ``unit="mM"``."""
+    return parse_value(text, "mM")
 
 
 def format_mg(value_mM: float, digits: int = 4) -> str:

@@ -36,6 +36,7 @@ import numpy as np
 from brian2 import Quantity, Unit, get_dimensions, second, molar
 from brian2.units import allunits, fundamentalunits, stdunits
 
+from mgnet.models.units import NUMBER
 from mgnet.models.parameters import CONDITIONS, PLASTICITY_PRESETS, ModelParams, \
     condition as condition_params, with_overrides
 from .scales import SCALES
@@ -51,7 +52,7 @@ class ConfigError(ValueError):
 # --------------------------------------------------------------------------------------
 # Quantities
 # --------------------------------------------------------------------------------------
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_NUMBER = NUMBER  # the number grammar of mgnet.models.units (issue 16)
 _QUANTITY_RE = re.compile(rf"^\s*({_NUMBER})\s*(.*?)\s*$")
 _TOKEN_RE = re.compile(r"\s*(?:([A-Za-zµμ_][A-Za-z0-9µμ_]*)|(\d+)|(\*\*|\^|\*|/|\(|\)|-))")
 _ALIASES = {"s": second, "sec": second, "min": 60 * second, "h": 3600 * second,

@@ -337,9 +337,10 @@ class NeuronParams:
 # and ELEVATED_MG_I.  If the file is missing, the old hard-coded values are used and
 # T6_CALIBRATED is False.
 # ---------------------------------------------------------------------------------
-import re as _re
 import tomllib as _tomllib
 from pathlib import Path as _Path
+
+from mgnet.models.units import parse_value  # absolute: tests load copies of this file
 
 #: The T6 calibration file read at import.
 CALIBRATION_FILE = _Path(__file__).with_name("calibration.toml")
@@ -347,15 +348,6 @@ CALIBRATION_FILE = _Path(__file__).with_name("calibration.toml")
 _T6_FALLBACK = {"anatomical_density": 6.0, "elevated_mg_i_mM": 0.8}
 #: Set-point median used when the calibration file does not calibrate it (older files).
 _SETPOINT_FALLBACK = 0.6
-_CONC_RE = _re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(mM|uM|µM|M)\s*$")
-
-
-def _parse_conc_mM(text: str) -> float:
-    """``"0.83 mM"`` (or uM, M) -> 0.83 (mM)."""
-    m = _CONC_RE.match(str(text))
-    if not m:
-        raise ValueError(f"cannot parse concentration '{text}' (expected e.g. '0.83 mM')")
-    return float(m.group(1)) * {"M": 1e3, "mM": 1.0, "uM": 1e-3, "µM": 1e-3}[m.group(2)]
 
 
 def load_t6_calibration(path=CALIBRATION_FILE) -> dict | None:
@@ -377,7 +369,7 @@ def load_t6_calibration(path=CALIBRATION_FILE) -> dict | None:
     try:
         cal = data["calibrated"]
         out = {"anatomical_density": float(cal["anatomical_density"]),
-               "elevated_mg_i_mM": _parse_conc_mM(cal["elevated_mg_i"])}
+               "elevated_mg_i_mM": parse_value(cal["elevated_mg_i"], "mM")}
         if "setpoint_median" in cal:
             out["setpoint_median"] = float(cal["setpoint_median"])
         return out

@@ -48,7 +48,7 @@ def test_binary_entropy_edges():
 
 # ------------------------------------------------------------------------ file lock
 def test_one_file_lock():
-    # models.backend.project_lock is the only lock (exclusive or shared flock on
+    # mgnet.models.backend.project_lock is the only lock (exclusive or shared flock on
     # <project>/.lock); the standalone assays of models/assay.py and
     # experiments/plasticity_induction.py take it exclusively.
     assert _definitions(r"\bflock\(|\bO_EXCL\b|\bimport fcntl\b|\blockf\(") == \
@@ -67,7 +67,7 @@ def test_project_lock_exclusive_and_shared(tmp_path):
 
 # ------------------------------------------------------------------------ markdown tables
 def test_one_markdown_table_helper():
-    # analysis.markdown.markdown_table is the only writer of "| a | b |" rows; the reports
+    # mgnet.analysis.markdown.markdown_table is the only writer of "| a | b |" rows; the reports
     # (culture, plasticity, presets, memory, the combined report) call it.
     assert _definitions(r"\"\|\" \+ \"---\|\" \*") == ["analysis/markdown.py"]
     assert _definitions(r"^\s*def _?(md|md_table|markdown_table|md_cell)\(") == \
@@ -85,7 +85,7 @@ def test_markdown_table_cells():
 
 # ------------------------------------------------------------------------ TOML writer
 def test_one_toml_writer():
-    # experiments.config.toml_value is the only writer of TOML values: run configs, sweep
+    # mgnet.experiments.config.toml_value is the only writer of TOML values: run configs, sweep
     # configs, option docs and the calibration files of calibrate, calibrate-culture,
     # calibrate-glun2b and calibrate-memory.
     assert _definitions(r"^\s*def \w*(toml_value|_tv)\w*\(") == ["experiments/config.py"]
@@ -109,3 +109,42 @@ def test_toml_value_round_trips():
     assert toml_value(np.float64(0.1)) == "0.1"  # not "np.float64(0.1)"
     with pytest.raises(TypeError):
         toml_value(None)
+
+
+# ------------------------------------------------------------------------ unit parsers
+def test_one_float_unit_parser():
+    # mgnet.models.units.parse_value (standard library only) reads "<number> <unit>" into a
+    # float for mgnet.models.parameters (calibration file), mgnet.experiments.calibrate (parse_mg, a
+    # thin wrapper) and analysis (interop._seconds, configuration_report.param_value).
+    # mgnet.experiments.config.parse_quantity is the Brian2-quantity parser; it shares NUMBER.
+    assert _definitions(r"\\d\+\\\.\?\\d\*\|\\\.\\d\+") == ["models/units.py"]
+    # unit-name tables of string readers (uM, msecond) only in models/units.py
+    assert set(_definitions(r"\"(uM|msecond)\":")) == {"models/units.py"}
+    assert sorted(_definitions(r"^\s*def (parse_value|_parse_conc_mM|parse_mg|"
+                               r"parse_quantity)\(")) == \
+        ["experiments/calibrate.py", "experiments/config.py", "models/units.py"]
+
+
+def test_parse_value_units_and_edges():
+    import subprocess
+    import sys
+    from mgnet.models.units import parse_value
+    assert parse_value("0.83 mM", "mM") == 0.83
+    assert parse_value("830 uM", "mM") == 830 * 1e-3
+    assert parse_value("0.83mM", "mM") == 0.83
+    assert parse_value("1.2 M", "mM") == 1.2e3
+    assert parse_value("50 ms", "s") == 50 * 1e-3
+    assert parse_value("0.3 s", "ms") == 0.3 * 1e3
+    assert parse_value("2 min", "s") == 120.0
+    for text, unit in [("0.83", "mM"), ("0.83 ms", "mM"), ("inf mM", "mM"), ("nan s", "s"),
+                       ("1 furlong", "s"), ("", "ms"), (None, "mM"), ("1 mM", "kg")]:
+        with pytest.raises(ValueError):
+            parse_value(text, unit)
+    from mgnet.analysis import configuration_report as cr, interop
+    assert interop._seconds("50 ms") == 0.05 and interop._seconds("0.8 mM") is None
+    assert np.isnan(cr.param_value({"a": {"b": "0.5 mM"}}, "a.b", "kg"))
+    from mgnet.experiments.calibrate import parse_mg
+    assert parse_mg("830 uM") == parse_value("830 uM", "mM")
+    # analysis may use it: no Brian2 behind it
+    code = "import sys, mgnet.models.units; assert 'brian2' not in sys.modules"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
