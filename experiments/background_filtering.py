@@ -149,6 +149,8 @@ class _Runner:
 
     def run(self, params, f_2b=None) -> dict:
         import brian2
+
+        from mgnet.models.backend import remove_rerun_results, rerun_results_directory
         if self.device == "runtime":
             self.cult.net.restore("initial")
             brian2.seed(self.cfg.seed)
@@ -162,7 +164,7 @@ class _Runner:
             args = self.cult.run_args(params, self.culture, overrides=over)
             self.k += 1
             brian2.get_device().run(run_args=args,
-                                    results_directory=f"results_{os.getpid()}_{self.k}")
+                                    results_directory=rerun_results_directory(self.k))
         self.cult.check_finite()
         out = {"spikes": self.cult.spike_data(),
                "load": np.array(self.mon.nmda_ca_load),       # neurons x samples
@@ -170,9 +172,7 @@ class _Runner:
                "ratio": np.array(self.mon.bf_ratio),
                "t": np.array(self.mon.t / second)}
         if self.device == "cpp_standalone":     # everything needed has been read
-            import shutil
-            shutil.rmtree(os.path.join(self.directory, f"results_{os.getpid()}_{self.k}"),
-                          ignore_errors=True)
+            remove_rerun_results(self.directory, [self.k])
         return out
 
     def close(self):

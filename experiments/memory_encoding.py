@@ -62,7 +62,6 @@ import contextlib
 import dataclasses
 import hashlib
 import math
-import os
 import time
 from dataclasses import dataclass
 
@@ -578,14 +577,14 @@ class _Memory:
                 view[:] = value
             self._phases()
         else:
-            from mgnet.models.backend import project_lock
+            from mgnet.models.backend import project_lock, rerun_results_directory
             self.k += 1
             run_args = self.cult.run_args(params, self.culture)
             run_args.update(dict(assignments))
             with project_lock(self.directory, exclusive=False):
                 brian2.get_device().run(
                     run_args=run_args,
-                    results_directory=f"results_{os.getpid()}_{self.k}")
+                    results_directory=rerun_results_directory(self.k))
         self.cult.check_finite()
         ee = self.cult.synapses["ee"]
         out = {"spikes": self.cult.spike_data(),
@@ -596,11 +595,9 @@ class _Memory:
         return out
 
     def close(self):
-        import shutil
         if self.device == "cpp_standalone":
-            for k in range(1, self.k + 1):
-                shutil.rmtree(os.path.join(self.directory, f"results_{os.getpid()}_{k}"),
-                              ignore_errors=True)
+            from mgnet.models.backend import remove_rerun_results
+            remove_rerun_results(self.directory, range(1, self.k + 1))
             self._session.close()
 
 

@@ -50,7 +50,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import os
 import time
 from dataclasses import dataclass
 
@@ -280,22 +279,20 @@ class _Planted:
             apply_assignments(assignments)
             self.cult.net.run(self.schedule.t_end * second, namespace={})
         else:
-            from mgnet.models.backend import project_lock
+            from mgnet.models.backend import project_lock, rerun_results_directory
             self.k += 1
             with project_lock(self.directory, exclusive=False):
                 brian2.get_device().run(
                     run_args=dict(assignments),
-                    results_directory=f"results_{os.getpid()}_{self.k}")
+                    results_directory=rerun_results_directory(self.k))
         self.cult.check_finite()
         return {"spikes": self.cult.spike_data(), "q_down": q_down,
                 "run_s": time.time() - t0}
 
     def close(self):
-        import shutil
         if self.device == "cpp_standalone":
-            for k in range(1, self.k + 1):
-                shutil.rmtree(os.path.join(self.directory, f"results_{os.getpid()}_{k}"),
-                              ignore_errors=True)
+            from mgnet.models.backend import remove_rerun_results
+            remove_rerun_results(self.directory, range(1, self.k + 1))
             self._session.close()
 
 

@@ -636,6 +636,21 @@ def project_lock(directory, exclusive: bool):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def rerun_results_directory(k: int) -> str:
+    """Results directory (relative to the project) of the ``k``-th rerun of a compiled
+    standalone project by this process: one per process and rerun, so that processes
+    sharing a project never read each other's results."""
+    return f"results_{os.getpid()}_{k}"
+
+
+def remove_rerun_results(directory, ks) -> None:
+    """Delete the results directories of this process's reruns ``ks`` of the project in
+    ``directory`` (their data has been read)."""
+    for k in ks:
+        shutil.rmtree(os.path.join(directory, rerun_results_directory(k)),
+                      ignore_errors=True)
+
+
 #: Not copied by :func:`warm_start_project`: data and results of the sibling.
 _WARM_IGNORE = ("static_arrays", "results*", ".lock", "*.lock")
 
