@@ -198,3 +198,22 @@ def test_wheel_has_one_top_level_package(tmp_path):
     r = subprocess.run([sys.executable, "-m", "mgnet", "params"], cwd=work, env=env,
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_every_subpackage_is_listed_for_the_wheel():
+    """``[tool.setuptools] packages`` names every folder with an ``__init__.py`` under the
+    mapped folders: a subpackage missing there is absent from ``pip install .`` (not from
+    the editable install the other tests use)."""
+    import tomllib
+    meta = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(meta["packages"])
+    mapping = meta.get("package-dir", {})
+    found = set()
+    for pkg, folder in mapping.items():
+        root = REPO / folder
+        for init in root.rglob("__init__.py"):
+            rel = init.parent.relative_to(root)
+            if any(p.startswith(".") or p == "__pycache__" for p in rel.parts):
+                continue
+            found.add(".".join((pkg,) + rel.parts))
+    assert found - listed == set(), f"not in [tool.setuptools] packages: {found - listed}"
