@@ -33,6 +33,59 @@ from .figures.style import CONDITION_ORDER as _STYLE_ORDER
 from .figures.style import ci_label, save_figure
 from .run_file import RunData
 
+
+# --------------------------------------------------------------------------------------
+# per-run metrics, computed once per report
+# --------------------------------------------------------------------------------------
+#: content fingerprint -> metrics; filled by the ``*recomputed`` functions, so that the
+#: sections and the figures of one report (and the robustness study) recompute a run's
+#: metrics once instead of once per caller.
+_METRICS_CACHE: dict = {}
+_METRICS_CACHE_MAX = 4096
+
+
+def _fingerprint(run: RunData) -> str:
+    """A digest of every field of ``run`` (attributes, spikes, tables, protocol, patterns,
+    recall, extra arrays, metrics): content-addressed, so two RunData with the same data
+    share it, whatever object or file they came from."""
+    import dataclasses
+    import hashlib
+    h = hashlib.blake2b(digest_size=20)
+
+    def add(name: str, value) -> None:
+        if isinstance(value, Mapping):
+            for k in sorted(value, key=str):
+                add(f"{name}/{k}", value[k])
+        elif isinstance(value, (tuple, list)) and any(
+                isinstance(v, (np.ndarray, Mapping, tuple, list)) for v in value):
+            for k, v in enumerate(value):
+                add(f"{name}[{k}]", v)
+        elif isinstance(value, np.ndarray) and not value.dtype.hasobject:
+            a = np.ascontiguousarray(value)
+            h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+            h.update(a.tobytes())
+        else:
+            h.update(f"{name}|{value!r}|".encode())
+
+    for f in dataclasses.fields(run):
+        add(f.name, getattr(run, f.name))
+    return h.hexdigest()
+
+
+def _once_per_run(fn):
+    """Cache ``fn(run)`` by the run's content (:func:`_fingerprint`); a copy is returned."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(run: RunData) -> dict:
+        key = (fn.__name__, _fingerprint(run))
+        if key not in _METRICS_CACHE:
+            if len(_METRICS_CACHE) >= _METRICS_CACHE_MAX:
+                _METRICS_CACHE.clear()
+            _METRICS_CACHE[key] = fn(run)
+        return dict(_METRICS_CACHE[key])
+    return wrapper
+
 __all__ = ["PLANTED_EXPERIMENT", "planted_run_metrics", "planted_recomputed",
            "planted_section", "planted_figures", "noise_floor_section", "recall_trials",
            "recall_metrics", "unencoded_members", "network_bursts", "N_PSEUDO",
@@ -345,6 +398,7 @@ def planted_run_metrics(run: RunData) -> dict:
     return out
 
 
+@_once_per_run
 def planted_recomputed(run: RunData) -> dict:
     """:func:`planted_run_metrics` recomputed from a loaded run file."""
     return planted_run_metrics(run)
@@ -465,6 +519,7 @@ def load_memory_runs(results: Path, scale: str | None = None) -> list[RunData]:
     return [r for r in runs if _default_stream(r)]
 
 
+@_once_per_run
 def recomputed(run: RunData) -> dict:
     """:func:`run_metrics` recomputed from the loaded arrays."""
     return run_metrics(run, b=float(run.metrics["plasticity_b"]),
@@ -1051,6 +1106,7 @@ def capacity_run_metrics(run: RunData, *, b: float, recall_window: float,
     return out
 
 
+@_once_per_run
 def capacity_recomputed(run: RunData) -> dict:
     """:func:`capacity_run_metrics` recomputed from a loaded run file."""
     return capacity_run_metrics(run, b=float(run.metrics["plasticity_b"]),
@@ -1110,6 +1166,7 @@ def retention_metrics(run: RunData) -> dict:
     return out
 
 
+@_once_per_run
 def retention_recomputed(run: RunData) -> dict:
     """:func:`run_metrics` and :func:`retention_metrics` recomputed from a loaded file."""
     return dict(recomputed(run), **retention_metrics(run))

@@ -459,3 +459,31 @@ def test_planted_verdict_on_planted_metrics(monkeypatch):
         assert v["low"] <= v["diff"] <= v["high"]
         if met:
             assert v["diff"] > 0.1
+
+
+def test_per_run_metrics_are_computed_once_per_content():
+    """The report's sections and figures share one computation per run (issue 16): the
+    cache is keyed by the run's content, so equal data hit it and any changed array,
+    even in a fresh object with the same attributes, misses it."""
+    import dataclasses
+    from mgnet.analysis import memory_report as mr
+    calls = []
+
+    @mr._once_per_run
+    def count(run):
+        calls.append(1)
+        return {"n": float(np.sum(run.spikes["exc"][0]))}
+
+    run = mr.RunData(attrs={"run_id": "same"},
+                     spikes={"exc": (np.array([0.1, 0.2]), np.array([0, 1]))})
+    twin = mr.RunData(attrs={"run_id": "same"},
+                      spikes={"exc": (np.array([0.1, 0.2]), np.array([0, 1]))})
+    other = dataclasses.replace(run, spikes={"exc": (np.array([0.1, 0.3]),
+                                                     np.array([0, 1]))})
+    assert count(run) == count(twin) == {"n": pytest.approx(0.3)}
+    assert len(calls) == 1
+    assert count(other) == {"n": pytest.approx(0.4)}
+    assert len(calls) == 2
+    got = count(run)
+    got["n"] = -1.0                       # a caller's change does not reach the cache
+    assert count(run)["n"] == pytest.approx(0.3)
