@@ -432,22 +432,7 @@ def activity_section(results: Path, scale: str | None = None,
     rows = activity_rows(records)
     summary = condition_summary(rows)
     bands = CULTURE_BANDS
-    n_neurons = sorted({r["n_neurons"] for r in rows if r["n_neurons"] is not None})
-    analysed = sorted({round(r["analysed_s"], 3) for r in rows if np.isfinite(r["analysed_s"])})
-    starts = sorted({float(rec["metrics"].get("analysis_t_start_s", float("nan")))
-                     for rec in records})
-    parts = ["## Culture activity: network bursts vs the culture bands (science.md §4 item 7)",
-             "",
-             f"{len(rows)} `culture-activity` run(s) at scale `{scale or records[0]['scale']}`"
-             f" ({', '.join(str(n) for n in n_neurons) or '?'} neurons; "
-             f"{', '.join(f'{a:g}' for a in analysed) or '?'} s analysed per run after a "
-             f"warm-up of {', '.join(f'{s:g}' for s in starts)} s). Network bursts are "
-             "detected on the combined E+I population rate (`mgnet.analysis.bursts`, default "
-             "detector settings) and the statistics are those the run stored in `/metrics`; "
-             "the band verdicts are recomputed here with `mgnet.analysis.bursts.CULTURE_BANDS`. "
-             f"{OUT} marks a value outside its band (an undefined value, n/a, counts as "
-             "outside).", ""]
-
+    parts = _intro_lines(records, rows, scale)
     parts += [f"Acceptance (the calibrated baseline inside every band in every seed, "
               f"≥ {MIN_ANALYSED_S:g} s analysed, ≥ {MIN_SEEDS} seeds): " + _acceptance(rows),
               ""]
@@ -462,6 +447,49 @@ def activity_section(results: Path, scale: str | None = None,
     head = ["condition", "runs", "all bands"] + \
         [STAT_COLUMNS.get(k, (k,))[0] for k in stat_keys] + \
         [v[0] for v in RATE_COLUMNS.values()]
+    parts += ["### Per condition (mean ± SD over seeds)", "",
+              f"{OUT} on a mean: the mean lies outside the band; \"all bands\": runs inside "
+              "every band.", "", markdown_table(_summary_cells(summary, stat_keys), head), ""]
+
+    parts += ["### Where the statistics landed", ""]
+    parts += [f"- {t}" for t in outside_sentences(summary, bands)]
+    parts.append("")
+
+    parts += ["### Per run (condition × seed)", "",
+              markdown_table(_run_cells(rows, stat_keys), ["condition", "seed", "bands"] +
+                        [STAT_COLUMNS.get(k, (k,))[0] for k in stat_keys] +
+                        [v[0] for v in RATE_COLUMNS.values()]), ""]
+    parts += _provenance_lines(records)
+    parts += _cost_lines(rows)
+
+    shown = [n for n in FIGURE_FILES.values() if (figures_dir / n).exists()]
+    if shown:
+        parts += ["### Figures", ""] + [f"![{Path(n).stem}](figures/{n})" for n in shown] + [""]
+    return "\n".join(parts)
+
+
+def _intro_lines(records: Sequence[Mapping], rows: Sequence[Mapping],
+                 scale: str | None) -> list[str]:
+    """Heading and opening paragraph of :func:`activity_section`."""
+    n_neurons = sorted({r["n_neurons"] for r in rows if r["n_neurons"] is not None})
+    analysed = sorted({round(r["analysed_s"], 3) for r in rows if np.isfinite(r["analysed_s"])})
+    starts = sorted({float(rec["metrics"].get("analysis_t_start_s", float("nan")))
+                     for rec in records})
+    return ["## Culture activity: network bursts vs the culture bands (science.md §4 item 7)",
+            "",
+            f"{len(rows)} `culture-activity` run(s) at scale `{scale or records[0]['scale']}`"
+            f" ({', '.join(str(n) for n in n_neurons) or '?'} neurons; "
+            f"{', '.join(f'{a:g}' for a in analysed) or '?'} s analysed per run after a "
+            f"warm-up of {', '.join(f'{s:g}' for s in starts)} s). Network bursts are "
+            "detected on the combined E+I population rate (`mgnet.analysis.bursts`, default "
+            "detector settings) and the statistics are those the run stored in `/metrics`; "
+            "the band verdicts are recomputed here with `mgnet.analysis.bursts.CULTURE_BANDS`. "
+            f"{OUT} marks a value outside its band (an undefined value, n/a, counts as "
+            "outside).", ""]
+
+
+def _summary_cells(summary: Sequence[Mapping], stat_keys: Sequence[str]) -> list[list[str]]:
+    """Rows of the per-condition table (mean ± SD over seeds) of :func:`activity_section`."""
     srows = []
     for s in summary:
         cells = [s["condition"], str(s["n_runs"]), f"{s['n_all_ok']}/{s['n_runs']}"]
@@ -481,14 +509,11 @@ def activity_section(results: Path, scale: str | None = None,
             cells.append(_fmt_value(r["mean"], fmt)
                          + (f" ± {_fmt_value(r['sd'], fmt)}" if np.isfinite(r["sd"]) else ""))
         srows.append(cells)
-    parts += ["### Per condition (mean ± SD over seeds)", "",
-              f"{OUT} on a mean: the mean lies outside the band; \"all bands\": runs inside "
-              "every band.", "", markdown_table(srows, head), ""]
+    return srows
 
-    parts += ["### Where the statistics landed", ""]
-    parts += [f"- {t}" for t in outside_sentences(summary, bands)]
-    parts.append("")
 
+def _run_cells(rows: Sequence[Mapping], stat_keys: Sequence[str]) -> list[list[str]]:
+    """Rows of the per-run table (condition × seed) of :func:`activity_section`."""
     prow = []
     for r in rows:
         cells = [r["condition"], str(r["seed"]), f"{r['n_ok']}/{r['n_bands']}"]
@@ -499,19 +524,19 @@ def activity_section(results: Path, scale: str | None = None,
         for k, (_, fmt) in RATE_COLUMNS.items():
             cells.append(_fmt_value(r[k], fmt))
         prow.append(cells)
-    parts += ["### Per run (condition × seed)", "",
-              markdown_table(prow, ["condition", "seed", "bands"] +
-                        [STAT_COLUMNS.get(k, (k,))[0] for k in stat_keys] +
-                        [v[0] for v in RATE_COLUMNS.values()]), ""]
+    return prow
 
+
+def _provenance_lines(records: Sequence[Mapping]) -> list[str]:
+    """The "Calibration provenance" subsection of :func:`activity_section`."""
     points = calibration_points(records)
-    parts += ["### Calibration provenance", "",
-              "The baseline network was calibrated once against these bands "
-              "(`mgnet calibrate-culture`, experiments/calibrate_culture.py; procedure in "
-              "docs/culture.md §3); the calibrated values, the search table and its "
-              "provenance are in `models/culture_calibration.toml`. Every other condition "
-              "is a validation (not tuned). Network parameters of these runs, read from "
-              "each run's resolved config:", ""]
+    parts = ["### Calibration provenance", "",
+             "The baseline network was calibrated once against these bands "
+             "(`mgnet calibrate-culture`, experiments/calibrate_culture.py; procedure in "
+             "docs/culture.md §3); the calibrated values, the search table and its "
+             "provenance are in `models/culture_calibration.toml`. Every other condition "
+             "is a validation (not tuned). Network parameters of these runs, read from "
+             "each run's resolved config:", ""]
     cols = list(CALIBRATED_OPTIONS + CONTEXT_OPTIONS)
     parts.append(markdown_table(
         [[str(p["point"][k]) for k in cols]
@@ -524,25 +549,25 @@ def activity_section(results: Path, scale: str | None = None,
                   "pooling them mixes calibrations; re-run with `mgnet reproduce --only "
                   "culture-activity` (stale runs are moved aside)."]
     parts.append("")
+    return parts
 
+
+def _cost_lines(rows: Sequence[Mapping]) -> list[str]:
+    """The wall-time sentence of :func:`activity_section` (none without timed runs)."""
     run_s = np.array([r["run_s"] for r in rows], float)
     ok_t = np.isfinite(run_s)
     comp = np.array([r["compile_s"] for r in rows], float)
     comp = comp[np.isfinite(comp) & (comp > 0)]
     per = np.array([r["wall_per_sim_s"] for r in rows], float)
     per = per[np.isfinite(per)]
-    if ok_t.any():
-        parts += [f"Cost: simulation wall time per run median {np.median(run_s[ok_t]):.0f} s "
-                  f"(range {run_s[ok_t].min():.0f}–{run_s[ok_t].max():.0f} s"
-                  + (f", ≈ {np.median(per):.2f} s wall per simulated second" if per.size
-                     else "") + ", one thread)"
-                  + (f"; compilation median {np.median(comp):.0f} s per structure (seed), "
-                     "paid once per seed when not cached" if comp.size else "") + ".", ""]
-
-    shown = [n for n in FIGURE_FILES.values() if (figures_dir / n).exists()]
-    if shown:
-        parts += ["### Figures", ""] + [f"![{Path(n).stem}](figures/{n})" for n in shown] + [""]
-    return "\n".join(parts)
+    if not ok_t.any():
+        return []
+    return [f"Cost: simulation wall time per run median {np.median(run_s[ok_t]):.0f} s "
+            f"(range {run_s[ok_t].min():.0f}–{run_s[ok_t].max():.0f} s"
+            + (f", ≈ {np.median(per):.2f} s wall per simulated second" if per.size
+               else "") + ", one thread)"
+            + (f"; compilation median {np.median(comp):.0f} s per structure (seed), "
+               "paid once per seed when not cached" if comp.size else "") + ".", ""]
 
 
 def _detector_threshold() -> float:
@@ -577,69 +602,83 @@ def activity_figures(results: Path, out_dir: Path | None = None, scale: str | No
     """
     import matplotlib
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from .figures import culture as fc
-    from .figures.style import save_figure
     results = Path(results)
     records = load_activity_records(results, scale)
     if not records:
         return []
     out_dir = Path(out_dir) if out_dir is not None else results / "figures"
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    return _raster_figure(records, out_dir, dpi) + _bands_figure(records, out_dir, dpi)
 
+
+def _raster_panel(run) -> tuple:
+    """What one column of the raster figure shows: ``(run, n_exc, n_inh, t1, tr, rate,
+    bursts, warm-up)``."""
+    m = run.metrics
+    n_exc, n_inh = int(m["n_exc"]), int(m["n_inh"])
+    t1 = min(RASTER_WINDOW_S, float(m.get("analysis_t_stop_s", RASTER_WINDOW_S)))
+    te, ie = run.spikes["exc"]
+    ti, ii = run.spikes["inh"]
+    t_all = np.concatenate([te, ti])
+    tr, rate = population_rate(t_all, n_exc + n_inh, t1, t_start=0.0)
+    bursts = (run.arrays.get("/bursts/start", np.zeros(0)),
+              run.arrays.get("/bursts/stop", np.zeros(0)))
+    return (run, n_exc, n_inh, t1, tr, rate, bursts, float(m.get("analysis_t_start_s", 0.0)))
+
+
+def _raster_figure(records: Sequence[Mapping], out_dir: Path, dpi: int) -> list[Path]:
+    """``culture_raster.png`` of :func:`activity_figures` (empty list if not drawn)."""
+    import matplotlib.pyplot as plt
+    from .figures import culture as fc
+    from .figures.style import save_figure
     seed = _raster_seed(records)
     # One run per condition (the last listed if a condition and seed were run twice).
     shown = list({rec["condition"]: rec for c in RASTER_CONDITIONS for rec in records
                   if rec["condition"] == c and rec["seed"] == seed}.values())
-    if shown:
-        try:
-            runs = [read_run(rec["path"]) for rec in shown]
-            panels = []
-            for run in runs:
-                m = run.metrics
-                n_exc, n_inh = int(m["n_exc"]), int(m["n_inh"])
-                t1 = min(RASTER_WINDOW_S, float(m.get("analysis_t_stop_s", RASTER_WINDOW_S)))
-                te, ie = run.spikes["exc"]
-                ti, ii = run.spikes["inh"]
-                t_all = np.concatenate([te, ti])
-                tr, rate = population_rate(t_all, n_exc + n_inh, t1, t_start=0.0)
-                bursts = (run.arrays.get("/bursts/start", np.zeros(0)),
-                          run.arrays.get("/bursts/stop", np.zeros(0)))
-                panels.append((run, n_exc, n_inh, t1, tr, rate, bursts,
-                               float(m.get("analysis_t_start_s", 0.0))))
-            ymax = max(float(np.max(p[5])) for p in panels) * 1.05 or 1.0
-            fig, axes = plt.subplots(2, len(panels), figsize=(6.5 * len(panels), 6.2),
-                                     squeeze=False, sharex="col",
-                                     gridspec_kw={"height_ratios": [3, 1.2]})
-            for k, (run, n_exc, n_inh, t1, tr, rate, bursts, warm) in enumerate(panels):
-                m = run.metrics
-                fc.plot_raster(axes[0, k], run.spikes["exc"], run.spikes["inh"], n_exc, n_inh,
-                               (0.0, t1), bursts=bursts, warmup=warm,
-                               title=f"{run.attrs.get('condition')} (seed "
-                                     f"{run.attrs.get('seed')}; [Mg]o "
-                                     f"{m.get('mg_o_mM', float('nan')):g} mM, [Mg]i "
-                                     f"{m.get('mg_i_mM', float('nan')):g} mM)")
-                fc.plot_population_rate(axes[1, k], tr, rate, bursts=bursts,
-                                        threshold=_detector_threshold(),
-                                        warmup=warm, ymax=ymax)
-            axes[1, 0].legend(loc="upper right", fontsize=7, frameon=False)
-            fig.tight_layout()
-            path = out_dir / FIGURE_FILES["raster"]
-            save_figure(fig, path, dpi, split="columns", caption=(
-                f"Spike rasters (top; E below, I above the line) and population rate per "
-                f"neuron (bottom) of the first {max(p[3] for p in panels):g} s of "
-                + " and ".join(str(r.attrs.get("condition")) for r in runs)
-                + f" (one run each, seed {seed}); shaded: detected network bursts, hatched: "
-                f"the discarded warm-up, dashed: the detector threshold. Single runs, no "
-                f"error bars; n = {int(runs[0].metrics.get('n_exc', 0))} E + "
-                f"{int(runs[0].metrics.get('n_inh', 0))} I neurons."))
-            written.append(path)
-        except (KeyError, ValueError) as exc:
-            plt.close("all")
-            warnings.warn(f"figure {FIGURE_FILES['raster']} skipped: {exc}", RuntimeWarning,
-                          stacklevel=2)
+    if not shown:
+        return []
+    try:
+        runs = [read_run(rec["path"]) for rec in shown]
+        panels = [_raster_panel(run) for run in runs]
+        ymax = max(float(np.max(p[5])) for p in panels) * 1.05 or 1.0
+        fig, axes = plt.subplots(2, len(panels), figsize=(6.5 * len(panels), 6.2),
+                                 squeeze=False, sharex="col",
+                                 gridspec_kw={"height_ratios": [3, 1.2]})
+        for k, (run, n_exc, n_inh, t1, tr, rate, bursts, warm) in enumerate(panels):
+            m = run.metrics
+            fc.plot_raster(axes[0, k], run.spikes["exc"], run.spikes["inh"], n_exc, n_inh,
+                           (0.0, t1), bursts=bursts, warmup=warm,
+                           title=f"{run.attrs.get('condition')} (seed "
+                                 f"{run.attrs.get('seed')}; [Mg]o "
+                                 f"{m.get('mg_o_mM', float('nan')):g} mM, [Mg]i "
+                                 f"{m.get('mg_i_mM', float('nan')):g} mM)")
+            fc.plot_population_rate(axes[1, k], tr, rate, bursts=bursts,
+                                    threshold=_detector_threshold(),
+                                    warmup=warm, ymax=ymax)
+        axes[1, 0].legend(loc="upper right", fontsize=7, frameon=False)
+        fig.tight_layout()
+        path = out_dir / FIGURE_FILES["raster"]
+        save_figure(fig, path, dpi, split="columns", caption=(
+            f"Spike rasters (top; E below, I above the line) and population rate per "
+            f"neuron (bottom) of the first {max(p[3] for p in panels):g} s of "
+            + " and ".join(str(r.attrs.get("condition")) for r in runs)
+            + f" (one run each, seed {seed}); shaded: detected network bursts, hatched: "
+            f"the discarded warm-up, dashed: the detector threshold. Single runs, no "
+            f"error bars; n = {int(runs[0].metrics.get('n_exc', 0))} E + "
+            f"{int(runs[0].metrics.get('n_inh', 0))} I neurons."))
+        return [path]
+    except (KeyError, ValueError) as exc:
+        plt.close("all")
+        warnings.warn(f"figure {FIGURE_FILES['raster']} skipped: {exc}", RuntimeWarning,
+                      stacklevel=3)
+        return []
 
+
+def _bands_figure(records: Sequence[Mapping], out_dir: Path, dpi: int) -> list[Path]:
+    """``culture_bands.png`` of :func:`activity_figures` (empty list if not drawn)."""
+    import matplotlib.pyplot as plt
+    from .figures import culture as fc
+    from .figures.style import save_figure
     rows = activity_rows(records)
     conds = list(dict.fromkeys(r["condition"] for r in rows))
     log_keys = {"burst_rate_per_min", "duration_median_s"}
@@ -665,10 +704,10 @@ def activity_figures(results: Path, out_dir: Path | None = None, scale: str | No
             "of science.md §4.7 (shaded): one point per seed (open circles lie outside the "
             "band), line = mean over seeds, no error bars; n = "
             + ", ".join(f"{v} {c}" for c, v in n_by.items()) + " seeds."))
-        written.append(path)
+        return [path]
     except ValueError as exc:
         warnings.warn(f"figure {FIGURE_FILES['bands']} skipped: {exc}", RuntimeWarning,
-                      stacklevel=2)
+                      stacklevel=3)
+        return []
     finally:
         plt.close(fig)
-    return written
