@@ -497,9 +497,26 @@ def plasticity_section(results: Path, scale: str | None = None,
             if has_control else None
     except PlasticityDataError as exc:
         return "\n".join(parts + [f"- not available: {exc}", ""])
+    parts += _method_lines(runs, summ)
+    parts += _change_tables(summ, settled, spec)
+    parts += ["### What came out", ""] + [f"- {s}" for s in _sentences(summ, settled, spec)]
+    parts += _comparison_section(runs, n_boot, spec is not None)
+    parts += _stdp_lines(stdp_curves(runs, n_boot=n_boot))
+    checks = _check_lines(runs)
+    if checks:
+        parts += ["", "### Checks", ""] + [f"- {c}" for c in checks]
+    shown = [n for n in FIGURE_FILES.values() if (figures_dir / n).exists()]
+    if shown:
+        parts += ["", "### Figures", ""] + [f"![{Path(n).stem}](figures/{n})" for n in shown]
+    parts.append("")
+    return "\n".join(parts)
+
+
+def _method_lines(runs: Sequence[RunData], summ: Mapping) -> list[str]:
+    """The method paragraph and the inputs line of :func:`plasticity_section`."""
     m0 = runs[0].metrics
     seeds = {c: sorted({_key(r)[1] for r in runs if _key(r)[0] == c}) for c in summ["conditions"]}
-    parts += [
+    return [
         "Graupner–Brunel rule (preset `{}`, noise {}) on every bouton of each branch "
         "(one AdEx neuron per branch, all boutons fire together); protocols on identical "
         "copies from the same initial state ({}). Change = Σ(w_after − w_before)/Σ q over "
@@ -514,6 +531,10 @@ def plasticity_section(results: Path, scale: str | None = None,
         "Inputs: " + "; ".join(f"{c}: {len(s)} run(s), seeds {s}" for c, s in seeds.items())
         + f"; split {summ['split']['n_dhilo']} DHiLo / {summ['split']['n_dlohi']} DLoHi "
         "branches (pooled).", ""]
+
+
+def _change_tables(summ: Mapping, settled: Mapping, spec: Mapping | None) -> list[str]:
+    """The raw-change table and (with the unpaired control) the pairing-specific one."""
     look, dlook = _lookups(summ)
     slook, _ = _lookups(settled)
     main = [p for p in summ["protocols"] if stdp_dt_ms(p) is None]
@@ -524,7 +545,7 @@ def plasticity_section(results: Path, scale: str | None = None,
                           _pct_ci(slook[(cond, p, "all")]),
                           _pct_ci(look[(cond, p, "DHiLo")]), _pct_ci(look[(cond, p, "DLoHi")]),
                           _diff_text(dlook[(cond, p)])])
-    parts += ["Raw change:", "", markdown_table(table, [
+    parts = ["Raw change:", "", markdown_table(table, [
         "condition", "protocol", "all branches", "all (settled)", "DHiLo", "DLoHi",
         "DHiLo − DLoHi"]), ""]
     if spec is not None:
@@ -536,60 +557,76 @@ def plasticity_section(results: Path, scale: str | None = None,
                  if stdp_dt_ms(p) is None]
         parts += ["Pairing-specific change (minus `unpaired`):", "", markdown_table(srows, [
             "condition", "protocol", "all branches", "DHiLo", "DLoHi", "DHiLo − DLoHi"]), ""]
-    parts += ["### What came out", ""] + [f"- {s}" for s in _sentences(summ, settled, spec)]
+    return parts
+
+
+def _comparison_section(runs: Sequence[RunData], n_boot: int, has_spec: bool) -> list[str]:
+    """The elevated-vs-baseline subsection (paired by seed and branch); empty without both
+    conditions."""
     comp = condition_comparison(runs, n_boot=n_boot)
-    if comp:
-        crow = []
-        for r in comp:
-            seed_txt = (_diff_text({"diff": r["seed_diff"], "low": r["seed_low"],
-                                    "high": r["seed_high"]})
-                        if np.isfinite(r["seed_diff"]) else f"n/a ({r['n_seeds']} seed)")
-            crow.append([_label(r["protocol"]), str(r["n_branches"]), _pct(r["mean_a"]),
-                         _pct(r["mean_b"]), _diff_text(r), _num(r.get("d_z")),
-                         _num(r["p_value"]), _num(r.get("p_holm")), seed_txt])
-        parts += ["", f"### {ELEVATED} vs {BASELINE} (same anatomy, paired by seed and "
-                  "branch; raw change)", "",
-                  f"Paired {interval_description()}; d_z = paired Cohen's d_z over "
-                  "branches; sign-flip P from scipy.stats.permutation_test, Holm-adjusted "
-                  f"across the {len(comp)} protocols of this table (the CIs are not "
-                  "adjusted).", "",
-                  markdown_table(crow, ["protocol", "branches", BASELINE, ELEVATED,
-                                   "difference (branches)", "d_z", "sign-flip P",
-                                   "P (Holm)", "difference (seed means)"]), ""]
-        parts += _comparison_lines(comp, "raw")
-        if spec is not None:
-            parts += _comparison_lines(condition_comparison(runs, n_boot=n_boot,
-                                                            measure="specific"),
-                                       "pairing-specific")
-    curves = stdp_curves(runs, n_boot=n_boot)
-    if curves["by_condition"]:
-        what = "pairing-specific change (minus unpaired)" if curves["measure"] == "specific" \
-            else "raw change"
-        parts += ["", f"### STDP curve ({what})", ""]
-        for cond, c in curves["by_condition"].items():
-            i_max, i_min = int(np.nanargmax(c["mean"])), int(np.nanargmin(c["mean"]))
-            pts = ", ".join(f"{dt:+g} ms: {_pct(m, 2)}" for dt, m in zip(c["dt_ms"], c["mean"]))
-            parts.append(f"- {cond}: maximum at Δt = {c['dt_ms'][i_max]:+g} ms "
-                         f"({_pct_ci({k: c[k][i_max] for k in ('mean', 'low', 'high')})}), "
-                         f"minimum at Δt = {c['dt_ms'][i_min]:+g} ms "
-                         f"({_pct_ci({k: c[k][i_min] for k in ('mean', 'low', 'high')})}). "
-                         f"Points: {pts}.")
-            res = [(dt, _resolved(lo, hi)) for dt, lo, hi in zip(c["dt_ms"], c["low"],
-                                                                  c["high"])]
-            pot = [f"{dt:+g}" for dt, s in res if s > 0]
-            dep = [f"{dt:+g}" for dt, s in res if s < 0]
-            parts.append(f"  Resolved potentiation (CI > 0) at Δt = {', '.join(pot) or 'none'} "
-                         f"ms; resolved depression (CI < 0) at Δt = {', '.join(dep) or 'none'} "
-                         "ms.")
-            if np.any(np.asarray(c["dt_ms"]) == 0):
-                parts.append("  Caveat: at Δt = 0 the release falls in the spike's time step, "
-                             "where the NMDA Ca2+ of a release (evaluated at the instantaneous "
-                             "potential) is clipped to 0: that point reflects postsynaptic "
-                             "Ca2+ only.")
-            meas = curves["dt_measured_ms"].get(cond)
-            if meas is not None and np.isfinite(meas).any():
-                err = float(np.nanmax(np.abs(np.asarray(meas) - c["dt_ms"])))
-                parts.append(f"  Achieved Δt within {err:.2g} ms of nominal.")
+    if not comp:
+        return []
+    crow = []
+    for r in comp:
+        seed_txt = (_diff_text({"diff": r["seed_diff"], "low": r["seed_low"],
+                                "high": r["seed_high"]})
+                    if np.isfinite(r["seed_diff"]) else f"n/a ({r['n_seeds']} seed)")
+        crow.append([_label(r["protocol"]), str(r["n_branches"]), _pct(r["mean_a"]),
+                     _pct(r["mean_b"]), _diff_text(r), _num(r.get("d_z")),
+                     _num(r["p_value"]), _num(r.get("p_holm")), seed_txt])
+    parts = ["", f"### {ELEVATED} vs {BASELINE} (same anatomy, paired by seed and "
+             "branch; raw change)", "",
+             f"Paired {interval_description()}; d_z = paired Cohen's d_z over "
+             "branches; sign-flip P from scipy.stats.permutation_test, Holm-adjusted "
+             f"across the {len(comp)} protocols of this table (the CIs are not "
+             "adjusted).", "",
+             markdown_table(crow, ["protocol", "branches", BASELINE, ELEVATED,
+                              "difference (branches)", "d_z", "sign-flip P",
+                              "P (Holm)", "difference (seed means)"]), ""]
+    parts += _comparison_lines(comp, "raw")
+    if has_spec:
+        parts += _comparison_lines(condition_comparison(runs, n_boot=n_boot,
+                                                        measure="specific"),
+                                   "pairing-specific")
+    return parts
+
+
+def _stdp_lines(curves: Mapping) -> list[str]:
+    """The STDP-curve subsection of :func:`plasticity_section` (empty without STDP runs)."""
+    if not curves["by_condition"]:
+        return []
+    what = "pairing-specific change (minus unpaired)" if curves["measure"] == "specific" \
+        else "raw change"
+    parts = ["", f"### STDP curve ({what})", ""]
+    for cond, c in curves["by_condition"].items():
+        i_max, i_min = int(np.nanargmax(c["mean"])), int(np.nanargmin(c["mean"]))
+        pts = ", ".join(f"{dt:+g} ms: {_pct(m, 2)}" for dt, m in zip(c["dt_ms"], c["mean"]))
+        parts.append(f"- {cond}: maximum at Δt = {c['dt_ms'][i_max]:+g} ms "
+                     f"({_pct_ci({k: c[k][i_max] for k in ('mean', 'low', 'high')})}), "
+                     f"minimum at Δt = {c['dt_ms'][i_min]:+g} ms "
+                     f"({_pct_ci({k: c[k][i_min] for k in ('mean', 'low', 'high')})}). "
+                     f"Points: {pts}.")
+        res = [(dt, _resolved(lo, hi)) for dt, lo, hi in zip(c["dt_ms"], c["low"],
+                                                              c["high"])]
+        pot = [f"{dt:+g}" for dt, s in res if s > 0]
+        dep = [f"{dt:+g}" for dt, s in res if s < 0]
+        parts.append(f"  Resolved potentiation (CI > 0) at Δt = {', '.join(pot) or 'none'} "
+                     f"ms; resolved depression (CI < 0) at Δt = {', '.join(dep) or 'none'} "
+                     "ms.")
+        if np.any(np.asarray(c["dt_ms"]) == 0):
+            parts.append("  Caveat: at Δt = 0 the release falls in the spike's time step, "
+                         "where the NMDA Ca2+ of a release (evaluated at the instantaneous "
+                         "potential) is clipped to 0: that point reflects postsynaptic "
+                         "Ca2+ only.")
+        meas = curves["dt_measured_ms"].get(cond)
+        if meas is not None and np.isfinite(meas).any():
+            err = float(np.nanmax(np.abs(np.asarray(meas) - c["dt_ms"])))
+            parts.append(f"  Achieved Δt within {err:.2g} ms of nominal.")
+    return parts
+
+
+def _check_lines(runs: Sequence[RunData]) -> list[str]:
+    """Per-run checks of the protocol delivery (one spike per current step, extra spikes)."""
     checks = []
     for run in runs:
         m = run.metrics
@@ -599,13 +636,7 @@ def plasticity_section(results: Path, scale: str | None = None,
                           f"evoked exactly one spike, {m.get('extra_post_spikes_pairing', '?')} "
                           f"extra postsynaptic spikes in pairing protocols, "
                           f"{m.get('post_spikes_burst', '?')} postsynaptic spikes in bursts")
-    if checks:
-        parts += ["", "### Checks", ""] + [f"- {c}" for c in checks]
-    shown = [n for n in FIGURE_FILES.values() if (figures_dir / n).exists()]
-    if shown:
-        parts += ["", "### Figures", ""] + [f"![{Path(n).stem}](figures/{n})" for n in shown]
-    parts.append("")
-    return "\n".join(parts)
+    return checks
 
 
 def plasticity_figures(results: Path, out_dir: Path | None = None, scale: str | None = None,
