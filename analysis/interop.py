@@ -454,16 +454,24 @@ def export_nwb(run_file: str | os.PathLike, out_path: str | os.PathLike, *,
         ``out_path`` exists.
     """
     pynwb = _require("pynwb", "export_nwb")
-    import pynwb.misc
-    from hdmf.common import DynamicTable, VectorData
-    from pynwb.epoch import TimeIntervals
-
     out = Path(out_path)
     if out.exists():
         raise FileExistsError(f"{out} already exists; choose another output (--out)")
     if not out.parent.is_dir():
         raise FileNotFoundError(f"output directory {out.parent} does not exist")
     run = _as_run(run_file)
+    nwb = _nwb_file(pynwb, run, run_file)
+    _add_units(nwb, run, population_sizes(run, sizes), resolution)
+    _add_intervals(nwb, run)
+    if run.metrics:
+        _add_metrics(nwb, run)
+    _write_new(pynwb, nwb, out)
+    return out
+
+
+def _nwb_file(pynwb, run: RunData, run_file: str | os.PathLike | RunData):
+    """An empty ``pynwb.NWBFile`` with the session description and provenance of ``run``
+    (see :func:`export_nwb`)."""
     a = run.attrs
     ann = _run_annotations(run)
     try:
@@ -474,7 +482,7 @@ def export_nwb(run_file: str | os.PathLike, out_path: str | os.PathLike, *,
         created = created.replace(tzinfo=datetime.timezone.utc)
     provenance = {k: _json_safe(_scalar(v)) for k, v in a.items() if k != "config_toml"}
     dirty = " (dirty working tree)" if a.get("git_dirty") else ""
-    nwb = pynwb.NWBFile(
+    return pynwb.NWBFile(
         session_description=(f"mgnet simulation: experiment {ann['experiment']}, condition "
                              f"{ann['condition']}, seed {ann['seed']}"
                              + (f", scale {ann['scale']}" if ann["scale"] else "")),
@@ -498,7 +506,13 @@ def export_nwb(run_file: str | os.PathLike, out_path: str | os.PathLike, *,
                           ["pynwb", pynwb.__version__]],
         keywords=["mgnet", "simulation", "Brian2", "magnesium", ann["experiment"]],
     )
-    sizes = population_sizes(run, sizes)
+
+
+def _add_units(nwb, run: RunData, sizes: Mapping[str, int],
+               resolution: float | str | None) -> None:
+    """``nwb.units``: one unit per neuron of every population, with assembly membership
+    where ``/patterns/members`` indexes the population (see :func:`export_nwb`)."""
+    import pynwb.misc
     members = None if run.patterns is None else np.asarray(run.patterns, bool)
     assembly_pops = set()
     if members is not None and members.ndim == 2 and members.shape[0]:
@@ -525,6 +539,12 @@ def export_nwb(run_file: str | os.PathLike, out_path: str | os.PathLike, *,
                 row["assemblies"] = (members[:, node] if pop in assembly_pops
                                      else np.zeros(members.shape[0], bool))
             nwb.add_unit(**row)
+
+
+def _add_intervals(nwb, run: RunData) -> None:
+    """The protocol phases as ``epochs`` and every other :func:`interval_tables` table as
+    ``intervals/<name>``."""
+    from pynwb.epoch import TimeIntervals
     for name, tab in interval_tables(run).items():
         descriptions = {}
         for col in tab["columns"]:
@@ -546,12 +566,21 @@ def export_nwb(run_file: str | os.PathLike, out_path: str | os.PathLike, *,
                 **{c: _cell(v[k]) for c, v in tab["columns"].items()})
         if name != "protocol":
             nwb.add_time_intervals(table)
-    if run.metrics:
-        cols = [VectorData(name=k, description=f"run metric '{k}' (/metrics)", data=[v])
-                for k, v in run.metrics.items()]
-        nwb.add_analysis(DynamicTable(name="metrics", description="scalar results of the run "
-                                      "(/metrics of the run file; units in the names, e.g. "
-                                      "_hz, _s)", columns=cols))
+
+
+def _add_metrics(nwb, run: RunData) -> None:
+    """``analysis/metrics``: a one-row table of the run's scalar metrics."""
+    from hdmf.common import DynamicTable, VectorData
+    cols = [VectorData(name=k, description=f"run metric '{k}' (/metrics)", data=[v])
+            for k, v in run.metrics.items()]
+    nwb.add_analysis(DynamicTable(name="metrics", description="scalar results of the run "
+                                  "(/metrics of the run file; units in the names, e.g. "
+                                  "_hz, _s)", columns=cols))
+
+
+def _write_new(pynwb, nwb, out: Path) -> None:
+    """Write ``nwb`` to ``out`` under a temporary name, then link it into place; an existing
+    ``out`` is never overwritten."""
     # pynwb warns about names that do not end in .nwb, so the marker goes before it
     tmp = out.with_name(f".{out.stem}.tmp-{os.getpid()}-{secrets.token_hex(4)}{out.suffix}")
     try:
@@ -567,7 +596,6 @@ def export_nwb(run_file: str | os.PathLike, out_path: str | os.PathLike, *,
             os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
-    return out
 
 
 def _column_path(table: str, col: str) -> str:
@@ -722,40 +750,47 @@ def load_metrics(results_dir: str | os.PathLike, *, experiment: str | None = Non
     rows = []
     default_cache: dict[tuple, str] = {}
     for path in list_runs(base, experiment=experiment, scale=scale):
-        if validate:
-            run = read_run(path)
-            attrs, metrics = dict(run.attrs), dict(run.metrics)
-        else:
-            attrs, metrics = _read_row(path)
-        toml_text = str(attrs.get("config_toml", ""))
-        doc = _parse_toml(toml_text, str(path))
-        row = {"experiment": attrs.get("experiment"), "condition": attrs.get("condition"),
-               "seed": attrs.get("seed"), "scale": attrs.get("scale", doc.get("scale")),
-               "run_id": attrs.get("run_id"), "path": str(path),
-               "created_utc": attrs.get("created_utc"), "git_commit": attrs.get("git_commit"),
-               "config_hash": _short_hash(_configured(doc)),
-               "params_hash": None, "params_changed": None}
-        if defaults is not None:
-            key = (row["experiment"], row["condition"], row["scale"])
-            if key not in default_cache:
-                try:
-                    default_cache[key] = defaults(*key)
-                except Exception as exc:  # noqa: BLE001 - e.g. an experiment since renamed
-                    warnings.warn(f"no default configuration for {key}: {exc}; "
-                                  f"params_hash and params_changed left empty", stacklevel=2)
-                    default_cache[key] = None
-            if default_cache[key] is not None:
-                changed = changed_parameters(toml_text, default_cache[key])
-                row["params_changed"] = "; ".join(f"{k}={v}" for k, v in changed.items())
-                row["params_hash"] = _short_hash(changed) if changed else "defaults"
-        for name, value in metrics.items():
-            row[f"metric_{name}" if name in RUN_COLUMNS else name] = value
-        rows.append(row)
+        rows.append(_metrics_row(path, validate, defaults, default_cache))
     frame = pd.DataFrame.from_records(rows, columns=None if rows else list(RUN_COLUMNS))
     if rows:
         frame = frame.sort_values(["experiment", "scale", "condition", "seed", "run_id"],
                                   kind="stable").reset_index(drop=True)
     return frame
+
+
+def _metrics_row(path: Path, validate: bool,
+                 defaults: Callable[[str, str, str], str] | None,
+                 default_cache: dict[tuple, str]) -> dict[str, Any]:
+    """One row of :func:`load_metrics` (``default_cache``: the defaults' configs so far)."""
+    if validate:
+        run = read_run(path)
+        attrs, metrics = dict(run.attrs), dict(run.metrics)
+    else:
+        attrs, metrics = _read_row(path)
+    toml_text = str(attrs.get("config_toml", ""))
+    doc = _parse_toml(toml_text, str(path))
+    row = {"experiment": attrs.get("experiment"), "condition": attrs.get("condition"),
+           "seed": attrs.get("seed"), "scale": attrs.get("scale", doc.get("scale")),
+           "run_id": attrs.get("run_id"), "path": str(path),
+           "created_utc": attrs.get("created_utc"), "git_commit": attrs.get("git_commit"),
+           "config_hash": _short_hash(_configured(doc)),
+           "params_hash": None, "params_changed": None}
+    if defaults is not None:
+        key = (row["experiment"], row["condition"], row["scale"])
+        if key not in default_cache:
+            try:
+                default_cache[key] = defaults(*key)
+            except Exception as exc:  # noqa: BLE001 - e.g. an experiment since renamed
+                warnings.warn(f"no default configuration for {key}: {exc}; "
+                              f"params_hash and params_changed left empty", stacklevel=3)
+                default_cache[key] = None
+        if default_cache[key] is not None:
+            changed = changed_parameters(toml_text, default_cache[key])
+            row["params_changed"] = "; ".join(f"{k}={v}" for k, v in changed.items())
+            row["params_hash"] = _short_hash(changed) if changed else "defaults"
+    for name, value in metrics.items():
+        row[f"metric_{name}" if name in RUN_COLUMNS else name] = value
+    return row
 
 
 def spikes_frame(run_file: str | os.PathLike | RunData):
