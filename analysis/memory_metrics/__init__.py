@@ -27,7 +27,7 @@ patterns). This module never imports brian2.
 
 from __future__ import annotations
 
-from .structure import (_co_member, assembly_weight_stats, assembly_snr, silent_fraction,
+from .structure import (assembly_weight_stats, assembly_snr, silent_fraction,
                         weight_histograms, contacts_per_connection)
 from .recall import (recall_overlap, recall_latency, false_activation, completion_curve,
                      active_from_spikes, presentations_to_criterion)
@@ -36,6 +36,10 @@ from .retention import lifetime, forgetting_curve, state_kappa, trace_lifetime
 from .information import bits_per_synapse, stored_bits_per_synapse
 from .instrument import (rates_in_window, recall_q, cues_in_bursts, up_fraction_difference,
                          up_fraction_z)
+from ..statistics import binary_entropy
+
+# Not in __all__, but importable from here before the split: kept importable.
+from .structure import _co_member  # noqa: F401
 
 __all__ = [
     "assembly_weight_stats",
@@ -64,5 +68,3 @@ __all__ = [
     "up_fraction_difference",
     "up_fraction_z",
 ]
-
-from ..statistics import binary_entropy  # noqa: F401  (re-exported, as before the split)
