@@ -11,6 +11,18 @@ into network bursts. A simulation records every neuron, so the same idea is expr
 the population rate: a network burst is an epoch in which the *population-averaged* firing rate
 is far above the background and a sizeable fraction of the network takes part.
 
+The detector (:func:`detect_network_bursts`) assumes the background is well below the
+threshold (≲ half of it) and the network is not tiny (≳ 100 neurons); then pure Poisson
+background yields no bursts. At higher background the false epochs it does yield are short and
+hold few spikes, so the burst-fraction band of :data:`CULTURE_BANDS` still fails, as it should.
+Its defaults suit culture bursts (0.1–2 s long, intra-burst rates of tens of Hz, background
+< 1 Hz): a fixed 2 Hz-per-neuron threshold sits above a sub-1 Hz background and far below a
+culture burst, in which most cells fire at tens of Hz (half the cells at 20 Hz is 10 Hz per
+neuron). With ``min_peak_factor`` 2 the weakest detectable burst peaks at 4 Hz per neuron
+(e.g. 40 % of the cells at 10 Hz). A fixed threshold (no ``rel_threshold``) is the default
+because conditions are compared with each other: a threshold that moves with each network's
+mean rate would move the burst definition with the condition.
+
 Inputs are plain arrays in the SONATA spike layout: spike times in seconds and integer neuron
 ids ``0 .. n_neurons - 1``. This module never imports brian2.
 
@@ -171,22 +183,9 @@ def _runs(mask):
     return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
 
 
-def detect_network_bursts(
-    times_s,
-    ids,
-    n_neurons,
-    t_start,
-    t_stop,
-    *,
-    bin_s=0.005,
-    smooth_s=None,
-    threshold=2.0,
-    rel_threshold=None,
-    min_duration_s=0.05,
-    merge_gap_s=0.1,
-    min_participation=0.2,
-    min_peak_factor=2.0,
-):
+def detect_network_bursts(times_s, ids, n_neurons, t_start, t_stop, *, bin_s=0.005,
+                          smooth_s=None, threshold=2.0, rel_threshold=None, min_duration_s=0.05,
+                          merge_gap_s=0.1, min_participation=0.2, min_peak_factor=2.0):
     """Detect network bursts from the population rate.
 
     Rule, applied in this order:
@@ -201,9 +200,7 @@ def detect_network_bursts(
     4. Each merged epoch is trimmed to the first and last bins from which the *unsmoothed*
        rate exceeds the threshold for two consecutive bins (any single supra-threshold bin if
        there is no such pair), and its edges are set to the first spike of the first bin and
-       the last spike of the last bin. Smoothing spreads a burst's flanks into the
-       background; trimming on the raw rate puts the edges back where the burst spikes are,
-       and the two-bin rule keeps isolated background coincidences out of the edges.
+       the last spike of the last bin (why: :func:`_trimmed_epoch`).
     5. An epoch is kept if ``stop - start >= min_duration_s``, if at least
        ``min_participation`` × ``n_neurons`` distinct neurons fire in it, if its mean
        population rate (spikes / (``n_neurons`` · duration)) exceeds the threshold and if its
@@ -211,19 +208,7 @@ def detect_network_bursts(
        chains of background fluctuations that only graze the threshold and that step 3 glued
        together; a real burst peaks far above it.
 
-    The detector assumes the background is well below the threshold (≲ half of it) and the
-    network is not tiny (≳ 100 neurons); then pure Poisson background yields no bursts. At
-    higher background the false epochs it does yield are short and hold few spikes, so the
-    burst-fraction band of :data:`CULTURE_BANDS` still fails, as it should.
-
-    The defaults suit culture bursts (0.1–2 s long, intra-burst rates of tens of Hz,
-    background < 1 Hz): a fixed 2 Hz-per-neuron threshold sits above a sub-1 Hz background
-    and far below a culture burst, in which most cells fire at tens of Hz (half the cells at
-    20 Hz is 10 Hz per neuron). With ``min_peak_factor`` 2 the weakest detectable burst
-    peaks at 4 Hz per neuron (e.g. 40 % of the cells at 10 Hz). A fixed
-    threshold (no ``rel_threshold``) is the default because conditions are compared with each
-    other: a threshold that moves with each network's mean rate would move the burst
-    definition with the condition.
+    The detector's assumptions and the choice of its defaults are in the module docstring.
 
     Parameters
     ----------
@@ -249,11 +234,9 @@ def detect_network_bursts(
     merge_gap_s : float, optional
         Epochs closer than this (s) are merged. Default 0.1.
     min_participation : float, optional
-        Minimum fraction of ``n_neurons`` that fire at least one spike in the burst.
-        Default 0.2.
+        Minimum fraction of ``n_neurons`` firing at least one spike in the burst. Default 0.2.
     min_peak_factor : float, optional
-        The smoothed population rate must peak at ≥ this multiple of the threshold.
-        Default 2.0.
+        The smoothed rate must peak at ≥ this multiple of the threshold. Default 2.0.
 
     Returns
     -------
@@ -264,65 +247,91 @@ def detect_network_bursts(
     times, nid = _clean_spikes(times_s, ids, t_start, t_stop)
     counts, edges = _binned_rate(times, n_neurons, t_start, t_stop, bin_s)
     raw = counts / (n_neurons * bin_s)
-
-    thr = float(threshold)
-    if rel_threshold is not None:
-        mean_rate = times.size / (n_neurons * (t_stop - t_start))
-        thr = max(thr, float(rel_threshold) * mean_rate)
-    if thr <= 0:
-        raise ValueError("the effective threshold must be positive")
+    thr = _effective_threshold(threshold, rel_threshold, times.size, n_neurons, t_stop - t_start)
     if smooth_s is None:
         smooth_s = auto_smooth_s(n_neurons, thr, bin_s)
     smooth = _smooth(raw, smooth_s, bin_s)
-
     i0s, i1s = _runs(smooth > thr)
     if i0s.size == 0:
         return np.zeros(0, dtype=BURST_DTYPE)
+    out = []
+    for a, b in _merge_runs(i0s, i1s, merge_gap_s / bin_s):
+        epoch = _trimmed_epoch(raw[a:b] > thr, a, times, nid, edges)
+        record = None if epoch is None else _kept_burst(
+            epoch, smooth[a:b], thr, n_neurons, min_duration_s, min_participation,
+            min_peak_factor)
+        if record is not None:
+            out.append(record)
+    return np.array(out, dtype=BURST_DTYPE)
 
-    # Merge on bin indices; the gap is measured between the end of one run and the start of
-    # the next.
-    gap_bins = merge_gap_s / bin_s
+
+def _effective_threshold(threshold, rel_threshold, n_spikes, n_neurons, window_s):
+    """Step 2 of :func:`detect_network_bursts`: the fixed threshold, raised to
+    ``rel_threshold`` × the window's mean rate per neuron if given (Hz per neuron)."""
+    thr = float(threshold)
+    if rel_threshold is not None:
+        mean_rate = n_spikes / (n_neurons * window_s)
+        thr = max(thr, float(rel_threshold) * mean_rate)
+    if thr <= 0:
+        raise ValueError("the effective threshold must be positive")
+    return thr
+
+
+def _merge_runs(i0s, i1s, gap_bins):
+    """Step 3 of :func:`detect_network_bursts`: ``[i0, i1)`` bin runs closer than
+    ``gap_bins`` merged; the gap is measured between the end of one run and the start of
+    the next."""
     merged = [[i0s[0], i1s[0]]]
     for a, b in zip(i0s[1:], i1s[1:]):
         if a - merged[-1][1] < gap_bins:
             merged[-1][1] = b
         else:
             merged.append([a, b])
+    return merged
 
-    raw_above = raw > thr
-    out = []
-    for a, b in merged:
-        above = raw_above[a:b]
-        # Edges must sit where the raw rate stays above threshold for two consecutive bins, so
-        # that a chance coincidence of background spikes just outside the burst does not
-        # become its start or end; single bins are the fallback for very short epochs.
-        sustained = np.flatnonzero(above[:-1] & above[1:])
-        if sustained.size:
-            first_bin, last_bin = a + sustained[0], a + sustained[-1] + 1
-        else:
-            core = np.flatnonzero(above)
-            if core.size == 0:
-                continue
-            first_bin, last_bin = a + core[0], a + core[-1]
-        lo = np.searchsorted(times, edges[first_bin], side="left")
-        hi = np.searchsorted(times, edges[last_bin + 1], side="left")
-        if hi <= lo:
-            continue
-        start, stop = times[lo], times[hi - 1]
-        duration = stop - start
-        n_spk = hi - lo
-        n_part = np.unique(nid[lo:hi]).size
-        if duration < min_duration_s:
-            continue
-        if n_part < min_participation * n_neurons:
-            continue
-        if n_spk / (n_neurons * duration) <= thr:
-            continue
-        peak = float(smooth[a:b].max())
-        if peak < min_peak_factor * thr:
-            continue
-        out.append((start, stop, n_spk, n_part, peak))
-    return np.array(out, dtype=BURST_DTYPE)
+
+def _trimmed_epoch(above, a, times, nid, edges):
+    """Step 4 of :func:`detect_network_bursts`: the epoch starting at bin ``a`` whose raw
+    rate is ``above`` threshold per bin, trimmed to its spikes. Smoothing spreads a burst's
+    flanks into the background; trimming on the raw rate puts the edges back where the burst
+    spikes are, and the two-bin rule keeps isolated background coincidences out of the edges.
+
+    Returns ``(start, stop, n_spikes, n_neurons_participating)`` or None if no spike is left.
+    """
+    # Edges must sit where the raw rate stays above threshold for two consecutive bins, so
+    # that a chance coincidence of background spikes just outside the burst does not
+    # become its start or end; single bins are the fallback for very short epochs.
+    sustained = np.flatnonzero(above[:-1] & above[1:])
+    if sustained.size:
+        first_bin, last_bin = a + sustained[0], a + sustained[-1] + 1
+    else:
+        core = np.flatnonzero(above)
+        if core.size == 0:
+            return None
+        first_bin, last_bin = a + core[0], a + core[-1]
+    lo = np.searchsorted(times, edges[first_bin], side="left")
+    hi = np.searchsorted(times, edges[last_bin + 1], side="left")
+    if hi <= lo:
+        return None
+    return times[lo], times[hi - 1], hi - lo, np.unique(nid[lo:hi]).size
+
+
+def _kept_burst(epoch, smooth, thr, n_neurons, min_duration_s, min_participation,
+                min_peak_factor):
+    """Step 5 of :func:`detect_network_bursts`: the burst record of a trimmed ``epoch`` whose
+    smoothed rate over its merged bins is ``smooth``, or None if a criterion rejects it."""
+    start, stop, n_spk, n_part = epoch
+    duration = stop - start
+    if duration < min_duration_s:
+        return None
+    if n_part < min_participation * n_neurons:
+        return None
+    if n_spk / (n_neurons * duration) <= thr:
+        return None
+    peak = float(smooth.max())
+    if peak < min_peak_factor * thr:
+        return None
+    return start, stop, n_spk, n_part, peak
 
 
 def _burst_windows(bursts):

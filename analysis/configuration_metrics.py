@@ -124,12 +124,8 @@ def _optional(boutons: Mapping[str, Any], key: str, n: int) -> np.ndarray:
     return np.full(n, np.nan)
 
 
-def branch_metrics(
-    boutons: Mapping[str, Any],
-    branch_ids: Any,
-    length_um: Any,
-    threshold: float = FUNCTIONAL_PR_THRESHOLD,
-) -> dict[str, np.ndarray]:
+def branch_metrics(boutons: Mapping[str, Any], branch_ids: Any, length_um: Any,
+                   threshold: float = FUNCTIONAL_PR_THRESHOLD) -> dict[str, np.ndarray]:
     """Per-branch configuration metrics (science.md §2).
 
     Parameters
@@ -162,16 +158,8 @@ def branch_metrics(
         On duplicate branch ids, non-positive lengths, mismatched shapes, or a bouton whose
         ``branch_id`` is not in ``branch_ids``.
     """
-    bid = np.asarray(branch_ids).ravel()
-    length = np.asarray(length_um, dtype=float).ravel()
+    bid, length = _branches(branch_ids, length_um)
     nb = bid.size
-    if length.shape != (nb,):
-        raise ValueError("length_um must have one entry per branch id")
-    if np.unique(bid).size != nb:
-        raise ValueError("branch_ids must be unique")
-    if np.any(~(length > 0)):
-        raise ValueError("branch lengths must be positive")
-
     b_branch = np.asarray(boutons["branch_id"]).ravel()
     n = b_branch.size
     pr = measured_pr(boutons, "1ap")
@@ -183,27 +171,10 @@ def branch_metrics(
     wca_b = _optional(boutons, "wca_burst", n)
     mg_i = _optional(boutons, "mg_i", n)
     pr_true = _optional(boutons, "pr_true", n)
-
-    # Map each bouton to its output row by id (not by position), so any ordering of
-    # branch_ids or of the bouton table gives the same per-branch numbers.
-    order = np.argsort(bid, kind="stable")
-    sorted_ids = bid[order]
-    pos = np.searchsorted(sorted_ids, b_branch)
-    pos_c = np.clip(pos, 0, max(nb - 1, 0))
-    if n > 0 and (nb == 0 or np.any(sorted_ids[pos_c] != b_branch)):
-        raise ValueError("some boutons have a branch_id not listed in branch_ids")
-    row = order[pos_c] if nb else np.zeros(0, dtype=int)
-
-    def bsum(mask: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
-        # np.where zeroes the weights of excluded boutons (even if NaN there) but keeps a NaN
-        # of an included bouton, so a missing value poisons only the sum it belongs to.
-        weights = mask.astype(float) if w is None else np.where(mask, w, 0.0)
-        return np.bincount(row, weights=weights, minlength=nb)[:nb]
-
+    bsum = _branch_summer(_bouton_rows(bid, b_branch), nb)
     per_unit = LENGTH_UNIT_UM / length
     func = pr >= threshold
     all_b = np.ones(n, dtype=bool)
-
     n_boutons = bsum(all_b)
     n_func = bsum(func)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -230,25 +201,74 @@ def branch_metrics(
         s_true_f = bsum(func, pr_true)
         table["mean_pr_true"] = np.where(n_func > 0, s_true_f / n_func, np.nan)
         table["sum_pr_true"] = s_true_f * per_unit
-
-        # Fully "true" classification: NaN pr_true compares False, so guard explicitly.
-        have_true = np.isfinite(pr_true)
-        tfunc = have_true & (np.where(have_true, pr_true, 0.0) >= threshold)
-        nt = bsum(tfunc)
-        s_true = bsum(tfunc, pr_true)
-        h_true = binary_entropy(np.clip(np.where(have_true, pr_true, 0.0), 0.0, 1.0))
-        any_true = bool(have_true.any()) if n else False
-        nan_if_missing = (lambda a: a) if any_true else (lambda a: np.full(nb, np.nan))
-        table["true_n_functional"] = nan_if_missing(nt.astype(float))
-        table["true_silent_fraction"] = nan_if_missing(
-            np.where(n_boutons > 0, 1.0 - nt / n_boutons, np.nan)
-        )
-        table["true_D"] = nan_if_missing(nt * per_unit)
-        table["true_mean_pr"] = nan_if_missing(np.where(nt > 0, s_true / nt, np.nan))
-        table["true_sum_pr"] = nan_if_missing(s_true * per_unit)
-        table["true_capacity_bits"] = nan_if_missing(bsum(tfunc, h_true) * per_unit)
+        table.update(_true_columns(bsum, pr_true, threshold, n_boutons, per_unit, nb))
     assert list(table) == list(BRANCH_COLUMNS)
     return table
+
+
+def _branches(branch_ids: Any, length_um: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Branch ids and lengths (µm) of :func:`branch_metrics` as 1-D arrays, checked."""
+    bid = np.asarray(branch_ids).ravel()
+    length = np.asarray(length_um, dtype=float).ravel()
+    nb = bid.size
+    if length.shape != (nb,):
+        raise ValueError("length_um must have one entry per branch id")
+    if np.unique(bid).size != nb:
+        raise ValueError("branch_ids must be unique")
+    if np.any(~(length > 0)):
+        raise ValueError("branch lengths must be positive")
+    return bid, length
+
+
+def _bouton_rows(bid: np.ndarray, b_branch: np.ndarray) -> np.ndarray:
+    """Output row of each bouton of :func:`branch_metrics`, found by branch id.
+
+    Each bouton maps to its row by id (not by position), so any ordering of ``bid`` or of
+    the bouton table gives the same per-branch numbers.
+    """
+    nb, n = bid.size, b_branch.size
+    order = np.argsort(bid, kind="stable")
+    sorted_ids = bid[order]
+    pos = np.searchsorted(sorted_ids, b_branch)
+    pos_c = np.clip(pos, 0, max(nb - 1, 0))
+    if n > 0 and (nb == 0 or np.any(sorted_ids[pos_c] != b_branch)):
+        raise ValueError("some boutons have a branch_id not listed in branch_ids")
+    return order[pos_c] if nb else np.zeros(0, dtype=int)
+
+
+def _branch_summer(row: np.ndarray, nb: int):
+    """``bsum(mask, w=None)``: per-branch sum over the boutons in ``mask`` of ``w`` (or of
+    1), for boutons mapped to branches by ``row``."""
+    def bsum(mask: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+        # np.where zeroes the weights of excluded boutons (even if NaN there) but keeps a NaN
+        # of an included bouton, so a missing value poisons only the sum it belongs to.
+        weights = mask.astype(float) if w is None else np.where(mask, w, 0.0)
+        return np.bincount(row, weights=weights, minlength=nb)[:nb]
+    return bsum
+
+
+def _true_columns(bsum, pr_true: np.ndarray, threshold: float, n_boutons: np.ndarray,
+                  per_unit: np.ndarray, nb: int) -> dict[str, np.ndarray]:
+    """The ``true_*`` columns of :func:`branch_metrics`: boutons classified by ``pr_true``
+    (all NaN when no bouton has a finite ``pr_true``)."""
+    n = pr_true.size
+    # Fully "true" classification: NaN pr_true compares False, so guard explicitly.
+    have_true = np.isfinite(pr_true)
+    tfunc = have_true & (np.where(have_true, pr_true, 0.0) >= threshold)
+    nt = bsum(tfunc)
+    s_true = bsum(tfunc, pr_true)
+    h_true = binary_entropy(np.clip(np.where(have_true, pr_true, 0.0), 0.0, 1.0))
+    any_true = bool(have_true.any()) if n else False
+    nan_if_missing = (lambda a: a) if any_true else (lambda a: np.full(nb, np.nan))
+    return {
+        "true_n_functional": nan_if_missing(nt.astype(float)),
+        "true_silent_fraction": nan_if_missing(
+            np.where(n_boutons > 0, 1.0 - nt / n_boutons, np.nan)),
+        "true_D": nan_if_missing(nt * per_unit),
+        "true_mean_pr": nan_if_missing(np.where(nt > 0, s_true / nt, np.nan)),
+        "true_sum_pr": nan_if_missing(s_true * per_unit),
+        "true_capacity_bits": nan_if_missing(bsum(tfunc, h_true) * per_unit),
+    }
 
 
 def pool_branch_tables(tables: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:

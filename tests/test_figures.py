@@ -42,12 +42,15 @@ def _figure_sources():
                                                                       "__init__.py"))
     # the report modules that draw (they lay panels out and save them): the unambiguous
     # rules only (their text is full of "C1"-like labels and "ms" strings)
-    files += [ANALYSIS / n for n in ("culture_report.py", "memory_report.py",
-                                     "plasticity_report.py", "report.py")]
+    # (a report split into a subpackage, issue 16: every module of it)
+    for name in ("culture_report", "memory_report", "plasticity_report", "report"):
+        package = ANALYSIS / name
+        files += sorted(package.glob("*.py")) if package.is_dir() else [ANALYSIS / f"{name}.py"]
     return files
 
 
-@pytest.mark.parametrize("path", _figure_sources(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", _figure_sources(),
+                         ids=lambda p: str(p.relative_to(ANALYSIS)))
 def test_no_module_defines_its_own_colours(path):
     """Every colour comes from analysis/figures/style.py."""
     bad = []

@@ -180,7 +180,7 @@ def test_wheel_has_one_top_level_package(tmp_path):
     tops = {n.split("/")[0] for n in names}
     assert {t for t in tops if not t.endswith(".dist-info")} == {"mgnet"}, tops
     for needed in ("mgnet/__init__.py", "mgnet/__main__.py", "mgnet/models/calibration.toml",
-                   "mgnet/experiments/cli.py", "mgnet/analysis/interop.py",
+                   "mgnet/experiments/cli.py", "mgnet/analysis/interop/__init__.py",
                    "mgnet/analysis/figures/__init__.py",
                    "mgnet/experiments/configs/culture_plastic_10min.toml"):
         assert needed in names, needed

@@ -27,7 +27,7 @@ def _definitions(pattern: str) -> list[str]:
 
 # ------------------------------------------------------------------------ entropy
 def test_one_binary_entropy():
-    assert _definitions(r"^\s*def binary_entropy\b") == ["analysis/statistics.py"]
+    assert _definitions(r"^\s*def binary_entropy\b") == ["analysis/statistics/proportions.py"]
     from mgnet.analysis import configuration_metrics as cm, memory_metrics as mm, statistics
     assert cm.binary_entropy is statistics.binary_entropy is mm.binary_entropy
 

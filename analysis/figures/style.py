@@ -195,49 +195,8 @@ def save_figure(fig, path: Path, dpi: int = 150, *, caption: str | None = None,
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)
     fig.savefig(path.with_suffix("." + VECTOR_FORMAT))
-    panels = []
     axes = _panel_axes(fig)
-    if len(axes) > 1:
-        from matplotlib.transforms import Bbox
-        renderer = fig.canvas.get_renderer()
-        pdir = path.parent / "panels"
-        pdir.mkdir(exist_ok=True)
-        inv = fig.dpi_scale_trans.inverted()
-        tight = [ax.get_tightbbox(renderer).transformed(inv) for ax in axes]
-        frames = [ax.get_window_extent(renderer).transformed(inv) for ax in axes]
-        if split == "columns":
-            cols: dict = {}
-            for t, f in zip(tight, frames):
-                cols.setdefault(round(f.x0, 1), []).append((t, f))
-            tight = [Bbox.union([t for t, _ in g]) for _, g in sorted(cols.items())]
-            frames = [Bbox.union([f for _, f in g]) for _, g in sorted(cols.items())]
-            axes = [None] * len(tight)
-        elif split != "axes":
-            raise ValueError(f"split must be 'axes' or 'columns', got {split!r}")
-        fb = fig.bbox_inches
-        for k, ax in enumerate(axes):
-            bb, fr = tight[k], frames[k]
-            x0, y0 = max(bb.x0 - 0.05, 0), max(bb.y0 - 0.05, 0)
-            x1, y1 = min(bb.x1 + 0.05, fb.x1), min(bb.y1 + 0.05, fb.y1)
-            # keep the neighbours' labels out: stop at the nearest neighbour's extent
-            for j, (ob, of) in enumerate(zip(tight, frames)):
-                if j == k:
-                    continue
-                if of.y1 > fr.y0 and of.y0 < fr.y1:          # same row
-                    if of.x0 >= fr.x1:
-                        x1 = min(x1, ob.x0)
-                    elif of.x1 <= fr.x0:
-                        x0 = max(x0, ob.x1)
-                if of.x1 > fr.x0 and of.x0 < fr.x1:          # same column
-                    if of.y0 >= fr.y1:
-                        y1 = min(y1, ob.y0)
-                    elif of.y1 <= fr.y0:
-                        y0 = max(y0, ob.y1)
-            bb = Bbox.from_extents(x0, y0, max(x1, x0 + 0.1), max(y1, y0 + 0.1))
-            pdpi = max(dpi, math.ceil(MIN_PANEL_HEIGHT_PX / max(bb.height, 1e-3)))
-            name = f"{path.stem}_{chr(ord('a') + k)}.png"
-            fig.savefig(pdir / name, dpi=pdpi, bbox_inches=bb)
-            panels.append(name)
+    panels = _save_panels(fig, path, dpi, axes, split) if len(axes) > 1 else []
     entry = {"caption": caption or "", "panels": panels}
     if panel_captions:
         entry["panel_captions"] = list(panel_captions)
@@ -249,6 +208,60 @@ def save_figure(fig, path: Path, dpi: int = 150, *, caption: str | None = None,
         import matplotlib.pyplot as plt
         plt.close(fig)
     return path
+
+
+def _save_panels(fig, path: Path, dpi: int, axes: list, split: str) -> list[str]:
+    """One PNG per panel (the ``axes``, or their columns) under ``path.parent / "panels"``,
+    each cut at its neighbours' extents; returns the file names (see :func:`save_figure`)."""
+    from matplotlib.transforms import Bbox
+    renderer = fig.canvas.get_renderer()
+    pdir = path.parent / "panels"
+    pdir.mkdir(exist_ok=True)
+    inv = fig.dpi_scale_trans.inverted()
+    tight = [ax.get_tightbbox(renderer).transformed(inv) for ax in axes]
+    frames = [ax.get_window_extent(renderer).transformed(inv) for ax in axes]
+    if split == "columns":
+        cols: dict = {}
+        for t, f in zip(tight, frames):
+            cols.setdefault(round(f.x0, 1), []).append((t, f))
+        tight = [Bbox.union([t for t, _ in g]) for _, g in sorted(cols.items())]
+        frames = [Bbox.union([f for _, f in g]) for _, g in sorted(cols.items())]
+        axes = [None] * len(tight)
+    elif split != "axes":
+        raise ValueError(f"split must be 'axes' or 'columns', got {split!r}")
+    panels = []
+    fb = fig.bbox_inches
+    for k in range(len(axes)):
+        bb = _panel_extent(k, tight, frames, fb)
+        pdpi = max(dpi, math.ceil(MIN_PANEL_HEIGHT_PX / max(bb.height, 1e-3)))
+        name = f"{path.stem}_{chr(ord('a') + k)}.png"
+        fig.savefig(pdir / name, dpi=pdpi, bbox_inches=bb)
+        panels.append(name)
+    return panels
+
+
+def _panel_extent(k: int, tight: list, frames: list, fb):
+    """Box (inches) of panel ``k``: its tight box plus a margin, inside the figure ``fb``,
+    stopped at the nearest neighbour's extent so that the neighbours' labels stay out."""
+    from matplotlib.transforms import Bbox
+    bb, fr = tight[k], frames[k]
+    x0, y0 = max(bb.x0 - 0.05, 0), max(bb.y0 - 0.05, 0)
+    x1, y1 = min(bb.x1 + 0.05, fb.x1), min(bb.y1 + 0.05, fb.y1)
+    # keep the neighbours' labels out: stop at the nearest neighbour's extent
+    for j, (ob, of) in enumerate(zip(tight, frames)):
+        if j == k:
+            continue
+        if of.y1 > fr.y0 and of.y0 < fr.y1:          # same row
+            if of.x0 >= fr.x1:
+                x1 = min(x1, ob.x0)
+            elif of.x1 <= fr.x0:
+                x0 = max(x0, ob.x1)
+        if of.x1 > fr.x0 and of.x0 < fr.x1:          # same column
+            if of.y0 >= fr.y1:
+                y1 = min(y1, ob.y0)
+            elif of.y1 <= fr.y0:
+                y0 = max(y0, ob.y1)
+    return Bbox.from_extents(x0, y0, max(x1, x0 + 0.1), max(y1, y0 + 0.1))
 
 
 def describe_n(values: Mapping[str, int], unit: str) -> str:
