@@ -208,6 +208,12 @@ def reproduce(results: Path, scale: str = "default", workers: int | None = None,
         labels = [f"{t['experiment']} {t['condition']} seed {t['seed']}: {t['error']}"
                   for t in res.failed]
         raise RuntimeError(f"{len(labels)} run(s) failed: {'; '.join(labels)}")
+    if any(job[0] == "memory-encoding" for job in select_jobs(only)):
+        # Robustness (issue 14 item 5): +-20 % of uncertain parameters, one sweep each.
+        from .memory_robustness import run_robustness
+        for r in run_robustness(results, scale, workers, scheduler, progress):
+            if r.failed:
+                raise RuntimeError(f"robustness runs failed: {r.manifest_path}")
     t1 = time.time()
     figures = make_figures(results, scale)
     for f in figures:
