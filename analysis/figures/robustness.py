@@ -54,11 +54,10 @@ def plot_tornado(ax, rows: Sequence[dict], title: str = "") -> None:
     ref = rows[0]
     if np.isfinite(ref["ref_low"]):
         ax.axvspan(ref["ref_low"], ref["ref_high"], color=LIGHT_GREY, alpha=0.35, lw=0)
-    ax.axvline(ref["ref_effect"], color=INK, lw=1.2, label="unperturbed")
+    ax.axvline(ref["ref_effect"], color=INK, lw=1.2)
     ax.axvline(0.0, color=GREY, lw=0.8, ls=":")
     ax.set_yticks(ticks)
     ax.set_yticklabels(labels, fontsize=7)
-    ax.set_xlabel("paired difference")
+    ax.set_xlabel("paired difference (line, band: unperturbed, CI)", fontsize=8)
     if title:
         ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, loc="lower right", frameon=False)
