@@ -249,8 +249,8 @@ def robustness_section(results: Path, scale: str | None = None, n_boot: int = 10
              "perturbations).  Each perturbation is read from the run files' resolved "
              "[params].  'effect' is the perturbed comparison, 'unperturbed' the "
              "comparison's own runs on the same seeds, 'shift' their paired difference; "
-             f"{interval_description()}; with 3 seeds an interval is wide and its "
-             "coverage below nominal.  Only the default plasticity preset is swept: no "
+             f"{interval_description()}; with {len(seeds)} seed(s) an interval is wide "
+             "and its coverage below nominal (one seed: no interval).  Only the default plasticity preset is swept: no "
              "preset passed all pre-registered tests at the culture's medium "
              "(docs/plasticity.md §8).  Contacts per connection is not a run parameter of "
              "the memory experiments and is not swept.", ""]
