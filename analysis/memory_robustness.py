@@ -5,7 +5,9 @@ The robustness runs (``experiments/memory_robustness.py``) are ``memory-encoding
 whose resolved ``[params]`` differ from those of the comparison's own runs of the same
 condition.  Nothing here trusts a label: a run's perturbation is read from its stored
 config (``config_toml``) by comparing its ``[params]`` tables with the *reference* of
-its condition — the ``[params]`` of the run files named without a config tag
+its condition and options (``stream_seed`` aside; so the chronic arm, which resolves
+its own GluN2B fraction, is compared within itself) — the ``[params]`` of the run files
+named without a config tag
 (``<condition>_seed<N>_<scale>.h5``: by the naming rule of
 ``mgnet.experiments.cli.default_run_path`` those are default configs), or, where none
 exists, the most common ``[params]`` among that condition's runs.
@@ -102,16 +104,29 @@ def perturbation_label(pert: tuple) -> str:
                      for n, f in pert)
 
 
+def _options_key(run: RunData) -> str:
+    """The run's resolved ``[options]`` without ``stream_seed``: runs are compared with
+    the reference of their own condition *and* options (the chronic GluN2B arm resolves
+    its own GluN2B fraction, which is not a perturbation; a noise-floor run differs only
+    in its stream)."""
+    try:
+        opts = tomllib.loads(str(run.attrs.get("config_toml", ""))).get("options", {})
+    except tomllib.TOMLDecodeError:
+        opts = {}
+    return repr(sorted((k, v) for k, v in opts.items() if k != "stream_seed"))
+
+
 def _untagged(path: Path, run: RunData) -> bool:
     a = run.attrs
     return Path(path).stem == f"{a.get('condition')}_seed{a.get('seed')}_{a.get('scale')}"
 
 
 def _references(items: Sequence[tuple[Path, RunData]]) -> dict:
-    """condition -> reference params (see the module docstring)."""
+    """(condition, options) -> reference params (see the module docstring)."""
     by_cond: dict = {}
     for path, run in items:
-        by_cond.setdefault(str(run.attrs["condition"]), []).append((path, run))
+        by_cond.setdefault((str(run.attrs["condition"]), _options_key(run)), []).append(
+            (path, run))
     refs = {}
     for cond, pairs in by_cond.items():
         untagged = [params_of(r) for p, r in pairs if _untagged(p, r)]
@@ -127,7 +142,8 @@ def split_perturbed(items: Sequence[tuple[Path, RunData]]):
     refs = _references(items)
     plain, perturbed = [], {}
     for _, run in items:
-        pert = perturbation(params_of(run), refs[str(run.attrs["condition"])])
+        pert = perturbation(params_of(run),
+                            refs[(str(run.attrs["condition"]), _options_key(run))])
         if pert:
             perturbed.setdefault(pert, []).append(run)
         else:

@@ -161,3 +161,27 @@ def test_the_robustness_plan_perturbs_one_parameter_by_20_percent_on_comparison_
             assert factor == pytest.approx(1.2 if "plus" in label else 0.8, rel=1e-6)
     assert len(tags) == 8                                  # 8 distinct run-file names
     assert len(plan("quick")) == 1
+
+
+def test_chronic_arm_and_noise_floor_runs_are_not_perturbations():
+    """The chronic arm resolves its own GluN2B fraction (a [params] value) and the noise
+    floor changes only the stream: neither is a robustness perturbation, so neither is
+    dropped from the main comparison; a changed [Ca]o with the default options is."""
+    from pathlib import Path
+
+    def run(cond, seed, frac, ca, arm="acute", stream=-1):
+        toml = (f'[params.receptors]\nglun2b_fraction = {frac}\n\n[params.calcium]\n'
+                f'ca_o = "{ca}"\n\n[options]\nglun2b = "{arm}"\nstream_seed = {stream}\n')
+        return RunData(attrs={"condition": cond, "seed": seed, "scale": "default",
+                              "config_toml": toml})
+    items = []
+    for s in range(3):
+        items.append((Path(f"baseline_seed{s}_default.h5"), run(REF, s, 0.5, "1.8 mM")))
+        items.append((Path(f"baseline_seed{s}_default_c.h5"),
+                      run(REF, s, 0.486, "1.8 mM", "chronic")))
+        items.append((Path(f"baseline_seed{s}_default_n.h5"),
+                      run(REF, s, 0.5, "1.8 mM", stream=7)))
+    items.append((Path("baseline_seed0_default_p.h5"), run(REF, 0, 0.5, "2.16 mM")))
+    plain, perturbed = split_perturbed(items)
+    assert len(plain) == 9
+    assert list(perturbed) == [(("calcium.ca_o", 1.2),)]
