@@ -12,7 +12,9 @@ run again.
 ``mgnet reproduce --only culture-activity[,EXP...]`` restricts the runs to those
 experiments (e.g. the culture validation: baseline at seeds 0-4, the other five
 conditions at seed 0);
-figures and the report are still drawn from every run file present.
+figures and the report are still drawn from every run file present.  With
+memory-encoding selected, the robustness sweep of issue 14 item 5 runs after the other
+runs (:mod:`mgnet.experiments.memory_robustness`, one sweep per perturbation).
 """
 from __future__ import annotations
 
