@@ -514,8 +514,10 @@ def load_memory_runs(results: Path, scale: str | None = None) -> list[RunData]:
     """Complete memory-encoding runs in ``results/runs`` (of one scale if given) on
     their default random stream (stream variants are the noise floor's,
     :func:`noise_floor_section`)."""
+    from .memory_robustness import split_perturbed   # robustness runs: their own section
     from .run_file import list_runs, read_run
-    runs = [read_run(p) for p in list_runs(Path(results) / "runs", EXPERIMENT, scale)]
+    paths = list_runs(Path(results) / "runs", EXPERIMENT, scale)
+    runs = split_perturbed([(p, read_run(p)) for p in paths])[0]
     return [r for r in runs if _default_stream(r)]
 
 
@@ -874,12 +876,11 @@ def memory_section(results: Path, scale: str | None = None, n_boot: int = 10000)
         lines.append("- **T11.** Not measured (no aged runs).")
     lines += ["", "Capacity (P varied) and retention over a long consolidation are the "
               "sections \"Memory capacity\" and \"Memory retention\" (experiments "
-              "`memory-capacity`, `memory-retention`), where those runs exist.  Robustness "
-              "across presets and ±20 % of the uncertain parameters (issue 14 item 5) is "
-              "not run: without a working positive control it would perturb a null.", "",
+              "`memory-capacity`, `memory-retention`), where those runs exist.", "",
               "![memory encoding](figures/memory_curves.png)",
               "![memory recall](figures/memory_recall.png)", ""]
-    return "\n".join(lines)
+    from .memory_robustness import robustness_section
+    return "\n".join(lines + [robustness_section(results, scale, n_boot)])
 
 
 #: An assembly counts as encoded when its mean SNR after encoding reaches this or the
@@ -973,7 +974,8 @@ def memory_figures(results: Path, out_dir: Path, scale: str | None = None) -> li
         "E→E weights inside (solid) and outside (dotted) the assemblies after consolidation, "
         f"one seed per condition. n = {n_pairs or 'no'} seed pairs. {_control_caption()}"))
     written.append(p)
-    return written
+    from .memory_robustness import robustness_figures
+    return written + robustness_figures(results, out_dir, scale)
 
 
 # ======================================================================================

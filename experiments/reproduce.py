@@ -12,7 +12,9 @@ run again.
 ``mgnet reproduce --only culture-activity[,EXP...]`` restricts the runs to those
 experiments (e.g. the culture validation: baseline at seeds 0-4, the other five
 conditions at seed 0);
-figures and the report are still drawn from every run file present.
+figures and the report are still drawn from every run file present.  With
+memory-encoding selected, the robustness sweep of issue 14 item 5 runs after the other
+runs (:mod:`mgnet.experiments.memory_robustness`, one sweep per perturbation).
 """
 from __future__ import annotations
 
@@ -208,6 +210,12 @@ def reproduce(results: Path, scale: str = "default", workers: int | None = None,
         labels = [f"{t['experiment']} {t['condition']} seed {t['seed']}: {t['error']}"
                   for t in res.failed]
         raise RuntimeError(f"{len(labels)} run(s) failed: {'; '.join(labels)}")
+    if any(job[0] == "memory-encoding" for job in select_jobs(only)):
+        # Robustness (issue 14 item 5): +-20 % of uncertain parameters, one sweep each.
+        from .memory_robustness import run_robustness
+        for r in run_robustness(results, scale, workers, scheduler, progress):
+            if r.failed:
+                raise RuntimeError(f"robustness runs failed: {r.manifest_path}")
     t1 = time.time()
     figures = make_figures(results, scale)
     for f in figures:

@@ -2,6 +2,8 @@
 share a file; default configs keep the names they always had."""
 from pathlib import Path
 
+import pytest
+
 from mgnet.experiments.cli import config_tag, default_run_path
 from mgnet.experiments.config import make_config
 
@@ -58,3 +60,37 @@ def test_sweep_tasks_of_option_variants_carry_their_options(tmp_path):
             assert back == cfg and default_run_path(tmp_path, back) == items[0][2]
         else:
             assert "--config" not in argv
+
+
+@pytest.mark.slow
+def test_a_second_sweep_config_differing_in_a_param_keeps_the_first_ones_files(tmp_path):
+    """Issue 14 item 5: two ``sweep --config`` files that differ only in a ``[params]``
+    value write different run files, and the second sweep moves nothing of the first
+    into ``.superseded/`` (two real sweeps of the cut-down synapse-check: slow, minutes on
+    a loaded machine, mostly the Dask cluster and the Cython build)."""
+    import json
+    import subprocess
+
+    from tests.test_sweep import CLI, TINY, _env
+    results = tmp_path / "results"
+    paths = {}
+    for ca_o in ("1.8 mM", "2.16 mM"):
+        config = tmp_path / f"ca_{ca_o.split()[0]}.toml"
+        config.write_text(TINY + f'\n[params.calcium]\nca_o = "{ca_o}"\n')
+        argv = CLI + ["sweep", "synapse-check", "--conditions", "baseline", "--seeds", "0",
+                      "--scale", "quick", "--workers", "1", "--config", str(config),
+                      "--results", str(results), "--quiet"]
+        done = subprocess.run(argv, capture_output=True, text=True, env=_env(),
+                              timeout=1800, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr[-2000:]
+        manifest = json.loads(sorted((results / "sweeps").glob(f"*{config.stem}*.json"))[0]
+                              .read_text())
+        (task,) = manifest["tasks"]
+        assert task["status"] == "done" and "superseded" not in task
+        paths[ca_o] = results / task["path"]
+        if len(paths) == 1:
+            first_bytes = paths[ca_o].read_bytes()
+    a, b = paths.values()
+    assert a != b and a.is_file() and b.is_file()
+    assert a.read_bytes() == first_bytes          # untouched by the second sweep
+    assert not (results / "runs" / ".superseded").exists()

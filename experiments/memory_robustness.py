@@ -1,0 +1,97 @@
+"""Robustness of the memory comparison (issue 14 item 5): the paired elevated_mg −
+baseline effect of ``memory-encoding`` with one uncertain parameter moved by ±20 %.
+
+Every perturbation is one ``[params]`` override (a ``--set`` item) applied to both
+conditions, so the run files of one perturbation carry one config tag
+(:func:`mgnet.experiments.cli.config_tag`) and line up in pairs; the unperturbed runs are
+the comparison's own default run files.  The runs go through the sweep engine (one
+``sweep`` per perturbation, manifest ``results/sweeps/robustness_<scale>_<label>.json``),
+so they are resumable and never move another perturbation's files aside.  The analysis
+(``mgnet.analysis.memory_robustness``) reads the perturbation back from each run file's
+resolved config, not from this table.
+
+Which parameters (science.md §4, the ``uncertain`` flags of ``mgnet params``):
+
+* ``calcium.ca_o`` — [Ca]o of the medium (1.8 mM, Brewer et al. 1993's formulation);
+* ``spine_ca.bap_amplitude`` — bAP peak at the spine (67 mV, uncertain);
+* ``plasticity.tau`` — τ of ρ, the time constant of the slow bistability that is the
+  default rule's protecting mechanism (docs/plasticity.md §9);
+* ``receptors.glun2b_fraction`` — GluN2B fraction (0.5, no independent value found).
+
+Contacts per connection (``CultureParams.extra_contacts_mean``) is *not* perturbed: the
+memory experiments build their culture parameters from ``n_neurons`` alone and it is not
+a ``[params]`` value, and adding an option would change the resolved config of every
+memory-encoding run (and so make ``reproduce`` rerun all of them).
+
+Plasticity presets: docs/plasticity.md §8 — no preset passes all pre-registered tests at
+the culture's medium; the default (``hippocampal_cultures``) was chosen by the decision
+rule's second clause, so it is the only preset swept here.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["FACTORS", "PARAMETERS", "CONDITIONS", "SEEDS", "perturbations", "plan",
+           "run_robustness"]
+
+#: Relative changes of every parameter.
+FACTORS = (0.8, 1.2)
+#: (section, key, default value as a number, unit string or "") of the perturbed
+#: parameters; the defaults are checked against the parameter dataclasses by the tests.
+PARAMETERS = (
+    ("calcium", "ca_o", 1.8, "mM"),
+    ("spine_ca", "bap_amplitude", 67.0, "mV"),
+    ("plasticity", "tau", 33.7596, "s"),
+    ("receptors", "glun2b_fraction", 0.5, ""),
+)
+CONDITIONS = ("baseline", "elevated_mg")
+#: Comparison seeds (never the calibration seeds >= 1000), paired across conditions and
+#: perturbations, per scale.
+SEEDS = {"default": (0, 1, 2), "quick": (0,), "paper": (0, 1, 2)}
+
+
+def _value(default: float, unit: str, factor: float) -> str:
+    v = round(default * factor, 6)
+    return f"{v:.10g} {unit}" if unit else f"{v:.10g}"
+
+
+def perturbations(scale: str = "default") -> list[tuple[str, str]]:
+    """(label, ``--set`` item) of every perturbation at ``scale``, seed-independent.
+
+    At ``quick`` scale only the first parameter's +20 % (the code path, for tests)."""
+    out = []
+    for section, key, default, unit in PARAMETERS:
+        for f in FACTORS:
+            label = f"{key}_{'plus' if f > 1 else 'minus'}{round(abs(f - 1) * 100)}"
+            out.append((label, f"params.{section}.{key}={_value(default, unit, f)}"))
+    return out[1:2] if scale == "quick" else out
+
+
+def plan(scale: str = "default"):
+    """[(label, set item, seed)] in run order: seed-major, so that an interrupted sweep
+    leaves every perturbation at the first seeds."""
+    return [(label, item, seed) for seed in SEEDS[scale]
+            for label, item in perturbations(scale)]
+
+
+def run_robustness(results: Path, scale: str = "default", workers: int | None = None,
+                   scheduler: str | None = None, progress: bool = True) -> list:
+    """Run every perturbation x seed x condition of :func:`plan` (resumable)."""
+    from .sweep import sweep
+    out = []
+    for label, item, seed in plan(scale):
+        out.append(sweep("memory-encoding", CONDITIONS, [seed], scale, results,
+                         workers=workers, scheduler=scheduler, progress=progress,
+                         name=f"robustness_{scale}_{label}_seed{seed}", sets=[item]))
+    return out
+
+
+if __name__ == "__main__":          # python -m mgnet.experiments.memory_robustness RESULTS
+    import sys
+    from .sweep import sweep
+    _scale = sys.argv[2] if len(sys.argv) > 2 else "default"
+    for _label, _item, _seed in plan(_scale):
+        _r = sweep("memory-encoding", CONDITIONS, [_seed], _scale, Path(sys.argv[1]),
+                   workers=1, progress=False,
+                   name=f"robustness_{_scale}_{_label}_seed{_seed}", sets=[_item])
+        print(_label, _seed, _r.manifest_path, _r.counts, flush=True)
