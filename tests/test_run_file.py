@@ -204,7 +204,7 @@ def test_round_trip_preserves_everything(tmp_path):
         assert back.units[f"/boutons/{col}"] == unit
     for col, unit in BRANCH_COLUMNS.items():
         assert back.units[f"/branches/{col}"] == unit
-    n_datasets = len(rf._datasets(data))
+    n_datasets = len(rf.validate.datasets(data))
     assert len(back.units) == n_datasets
 
 
@@ -386,7 +386,7 @@ def test_refuses_to_overwrite(tmp_path, monkeypatch):
     def must_not_write(*args):
         raise AssertionError("an existing target must be refused before any writing")
 
-    monkeypatch.setattr(rf, "_write_contents", must_not_write)
+    monkeypatch.setattr(rf.write, "_write_contents", must_not_write)
     with pytest.raises(FileExistsError):
         write_run(path, make_data(attrs=make_attrs(run_id="other")))
     assert path.read_bytes() == before
@@ -411,13 +411,13 @@ def test_invalid_data_raises_and_leaves_nothing(tmp_path):
 
 
 def test_failure_while_writing_removes_temp_file(tmp_path, monkeypatch):
-    original = rf._write_contents
+    original = rf.write._write_contents
 
     def explode(f, data, units):
         original(f, data, units)  # the temp file now holds real data
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(rf, "_write_contents", explode)
+    monkeypatch.setattr(rf.write, "_write_contents", explode)
     with pytest.raises(RuntimeError, match="disk full"):
         write_run(tmp_path / "r.h5", make_data())
     assert list(tmp_path.iterdir()) == []
@@ -425,7 +425,7 @@ def test_failure_while_writing_removes_temp_file(tmp_path, monkeypatch):
 
 def test_temp_name_and_status_written_last(tmp_path, monkeypatch):
     seen = {}
-    original_contents, original_publish = rf._write_contents, rf._publish
+    original_contents, original_publish = rf.write._write_contents, rf.write._publish
 
     def spy_contents(f, data, units):
         seen["status_during_write"] = f.attrs["status"]
@@ -438,8 +438,8 @@ def test_temp_name_and_status_written_last(tmp_path, monkeypatch):
         assert not final.exists()  # the final name appears only on publish
         original_publish(tmp, final)
 
-    monkeypatch.setattr(rf, "_write_contents", spy_contents)
-    monkeypatch.setattr(rf, "_publish", spy_publish)
+    monkeypatch.setattr(rf.write, "_write_contents", spy_contents)
+    monkeypatch.setattr(rf.write, "_publish", spy_publish)
     write_run(tmp_path / "r.h5", make_data())
     tmp = os.path.basename(seen["tmp"])
     assert os.path.dirname(seen["tmp"]) == str(tmp_path)
@@ -451,13 +451,13 @@ def test_temp_name_and_status_written_last(tmp_path, monkeypatch):
 
 def test_concurrent_writer_is_not_overwritten(tmp_path, monkeypatch):
     target = tmp_path / "r.h5"
-    original = rf._write_contents
+    original = rf.write._write_contents
 
     def race(f, data, units):
         original(f, data, units)
         target.write_text("the other worker won")  # appears after the existence check
 
-    monkeypatch.setattr(rf, "_write_contents", race)
+    monkeypatch.setattr(rf.write, "_write_contents", race)
     with pytest.raises(FileExistsError):
         write_run(target, make_data())
     assert target.read_text() == "the other worker won"
@@ -660,7 +660,7 @@ def test_large_spike_datasets_are_not_compressed(tmp_path):
     data.spikes["exc"] = (np.linspace(0, 3, n), np.arange(n) % 80)
     path = write_run(tmp_path / "big.h5", data)
     with h5py.File(path, "r") as f:
-        assert f["/spikes/exc/timestamps"].nbytes >= rf._COMPRESS_MIN_BYTES
+        assert f["/spikes/exc/timestamps"].nbytes >= rf.write._COMPRESS_MIN_BYTES
         assert f["/spikes/exc/timestamps"].compression is None
         assert f["/spikes/exc/node_ids"].compression is None
         assert f["/timecourse/pr_mean"].compression == "gzip"
