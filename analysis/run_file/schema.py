@@ -46,10 +46,10 @@ PER_SECOND = {"s": 1.0, "ms": 1000.0}
 
 #: Value checks a column can carry, in the order the validator applies them.
 CHECKS = {
-    "index": "integer >= 0",
+    "index": "integer ≥ 0",
     "probability": "in [0, 1]",
     "probability_or_nan": "in [0, 1], NaN allowed",
-    "count": "whole number >= 0",
+    "count": "whole number ≥ 0",
 }
 
 
@@ -190,7 +190,7 @@ _BRANCHES = (
     Column("length_um", "um", "branch length"),
     Column("mg_i", "mM", "intracellular Mg²⁺"),
     Column("D", "1/(10 um)", "bouton density"),
-    Column("mean_pr", "1", "mean Pr of the branch's boutons (NaN without functional boutons)",
+    Column("mean_pr", "1", "mean Pr of the branch's boutons (NaN for a branch without functional boutons)",
            check="probability_or_nan"),
     Column("sum_pr", "1/(10 um)", "ΣPr per 10 µm, single AP"),
     Column("sum_pr_burst", "1/(10 um)", "ΣPr per 10 µm, burst"),
@@ -294,8 +294,8 @@ EXPERIMENT_SECTIONS: tuple[Section, ...] = (
          "2 consolidation"),
         ("/recall/source", "1", "stimulus index of each recall cue"),
         ("/recall/cued", "1", "cue × excitatory neuron, boolean"),
-        ("/recall/kind", "1", "kind of cue"),
-        ("/controls/unencoded_members", "1", "members of the unencoded control assemblies"),
+        ("/recall/kind", "1", "kind of cue: 0 stored, 1 sham, 2 unencoded"),
+        ("/controls/unencoded_members", "1", "the unencoded control assemblies (assembly × neuron, boolean)"),
         ("/stimulation/start", "s", "first pulse of each encoding train"),
         ("/stimulation/stop", "s", "last pulse + one pulse period"),
         ("/stimulation/pattern", "1", "pattern of each encoding train"),

@@ -129,6 +129,61 @@ def summary(path: str | os.PathLike, *, show_config: bool = False) -> dict:
     return out
 
 
+def _identity_lines(a: dict) -> list[str]:
+    """Identity, provenance and extra root attributes of :func:`summarize`."""
+
+    def attr(name: str) -> str:
+        return _fmt_value(a[name]) if name in a else "?"
+
+    lines = [
+        f"  experiment   {attr('experiment')}    condition {attr('condition')}    seed {attr('seed')}",
+        f"  run_id       {attr('run_id')}",
+        f"  status       {attr('status')} (schema_version {attr('schema_version')})",
+        f"  created      {attr('created_utc')}",
+        f"  versions     mgnet {attr('mgnet_version')}, brian2 {attr('brian2_version')}, "
+        f"numpy {attr('numpy_version')}, python {attr('python_version')}",
+        f"  backend      device {attr('device')}, codegen {attr('codegen_target')}, "
+        f"threads {attr('threads')}",
+        f"  git          {attr('git_commit')}"
+        + (" (dirty)" if a.get("git_dirty") is True else ""),
+    ]
+    required = schema.required_root_attrs()
+    lines += [f"  {name:<12} {_fmt_value(a[name])}" for name in a if name not in required]
+    return lines
+
+
+def _protocol_lines(protocol: dict, span: tuple[float, float] | None) -> list[str]:
+    if not protocol:
+        return []
+    head = f"protocol ({len(protocol)} phases"
+    head += f", {span[0]:g}-{span[1]:g} s):" if span else "):"
+    lines = [head]
+    for phase, spec in protocol.items():
+        if not isinstance(spec, dict):
+            continue
+        plast = "plasticity on" if spec.get("plasticity") else "plasticity off"
+        lines.append(f"  {phase:<14} {_fmt_value(spec.get('t_start'))}-"
+                     f"{_fmt_value(spec.get('t_stop'))} s  {plast}")
+    return lines
+
+
+def _spike_lines(spikes: dict, span: tuple[float, float] | None) -> list[str]:
+    if not spikes:
+        return []
+    lines = ["spikes:"]
+    for pop, (ts, ids) in spikes.items():
+        n = len(ts)
+        n_nodes = len(np.unique(ids)) if ids.size else 0
+        text = f"  {pop:<14} {n} spikes from {n_nodes} nodes"
+        if span:
+            duration = span[1] - span[0]
+            text += f"; {n / duration:.4g} spikes/s over {duration:g} s"
+            if n_nodes:
+                text += f", {n / duration / n_nodes:.4g} Hz per spiking node"
+        lines.append(text)
+    return lines
+
+
 def summarize(path: str | os.PathLike, *, show_config: bool = False) -> str:
     """Describe a run file in a few lines (the output of ``mgnet info FILE``).
 
@@ -158,52 +213,9 @@ def summarize(path: str | os.PathLike, *, show_config: bool = False) -> str:
     if data is None:
         raise RunFileError(message(path, problems or ["cannot be read"]))
     a = data.attrs
-
-    def attr(name: str) -> str:
-        return _fmt_value(a[name]) if name in a else "?"
-
-    lines = [
-        f"{path}",
-        f"  experiment   {attr('experiment')}    condition {attr('condition')}    seed {attr('seed')}",
-        f"  run_id       {attr('run_id')}",
-        f"  status       {attr('status')} (schema_version {attr('schema_version')})",
-        f"  created      {attr('created_utc')}",
-        f"  versions     mgnet {attr('mgnet_version')}, brian2 {attr('brian2_version')}, "
-        f"numpy {attr('numpy_version')}, python {attr('python_version')}",
-        f"  backend      device {attr('device')}, codegen {attr('codegen_target')}, "
-        f"threads {attr('threads')}",
-        f"  git          {attr('git_commit')}"
-        + (" (dirty)" if a.get("git_dirty") is True else ""),
-    ]
-    extra = [k for k in a if k not in schema.required_root_attrs()]
-    for name in extra:
-        lines.append(f"  {name:<12} {_fmt_value(a[name])}")
-
     span = _phase_span(data.protocol)
-    if data.protocol:
-        head = f"protocol ({len(data.protocol)} phases"
-        head += f", {span[0]:g}-{span[1]:g} s):" if span else "):"
-        lines.append(head)
-        for phase, spec in data.protocol.items():
-            if not isinstance(spec, dict):
-                continue
-            plast = "plasticity on" if spec.get("plasticity") else "plasticity off"
-            lines.append(
-                f"  {phase:<14} {_fmt_value(spec.get('t_start'))}-{_fmt_value(spec.get('t_stop'))} s  {plast}"
-            )
-
-    if data.spikes:
-        lines.append("spikes:")
-        for pop, (ts, ids) in data.spikes.items():
-            n = len(ts)
-            n_nodes = len(np.unique(ids)) if ids.size else 0
-            text = f"  {pop:<14} {n} spikes from {n_nodes} nodes"
-            if span:
-                duration = span[1] - span[0]
-                text += f"; {n / duration:.4g} spikes/s over {duration:g} s"
-                if n_nodes:
-                    text += f", {n / duration / n_nodes:.4g} Hz per spiking node"
-            lines.append(text)
+    lines = [f"{path}", *_identity_lines(a), *_protocol_lines(data.protocol, span),
+             *_spike_lines(data.spikes, span)]
 
     rows = _dataset_rows(data, "no units!")
     if rows:
