@@ -342,3 +342,39 @@ def test_run_cli_dry_run_writes_nothing(tmp_path, capsys):
         assert "dry run" in text.out
     else:
         assert "calibration failed" in text.err
+
+
+def test_calibrate_commands_write_only_with_the_write_flag():
+    """Issue 16: every calibrate command computes and prints by default; it writes its file
+    only with --write (--dry-run, the old spelling of the default, is still accepted and
+    excludes --write)."""
+    from mgnet.experiments import calibrate_culture, calibrate_glun2b, calibrate_memory
+    from mgnet.experiments.calibration_cli import write_requested
+    p = argparse.ArgumentParser(prog="mgnet")
+    sub = p.add_subparsers(dest="command")
+    cal.add_parser(sub)
+    calibrate_culture.add_parser(sub, name="calibrate-culture")
+    calibrate_glun2b.add_parser(sub)
+    calibrate_memory.add_parser(sub)
+    for argv in (["calibrate", "t6"], ["calibrate-culture"], ["calibrate-glun2b"],
+                 ["calibrate-memory"]):
+        assert not write_requested(p.parse_args(argv))
+        assert not write_requested(p.parse_args(argv + ["--dry-run"]))
+        assert write_requested(p.parse_args(argv + ["--write"]))
+        with pytest.raises(SystemExit):
+            p.parse_args(argv + ["--write", "--dry-run"])
+    import inspect
+    for func in (cal.calibrate_t6, calibrate_culture.calibrate_culture,
+                 calibrate_glun2b.calibrate_glun2b, calibrate_memory.calibrate_memory):
+        assert inspect.signature(func).parameters["write"].default is False, func.__name__
+
+
+def test_run_cli_without_write_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "c.toml"
+    args = argparse.Namespace(target="t6", n_branches=FAST, seed=SEED, out=str(out),
+                              debug=False)   # neither --write nor --dry-run
+    status = cal.run_cli(args)
+    text = capsys.readouterr()
+    assert not out.exists()
+    if status == 0:
+        assert "pass --write" in text.out
