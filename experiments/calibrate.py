@@ -75,7 +75,7 @@ __all__ = ["CalibrationError", "CALIBRATION_FILE", "DOCS_FILE", "DEFAULT_SEED",
            "format_mg", "parse_mg", "add_parser", "run_cli", "main"]
 
 _REPO = Path(__file__).resolve().parent.parent
-#: Where the calibrated values live; ``models/parameters.py`` reads this file at import.
+#: Where the calibrated values live; ``models/parameters.py`` reads this file on first use.
 CALIBRATION_FILE = _REPO / "models" / "calibration.toml"
 #: Documentation whose generated block is refreshed when the default file is written.
 DOCS_FILE = _REPO / "docs" / "calibration.md"

@@ -30,9 +30,9 @@ Procedure:
    structure, and the best of these is the calibration.  "Best" is the most bands
    satisfied, ties broken by the distance to a target point inside the bands
    (:func:`score`).
-3. The result, with the search table and provenance, is written to
+3. The result, with the search table and provenance, is written (with ``--write``) to
    ``models/culture_calibration.toml``, which :class:`mgnet.models.parameters.CultureParams`
-   reads at import.
+   reads on first use.
 Validation (not tuned) is not part of this module: it is the ``culture-activity``
 experiment at default scale for the six conditions of science.md §5 x seeds 0-4
 (``mgnet reproduce --only culture-activity``), one run file per run, and the report
@@ -66,7 +66,7 @@ __all__ = ["CALIBRATION_FILE", "GRID", "KEYS", "TARGETS", "VALIDATE_COMMAND", "s
            "evaluate", "calibrate_culture", "add_parser", "run_cli", "main"]
 
 _REPO = Path(__file__).resolve().parent.parent
-#: Read by models/parameters.py at import (CultureParams defaults).
+#: Read by models/parameters.py on first use (CultureParams defaults).
 CALIBRATION_FILE = _REPO / "models" / "culture_calibration.toml"
 #: The validation (six conditions x seeds 0-4 at default scale, run files + report).
 VALIDATE_COMMAND = "mgnet reproduce --only culture-activity"
