@@ -58,7 +58,7 @@ docs-figures: $(STAMP)
 	$(BIN)/mgnet figures --docs --results $(RESULTS)
 
 calibrate: $(STAMP)
-	$(BIN)/mgnet calibrate t6
+	$(BIN)/mgnet calibrate t6 --write
 
 # The [bench] extras (nest-simulator) are optional: without them bench_nest is skipped.
 $(BENCH_STAMP): $(STAMP)

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import mM, second
 
-from mgnet.models.parameters import CULTURE_CALIBRATED, CultureParams, param
+from mgnet.models import parameters as _parameters
+from mgnet.models.parameters import CultureParams, param
 
 NAME = "culture-activity"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -202,7 +203,7 @@ def _run_data(cfg, res):
         units_extra["/plastic/rho_final"] = "1"
     metrics.update({"mg_o_mM": float(p.magnesium.mg_o / mM),
                     "mg_i_mM": float(p.magnesium.mg_i / mM),
-                    "culture_calibrated": bool(CULTURE_CALIBRATED),
+                    "culture_calibrated": bool(_parameters.CULTURE_CALIBRATED),
                     "n_spikes_exc": int(len(res["spikes"]["exc"][0])),
                     "n_spikes_inh": int(len(res["spikes"]["inh"][0]))})
     b = ana["bursts"]

@@ -20,8 +20,11 @@ Two time scales, handled separately (the slow one is hours, the network's second
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from .calibration_files import read_calibration
 from .parameters import MetaplasticityParams
 
 __all__ = ["LOAD_NEURON_EQS", "LOAD_ON_PRE", "LOAD_ON_POST", "target_glun2b", "advance_glun2b",
@@ -109,9 +112,10 @@ CHRONIC_FILE = __import__("pathlib").Path(__file__).with_name("glun2b_chronic.to
 def chronic_glun2b(condition: str, path=None) -> float:
     """Chronic GluN2B fraction of ``condition`` (science.md §6 chronic arm).
 
-    Read lazily from ``models/glun2b_chronic.toml`` (``mgnet calibrate-glun2b``: the
-    per-neuron fraction relaxed for 24 h against each condition's background NMDA Ca2+
-    load, averaged over neurons).
+    Read lazily from ``models/glun2b_chronic.toml`` (``mgnet calibrate-glun2b --write``:
+    the per-neuron fraction relaxed for 24 h against each condition's background NMDA Ca2+
+    load, averaged over neurons), a versioned calibration file
+    (:mod:`mgnet.models.calibration_files`), read once and cached until it changes.
 
     Raises
     ------
@@ -119,19 +123,31 @@ def chronic_glun2b(condition: str, path=None) -> float:
         If the calibration has not been run (the message says how).
     KeyError
         If the file has no value for ``condition``.
+    ValueError
+        If the file is not a calibration file of a readable schema version.
     """
-    import tomllib
     from pathlib import Path
     target = Path(path) if path else CHRONIC_FILE
-    if not target.exists():
-        raise FileNotFoundError(f"{target} not found: run 'mgnet calibrate-glun2b' once "
-                                f"(the chronic arm's GluN2B fractions)")
-    with open(target, "rb") as fh:
-        table = tomllib.load(fh).get("chronic", {})
+    try:
+        stamp = target.stat().st_mtime_ns
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{target} not found: run 'mgnet calibrate-glun2b --write' "
+                                f"once (the chronic arm's GluN2B fractions)") from None
+    table = _chronic_table(str(target), stamp)
     if condition not in table:
         raise KeyError(f"no chronic GluN2B fraction for condition '{condition}' in {target}; "
                        f"allowed: {', '.join(table)}")
     return float(table[condition])
+
+
+@functools.lru_cache(maxsize=8)
+def _chronic_table(path: str, mtime_ns: int) -> dict:
+    """The ``[chronic]`` table of a GluN2B calibration file (cached per path and version
+    of the file on disk)."""
+    data = read_calibration(path, "mgnet calibrate-glun2b --write")
+    if data is None:
+        raise FileNotFoundError(f"{path} not found: run 'mgnet calibrate-glun2b --write'")
+    return dict(data.get("chronic", {}))
 
 
 __all__ += ["chronic_glun2b", "CHRONIC_FILE"]

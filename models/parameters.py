@@ -16,10 +16,14 @@ dataclasses; see :data:`CONDITIONS` and :func:`condition`.
 from __future__ import annotations
 
 import dataclasses
+import functools as _functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from brian2 import Quantity, mM, mV, ms, nS, pF, pA, nA, second, Hz, um, umolar  # noqa: F401
+
+# absolute: tests load copies of this file
+from mgnet.models.calibration_files import Lazy, LazyMapping, read_calibration
 
 __all__ = [
     "param", "param_info", "MgBlockParams", "MagnesiumParams", "ReleaseParams",
@@ -37,10 +41,11 @@ def param(default: Any, source: str, *, low: Any = None, high: Any = None,
 
     Parameters
     ----------
-    default : Quantity, float, int, bool or str
-        Default value.  Physical values are Brian2 quantities; their dimension is
+    default : Quantity, float, int, bool, str or Lazy
+        Default value (a :class:`~mgnet.models.calibration_files.Lazy` is computed when
+        the first instance is made: a value read from a calibration file).  Physical values are Brian2 quantities; their dimension is
         the dimension every override must have.
-    source : str
+    source : str or Lazy
         Literature source (or "convention" / "this project" with a reason).
     low, high : same dimension as ``default``, optional
         Inclusive bounds enforced by the config loader.
@@ -55,6 +60,11 @@ def param(default: Any, source: str, *, low: Any = None, high: Any = None,
     """
     meta = dict(source=source, low=low, high=high, uncertain=uncertain,
                 calibrated=calibrated, choices=choices, doc=doc)
+    if isinstance(default, Lazy) or any(isinstance(v, Lazy) for v in meta.values()):
+        # read from a calibration file on first use, not at import (calibration_files)
+        meta = LazyMapping(meta)
+    if isinstance(default, Lazy):
+        return field(default_factory=default, metadata=meta)
     if isinstance(default, Quantity):
         # Quantities are numpy arrays (mutable, unhashable): dataclasses need a factory.
         return field(default_factory=lambda d=default: d, metadata=meta)
@@ -331,40 +341,43 @@ class NeuronParams:
 
 
 # ---------------------------------------------------------------------------------
-# T6 calibration (science.md §3 T6; docs/calibration.md).  `mgnet calibrate t6`
-# (experiments/calibrate.py) writes models/calibration.toml; it is read here at import
-# (models/ never imports experiments/).  Calibrated: ConfigurationParams.anatomical_density
-# and ELEVATED_MG_I.  If the file is missing, the old hard-coded values are used and
-# T6_CALIBRATED is False.
+# T6 calibration (science.md §3 T6; docs/calibration.md).  `mgnet calibrate t6 --write`
+# (experiments/calibrate.py) writes models/calibration.toml (versioned data,
+# models/calibration_files.py); it is read on first use, not at import (models/ never
+# imports experiments/).  Calibrated: ConfigurationParams.anatomical_density and
+# .setpoint_median, and ELEVATED_MG_I.  If the file is missing, the old hard-coded values
+# are used and T6_CALIBRATED is False.
 # ---------------------------------------------------------------------------------
-import tomllib as _tomllib
 from pathlib import Path as _Path
 
 from mgnet.models.units import parse_value  # absolute: tests load copies of this file
 
-#: The T6 calibration file read at import.
+#: The T6 calibration file (read on first use).
 CALIBRATION_FILE = _Path(__file__).with_name("calibration.toml")
 #: Uncalibrated fallbacks (used only when CALIBRATION_FILE is missing).
 _T6_FALLBACK = {"anatomical_density": 6.0, "elevated_mg_i_mM": 0.8}
 #: Set-point median used when the calibration file does not calibrate it (older files).
 _SETPOINT_FALLBACK = 0.6
+_T6_COMMAND = "mgnet calibrate t6 --write"
 
 
 def load_t6_calibration(path=CALIBRATION_FILE) -> dict | None:
     """T6-calibrated values ``{"anatomical_density": float, "elevated_mg_i_mM": float}``
     (plus ``"setpoint_median"`` when the file calibrates it against the boutons per
     branch of Zhou et al. 2024 Fig 1b/1c) from ``path``, or None if the file does not
-    exist.
+    exist.  Reads the file every time (the model defaults use the cached :func:`_t6`).
 
     Raises
     ------
     ValueError
-        If the file exists but lacks ``[calibrated]`` anatomical_density / elevated_mg_i.
+        If the file exists but is not a calibration file of a readable schema version or
+        lacks ``[calibrated]`` anatomical_density / elevated_mg_i.
     """
     try:
-        with open(path, "rb") as fh:
-            data = _tomllib.load(fh)
-    except FileNotFoundError:
+        data = read_calibration(path, _T6_COMMAND)
+    except ValueError as exc:
+        raise ValueError(f"malformed T6 calibration: {exc}") from exc
+    if data is None:
         return None
     try:
         cal = data["calibrated"]
@@ -373,31 +386,45 @@ def load_t6_calibration(path=CALIBRATION_FILE) -> dict | None:
         if "setpoint_median" in cal:
             out["setpoint_median"] = float(cal["setpoint_median"])
         return out
-    except (KeyError, TypeError, ValueError, _tomllib.TOMLDecodeError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path}: malformed T6 calibration ({exc}); re-run "
-                         f"'mgnet calibrate t6'") from exc
+                         f"'{_T6_COMMAND}'") from exc
 
 
-_T6 = load_t6_calibration()
-#: True if the T6 values below come from models/calibration.toml.
-T6_CALIBRATED = _T6 is not None
-_T6 = _T6 or dict(_T6_FALLBACK)
-_T6_DENSITY_SOURCE = (
-    ("calibrated against T6 (models/calibration.toml): measured silent-bouton fraction "
-     "53 % at baseline, Zhou et al. (2024) Nat Commun 15:3406; see docs/calibration.md"
-     if T6_CALIBRATED else
-     "UNCALIBRATED fallback (models/calibration.toml missing; run 'mgnet calibrate t6')")
-    + ". Literature: cultured hippocampal neurons at 2-3 weeks carry ~0.4-0.8 synapses "
-    "per um of dendrite (Papa et al. 1995 J Neurosci 15:1); uncertain")
-#: True if the set-point median comes from the calibration file (boutons per branch).
-SETPOINT_CALIBRATED = "setpoint_median" in _T6
-_SETPOINT_SOURCE = (
-    "calibrated (models/calibration.toml) so that a baseline branch carries on average "
-    "13.1 functional boutons (measured Pr >= 0.04), the n of Zhou et al. (2024) Fig 1b/1c: "
-    "863 boutons on 66 branches; docs/calibration.md.  The ΣPr values of Fig 1b,e could "
-    "not be read; uncertain" if SETPOINT_CALIBRATED else
-    "Zhou et al. (2024) Fig 1b,e: branch sum of Pr per 10 um (uncertain; not calibrated: "
-    "run 'mgnet calibrate t6')")
+@_functools.cache
+def _t6_file() -> dict | None:
+    """models/calibration.toml, read once on first use (None if missing)."""
+    return load_t6_calibration(CALIBRATION_FILE)
+
+
+def _t6() -> dict:
+    """The T6 values in use: calibrated, or the uncalibrated fallbacks."""
+    return _t6_file() or dict(_T6_FALLBACK)
+
+
+def _t6_density_source() -> str:
+    return (("calibrated against T6 (models/calibration.toml): measured silent-bouton "
+             "fraction 53 % at baseline, Zhou et al. (2024) Nat Commun 15:3406; see "
+             "docs/calibration.md" if _t6_file() is not None else
+             "UNCALIBRATED fallback (models/calibration.toml missing; run "
+             f"'{_T6_COMMAND}')")
+            + ". Literature: cultured hippocampal neurons at 2-3 weeks carry ~0.4-0.8 synapses "
+            "per um of dendrite (Papa et al. 1995 J Neurosci 15:1); uncertain")
+
+
+def _setpoint_calibrated() -> bool:
+    return "setpoint_median" in _t6()
+
+
+def _setpoint_source() -> str:
+    return ("calibrated (models/calibration.toml) so that a baseline branch carries on average "
+            "13.1 functional boutons (measured Pr >= 0.04), the n of Zhou et al. (2024) Fig "
+            "1b/1c: 863 boutons on 66 branches; docs/calibration.md.  The ΣPr values of Fig "
+            "1b,e could not be read; uncertain" if _setpoint_calibrated() else
+            "Zhou et al. (2024) Fig 1b,e: branch sum of Pr per 10 um (uncertain; not "
+            f"calibrated: run '{_T6_COMMAND}')")
+
+
 #: Log-normal sd of bouton Pr at baseline: Zhou et al. (2024) Fig 1c spans Pr 0.04-0.9;
 #: Murthy, Sejnowski & Stevens (1997) Neuron 18:599 (FM-dye Pr of cultured hippocampal
 #: boutons, broad, mean ~0.3).  The competence spread is this minus the [Mg]i part.
@@ -435,8 +462,9 @@ class ConfigurationParams:
     configuration follows a [Mg]i step with a lag of hours.
     """
     anatomical_density: float = param(
-        _T6["anatomical_density"], _T6_DENSITY_SOURCE, low=0.5, high=50.0, uncertain=True,
-        calibrated="T6" if T6_CALIBRATED else None,
+        Lazy(lambda: _t6()["anatomical_density"]), Lazy(_t6_density_source), low=0.5,
+        high=50.0, uncertain=True,
+        calibrated=Lazy(lambda: "T6" if _t6_file() is not None else None),
         doc="anatomical boutons per 10 um of branch")
     length_min_um: float = param(20.0, "Zhou et al. (2024) Fig 1: analysed branch segments "
                                  "of tens of um", low=1.0, high=1000.0,
@@ -465,9 +493,9 @@ class ConfigurationParams:
         "Voronin & Cherubini 2004); strength uncertain", low=-1.0, high=1.0, uncertain=True,
         doc="correlation between bouton competence and early activation")
     setpoint_median: float = param(
-        _T6.get("setpoint_median", _SETPOINT_FALLBACK), _SETPOINT_SOURCE,
-        low=0.01, high=20.0, uncertain=True,
-        calibrated="boutons per branch" if SETPOINT_CALIBRATED else None,
+        Lazy(lambda: _t6().get("setpoint_median", _SETPOINT_FALLBACK)),
+        Lazy(_setpoint_source), low=0.01, high=20.0, uncertain=True,
+        calibrated=Lazy(lambda: "boutons per branch" if _setpoint_calibrated() else None),
         doc="median branch set-point of sum Pr per 10 um")
     setpoint_cv: float = param(0.2, "not read from the paper: the ΣPr spread of Zhou et al. "
                                "(2024) Fig 1e-f (box plots, Source Data) could not be "
@@ -626,33 +654,36 @@ def with_overrides(params: ModelParams, overrides: dict[str, dict[str, Any]]) ->
 #: measured silent-bouton fraction falls from 53 % to 30 % (Zhou et al. 2024) with k fixed
 #: at ReleaseParams.k (T6 identifies only ([Mg]i,elev/[Mg]i,base)^-k; docs/calibration.md).
 #: If the file is missing: the uncalibrated placeholder 0.8 mM (T6_CALIBRATED is False).
-ELEVATED_MG_I = _T6["elevated_mg_i_mM"] * mM
+#: Read on first use (module attribute, see :func:`__getattr__`).
+_ELEVATED_MG_I = Lazy(lambda: _t6()["elevated_mg_i_mM"] * mM)
 #: Aged [Mg]i.  Uncertain: aged neurons have lower [Mg]i (Slutsky 2010); placeholder.
 AGED_MG_I = 0.35 * mM
 #: Aged boutons are larger with higher Pr (Slutsky 2010: fewer, larger synapses);
 #: uncertain placeholder.
 AGED_COMPETENCE_FACTOR = 1.5
 
-CONDITIONS: dict[str, dict[str, dict[str, Any]]] = {
+#: Condition name -> overrides.  The names are listed without reading a calibration file;
+#: a preset's values are resolved when it is looked up.
+CONDITIONS: LazyMapping = LazyMapping({
     # [Mg]o 0.8 mM, [Mg]i 0.5 mM, young configuration.
     "baseline": {},
     # Both arms raised ([Mg]i calibrated against T6, see ELEVATED_MG_I).
-    "elevated_mg": {"magnesium": {"mg_o": 1.2 * mM, "mg_i": ELEVATED_MG_I}},
+    "elevated_mg": {"magnesium": {"mg_o": 1.2 * mM, "mg_i": _ELEVATED_MG_I}},
     # Ablation: only the NMDA-block arm.
     "elevated_mg_o_only": {"magnesium": {"mg_o": 1.2 * mM}},
     # Ablation: only the presynaptic configuration arm.
-    "elevated_mg_i_only": {"magnesium": {"mg_i": ELEVATED_MG_I}},
+    "elevated_mg_i_only": {"magnesium": {"mg_i": _ELEVATED_MG_I}},
     # DLoHi-like aged configuration (lower [Mg]i; uncalibrated placeholder).
     "aged": {"magnesium": {"mg_i": AGED_MG_I},
              "configuration": {"aged_competence_factor": AGED_COMPETENCE_FACTOR}},
-    "aged_elevated_mg": {"magnesium": {"mg_o": 1.2 * mM, "mg_i": ELEVATED_MG_I},
+    "aged_elevated_mg": {"magnesium": {"mg_o": 1.2 * mM, "mg_i": _ELEVATED_MG_I},
                          "configuration": {"aged_competence_factor": AGED_COMPETENCE_FACTOR}},
     # Ablation (issue 14): both arms raised, but the NMDA Ca2+ that drives plasticity
     # sees the baseline [Mg]o; the membrane current sees 1.2 mM.
     "elevated_mg_membrane_block_only": {"magnesium": {"mg_o": 1.2 * mM,
-                                                      "mg_i": ELEVATED_MG_I},
+                                                      "mg_i": _ELEVATED_MG_I},
                                         "mg_block": {"nmda_ca_mg_o": "baseline"}},
-}
+})
 
 
 def nmda_ca_mg_o(params: "ModelParams"):
@@ -678,49 +709,62 @@ def condition(name: str, base: ModelParams | None = None) -> ModelParams:
 # ---------------------------------------------------------------------------------
 # Mechanism 7: the culture network (science.md §4 item 7; models/culture.py,
 # docs/culture.md).  The network calibration (`experiments/calibrate_culture.py`,
-# `mgnet calibrate-culture`) writes models/culture_calibration.toml; its [calibrated]
-# values are read here at import and become the CultureParams defaults.  If the file is
+# `mgnet calibrate-culture --write`) writes models/culture_calibration.toml; its
+# [calibrated] values become the CultureParams defaults, read on first use.  If the file is
 # missing, the uncalibrated fallbacks below are used and CULTURE_CALIBRATED is False.
 # ---------------------------------------------------------------------------------
-#: The network calibration file read at import.
+#: The network calibration file (read on first use).
 CULTURE_CALIBRATION_FILE = _Path(__file__).with_name("culture_calibration.toml")
 #: Uncalibrated fallbacks (used only when CULTURE_CALIBRATION_FILE is missing).
 _CULTURE_FALLBACK = {"q_ee_scale": 14.0, "bg_weight_nS": 12.0, "b_slow_pA": 20.0,
                      "bg_mod_cv": 0.0}
+_CULTURE_COMMAND = "mgnet calibrate-culture --write"
 
 
 def load_culture_calibration(path=CULTURE_CALIBRATION_FILE) -> dict | None:
     """Calibrated network values ``{"q_ee_scale", "bg_weight_nS", "b_slow_pA",
     "bg_mod_cv"}`` (plain floats) from ``path``, or None if the file does not exist.
+    Reads the file every time (the CultureParams defaults use the cached :func:`_culture`).
 
     Raises
     ------
     ValueError
-        If the file exists but its ``[calibrated]`` table lacks one of the keys.
+        If the file exists but is not a calibration file of a readable schema version or
+        its ``[calibrated]`` table lacks one of the keys.
     """
     try:
-        with open(path, "rb") as fh:
-            data = _tomllib.load(fh)
-    except FileNotFoundError:
+        data = read_calibration(path, _CULTURE_COMMAND)
+    except ValueError as exc:
+        raise ValueError(f"malformed culture calibration: {exc}") from exc
+    if data is None:
         return None
     try:
         cal = data["calibrated"]
         return {key: float(cal[key]) for key in _CULTURE_FALLBACK}
-    except (KeyError, TypeError, ValueError, _tomllib.TOMLDecodeError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path}: malformed culture calibration ({exc}); re-run "
-                         f"'mgnet calibrate-culture'") from exc
+                         f"'{_CULTURE_COMMAND}'") from exc
 
 
-_CULTURE_CAL = load_culture_calibration()
-#: True if the calibrated CultureParams defaults come from culture_calibration.toml.
-CULTURE_CALIBRATED = _CULTURE_CAL is not None
-_CULTURE_CAL = _CULTURE_CAL or dict(_CULTURE_FALLBACK)
-_CULTURE_CAL_SOURCE = (
-    "calibrated once so that the baseline culture lands in the burst bands of science.md "
-    "§4 item 7 (models/culture_calibration.toml, 'mgnet calibrate-culture'; docs/culture.md)"
-    if CULTURE_CALIBRATED else
-    "UNCALIBRATED fallback (models/culture_calibration.toml missing; run "
-    "'mgnet calibrate-culture')")
+@_functools.cache
+def _culture_file() -> dict | None:
+    """models/culture_calibration.toml, read once on first use (None if missing)."""
+    return load_culture_calibration(CULTURE_CALIBRATION_FILE)
+
+
+def _culture() -> dict:
+    """The culture values in use: calibrated, or the uncalibrated fallbacks."""
+    return _culture_file() or dict(_CULTURE_FALLBACK)
+
+
+def _culture_source(extra: str = "") -> Lazy:
+    def source() -> str:
+        return ("calibrated once so that the baseline culture lands in the burst bands of "
+                "science.md §4 item 7 (models/culture_calibration.toml, 'mgnet "
+                "calibrate-culture'; docs/culture.md)" if _culture_file() is not None else
+                "UNCALIBRATED fallback (models/culture_calibration.toml missing; run "
+                f"'{_CULTURE_COMMAND}')") + extra
+    return Lazy(source)
 
 
 @dataclass(frozen=True)
@@ -766,7 +810,7 @@ class CultureParams:
                             low=1 * ms, high=20 * second, uncertain=True,
                             doc="TM recovery (depression) time constant of network contacts")
     q_ee_scale: float = param(
-        _CULTURE_CAL["q_ee_scale"], _CULTURE_CAL_SOURCE, low=0.0, high=100.0,
+        Lazy(lambda: _culture()["q_ee_scale"]), _culture_source(), low=0.0, high=100.0,
         uncertain=True, calibrated="culture",
         doc="multiplies every E->E quantal conductance (q = q_ampa * q_rel * scale; NMDA "
             "follows through nmda_ampa_ratio)")
@@ -785,7 +829,8 @@ class CultureParams:
         "the between-burst state quiet (docs/culture.md)", low=0 * Hz,
         high=1e6 * Hz, uncertain=True, doc="background AMPA event rate per neuron")
     bg_weight: Quantity = param(
-        _CULTURE_CAL["bg_weight_nS"] * nS, _CULTURE_CAL_SOURCE, low=0 * nS, high=100 * nS,
+        Lazy(lambda: _culture()["bg_weight_nS"] * nS), _culture_source(), low=0 * nS,
+        high=100 * nS,
         uncertain=True, calibrated="culture",
         doc="AMPA conductance per background event")
     bg_weight_cv: float = param(
@@ -795,9 +840,10 @@ class CultureParams:
         low=0.0, high=3.0, uncertain=True,
         doc="coefficient of variation of the per-neuron background weight factor")
     bg_mod_cv: float = param(
-        _CULTURE_CAL["bg_mod_cv"], _CULTURE_CAL_SOURCE + "; the modelled neurons are a "
-        "sample of a larger culture whose spontaneous input to them fluctuates slowly and "
-        "is shared (without it the inter-burst intervals are clock-like, CV < 0.1)",
+        Lazy(lambda: _culture()["bg_mod_cv"]), _culture_source(
+            "; the modelled neurons are a sample of a larger culture whose spontaneous input "
+            "to them fluctuates slowly and is shared (without it the inter-burst intervals "
+            "are clock-like, CV < 0.1)"),
         low=0.0, high=2.0, uncertain=True, calibrated="culture",
         doc="SD of the shared, slowly fluctuating relative modulation of bg_rate "
             "(Ornstein-Uhlenbeck, rate * max(0, 1 + x))")
@@ -810,8 +856,9 @@ class CultureParams:
     bg_to_inh: bool = param(True, "convention: interneurons receive the same background",
                             doc="apply the background input to inhibitory cells too")
     b_slow: Quantity = param(
-        _CULTURE_CAL["b_slow_pA"] * pA, _CULTURE_CAL_SOURCE + "; slow adaptation ends "
-        "culture bursts (Masquelier & Deco 2013, tau 4 s = NeuronParams.tau_w_slow)",
+        Lazy(lambda: _culture()["b_slow_pA"] * pA), _culture_source(
+            "; slow adaptation ends culture bursts (Masquelier & Deco 2013, tau 4 s = "
+            "NeuronParams.tau_w_slow)"),
         low=0 * pA, high=2 * nA, uncertain=True, calibrated="culture",
         doc="slow spike-triggered adaptation increment of excitatory cells")
     inh_a: Quantity = param(0 * nS, "fast-spiking interneurons: no subthreshold adaptation "
@@ -1052,3 +1099,23 @@ class MetaplasticityParams:
 
 
 __all__ += ["MetaplasticityParams"]
+
+
+#: Module attributes computed on first use (PEP 562): each reads a calibration file.
+_LAZY_ATTRIBUTES = {
+    #: True if the T6 values come from models/calibration.toml.
+    "T6_CALIBRATED": lambda: _t6_file() is not None,
+    #: True if the set-point median comes from the calibration file (boutons per branch).
+    "SETPOINT_CALIBRATED": _setpoint_calibrated,
+    "ELEVATED_MG_I": _ELEVATED_MG_I,
+    #: True if the calibrated CultureParams defaults come from culture_calibration.toml.
+    "CULTURE_CALIBRATED": lambda: _culture_file() is not None,
+}
+
+
+def __getattr__(name: str):
+    """``T6_CALIBRATED``, ``SETPOINT_CALIBRATED``, ``ELEVATED_MG_I`` and
+    ``CULTURE_CALIBRATED``, read from the calibration files on first use."""
+    if name in _LAZY_ATTRIBUTES:
+        return _LAZY_ATTRIBUTES[name]()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

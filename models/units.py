@@ -1,7 +1,7 @@
 """Number-and-unit strings (``"0.83 mM"``, ``"50 ms"``) as floats in a fixed unit.
 
 The one float unit parser of the package (issue 16).  Standard library only, so that
-``models/parameters.py`` (which reads the calibration file at import), ``experiments``
+``models/parameters.py`` (which reads the calibration file on first use), ``experiments``
 (calibrate) and ``analysis/`` (which never imports Brian2: run configs' time and
 concentration strings) all use it.
 

@@ -161,7 +161,7 @@ def test_written_file_is_read_by_parameters_loader(tmp_path):
                                         "setpoint_median": r["setpoint_median"]}
     assert load_t6_calibration(tmp_path / "missing.toml") is None
     bad = tmp_path / "bad.toml"
-    bad.write_text("[calibrated]\nanatomical_density = 3.0\n")
+    bad.write_text("schema_version = 1\n[calibrated]\nanatomical_density = 3.0\n")
     with pytest.raises(ValueError, match="malformed"):
         load_t6_calibration(bad)
 
@@ -262,7 +262,8 @@ def test_parameters_module_takes_defaults_from_the_file(tmp_path):
     """Independent of the real file: a calibration.toml next to parameters.py sets the
     density default, ELEVATED_MG_I and the presets."""
     from brian2 import mM
-    P = _load_parameters_copy(tmp_path, '[calibrated]\nanatomical_density = 3.25\n'
+    P = _load_parameters_copy(tmp_path, 'schema_version = 1\n'
+                                        '[calibrated]\nanatomical_density = 3.25\n'
                                         'elevated_mg_i = "0.915 mM"\n')
     assert P.T6_CALIBRATED
     assert P.ConfigurationParams().anatomical_density == 3.25
@@ -271,6 +272,36 @@ def test_parameters_module_takes_defaults_from_the_file(tmp_path):
     info = P.param_info(P.ConfigurationParams)["anatomical_density"]
     assert "calibrated against T6 (models/calibration.toml)" in info["source"]
     assert info["calibrated"] == "T6"
+
+
+def test_calibration_files_are_read_on_first_use_not_at_import(tmp_path):
+    """Importing the parameters reads no calibration file: a broken one next to a copy of
+    parameters.py is only noticed when a calibrated value is first used; listing the
+    condition names needs no file."""
+    P = _load_parameters_copy(tmp_path, "not toml [")
+    assert "elevated_mg" in P.CONDITIONS and "baseline" in list(P.CONDITIONS)
+    P.MagnesiumParams()                                  # not calibrated: no file needed
+    with pytest.raises(ValueError, match="calibrate t6 --write"):
+        P.ConfigurationParams()
+    with pytest.raises(ValueError, match="calibrate t6 --write"):
+        P.ELEVATED_MG_I
+
+
+def test_calibration_files_carry_a_schema_version(tmp_path):
+    """Each calibration file states its layout version; another (or none) is refused."""
+    import tomllib
+    from pathlib import Path
+    from mgnet.models import calibration_files
+    from mgnet.models.calibration_files import SCHEMA_VERSION, read_calibration
+    root = Path(calibration_files.__file__).parent
+    for name in ("calibration.toml", "culture_calibration.toml", "glun2b_chronic.toml"):
+        with open(root / name, "rb") as fh:
+            assert tomllib.load(fh)["schema_version"] == SCHEMA_VERSION, name
+    for text in ("[calibrated]\n", "schema_version = 2\n[calibrated]\n"):
+        (tmp_path / "c.toml").write_text(text)
+        with pytest.raises(ValueError, match="schema_version"):
+            read_calibration(tmp_path / "c.toml", "mgnet calibrate t6 --write")
+    assert read_calibration(tmp_path / "missing.toml", "x") is None
 
 
 def test_parameters_module_falls_back_without_the_file(tmp_path):
@@ -311,3 +342,39 @@ def test_run_cli_dry_run_writes_nothing(tmp_path, capsys):
         assert "dry run" in text.out
     else:
         assert "calibration failed" in text.err
+
+
+def test_calibrate_commands_write_only_with_the_write_flag():
+    """Issue 16: every calibrate command computes and prints by default; it writes its file
+    only with --write (--dry-run, the old spelling of the default, is still accepted and
+    excludes --write)."""
+    from mgnet.experiments import calibrate_culture, calibrate_glun2b, calibrate_memory
+    from mgnet.experiments.calibration_cli import write_requested
+    p = argparse.ArgumentParser(prog="mgnet")
+    sub = p.add_subparsers(dest="command")
+    cal.add_parser(sub)
+    calibrate_culture.add_parser(sub, name="calibrate-culture")
+    calibrate_glun2b.add_parser(sub)
+    calibrate_memory.add_parser(sub)
+    for argv in (["calibrate", "t6"], ["calibrate-culture"], ["calibrate-glun2b"],
+                 ["calibrate-memory"]):
+        assert not write_requested(p.parse_args(argv))
+        assert not write_requested(p.parse_args(argv + ["--dry-run"]))
+        assert write_requested(p.parse_args(argv + ["--write"]))
+        with pytest.raises(SystemExit):
+            p.parse_args(argv + ["--write", "--dry-run"])
+    import inspect
+    for func in (cal.calibrate_t6, calibrate_culture.calibrate_culture,
+                 calibrate_glun2b.calibrate_glun2b, calibrate_memory.calibrate_memory):
+        assert inspect.signature(func).parameters["write"].default is False, func.__name__
+
+
+def test_run_cli_without_write_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "c.toml"
+    args = argparse.Namespace(target="t6", n_branches=FAST, seed=SEED, out=str(out),
+                              debug=False)   # neither --write nor --dry-run
+    status = cal.run_cli(args)
+    text = capsys.readouterr()
+    assert not out.exists()
+    if status == 0:
+        assert "pass --write" in text.out

@@ -37,7 +37,6 @@ ALLOWED_MODULES = {
     "experiments/plasticity_induction.py",  # 679
     "experiments/sweep.py",                 # 667
     "analysis/memory_report.py",            # 1715
-    "analysis/run_file.py",                 # 1437
     "benchmarks/bench_culture.py",          # 739
     "benchmarks/bench_nest.py",             # 687
 }
@@ -64,8 +63,6 @@ ALLOWED_FUNCTIONS = {
     "analysis/memory_report.py::memory_section",             # 166
     "analysis/memory_report.py::capacity_section",           # 109
     "analysis/memory_report.py::retention_section",          # 100
-    "analysis/run_file.py::_load",                           # 167
-    "analysis/run_file.py::summarize",                       # 109
     "benchmarks/bench_culture.py::main",                     # 129
     "benchmarks/bench_culture.py::report",                   # 190
     "benchmarks/bench_nest.py::run_nest",                    # 150

@@ -204,7 +204,7 @@ def test_round_trip_preserves_everything(tmp_path):
         assert back.units[f"/boutons/{col}"] == unit
     for col, unit in BRANCH_COLUMNS.items():
         assert back.units[f"/branches/{col}"] == unit
-    n_datasets = len(rf._datasets(data))
+    n_datasets = len(rf.validate.datasets(data))
     assert len(back.units) == n_datasets
 
 
@@ -386,7 +386,7 @@ def test_refuses_to_overwrite(tmp_path, monkeypatch):
     def must_not_write(*args):
         raise AssertionError("an existing target must be refused before any writing")
 
-    monkeypatch.setattr(rf, "_write_contents", must_not_write)
+    monkeypatch.setattr(rf.write, "_write_contents", must_not_write)
     with pytest.raises(FileExistsError):
         write_run(path, make_data(attrs=make_attrs(run_id="other")))
     assert path.read_bytes() == before
@@ -411,13 +411,13 @@ def test_invalid_data_raises_and_leaves_nothing(tmp_path):
 
 
 def test_failure_while_writing_removes_temp_file(tmp_path, monkeypatch):
-    original = rf._write_contents
+    original = rf.write._write_contents
 
     def explode(f, data, units):
         original(f, data, units)  # the temp file now holds real data
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(rf, "_write_contents", explode)
+    monkeypatch.setattr(rf.write, "_write_contents", explode)
     with pytest.raises(RuntimeError, match="disk full"):
         write_run(tmp_path / "r.h5", make_data())
     assert list(tmp_path.iterdir()) == []
@@ -425,7 +425,7 @@ def test_failure_while_writing_removes_temp_file(tmp_path, monkeypatch):
 
 def test_temp_name_and_status_written_last(tmp_path, monkeypatch):
     seen = {}
-    original_contents, original_publish = rf._write_contents, rf._publish
+    original_contents, original_publish = rf.write._write_contents, rf.write._publish
 
     def spy_contents(f, data, units):
         seen["status_during_write"] = f.attrs["status"]
@@ -438,8 +438,8 @@ def test_temp_name_and_status_written_last(tmp_path, monkeypatch):
         assert not final.exists()  # the final name appears only on publish
         original_publish(tmp, final)
 
-    monkeypatch.setattr(rf, "_write_contents", spy_contents)
-    monkeypatch.setattr(rf, "_publish", spy_publish)
+    monkeypatch.setattr(rf.write, "_write_contents", spy_contents)
+    monkeypatch.setattr(rf.write, "_publish", spy_publish)
     write_run(tmp_path / "r.h5", make_data())
     tmp = os.path.basename(seen["tmp"])
     assert os.path.dirname(seen["tmp"]) == str(tmp_path)
@@ -451,13 +451,13 @@ def test_temp_name_and_status_written_last(tmp_path, monkeypatch):
 
 def test_concurrent_writer_is_not_overwritten(tmp_path, monkeypatch):
     target = tmp_path / "r.h5"
-    original = rf._write_contents
+    original = rf.write._write_contents
 
     def race(f, data, units):
         original(f, data, units)
         target.write_text("the other worker won")  # appears after the existence check
 
-    monkeypatch.setattr(rf, "_write_contents", race)
+    monkeypatch.setattr(rf.write, "_write_contents", race)
     with pytest.raises(FileExistsError):
         write_run(target, make_data())
     assert target.read_text() == "the other worker won"
@@ -660,7 +660,7 @@ def test_large_spike_datasets_are_not_compressed(tmp_path):
     data.spikes["exc"] = (np.linspace(0, 3, n), np.arange(n) % 80)
     path = write_run(tmp_path / "big.h5", data)
     with h5py.File(path, "r") as f:
-        assert f["/spikes/exc/timestamps"].nbytes >= rf._COMPRESS_MIN_BYTES
+        assert f["/spikes/exc/timestamps"].nbytes >= rf.write._COMPRESS_MIN_BYTES
         assert f["/spikes/exc/timestamps"].compression is None
         assert f["/spikes/exc/node_ids"].compression is None
         assert f["/timecourse/pr_mean"].compression == "gzip"
@@ -713,3 +713,94 @@ def test_libsonata_reads_every_kind_of_spikes(tmp_path):
     back = read_run(path)
     for pop, (ts, ids) in spikes.items():
         np.testing.assert_array_max_ulp(back.spikes[pop][0], ts, maxulp=1)
+
+
+# ------------------------------------------------------------------ the schema table
+
+
+def test_schema_tables_in_docs_are_generated_from_the_table():
+    """docs/run-files.md's schema tables are exactly what the table generates
+    (regenerate with ``python -m mgnet.analysis.run_file.docs``)."""
+    from mgnet.analysis.run_file import docs
+    text = docs.DOC.read_text(encoding="utf-8")
+    assert docs.render(text) == text
+    # every generated table has its marker, and an unknown marker is refused
+    with pytest.raises(ValueError, match="no docs marker"):
+        docs.render("no markers here")
+
+
+def test_a_column_added_to_the_table_is_written_validated_and_read(tmp_path, monkeypatch):
+    """One entry in schema.GROUPS is all a new standard dataset needs: the writer takes its
+    unit from the table (and refuses another), the validator applies its check, the
+    reader returns it with its unit, and it is required if the table says so."""
+    import dataclasses
+
+    from mgnet.analysis.run_file import schema
+    original = schema.GROUPS
+
+    def with_column(col):
+        return tuple(dataclasses.replace(g, columns=g.columns + (col,)) if g.name == "boutons"
+                     else g for g in original)
+
+    new = schema.Column("frac_docked", "1", "docked fraction", check="probability")
+    monkeypatch.setattr(schema, "GROUPS", with_column(new))
+    data = make_data()
+    n = len(data.boutons["pr_true"])
+    data.boutons["frac_docked"] = np.linspace(0, 1, n)      # no entry in data.units
+    back = read_run(write_run(tmp_path / "ok.h5", data))
+    assert back.units["/boutons/frac_docked"] == "1"
+    np.testing.assert_array_equal(back.boutons["frac_docked"], data.boutons["frac_docked"])
+
+    data.units["/boutons/frac_docked"] = "%"
+    with pytest.raises(RunFileError, match=r"/boutons/frac_docked must be in '1', not '%'"):
+        write_run(tmp_path / "unit.h5", data)
+    del data.units["/boutons/frac_docked"]
+    data.boutons["frac_docked"] = np.full(n, 1.5)
+    with pytest.raises(RunFileError, match=r"/boutons/frac_docked must lie in \[0, 1\]"):
+        write_run(tmp_path / "range.h5", data)
+
+    # the same check on a file: write a valid one, damage the new column by hand
+    path = write_run(tmp_path / "damaged.h5", make_data())
+    with h5py.File(path, "r+") as f:
+        f.create_dataset("/boutons/frac_docked", data=np.full(n, -0.5)).attrs["units"] = "1"
+    assert any("/boutons/frac_docked must lie in [0, 1]" in p for p in validate_run(path))
+
+    monkeypatch.setattr(schema, "GROUPS", with_column(dataclasses.replace(new, required=True)))
+    with pytest.raises(RunFileError, match="/boutons is missing column 'frac_docked'"):
+        write_run(tmp_path / "missing.h5", make_data())
+
+
+def test_name_unit_views_match_the_table():
+    from mgnet.analysis.run_file import schema
+    assert rf.BOUTON_COLUMNS == {c.name: c.unit for c in schema.group("boutons").columns}
+    assert rf.SYNAPSE_PREFIX_UNITS == {"weight_": "nS", "rho_": "1"}
+    assert rf.SPIKE_FILE_UNITS == {1: {"timestamps": "s", "node_ids": "1"},
+                                   2: {"timestamps": "ms", "node_ids": "1"}}
+    assert rf.RESERVED_GROUPS == ("spikes", "boutons", "branches", "synapses", "protocol",
+                                  "patterns", "recall", "metrics")
+    assert [a.name for a in schema.ROOT_ATTRIBUTES if a.writer_sets] == \
+        ["schema_version", "status"]
+
+
+def test_experiment_sections_agree_with_the_writers():
+    """The units the bouton assays write (EXTRA_UNITS) are the table's; the table documents
+    every one of them."""
+    from mgnet.analysis.run_file import schema
+    from mgnet.experiments import bouton_assay
+    documented = {p: u for s in schema.EXPERIMENT_SECTIONS for p, u, _ in s.datasets}
+    assert {p: documented.get(p) for p in bouton_assay.EXTRA_UNITS} == bouton_assay.EXTRA_UNITS
+    # none of them shadows a standard column (those have their unit fixed by GROUPS)
+    assert all(schema.fixed_unit(p) is None for p in documented)
+
+
+def test_run_file_package_sizes():
+    """Issue 16: no module of the run-file package over 500 lines, no function over 80."""
+    import ast
+    from pathlib import Path
+    root = Path(rf.__file__).parent
+    for path in sorted(root.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert text.count("\n") <= 500, path.name
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                assert node.end_lineno - node.lineno + 1 <= 80, f"{path.name}:{node.name}"
