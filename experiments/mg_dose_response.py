@@ -23,6 +23,7 @@ from mgnet.models.assay import run_field_assay
 from mgnet.models.configuration import equilibrium_state
 from mgnet.models.parameters import condition as condition_params, param
 from . import bouton_assay as ba
+from .experiment import Experiment, Runs
 
 NAME = "mg-dose-response"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -136,3 +137,9 @@ def run(cfg, progress=None):
                             "recording_mg_o_mM": ba.recording_mg_o(p),
                             "exhausted_fraction": float(exhausted.mean())},
                    units=ba.units_for(boutons, branches, units))
+
+
+EXPERIMENT = Experiment(
+    name=NAME, order=30, description=DESCRIPTION, options=OPTIONS, run=run, scales=SCALES,
+    param_sections=PARAM_SECTIONS, check_options=check_options,
+    reproduce=(Runs(("baseline",), (0, 1, 2, 3, 4)),))
