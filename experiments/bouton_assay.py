@@ -35,6 +35,7 @@ from mgnet.models.assay import AssayProtocol, AssaySample, run_field_assay
 from mgnet.models.configuration import BranchPopulation, equilibrium_state, sample_branches
 from mgnet.models.parameters import param
 from mgnet.models.release_pool import rrp_sizes
+from .errors import ConfigError
 from .experiment import Experiment, Runs
 
 NAME = "bouton-assay"
@@ -73,7 +74,6 @@ SCALES = {"quick": {"n_branches": 12}, "default": {"n_branches": 160},
 
 def check_options(opts) -> None:
     """Cross-field checks."""
-    from .config import ConfigError
     if opts.n_spikes % opts.spikes_per_train:
         raise ConfigError("options.n_spikes must be a multiple of options.spikes_per_train")
 

@@ -35,6 +35,7 @@ import numpy as np
 from brian2 import mM, second
 
 from mgnet.models.parameters import CULTURE_CALIBRATED, CultureParams, param
+from .errors import ConfigError
 from .experiment import CULTURE_CONDITIONS, Experiment, Runs
 
 NAME = "culture-activity"
@@ -76,7 +77,6 @@ SCALES = {"quick": {"n_neurons": 400, "duration": 10 * second, "warmup": 1 * sec
 
 def check_options(opts) -> None:
     """Cross-field checks."""
-    from .config import ConfigError
     if opts.warmup >= opts.duration:
         raise ConfigError("options.warmup must be shorter than options.duration")
     if opts.plastic and opts.warmup + opts.band_window > opts.duration:

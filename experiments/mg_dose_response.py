@@ -23,6 +23,7 @@ from mgnet.models.assay import run_field_assay
 from mgnet.models.configuration import equilibrium_state
 from mgnet.models.parameters import condition as condition_params, param
 from . import bouton_assay as ba
+from .errors import ConfigError
 from .experiment import Experiment, Runs
 
 NAME = "mg-dose-response"
@@ -50,14 +51,12 @@ def group_mg_i(cfg) -> list[float]:
     """[Mg]i (mM) of every group: the run's condition, then the other presets."""
     opts = cfg.options
     if not opts.groups:
-        from .config import ConfigError
         raise ConfigError("options.groups: need at least one condition")
     out = [float(cfg.params.magnesium.mg_i / mM)]
     for name in opts.groups[1:]:
         try:
             out.append(float(condition_params(name).magnesium.mg_i / mM))
         except KeyError as exc:
-            from .config import ConfigError
             raise ConfigError(f"options.groups: {exc.args[0]}") from exc
     return out
 

@@ -47,6 +47,7 @@ import numpy as np
 from brian2 import Hz, mM, ms, mV, second
 
 from mgnet.models.parameters import PLASTICITY_PRESETS, MagnesiumParams, param
+from .errors import ConfigError
 from .experiment import Experiment, Runs
 
 NAME = "plasticity-presets"
@@ -107,7 +108,6 @@ SCALES = {"quick": {"n_trials": 10, "background_duration": 60 * second,
 
 
 def check_options(opts) -> None:
-    from .config import ConfigError
     unknown = [p for p in opts.presets if p not in PLASTICITY_PRESETS]
     if unknown or not opts.presets:
         raise ConfigError(f"options.presets: unknown preset '{unknown[0] if unknown else ''}'; "

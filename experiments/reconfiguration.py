@@ -22,6 +22,7 @@ from mgnet.models.assay import run_field_assay
 from mgnet.models.configuration import bouton_mg, reconfiguration_time_course
 from mgnet.models.parameters import condition as condition_params, param
 from . import bouton_assay as ba
+from .errors import ConfigError
 from .experiment import Experiment, Runs
 
 NAME = "reconfiguration"
@@ -56,7 +57,6 @@ def run(cfg, progress=None):
     opts = cfg.options
     times = np.asarray(opts.times_h, dtype=float)
     if len(times) == 0 or np.any(np.diff(times) < 0):
-        from .config import ConfigError
         raise ConfigError("options.times_h must be a non-empty increasing list of hours")
     pop = ba.population(cfg)
     mg_ref = float(p.magnesium.mg_i_ref / mM)

@@ -25,6 +25,7 @@ from mgnet.models.neurons import make_neurons
 from mgnet.models.parameters import param
 from mgnet.models.protocols import burst_times, one_ap_times
 from mgnet.models.synapses import make_contacts, tm_mean_release
+from .errors import ConfigError
 from .experiment import Experiment, Runs
 
 NAME = "synapse-check"
@@ -60,7 +61,6 @@ SCALES = {"quick": {"n_connections": 5}, "default": {"n_connections": 20},
 
 def check_options(opts: OPTIONS) -> None:
     """Cross-field checks that the field metadata cannot express."""
-    from .config import ConfigError
     if len(opts.pr) == 0:
         raise ConfigError("options.pr: need at least one contact; allowed: a list of "
                           "values in [0, 1]")
