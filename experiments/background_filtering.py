@@ -32,6 +32,7 @@ from brian2 import StateMonitor, ms, second, mM
 
 from mgnet.models.metaplasticity import LOAD_NEURON_EQS, LOAD_ON_POST, relax_glun2b
 from mgnet.models.parameters import param, condition as condition_params
+from .experiment import Experiment, Runs
 
 NAME = "background-filtering"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -301,3 +302,11 @@ def run(cfg, progress=None):
                                                  "plasticity": False}})
     finally:
         runner.close()
+
+
+EXPERIMENT = Experiment(
+    name=NAME, order=80, description=DESCRIPTION, options=OPTIONS, run=run, scales=SCALES,
+    param_sections=PARAM_SECTIONS, check_options=check_options,
+    reproduce=(Runs(("baseline",), (0,)),),
+    # one task of 12 serial runs of the 2000-neuron culture (2026-11-27)
+    task_minutes=30.0)

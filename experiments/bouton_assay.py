@@ -35,6 +35,8 @@ from mgnet.models.assay import AssayProtocol, AssaySample, run_field_assay
 from mgnet.models.configuration import BranchPopulation, equilibrium_state, sample_branches
 from mgnet.models.parameters import param
 from mgnet.models.release_pool import rrp_sizes
+from .errors import ConfigError
+from .experiment import Experiment, Runs
 
 NAME = "bouton-assay"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -72,7 +74,6 @@ SCALES = {"quick": {"n_branches": 12}, "default": {"n_branches": 160},
 
 def check_options(opts) -> None:
     """Cross-field checks."""
-    from .config import ConfigError
     if opts.n_spikes % opts.spikes_per_train:
         raise ConfigError("options.n_spikes must be a multiple of options.spikes_per_train")
 
@@ -271,3 +272,11 @@ def _protocol_phases(opts) -> dict:
     times, t_switch, t_stop = protocol_of(opts).times()
     return {"one_ap": {"t_start": 0.0, "t_stop": t_switch, "plasticity": False},
             "burst": {"t_start": t_switch, "t_stop": t_stop, "plasticity": False}}
+
+
+EXPERIMENT = Experiment(
+    name=NAME, order=20, description=DESCRIPTION, options=OPTIONS, run=run, scales=SCALES,
+    param_sections=PARAM_SECTIONS, check_options=check_options,
+    # Configuration targets T1-T9: median over 5 seeds (science.md T1), each seed at the
+    # paper's sample size.
+    reproduce=(Runs(("baseline", "elevated_mg"), (0, 1, 2, 3, 4)),))

@@ -135,7 +135,7 @@ def calibrate_memory(results: Path, *, write: bool = False, command: str = "",
                      path: Path | None = None, seeds=SEEDS, log=print) -> dict:
     """Run the candidates on the calibration seeds, apply the rule, freeze the winner."""
     from mgnet.analysis.run_file import read_run
-    from .cli import default_run_path, run_experiments
+    from .runner import default_run_path, run_experiments
     from .config import make_config
     from .provenance import git_state
     t_start = time.time()

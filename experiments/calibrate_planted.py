@@ -79,7 +79,7 @@ def main(argv=None) -> int:
     from mgnet.analysis.markdown import markdown_table
     from mgnet.analysis.memory_report import planted_run_metrics
     from mgnet.analysis.run_file import read_run
-    from .cli import default_run_path, run_experiments
+    from .runner import default_run_path, run_experiments
     from .config import make_config
     from .sweep import parse_seeds
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

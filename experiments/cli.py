@@ -35,79 +35,23 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["main", "run_experiment", "run_experiments", "default_run_path", "config_tag",
-           "check_output_file", "check_output_dir", "mgnet_version"]
+from .errors import ConfigError, OutputPathError, UsageError
+
+__all__ = ["main", "build_parser", "mgnet_version", "UsageError", "OutputPathError"]
 
 EXIT_USAGE = 2
 
-
-class UsageError(Exception):
-    """Bad command-line input (exit status 2)."""
-
-
-class OutputPathError(UsageError):
-    """The place an output should go cannot be written (exit status 2)."""
+#: Names that moved to :mod:`mgnet.experiments.runner` (issue 16), still importable from
+#: here, loaded on first use (the runner imports brian2; 'mgnet info' must not).
+_RUNNER_NAMES = frozenset({"run_experiment", "run_experiments", "default_run_path",
+                           "config_tag", "check_output_file", "check_output_dir"})
 
 
-def _nearest_existing(path: Path) -> Path:
-    """``path`` or its nearest ancestor that exists (``.`` for a relative path)."""
-    path = Path(path)
-    while not (path.exists() or path.is_symlink()) and path != path.parent:
-        path = path.parent
-    return path
-
-
-def check_output_dir(directory: Path, *, what: str = "output") -> None:
-    """Refuse, before anything is built or simulated, a directory that cannot be
-    created or written.
-
-    An existing directory is probed by creating (and at once removing) an anonymous
-    temporary file in it, which also catches read-only mounts and ACLs; a directory
-    still to be created needs its nearest existing ancestor to be a writable directory.
-    Nothing is left behind either way.
-
-    Raises
-    ------
-    OutputPathError
-        One line naming ``what``, the directory and the reason.
-    """
-    import tempfile
-    directory = Path(directory)
-    base = _nearest_existing(directory)
-    if not base.is_dir():
-        kind = "a file" if base.is_file() else "not a directory"
-        raise OutputPathError(f"cannot write the {what} under '{directory}': '{base}' is "
-                              f"{kind}; choose another location")
-    if base == directory:
-        try:
-            with tempfile.TemporaryFile(dir=directory):
-                pass
-        except OSError as exc:
-            raise OutputPathError(f"cannot write the {what} in '{directory}' "
-                                  f"({exc.strerror or exc}); choose another "
-                                  "location") from None
-    elif not os.access(base, os.W_OK | os.X_OK):
-        raise OutputPathError(f"cannot create '{directory}' for the {what}: '{base}' is "
-                              f"not writable; choose another location")
-
-
-def check_output_file(out: Path) -> None:
-    """Refuse, before anything is built or simulated, a run-file path that exists or
-    whose directory cannot be created or written (:func:`check_output_dir`).
-
-    Raises
-    ------
-    FileExistsError
-        The file (or a dangling link of that name) exists: run files are never
-        overwritten.
-    OutputPathError
-        The directory cannot be created or written.
-    """
-    out = Path(out)
-    if out.exists() or out.is_symlink():
-        raise FileExistsError(f"{out} already exists; run files are never overwritten "
-                              f"(choose --out or another seed)")
-    check_output_dir(out.parent, what=f"run file '{out.name}'")
+def __getattr__(name):
+    if name in _RUNNER_NAMES:
+        from . import runner
+        return getattr(runner, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -116,100 +60,9 @@ class _Parser(argparse.ArgumentParser):
                          if " " in self.prog else f"{message} (see 'mgnet --help')")
 
 
-def config_tag(cfg) -> str:
-    """Short hash of what a config changes relative to its defaults ('' if nothing).
-
-    The defaults are the config that ``make_config`` gives for the same experiment,
-    condition, seed and scale with no ``[params]`` and no ``[options]``.  The tag is the
-    first 8 hex digits of the SHA-1 of the resolved TOML lines (qualified by their
-    section) that differ from the defaults, so two configs that differ in any parameter
-    or option get different tags, configs that resolve to the same values get the same
-    tag, and the same override applied to two conditions gets the same tag in both.
-    """
-    import hashlib
-    from .config import ConfigError, make_config
-    try:
-        default = make_config(cfg.experiment, condition=cfg.condition, seed=cfg.seed,
-                              scale=cfg.scale)
-    except ConfigError:             # not a registered experiment (tests): no tag
-        return ""
-
-    def lines(text):
-        section, out = "", {}
-        for line in text.splitlines():
-            if line.startswith("["):
-                section = line.strip()
-            elif "=" in line:
-                out[(section, line.split("=", 1)[0].strip())] = line.strip()
-        return out
-
-    mine, base = lines(cfg.to_toml()), lines(default.to_toml())
-    diff = sorted(f"{sec} {line}" for (sec, key), line in mine.items()
-                  if base.get((sec, key)) != line)
-    if not diff:
-        return ""
-    return hashlib.sha1("\n".join(diff).encode()).hexdigest()[:8]
-
-
-def default_run_path(results: Path, cfg) -> Path:
-    """``results/runs/<experiment>/<condition>_seed<N>_<scale>[_<tag>].h5``.
-
-    ``<tag>`` (:func:`config_tag`) is present only when the config changes a parameter
-    or an option, so runs that differ in any of them never share a file (and a sweep of
-    one config never moves another config's files aside), while default configs keep
-    the names they always had.
-    """
-    tag = config_tag(cfg)
-    name = f"{cfg.condition}_seed{cfg.seed}_{cfg.scale}" + (f"_{tag}" if tag else "")
-    return results / "runs" / cfg.experiment / f"{name}.h5"
-
-
-def run_experiment(cfg, out: Path, *, quiet: bool = False) -> Path:
-    """Run one configured experiment and write its run file atomically to ``out``."""
-    (path,) = run_experiments([cfg], [out], quiet=quiet)
-    return path
-
-
-def run_experiments(cfgs, outs, *, quiet: bool = False) -> list[Path]:
-    """Run configs of one experiment that differ only in the condition, and write
-    each run file atomically as soon as its run is done.
-
-    An experiment module with ``run_group(cfgs, progress)`` builds the network once
-    for all of them (compile once, rerun with ``run_args``); otherwise each config
-    runs on its own.  A failure after the first file leaves the files already written.
-    Every output path is checked first (:func:`check_output_file`), so an existing file
-    or an unwritable directory ends the command before anything is built.
-    """
-    for out in outs:           # before anything is built: fail in one line, not hours later
-        check_output_file(Path(out))
-    from mgnet.analysis.run_file import write_run
-    from mgnet.models.backend import backend_info, configure
-    from . import registry
-    from .progress import StageProgress
-    from .provenance import provenance_attrs
-
-    cfg0 = cfgs[0]
-    backend = configure(device="runtime", codegen_target="cython", threads=1, seed=cfg0.seed)
-    exp = registry.get(cfg0.experiment)
-    paths = []
-    with StageProgress(f"run {cfg0.experiment}", quiet=quiet) as bar:
-        if len(cfgs) > 1 and hasattr(exp.module, "run_group"):
-            results = exp.module.run_group(list(cfgs), bar.part())
-        else:
-            results = (exp.run(cfg, bar.part(k, len(cfgs))) for k, cfg in enumerate(cfgs))
-        for cfg, out, data in zip(cfgs, outs, results):
-            info = backend
-            device_option = getattr(cfg.options, "device", None)
-            if device_option and device_option != backend["device"]:
-                # The experiment ran on its own device (compile-once standalone): record that.
-                info = backend_info(device_option, None, backend["threads"])
-            data.attrs = dict(provenance_attrs(cfg, info, run_id=out.stem), **data.attrs)
-            paths.append(write_run(out, data))
-    return paths
-
-
 def _cmd_run(args) -> int:
-    from .config import load_config, make_config, parse_sets
+    from .config import parse_sets
+    from .runner import default_run_path, resolve_configs, run_experiments
     sets = parse_sets(args.set)
     conditions = ([c.strip() for c in args.condition.split(",")]
                   if args.condition else [None])
@@ -220,16 +73,8 @@ def _cmd_run(args) -> int:
             len(set(conditions)) != len(conditions)):
         raise UsageError(f"bad --condition '{args.condition}'; allowed: a condition preset "
                          "or a comma-separated list of distinct presets")
-    cfgs = []
-    for condition in conditions:
-        cli = dict(condition=condition, seed=args.seed, scale=args.scale)
-        if args.config:
-            cfgs.append(load_config(args.config, experiment=args.experiment, sets=sets,
-                                    **cli))
-        else:
-            cfgs.append(make_config(args.experiment, params=sets.get("params"),
-                                    options=sets.get("options"),
-                                    **{k: v for k, v in cli.items() if v is not None}))
+    cfgs = resolve_configs(args.experiment, conditions, [args.seed], scale=args.scale,
+                           config=args.config, sets=sets)
     outs = [Path(args.out) if args.out else default_run_path(Path(args.results), cfg)
             for cfg in cfgs]
     for out in outs:
@@ -257,9 +102,8 @@ def _cmd_info(args) -> int:
 
 def _cmd_list(args) -> int:
     from . import registry
-    for name in registry.names():
-        exp = registry.get(name)
-        print(f"{name:24s} {exp.DESCRIPTION}")
+    for exp in registry.experiments():
+        print(f"{exp.name:24s} {exp.description}")
     return 0
 
 
@@ -493,16 +337,6 @@ def _workers(text: str) -> int:
     return value
 
 
-def _config_errors() -> tuple:
-    """``(ConfigError,)`` if the config module is loaded, else ``()``.
-
-    Not imported here: it imports brian2, and if it was never loaded nothing can have
-    raised its error (so 'mgnet info' stays free of brian2 even on its error path).
-    """
-    module = sys.modules.get(f"{__package__}.config")
-    return (module.ConfigError,) if module is not None else ()
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mgnet`` console script."""
     argv = sys.argv[1:] if argv is None else argv
@@ -524,8 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         from mgnet.analysis.run_file import RunFileError
-        known = (UsageError, RunFileError, FileExistsError,
-                 FileNotFoundError) + _config_errors()
+        known = (UsageError, ConfigError, RunFileError, FileExistsError, FileNotFoundError)
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if isinstance(exc, known):
             print(f"mgnet: error: {msg}", file=sys.stderr)

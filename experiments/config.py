@@ -39,14 +39,13 @@ from brian2.units import allunits, fundamentalunits, stdunits
 from mgnet.models.units import NUMBER
 from mgnet.models.parameters import CONDITIONS, PLASTICITY_PRESETS, ModelParams, \
     condition as condition_params, with_overrides
+from . import registry as _registry
+from .errors import ConfigError
 from .scales import SCALES
 
 __all__ = ["ConfigError", "RunConfig", "SCALES", "parse_quantity", "format_quantity",
            "coerce_value", "parse_options", "parse_sets", "merge_sets", "load_config",
-           "make_config", "to_toml", "toml_value"]
-
-class ConfigError(ValueError):
-    """A bad configuration value; the message is one line naming key and allowed range."""
+           "from_toml", "make_config", "to_toml", "toml_value"]
 
 
 # --------------------------------------------------------------------------------------
@@ -366,10 +365,12 @@ _TOP_KEYS = {"experiment", "condition", "seed", "scale", "params", "options"}
 def make_config(experiment: str, *, condition: str = "baseline", seed: int = 0,
                 scale: str = "default", params: dict | None = None,
                 options: dict | None = None, registry=None) -> RunConfig:
-    """Validate and resolve a configuration given as plain (TOML-like) values."""
-    from . import registry as default_registry
-    registry = registry or default_registry
-    exp = registry.get(experiment)
+    """Validate and resolve a configuration given as plain (TOML-like) values.
+
+    ``registry`` (anything with ``get(name) -> Experiment``) replaces
+    :mod:`mgnet.experiments.registry`, e.g. for an experiment that is not in the package.
+    """
+    exp = (registry or _registry).get(experiment)
     if condition not in CONDITIONS:
         raise ConfigError(f"unknown condition '{condition}'; allowed: {', '.join(CONDITIONS)}")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2 ** 31:
@@ -382,7 +383,7 @@ def make_config(experiment: str, *, condition: str = "baseline", seed: int = 0,
     if not isinstance(params, dict):
         raise ConfigError("[params] must be a table of parameter sections")
     sections = {f.name: f for f in dataclasses.fields(ModelParams)}
-    used = getattr(exp, "PARAM_SECTIONS", tuple(sections))
+    used = exp.param_sections or tuple(sections)
     for section, table in params.items():
         if section not in sections:
             raise ConfigError(f"unknown parameter section 'params.{section}'; allowed: "
@@ -407,13 +408,13 @@ def make_config(experiment: str, *, condition: str = "baseline", seed: int = 0,
                                           table)
     model_params = with_overrides(base, overrides)
     if isinstance(options, dict) and "plasticity" in options and not any(
-            f.name == "plasticity" for f in dataclasses.fields(exp.OPTIONS)):
+            f.name == "plasticity" for f in dataclasses.fields(exp.options)):
         raise ConfigError("options.plasticity is not an option of this experiment; choose "
                           "the rule with [params.plasticity] preset = NAME")
-    opts = parse_options(exp.OPTIONS, options or {}, base=exp.scale_options(scale))
-    if hasattr(exp, "check_options"):
+    opts = parse_options(exp.options, options or {}, base=exp.scale_options(scale))
+    if exp.check_options is not None:
         exp.check_options(opts)
-    if hasattr(exp, "resolve_params"):
+    if exp.resolve_params is not None:
         # A protocol choice that stands for physical values (e.g. the chronic GluN2B
         # fraction of a condition) resolves into parameters here, once, so that the run
         # file's resolved config holds the values actually used.
@@ -600,3 +601,39 @@ def to_toml(cfg: RunConfig) -> str:
         for k, v in _dc_table(cfg.options).items():
             lines.append(f"{k} = {toml_value(v)}")
     return "\n".join(lines) + "\n"
+
+
+def from_toml(text: str) -> RunConfig:
+    """The inverse of :func:`to_toml`: the config whose resolved text is ``text``.
+
+    A resolved text names every parameter, including those that a protocol choice
+    resolved (the chronic arm's GluN2B fraction, ``resolve_params``), which a config file
+    may not set beside that choice; so the parameters are applied as the values that
+    differ from what the experiment, condition, scale and options resolve to by
+    themselves.  The sweep engine hands its tasks the texts of the configs it resolved
+    (:func:`mgnet.experiments.runner.run_config_texts`).
+
+    Raises
+    ------
+    ConfigError
+        Not a resolved config, or one that does not resolve back to the same text in this
+        mgnet (another version, a changed calibration).
+    """
+    try:
+        data = tomllib.loads(text)
+        top = {k: data[k] for k in ("condition", "seed", "scale")}
+        experiment, options, params = data["experiment"], data["options"], data["params"]
+    except (tomllib.TOMLDecodeError, KeyError) as exc:
+        raise ConfigError(f"not a resolved config ({exc})") from None
+    base = make_config(experiment, options=options, **top)
+    resolved = tomllib.loads(base.to_toml())["params"]
+    changed = {}
+    for section, table in params.items():
+        diff = {k: v for k, v in table.items() if resolved.get(section, {}).get(k) != v}
+        if diff:
+            changed[section] = diff
+    cfg = make_config(experiment, params=changed, options=options, **top)
+    if cfg.to_toml() != text:
+        raise ConfigError(f"the config of {experiment} {top['condition']} seed {top['seed']} "
+                          "does not resolve to the same values in this mgnet")
+    return cfg

@@ -36,6 +36,8 @@ from brian2 import mM, second
 
 from mgnet.models import parameters as _parameters
 from mgnet.models.parameters import CultureParams, param
+from .errors import ConfigError
+from .experiment import CULTURE_CONDITIONS, Experiment, Runs
 
 NAME = "culture-activity"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -76,7 +78,6 @@ SCALES = {"quick": {"n_neurons": 400, "duration": 10 * second, "warmup": 1 * sec
 
 def check_options(opts) -> None:
     """Cross-field checks."""
-    from .config import ConfigError
     if opts.warmup >= opts.duration:
         raise ConfigError("options.warmup must be shorter than options.duration")
     if opts.plastic and opts.warmup + opts.band_window > opts.duration:
@@ -234,3 +235,17 @@ def _run_data(cfg, res):
                                              "plasticity": bool(opts.plastic)}},
                    metrics=metrics, arrays={**arrays, **arrays_extra},
                    units={**units, **units_extra})
+
+
+EXPERIMENT = Experiment(
+    name=NAME, order=70, description=DESCRIPTION, options=OPTIONS, run=run, scales=SCALES,
+    param_sections=PARAM_SECTIONS, check_options=check_options, run_group=run_group,
+    # Culture validation (science.md §4 item 7, §5): >= 120 s; the calibrated baseline
+    # at 5 seeds, every other condition on seed 0 (one build; a 2000-neuron run costs
+    # ~3.3 CPU-minutes, and the paired Mg comparisons are the memory runs' 10 seeds);
+    # the report's culture-band table is computed from these run files.
+    reproduce=(Runs(CULTURE_CONDITIONS[:1], (0, 1, 2, 3, 4)),
+               Runs(CULTURE_CONDITIONS[1:], (0,))),
+    # seed 0 (6 conditions) 14 min, seeds 1-4 2.5 min each (idle 2-core machine,
+    # 2026-11-27)
+    task_minutes=14.0, quick_trim=True)

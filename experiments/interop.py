@@ -87,7 +87,7 @@ def run_cli(args: argparse.Namespace) -> int:
     one-line errors with exit status 2 (raised as the CLI's usage errors).
     """
     from mgnet.analysis.interop import MissingDependencyError, default_nwb_path, export_nwb
-    from .cli import UsageError
+    from .errors import UsageError
 
     src = Path(args.run_file)
     if not src.is_file():

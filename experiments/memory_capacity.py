@@ -56,6 +56,7 @@ from brian2 import nS, second
 from mgnet.models.parameters import param
 
 from . import memory_encoding as me
+from .experiment import Experiment, Runs
 
 NAME = "memory-capacity"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -205,3 +206,13 @@ def merge_runs(subs: dict, cfg):
                                              reject_window=float(info["reject_window_s"])),
                         **info)
     return data
+
+
+EXPERIMENT = Experiment(
+    name=NAME, order=100, description=DESCRIPTION, options=OPTIONS, run=run, scales=SCALES,
+    param_sections=PARAM_SECTIONS, check_options=check_options,
+    resolve_params=resolve_params, run_group=run_group,
+    # science.md §6 (largest P with median recall overlap > 0.1): P = 1, 2, 4 in one run
+    # file per condition and seed (one build per seed).
+    reproduce=(Runs(("baseline", "elevated_mg"), (0, 1)),),
+    task_minutes=3.8, quick_trim=True)   # per seed (2026-11-27)

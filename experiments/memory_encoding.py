@@ -69,6 +69,7 @@ import numpy as np
 from brian2 import Hz, ms, nS, second
 
 from mgnet.models.parameters import param
+from .experiment import CULTURE_CONDITIONS, NOISE_STREAM, Experiment, Runs
 
 NAME = "memory-encoding"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -710,3 +711,23 @@ def _run_data(cfg, mem, res, build_s):
                     "simulated_s": float(sch.t_end)})
     data.metrics = metrics
     return data
+
+
+EXPERIMENT = Experiment(
+    name=NAME, order=90, description=DESCRIPTION, options=OPTIONS, run=run, scales=SCALES,
+    param_sections=PARAM_SECTIONS, check_options=check_options,
+    resolve_params=resolve_params, run_group=run_group,
+    reproduce=(
+        # T10, T11 (science.md §6): >= 10 paired seeds, every condition, and the ablation
+        # in which the block acts on the membrane current but not on the plasticity Ca2+
+        # (issue 14); the protocol is the frozen one of calibrate-memory.
+        Runs(CULTURE_CONDITIONS + ("elevated_mg_membrane_block_only",), tuple(range(10))),
+        # The noise floor (issue 14 item 6): the same baseline runs on another release
+        # random stream, analysed as if they were two conditions
+        # (analysis/memory_report.py ``noise_floor_section``).
+        Runs(("baseline",), (0, 1, 2, 3, 4), {"stream_seed": NOISE_STREAM}),
+        # The chronic arm (science.md §6): the GluN2B fraction equilibrated to each
+        # condition's background NMDA Ca2+ load (models/glun2b_chronic.toml).
+        Runs(CULTURE_CONDITIONS, tuple(range(10)), {"glun2b": "chronic"})),
+    # 5.5 min per seed, 6 conditions (2026-11-27)
+    task_minutes=5.5, quick_trim=True)

@@ -42,6 +42,7 @@ from brian2 import second
 from mgnet.models.parameters import param
 
 from . import memory_encoding as me
+from .experiment import Experiment, Runs
 
 NAME = "memory-retention"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -94,3 +95,12 @@ def run_group(cfgs, progress=None):
     for data in me.run_group(cfgs, progress):
         data.metrics.update(retention_metrics(data))
         yield data
+
+
+EXPERIMENT = Experiment(
+    name=NAME, order=110, description=DESCRIPTION, options=OPTIONS, run=run, scales=SCALES,
+    param_sections=PARAM_SECTIONS, check_options=check_options,
+    resolve_params=resolve_params, run_group=run_group,
+    # the forgetting curve over one 60 s consolidation per run
+    reproduce=(Runs(("baseline", "elevated_mg"), (0, 1)),),
+    task_minutes=2.3, quick_trim=True)   # per seed (2026-11-27)

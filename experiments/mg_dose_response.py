@@ -23,6 +23,8 @@ from mgnet.models.assay import run_field_assay
 from mgnet.models.configuration import equilibrium_state
 from mgnet.models.parameters import condition as condition_params, param
 from . import bouton_assay as ba
+from .errors import ConfigError
+from .experiment import Experiment, Runs
 
 NAME = "mg-dose-response"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -49,14 +51,12 @@ def group_mg_i(cfg) -> list[float]:
     """[Mg]i (mM) of every group: the run's condition, then the other presets."""
     opts = cfg.options
     if not opts.groups:
-        from .config import ConfigError
         raise ConfigError("options.groups: need at least one condition")
     out = [float(cfg.params.magnesium.mg_i / mM)]
     for name in opts.groups[1:]:
         try:
             out.append(float(condition_params(name).magnesium.mg_i / mM))
         except KeyError as exc:
-            from .config import ConfigError
             raise ConfigError(f"options.groups: {exc.args[0]}") from exc
     return out
 
@@ -136,3 +136,9 @@ def run(cfg, progress=None):
                             "recording_mg_o_mM": ba.recording_mg_o(p),
                             "exhausted_fraction": float(exhausted.mean())},
                    units=ba.units_for(boutons, branches, units))
+
+
+EXPERIMENT = Experiment(
+    name=NAME, order=30, description=DESCRIPTION, options=OPTIONS, run=run, scales=SCALES,
+    param_sections=PARAM_SECTIONS, check_options=check_options,
+    reproduce=(Runs(("baseline",), (0, 1, 2, 3, 4)),))

@@ -1,8 +1,8 @@
 """``mgnet options EXPERIMENT``: every option of an experiment with its default, unit
 and allowed range (and, with ``--params``, every model parameter it reads).
 
-Generated from the declarations (the experiment's ``OPTIONS`` dataclass, its
-``SCALES`` overrides and ``PARAM_SECTIONS``, and the :func:`mgnet.models.parameters.param`
+Generated from the declarations (the experiment's ``options`` dataclass, its
+``scales`` overrides and ``param_sections``, and the :func:`mgnet.models.parameters.param`
 metadata that the config loader validates against), so the table and the validation
 cannot disagree.  Every key can be set with ``mgnet run EXPERIMENT --set KEY=VALUE`` or
 in a ``--config`` file.
@@ -99,14 +99,14 @@ def option_rows(experiment: str, *, scale: str = "default", condition: str = "ba
                           f"{', '.join(CONDITIONS)}")
     at = {s: exp.scale_options(s) for s in SCALES}
     rows = []
-    for f in dataclasses.fields(exp.OPTIONS):
+    for f in dataclasses.fields(exp.options):
         shown = {s: _display(getattr(o, f.name)) for s, o in at.items()}
         extra = {"by_scale": shown} if len(set(shown.values())) > 1 else {}
         rows.append(_row(f"options.{f.name}", f, getattr(at[scale], f.name), **extra))
     if params:
         base = condition_params(condition)
         sections = [f.name for f in dataclasses.fields(base)]
-        for section in getattr(exp, "PARAM_SECTIONS", sections):
+        for section in exp.param_sections or sections:
             obj = getattr(base, section)
             for f in dataclasses.fields(obj):
                 rows.append(_row(f"params.{section}.{f.name}", f, getattr(obj, f.name)))

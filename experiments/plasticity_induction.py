@@ -81,6 +81,7 @@ from brian2 import Hz, mM, ms, nA, nS, second
 
 from mgnet.models.configuration import equilibrium_pr, sample_branches
 from mgnet.models.parameters import PLASTICITY_PRESETS, param
+from .experiment import Experiment, Runs
 
 NAME = "plasticity-induction"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -677,3 +678,11 @@ def run(cfg, progress=None):
     spikes = {"branches": (raw["spike_t"], raw["spike_i"])}
     return RunData(attrs={}, spikes=spikes, branches=branches, synapses={"plastic": syn},
                    protocol=protocol, metrics=metrics, arrays=arrays, units=units)
+
+
+EXPERIMENT = Experiment(
+    name=NAME, order=60, description=DESCRIPTION, options=OPTIONS, run=run, scales=SCALES,
+    param_sections=PARAM_SECTIONS, check_options=check_options,
+    reproduce=(Runs(("baseline", "elevated_mg"), (0,)),),
+    # the longest of the assays (0.5-2 min per task, 2026-11-27)
+    task_minutes=2.0)

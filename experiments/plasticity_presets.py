@@ -47,6 +47,8 @@ import numpy as np
 from brian2 import Hz, mM, ms, mV, second
 
 from mgnet.models.parameters import PLASTICITY_PRESETS, MagnesiumParams, param
+from .errors import ConfigError
+from .experiment import Experiment, Runs
 
 NAME = "plasticity-presets"
 DESCRIPTION = "pre-registered tests (a)-(d) of every plasticity preset; trace protection"
@@ -106,7 +108,6 @@ SCALES = {"quick": {"n_trials": 10, "background_duration": 60 * second,
 
 
 def check_options(opts) -> None:
-    from .config import ConfigError
     unknown = [p for p in opts.presets if p not in PLASTICITY_PRESETS]
     if unknown or not opts.presets:
         raise ConfigError(f"options.presets: unknown preset '{unknown[0] if unknown else ''}'; "
@@ -368,3 +369,10 @@ def run(cfg, progress=None):
     return RunData(attrs={}, spikes={}, metrics=metrics,
                    protocol={"closed_forms": {"t_start": 0.0, "t_stop": 0.0,
                                               "plasticity": True}})
+
+
+EXPERIMENT = Experiment(
+    name=NAME, order=50, description=DESCRIPTION, options=OPTIONS, run=run, scales=SCALES,
+    param_sections=PARAM_SECTIONS, check_options=check_options,
+    # The pre-registered plasticity tests that choose the default rule (numpy only).
+    reproduce=(Runs(("baseline",), (0,)),))

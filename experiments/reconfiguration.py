@@ -22,6 +22,8 @@ from mgnet.models.assay import run_field_assay
 from mgnet.models.configuration import bouton_mg, reconfiguration_time_course
 from mgnet.models.parameters import condition as condition_params, param
 from . import bouton_assay as ba
+from .errors import ConfigError
+from .experiment import Experiment, Runs
 
 NAME = "reconfiguration"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -55,7 +57,6 @@ def run(cfg, progress=None):
     opts = cfg.options
     times = np.asarray(opts.times_h, dtype=float)
     if len(times) == 0 or np.any(np.diff(times) < 0):
-        from .config import ConfigError
         raise ConfigError("options.times_h must be a non-empty increasing list of hours")
     pop = ba.population(cfg)
     mg_ref = float(p.magnesium.mg_i_ref / mM)
@@ -93,3 +94,9 @@ def run(cfg, progress=None):
     return RunData(attrs={}, spikes={}, boutons=boutons, branches=branches,
                    protocol=ba._protocol_phases(opts), metrics=metrics,
                    units=ba.units_for(boutons, branches, units))
+
+
+EXPERIMENT = Experiment(
+    name=NAME, order=40, description=DESCRIPTION, options=OPTIONS, run=run, scales=SCALES,
+    param_sections=PARAM_SECTIONS, check_options=check_options,
+    reproduce=(Runs(("baseline",), (0,)),))

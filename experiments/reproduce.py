@@ -18,146 +18,112 @@ runs (:mod:`mgnet.experiments.memory_robustness`, one sweep per perturbation).
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
 
+from . import registry
 from .config import make_config
+from .experiment import CULTURE_CONDITIONS, NOISE_STREAM, QUICK_CONDITIONS
+from .sweep import run_configs
 
-__all__ = ["JOBS", "VARIANTS", "NOISE_STREAM", "CULTURE_CONDITIONS", "job_names", "select_jobs", "reproduce", "plan",
+__all__ = ["JOBS", "VARIANTS", "NOISE_STREAM", "CULTURE_CONDITIONS", "QUICK_CONDITIONS",
+           "jobs", "variants", "job_names", "select_jobs", "reproduce", "plan",
            "cost_summary"]
 
-#: The conditions of science.md §5, in report order (culture validation).
-CULTURE_CONDITIONS = ("baseline", "elevated_mg", "elevated_mg_o_only", "elevated_mg_i_only",
-                      "aged", "aged_elevated_mg")
 
-#: (experiment, conditions, seeds) run by ``mgnet reproduce``.
-JOBS: list[tuple[str, tuple[str, ...], tuple[int, ...]]] = [
-    # The pre-registered plasticity tests that choose the default rule (numpy only).
-    ("plasticity-presets", ("baseline",), (0,)),
-    # Configuration targets T1-T9: median over 5 seeds (science.md T1), each seed at the
-    # paper's sample size.
-    ("bouton-assay", ("baseline", "elevated_mg"), (0, 1, 2, 3, 4)),
-    ("mg-dose-response", ("baseline",), (0, 1, 2, 3, 4)),
-    ("reconfiguration", ("baseline",), (0,)),
-    ("plasticity-induction", ("baseline", "elevated_mg"), (0,)),
-    ("synapse-check", ("baseline", "elevated_mg"), (0,)),
-    # Culture validation (science.md §4 item 7, §5): >= 120 s; the calibrated baseline
-    # at 5 seeds, every other condition on seed 0 (one build; a 2000-neuron run costs
-    # ~3.3 CPU-minutes, and the paired Mg comparisons are the memory runs' 10 seeds);
-    # the report's culture-band table is computed from these run files.
-    ("culture-activity", CULTURE_CONDITIONS[:1], (0, 1, 2, 3, 4)),
-    ("culture-activity", CULTURE_CONDITIONS[1:], (0,)),
-    ("background-filtering", ("baseline",), (0,)),
-    # Memory encoding (T10, T11; science.md §6): >= 10 paired seeds, every condition,
-    # and the ablation in which the block acts on the membrane current but not on the
-    # plasticity Ca2+ (issue 14); the protocol is the frozen one of calibrate-memory.
-    ("memory-encoding", CULTURE_CONDITIONS + ("elevated_mg_membrane_block_only",),
-     tuple(range(10))),
-    # Capacity (science.md §6: largest P with median recall overlap > 0.1): P = 1, 2, 4
-    # in one run file per condition and seed (one build per seed).
-    ("memory-capacity", ("baseline", "elevated_mg"), (0, 1)),
-    # Retention: the forgetting curve over one 60 s consolidation per run.
-    ("memory-retention", ("baseline", "elevated_mg"), (0, 1)),
-    # The positive control of the recall read-out (science.md §6, issue 14): a planted
-    # assembly vs sham cues and unencoded assemblies, at baseline; its protocol was
-    # chosen on seeds 1000-1004 (experiments/calibrate_planted.py), these are others.
-    ("memory-planted", ("baseline",), (0, 1, 2, 3, 4)),
-]
-#: Brian2 stream seed of the noise-floor runs (any value no structure seed uses).
-NOISE_STREAM = 7_777_777
-#: Runs that differ from a :data:`JOBS` run *only in options*, as (experiment,
-#: conditions, seeds, options): the noise floor of issue 14 item 6, the same baseline
-#: runs on another release random stream, analysed as if they were two conditions
-#: (analysis/memory_report.py ``noise_floor_section``).  Selected with their experiment.
-VARIANTS: list = [
-    ("memory-encoding", ("baseline",), (0, 1, 2, 3, 4), {"stream_seed": NOISE_STREAM}),
-    # The chronic arm (science.md §6): the GluN2B fraction equilibrated to each
-    # condition's background NMDA Ca2+ load (models/glun2b_chronic.toml).
-    ("memory-encoding", CULTURE_CONDITIONS, tuple(range(10)), {"glun2b": "chronic"}),
-    ("memory-planted", ("baseline",), (0, 1, 2, 3, 4), {"stream_seed": NOISE_STREAM}),
-]
-#: At ``--scale quick`` (tests, CI) every job runs its first seed only, and these
-#: experiments only :data:`QUICK_CONDITIONS`: the same code path in minutes.
-QUICK_TRIMMED = ("culture-activity", "memory-encoding", "memory-capacity",
-                 "memory-retention", "memory-planted")
-QUICK_CONDITIONS = ("baseline", "elevated_mg")
+def jobs() -> list[tuple[str, tuple[str, ...], tuple[int, ...]]]:
+    """(experiment, conditions, seeds) of every plain :class:`~mgnet.experiments.
+    experiment.Runs` an experiment declares (its ``EXPERIMENT.reproduce``), experiments
+    in registry order."""
+    return [(exp.name, tuple(r.conditions), tuple(r.seeds))
+            for exp in registry.experiments() for r in exp.reproduce if not r.options]
+
+
+def variants() -> list[tuple[str, tuple[str, ...], tuple[int, ...], dict]]:
+    """(experiment, conditions, seeds, options) of the declared runs that differ from a
+    plain run *only in options* (the noise floor, the chronic arm)."""
+    return [(exp.name, tuple(r.conditions), tuple(r.seeds), dict(r.options))
+            for exp in registry.experiments() for r in exp.reproduce if r.options]
+
+
+def __getattr__(name):
+    # JOBS and VARIANTS as module attributes, computed on first use (discovering them
+    # imports every experiment module).
+    if name == "JOBS":
+        return jobs()
+    if name == "VARIANTS":
+        return variants()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def job_names() -> list[str]:
-    """Experiment names in :data:`JOBS`, in order (the values ``--only`` accepts)."""
-    return list(dict.fromkeys(exp for exp, _, _ in JOBS))
+    """Names of the experiments ``mgnet reproduce`` runs (the values ``--only``
+    accepts), in registry order."""
+    return [exp.name for exp in registry.experiments() if exp.reproduce]
 
 
 def select_jobs(only=None) -> list[tuple[str, tuple[str, ...], tuple[int, ...]]]:
-    """The :data:`JOBS` entries of the experiments named in ``only`` (all if None).
+    """The :func:`jobs` entries of the experiments named in ``only`` (all if None).
 
     ``only`` is an iterable of names or one comma-separated string.
 
     Raises
     ------
     ValueError
-        If a name is not an experiment of :data:`JOBS` (the message lists the allowed
-        names) or if ``only`` names nothing.
+        If a name is not an experiment that ``mgnet reproduce`` runs (the message lists
+        the allowed names) or if ``only`` names nothing.
     """
+    return [job for job in jobs() if job[0] in _wanted(only)]
+
+
+def _wanted(only) -> set[str]:
+    allowed = job_names()
     if only is None:
-        return list(JOBS)
+        return set(allowed)
     if isinstance(only, str):
         only = only.split(",")
     wanted = [n.strip() for n in only if n.strip()]
-    allowed = job_names()
     unknown = [n for n in wanted if n not in allowed]
     if unknown or not wanted:
         what = (f"unknown experiment '{unknown[0]}'" if unknown else "no experiment given")
         raise ValueError(f"{what} for --only; allowed: {', '.join(allowed)}")
-    return [job for job in JOBS if job[0] in wanted]
+    return set(wanted)
 
 
 def plan(scale: str, only=None):
     """The resolved configs that ``reproduce`` runs at ``scale`` (restricted to the
-    experiments in ``only``, see :func:`select_jobs`)."""
+    experiments in ``only``, see :func:`select_jobs`): every plain run, then every
+    variant; at ``quick`` the first seed of each, and only :data:`QUICK_CONDITIONS` of
+    the experiments declared with ``quick_trim``."""
+    wanted = _wanted(only)
+    selected = [exp for exp in registry.experiments() if exp.name in wanted]
     out = []
-    for exp, conditions, seeds in select_jobs(only):
-        if scale == "quick":
-            seeds = seeds[:1]
-            if exp in QUICK_TRIMMED:
-                conditions = tuple(c for c in conditions if c in QUICK_CONDITIONS)
-        out += [make_config(exp, condition=c, seed=s, scale=scale)
-                for c in conditions for s in seeds]
-    wanted = {job[0] for job in select_jobs(only)}
-    for exp, conditions, seeds, options in VARIANTS:
-        if exp not in wanted:
-            continue
-        if scale == "quick":
-            seeds = seeds[:1]
-            if exp in QUICK_TRIMMED:
-                conditions = tuple(c for c in conditions if c in QUICK_CONDITIONS)
-        out += [make_config(exp, condition=c, seed=s, scale=scale, options=dict(options))
-                for c in conditions for s in seeds]
+    for with_options in (False, True):
+        for exp in selected:
+            for runs in exp.reproduce:
+                if bool(runs.options) != with_options:
+                    continue
+                conditions, seeds = exp.runs_at(runs, scale)
+                out += [make_config(exp.name, condition=c, seed=s, scale=scale,
+                                    options=dict(runs.options) or None)
+                        for c in conditions for s in seeds]
     return out
 
 
-#: Submission order: longest single tasks first, so that the workers finish together
-#: (list scheduling).  Measured on the idle 2-core machine (2026-11-27, one task each):
-#: background-filtering one task of 30 min (12 serial runs of the 2000-neuron culture),
-#: culture-activity seed 0 (6 conditions) 14 min and seeds 1-4 2.5 min each,
-#: memory-encoding 5.5 min per seed (6 conditions), memory-capacity 3.8 and
-#: memory-retention 2.3 min per seed, the assays 0.5-2 min.  Experiments not listed
-#: come after these, in :data:`JOBS` order.
-LONGEST_FIRST = ("background-filtering", "culture-activity", "memory-encoding",
-                 "memory-capacity", "memory-retention", "plasticity-induction")
-
-
 def _ordered(configs: list) -> list:
-    rank = {exp: k for k, exp in enumerate(LONGEST_FIRST)}
-    return sorted(configs, key=lambda c: rank.get(c.experiment, len(rank)))
+    """Submission order: heavier tasks first (each experiment's declared
+    ``task_minutes``, list scheduling), so that the workers finish together; ties keep
+    the plan's order."""
+    weight = {exp.name: exp.task_minutes for exp in registry.experiments()}
+    return sorted(configs, key=lambda c: -weight.get(c.experiment, 0.0))
 
 
 def cost_summary(manifest: dict) -> str:
     """CPU time per experiment from a sweep manifest (tasks run in this invocation or
     an earlier one), and the wall time it implies on this machine's cores when the
     machine is otherwise idle (total CPU / cores, the lower bound for perfect packing)."""
-    import os
     per: dict = {}
     seen = set()
     for t in manifest.get("tasks", []):
@@ -189,8 +155,8 @@ def reproduce(results: Path, scale: str = "default", workers: int | None = None,
     Figures and the report are drawn from every run file at ``scale`` under
     ``results``, not only from the selected jobs.
     """
+    # figures and report: matplotlib and every report module, loaded only when drawn
     from mgnet.analysis.report import make_figures, write_report
-    from .sweep import run_configs
 
     results = Path(results)
     configs = _ordered(plan(scale, only))

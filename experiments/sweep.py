@@ -1,14 +1,16 @@
 """``mgnet sweep``: the (condition, seed) runs of one experiment, in parallel on Dask.
 
-design.md §5 (scale-out): every task is one ``mgnet run`` of one (condition, seed),
-started by a Dask worker as its own subprocess (``python -m mgnet.experiments.cli run ...
---quiet`` with ``OMP_NUM_THREADS=1``), so Brian2's device state stays per process and
-each run uses one thread.  By default the tasks run on a
+design.md §5 (scale-out): every task runs the configs this process resolved (one
+(condition, seed), or the conditions of one seed that share a build) through the runner
+(:mod:`mgnet.experiments.runner`), started by a Dask worker as its own subprocess
+(``python -m mgnet.experiments.runner``, the configs' resolved TOML texts on stdin, with
+``OMP_NUM_THREADS=1``), so Brian2's device state stays per process and each run uses one
+thread.  By default the tasks run on a
 ``dask.distributed.LocalCluster`` with one single-threaded worker process per core;
 ``--scheduler ADDRESS`` sends them to an existing Dask scheduler instead (e.g. one
 started by ``dask-jobqueue`` on SLURM, see ``docs/scaling.md``).
 
-Each task writes its run file to the path ``mgnet run`` would use
+Each task writes its run files to the paths ``mgnet run`` would use
 (``results/runs/<experiment>/<condition>_seed<N>_<scale>.h5``) through the atomic
 run-file writer (temporary name, renamed when complete).  A sweep is resumable:
 
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import hashlib
 import json
 import logging
 import os
@@ -38,18 +41,28 @@ import re
 import shlex
 import shutil
 import socket
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from mgnet.analysis.run_file import RunFileError, read_run
+
+from . import registry
+from .config import _dc_table, parse_sets
+from .errors import OutputPathError
+from .progress import progress_bar
+from .provenance import git_state, package_version
+from .runner import check_output_dir, default_run_path, resolve_configs
+# The task function and the temporary-file rules, in a module of their own: a Dask worker
+# imports only that (standard library) to run a task.
+from .sweep_task import _TMP_MARKER, _remove_orphans, orphan_temp_files, run_task
 
 __all__ = ["SweepError", "SweepResult", "parse_seeds", "parse_conditions", "format_seeds",
            "sweep", "run_configs", "run_task", "run_is_current", "orphan_temp_files",
            "manifest_path"]
 
 MANIFEST_VERSION = 1
-_TMP_MARKER = ".tmp-"  # mgnet.analysis.run_file writes ".<name>.tmp-<pid>-<random>"
 _SEED_MAX = 2 ** 31 - 1
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SEEDS_ALLOWED = ("allowed: N, A-B with 0 <= A <= B, or a comma-separated list of "
@@ -142,8 +155,6 @@ def task_key(k: int, items, token: str) -> str:
 def run_is_current(path: Path, cfg) -> bool:
     """True if ``path`` is a complete, valid run file of exactly ``cfg`` made by this
     mgnet version (the rule ``mgnet reproduce`` uses to reuse a run)."""
-    from mgnet.analysis.run_file import RunFileError, read_run
-    from .provenance import package_version
     try:
         attrs = read_run(path).attrs
     except (RunFileError, OSError):
@@ -151,26 +162,6 @@ def run_is_current(path: Path, cfg) -> bool:
     return (attrs.get("status") == "complete"
             and attrs.get("config_toml") == cfg.to_toml()
             and attrs.get("mgnet_version") == package_version("mgnet"))
-
-
-def orphan_temp_files(out: Path) -> list[Path]:
-    """Temporary files of (killed) writes of the run file ``out``."""
-    out = Path(out)
-    if not out.parent.is_dir():
-        return []
-    prefix = f".{out.name}{_TMP_MARKER}"
-    return sorted(p for p in out.parent.iterdir() if p.name.startswith(prefix))
-
-
-def _remove_orphans(out: Path) -> int:
-    n = 0
-    for p in orphan_temp_files(out):
-        try:
-            p.unlink()
-            n += 1
-        except FileNotFoundError:
-            pass
-    return n
 
 
 def _move_aside(results: Path, out: Path, stamp: str) -> Path:
@@ -189,109 +180,27 @@ def _move_aside(results: Path, out: Path, stamp: str) -> Path:
 # ------------------------------------------------------------------ the task
 
 
-def run_task(argv: list[str], out) -> dict:
-    """Run ``python -m mgnet.experiments.cli <argv>`` in a subprocess (one Dask task).
+def _groups(todo: list) -> list[list]:
+    """The runs of each Dask task: lists of ``todo`` items ``(task, cfg, out)``.
 
-    ``out`` is the run file the task writes, or a list of them (one ``mgnet run`` of
-    several conditions).  Removes temporary files of an earlier, killed write of them
-    first: the task is about to produce those files, so they can only be leftovers.
-    Runs with one OpenMP / BLAS thread.  Never raises for a failed run: returns a dict
-    with ``returncode``, ``wall_s``, ``cpu_s`` (user + system time of the subprocess and
-    its children, e.g. the compiler and the standalone binary: the cost independent of
-    other load on the machine), ``error`` (last stderr line), ``host`` and
-    ``temp_removed``.
+    Runs of one experiment, seed, scale and options whose experiment has a
+    ``run_group`` share one task (one network build, one compile, one ``run_args`` rerun
+    per condition: design.md §5); every other run is its own task.  Runs that differ in
+    options (reproduce's variants) never share a task; the chronic arm's conditions
+    share their options but resolve to different GluN2B fractions (a run value), so they
+    share one build like the acute conditions do.
     """
-    import resource
-    outs = [out] if isinstance(out, (str, Path)) else list(out)
-    removed = sum(_remove_orphans(Path(o)) for o in outs)
-    repo = str(Path(__file__).resolve().parent.parent)
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-               MKL_NUM_THREADS="1")
-    # The package may be used from a checkout rather than installed.
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH")) if p)
-    t0 = time.monotonic()
-    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run([sys.executable, "-m", "mgnet.experiments.cli", *argv],
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env)
-    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-    err = proc.stderr.strip().splitlines()
-    return {"returncode": proc.returncode, "wall_s": round(time.monotonic() - t0, 3),
-            "cpu_s": round(cpu, 3),
-            "error": (err[-1] if err else f"exit status {proc.returncode}")
-            if proc.returncode else None,
-            "host": socket.gethostname(), "temp_removed": removed}
-
-
-def _groups(todo: list, results: Path, config, sets=()) -> list[tuple[list, list[str]]]:
-    """Tasks to run, as (items, argv) per Dask task.
-
-    Runs of one experiment and seed whose experiment module has ``run_group`` share
-    one task (one network build, one compile, one ``run_args`` rerun per condition:
-    design.md §5); every other run is its own task.  ``todo`` items are
-    ``(task, cfg, out)``.
-    """
-    from . import registry
-    from .cli import config_tag
-    from .config import _dc_table
     grouped: dict = {}
     singles = []
     for item in todo:
-        _, cfg, out = item
-        # Without a sweep-wide --config, runs that change options (reproduce's VARIANTS)
-        # are their own group and carry their options in a config file of their own.
-        # The key is the options themselves, not the config tag: the chronic arm's
-        # conditions share options but resolve to different GluN2B fractions (a run
-        # value), so they share one build like the acute conditions do.
-        tag = (repr(sorted(_dc_table(cfg.options).items()))
-               if config is None and not sets and config_tag(cfg) else "")
-        if hasattr(registry.get(cfg.experiment).module, "run_group"):
-            grouped.setdefault((cfg.experiment, cfg.seed, cfg.scale, tag), []).append(item)
+        cfg = item[1]
+        if registry.get(cfg.experiment).run_group is not None:
+            key = (cfg.experiment, cfg.seed, cfg.scale,
+                   repr(sorted(_dc_table(cfg.options).items())))
+            grouped.setdefault(key, []).append(item)
         else:
             singles.append([item])
-    out = []
-    for items in list(grouped.values()) + singles:
-        cfg = items[0][1]
-        argv = ["run", cfg.experiment, "--condition", ",".join(i[1].condition for i in items),
-                "--seed", str(cfg.seed), "--scale", cfg.scale, "--quiet"]
-        argv += (["--out", str(items[0][2])] if len(items) == 1
-                 else ["--results", str(results)])
-        if config is not None or sets:
-            # the task resolves the same config from the same file and --set items
-            argv += ["--config", str(config)] if config is not None else []
-            argv += _set_argv(sets)
-        elif config_tag(cfg):
-            argv += ["--config", str(_options_config(results, cfg, [i[1] for i in items]))]
-        out.append((items, argv))
-    return out
-
-
-def _options_config(results: Path, cfg, cfgs) -> Path:
-    """A TOML file with the resolved ``[options]`` of ``cfg`` (for a task whose runs
-    change options only; parameters follow the condition).  Raises SweepError if the
-    runs of the task differ in options or change a parameter."""
-    from .cli import config_tag
-    from .config import make_config, toml_value, _dc_table
-    for c in cfgs:
-        plain = make_config(c.experiment, condition=c.condition, seed=c.seed, scale=c.scale,
-                            options=_dc_table_toml(c.options))
-        if c.options != cfg.options or config_tag(plain) != config_tag(c):
-            raise SweepError(f"{c.experiment}: a run that changes parameters needs a "
-                             "sweep --config")
-    lines = [f"experiment = {toml_value(cfg.experiment)}", "", "[options]"]
-    lines += [f"{k} = {toml_value(v)}" for k, v in _dc_table(cfg.options).items()]
-    path = results / "sweeps" / "configs" / f"{cfg.experiment}_{config_tag(cfg)}.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def _dc_table_toml(options) -> dict:
-    """Options as the plain TOML-like values ``make_config`` accepts."""
-    import tomllib
-    from .config import _dc_table, toml_value
-    text = "\n".join(f"{k} = {toml_value(v)}" for k, v in _dc_table(options).items())
-    return tomllib.loads(text)
+    return list(grouped.values()) + singles
 
 
 # ------------------------------------------------------------------ manifest
@@ -348,20 +257,8 @@ class SweepResult:
 
 
 def _resolve_configs(experiment, conditions, seeds, scale, config, sets=()):
-    from .config import load_config, make_config, parse_sets
-    tables = parse_sets(sets)
-    cfgs = []
-    for cond in conditions:
-        for seed in seeds:
-            if config is not None:
-                cfgs.append(load_config(config, experiment=experiment, condition=cond,
-                                        seed=seed, scale=scale, sets=tables))
-            else:
-                kw = {"scale": scale} if scale is not None else {}
-                cfgs.append(make_config(experiment, condition=cond, seed=seed,
-                                        params=tables.get("params"),
-                                        options=tables.get("options"), **kw))
-    return cfgs
+    return resolve_configs(experiment, conditions, seeds, scale=scale, config=config,
+                           sets=parse_sets(sets))
 
 
 def _set_argv(sets) -> list[str]:
@@ -477,7 +374,6 @@ def sweep(experiment: str, conditions, seeds, scale: str | None, results_dir, *,
         name = f"{experiment}_{scale}" + (f"_{config.stem}" if config is not None else "")
         if sets:
             # runs changed by --set have run-file names of their own: so has the manifest
-            import hashlib
             name += "_set-" + hashlib.sha1("\n".join(sorted(sets)).encode()).hexdigest()[:8]
     command = _command(experiment, conditions, seeds, scale, Path(results_dir).resolve(),
                        workers, scheduler, config, name, sets)
@@ -485,8 +381,8 @@ def sweep(experiment: str, conditions, seeds, scale: str | None, results_dir, *,
               "seeds": seeds, "config": str(config) if config is not None else None,
               **({"set": sets} if sets else {})}
     return run_configs(cfgs, results_dir, workers=workers, scheduler=scheduler,
-                       config=config, progress=progress, name=name, command=command,
-                       header=header, desc=f"sweep {experiment}", sets=sets)
+                       progress=progress, name=name, command=command, header=header,
+                       desc=f"sweep {experiment}")
 
 
 def _check_workers(workers, scheduler) -> None:
@@ -499,9 +395,9 @@ def _check_workers(workers, scheduler) -> None:
 
 
 def run_configs(cfgs, results_dir, *, workers: int | None = None,
-                scheduler: str | None = None, config=None, progress: bool = True,
+                scheduler: str | None = None, progress: bool = True,
                 name: str, command: str, header: dict | None = None,
-                desc: str = "runs", log=None, sets=()) -> SweepResult:
+                desc: str = "runs", log=None) -> SweepResult:
     """Run resolved configs (any experiments) on Dask, resumably, with a manifest.
 
     The engine of :func:`sweep` and ``mgnet reproduce``: a complete run file of the
@@ -509,13 +405,9 @@ def run_configs(cfgs, results_dir, *, workers: int | None = None,
     experiment and seed with a ``run_group`` share one task (:func:`_groups`), and
     ``results/sweeps/<name>.json`` records every run.  Tasks are submitted in the
     order of ``cfgs`` (put the longest first).  ``log(message)``, if given, hears which
-    runs are up to date and which files were moved aside.  ``config`` and ``sets`` (the
-    ``--set`` items) are what every task resolves its config from, as :func:`sweep`
-    resolved ``cfgs``.
+    runs are up to date and which files were moved aside.  Each task runs exactly the
+    configs of ``cfgs`` (their resolved texts, :func:`run_task`).
     """
-    from .cli import default_run_path
-    from .provenance import git_state, package_version
-
     _check_workers(workers, scheduler)
     if not _NAME_RE.match(name):
         raise SweepError(f"bad sweep name '{name}'; allowed: letters, digits, '.', '_' "
@@ -523,7 +415,6 @@ def run_configs(cfgs, results_dir, *, workers: int | None = None,
     results = Path(results_dir).resolve()
     mpath = manifest_path(results, name)
     # Every directory this writes to, checked before any cluster or simulation starts.
-    from .cli import OutputPathError, check_output_dir
     try:
         for directory in dict.fromkeys([results, mpath.parent]
                                        + [results / "runs" / c.experiment for c in cfgs]):
@@ -585,7 +476,7 @@ def run_configs(cfgs, results_dir, *, workers: int | None = None,
             todo.append((task, cfg, out))
         tasks.append(task)
     manifest["tasks"] = tasks
-    groups = _groups(todo, results, config, sets)
+    groups = _groups(todo)
 
     def save():
         counts = {s: sum(t["status"] == s for t in tasks)
@@ -595,7 +486,6 @@ def run_configs(cfgs, results_dir, *, workers: int | None = None,
         manifest["updated_utc"] = _now()
         _write_json_atomic(mpath, manifest)
 
-    from .progress import progress_bar
     with contextlib.ExitStack() as stack:
         # Connect (or start the local cluster) before changing anything on disk, so
         # an unreachable scheduler leaves the results directory as it was.
@@ -628,11 +518,12 @@ def run_configs(cfgs, results_dir, *, workers: int | None = None,
             from dask.distributed import as_completed
             token = f"{os.getpid()}-{time.time_ns()}"
             futures = {}
-            for k, (items, argv) in enumerate(groups):
+            for k, items in enumerate(groups):
                 key = task_key(k, items, token)
+                texts = [i[1].to_toml() for i in items]
                 outs = [str(i[2]) for i in items]
                 # Earlier submissions first (Dask runs higher priority first).
-                fut = client.submit(run_task, argv, outs, key=key, pure=False,
+                fut = client.submit(run_task, texts, outs, key=key, pure=False,
                                     priority=len(groups) - k)
                 futures[fut] = items
             for fut in as_completed(futures):

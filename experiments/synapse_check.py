@@ -25,6 +25,8 @@ from mgnet.models.neurons import make_neurons
 from mgnet.models.parameters import param
 from mgnet.models.protocols import burst_times, one_ap_times
 from mgnet.models.synapses import make_contacts, tm_mean_release
+from .errors import ConfigError
+from .experiment import Experiment, Runs
 
 NAME = "synapse-check"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -59,7 +61,6 @@ SCALES = {"quick": {"n_connections": 5}, "default": {"n_connections": 20},
 
 def check_options(opts: OPTIONS) -> None:
     """Cross-field checks that the field metadata cannot express."""
-    from .config import ConfigError
     if len(opts.pr) == 0:
         raise ConfigError("options.pr: need at least one contact; allowed: a list of "
                           "values in [0, 1]")
@@ -195,3 +196,9 @@ def run(cfg, progress=None):
                 "/traces/t": np.asarray(v_mon.t / second)},
         units={"/boutons/wca_2b": "a.u.", "/traces/v_post0": "mV", "/traces/t": "s"},
     )
+
+
+EXPERIMENT = Experiment(
+    name=NAME, order=10, description=DESCRIPTION, options=OPTIONS, run=run, scales=SCALES,
+    param_sections=PARAM_SECTIONS, check_options=check_options,
+    reproduce=(Runs(("baseline", "elevated_mg"), (0,)),))

@@ -18,7 +18,7 @@ from brian2 import NeuronGroup, Equations, mM, second
 
 from .backend import vectorise_state_update
 from .magnesium import block_expr, block_namespace
-from .nmda_calcium import NEURON_BAP_EQS, NEURON_BAP_RESET
+from .nmda_calcium import NEURON_BAP_EQS, NEURON_BAP_RESET, nmda_peak_normalisation
 from .parameters import (MgBlockParams, NeuronParams, ReceptorParams, MagnesiumParams,
                          SpineCalciumParams)
 
@@ -90,17 +90,6 @@ def neuron_equations(block: MgBlockParams | None = None, nmda: bool = True,
     nmda_block = (NMDA_EQS.replace("{block}", block_expr(block)) + NEURON_BAP_EQS if nmda
                   else NO_NMDA_EQS)
     return Equations(MEMBRANE_EQS + ADAPTATION_EQS + AMPA_EQS + nmda_block + GABA_EQS + extra)
-
-
-def nmda_peak_normalisation(tau_rise, tau_decay) -> float:
-    """Factor that makes exp(-t/tau_decay) - exp(-t/tau_rise) peak at 1.
-
-    The peak of the difference of exponentials is at
-    t* = ln(tau_d/tau_r) tau_d tau_r / (tau_d - tau_r).
-    """
-    tr, td = float(tau_rise), float(tau_decay)
-    t_peak = np.log(td / tr) * td * tr / (td - tr)
-    return 1.0 / (np.exp(-t_peak / td) - np.exp(-t_peak / tr))
 
 
 def neuron_namespace(neuron: NeuronParams | None = None,

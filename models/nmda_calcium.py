@@ -68,7 +68,7 @@ from .parameters import (CalciumParams, MagnesiumParams, MgBlockParams, NeuronPa
 __all__ = ["NEURON_BAP_EQS", "NEURON_BAP_RESET", "TRACE_MODEL", "nmda_ca_on_pre",
            "NMDA_CA_ON_POST", "bap_kernel", "ca_flux", "fractional_ca", "components",
            "coincidence_tables", "table_objects", "table_values", "nca_namespace",
-           "quadrature_nmda_ca", "TABLE_NAMES", "R_MAX", "R_STEP"]
+           "quadrature_nmda_ca", "TABLE_NAMES", "R_MAX", "R_STEP", "nmda_peak_normalisation"]
 
 #: Grid of the bAP slow-tail residual R on which η and I are tabulated.
 R_STEP = 0.05 * mV
@@ -167,9 +167,19 @@ def fractional_ca(ca_o, calcium: CalciumParams | None = None) -> float:
     return pf(ca_o) / pf(calcium.ca_o_unit)
 
 
+def nmda_peak_normalisation(tau_rise, tau_decay) -> float:
+    """Factor that makes exp(-t/tau_decay) - exp(-t/tau_rise) peak at 1.
+
+    The peak of the difference of exponentials is at
+    t* = ln(tau_d/tau_r) tau_d tau_r / (tau_d - tau_r).
+    """
+    tr, td = float(tau_rise), float(tau_decay)
+    t_peak = np.log(td / tr) * td * tr / (td - tr)
+    return 1.0 / (np.exp(-t_peak / td) - np.exp(-t_peak / tr))
+
+
 def components(receptors: ReceptorParams | None = None) -> dict:
     """Time constants (s), unit-peak normalisations and charges κ (s) of GluN2A/2B."""
-    from .neurons import nmda_peak_normalisation   # neurons imports this module's blocks
     receptors = receptors or ReceptorParams()
     tr = float(receptors.tau_nmda_rise)
     out = {"tau_r": tr}

@@ -79,7 +79,7 @@ def test_candidates_run_one_per_call(tmp_path, monkeypatch):
     """The candidates differ in their options, so each must go to run_experiments alone
     (its one-build group refuses mixed options -- the first calibration run failed so)."""
     import mgnet.analysis.run_file as rf
-    import mgnet.experiments.cli as cli
+    import mgnet.experiments.runner as runner
     calls = []
 
     class _Stop(Exception):
@@ -92,7 +92,7 @@ def test_candidates_run_one_per_call(tmp_path, monkeypatch):
     def fake_read(path):
         raise _Stop
 
-    monkeypatch.setattr(cli, "run_experiments", fake_run)
+    monkeypatch.setattr(runner, "run_experiments", fake_run)
     monkeypatch.setattr(rf, "read_run", fake_read)
     try:
         cm.calibrate_memory(tmp_path, write=False, seeds=(1000,), log=lambda *a: None)

@@ -471,13 +471,15 @@ def test_reproduce_only_runs_just_those_jobs_and_reuses_complete_runs(tmp_path, 
                      threads=1, config_toml=toml)
         return write_run(default_run_path(results, cfg), RunData(attrs=attrs))
 
-    def fake_task(argv, outs):
-        # argv = ["run", EXP, "--condition", "A,B", "--seed", N, "--scale", S, ...]
-        exp, conds, seed = argv[1], argv[3].split(","), int(argv[5])
+    def fake_task(configs, outs):
+        # configs: the resolved TOML texts of the task's runs (one seed)
+        from mgnet.experiments.config import from_toml
+        cfgs = [from_toml(text) for text in configs]
+        exp, seed = cfgs[0].experiment, cfgs[0].seed
         with open(log, "a") as fh:
-            fh.write(f"{exp} {seed} {','.join(conds)}\n")
-        for cond in conds:
-            cfg = make_config(exp, condition=cond, seed=seed, scale=argv[7])
+            fh.write(f"{exp} {seed} {','.join(c.condition for c in cfgs)}\n")
+        for cfg, out in zip(cfgs, outs):
+            assert out == str(default_run_path(results.resolve(), cfg))
             plant(cfg, cfg.to_toml())
         return {"returncode": 0, "wall_s": 0.0, "error": None, "host": "h",
                 "temp_removed": 0}

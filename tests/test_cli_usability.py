@@ -341,13 +341,13 @@ def test_sweep_uses_the_same_bar(monkeypatch):
 @pytest.fixture
 def planned(monkeypatch):
     """Record what ``mgnet run`` would run instead of running it: [(cfgs, outs)]."""
-    import mgnet.experiments.cli as cli
+    import mgnet.experiments.runner as runner
     calls = []
 
     def record(cfgs, outs, *, quiet=False):
         calls.append((list(cfgs), list(outs)))
         return list(outs)
-    monkeypatch.setattr(cli, "run_experiments", record)
+    monkeypatch.setattr(runner, "run_experiments", record)
     return calls
 
 
@@ -453,7 +453,7 @@ def test_options_lists_every_option_with_default_unit_and_range(capsys):
     rows = {line.split()[0]: line for line in out.splitlines()
             if line.startswith("  options.") and not line.split()[0].endswith(":")}
     exp = registry.get("synapse-check")
-    assert list(rows) == [f"options.{f.name}" for f in dataclasses.fields(exp.OPTIONS)]
+    assert list(rows) == [f"options.{f.name}" for f in dataclasses.fields(exp.options)]
     assert rows["options.one_ap_rate"].split()[1:4] == ["0.5", "Hz", "Hz"]
     assert ">= 10 mHz and <= 10 Hz" in rows["options.one_ap_rate"]
     assert "rate of the 1AP protocol" in rows["options.one_ap_rate"]
@@ -496,9 +496,9 @@ def test_options_bad_input_is_one_line_exit_2(capsys):
 
 
 def test_sweep_set_reaches_every_task_and_names_its_runs(tmp_path):
-    """sweep --set: the configs carry the override, each Dask task's 'mgnet run' argv
-    carries the same items (so the worker resolves the same config and file name), and
-    the manifest has a name of its own."""
+    """sweep --set: the configs carry the override, each Dask task gets their resolved
+    texts (so the worker runs the same config into the same file name), and the manifest
+    has a name of its own."""
     from mgnet.experiments.cli import config_tag, default_run_path
     from mgnet.experiments.config import make_config
     from mgnet.experiments.sweep import _command, _groups, _resolve_configs
@@ -511,9 +511,12 @@ def test_sweep_set_reaches_every_task_and_names_its_runs(tmp_path):
     plain = make_config("synapse-check", scale="quick")
     assert default_run_path(tmp_path, cfgs[0]) != default_run_path(tmp_path, plain)
     todo = [({}, c, default_run_path(tmp_path, c)) for c in cfgs]
-    for _items, argv in _groups(todo, tmp_path, None, sets):
-        assert argv[argv.index("--set") + 1] == sets[0]
-        assert argv.count("--set") == 2 and "--config" not in argv
+    from mgnet.experiments.config import from_toml
+    for items in _groups(todo):
+        for _task, cfg, out in items:
+            back = from_toml(cfg.to_toml())
+            assert back == cfg and back.params.magnesium.mg_o == 1.2 * mM
+            assert default_run_path(tmp_path, back) == out
     assert "--set magnesium.mg_o=1.2mM" in _command("synapse-check", ["baseline"], [0],
                                                    "quick", tmp_path, None, None, None,
                                                    "n", sets)

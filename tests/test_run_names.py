@@ -42,24 +42,21 @@ def test_the_same_change_gives_one_tag_across_conditions_and_seeds():
 
 
 def test_sweep_tasks_of_option_variants_carry_their_options(tmp_path):
-    """reproduce's VARIANTS (options only) run through the sweep engine: each variant is
-    its own task, with an options file that resolves back to exactly its config."""
-    from mgnet.experiments.config import load_config
+    """reproduce's variants (options only) run through the sweep engine: each variant is
+    its own task, and the resolved text a task gets resolves back to exactly its config
+    (and file name)."""
+    from mgnet.experiments.config import from_toml
     from mgnet.experiments.sweep import _groups
     cfgs = [make_config("memory-planted", seed=s, options=o)
             for s in (0, 1) for o in ({}, {"stream_seed": 99})]
     todo = [({}, c, default_run_path(tmp_path, c)) for c in cfgs]
-    groups = _groups(todo, tmp_path, None)
+    groups = _groups(todo)
     assert len(groups) == 4                      # (seed, variant) each
-    for items, argv in groups:
+    for items in groups:
         cfg = items[0][1]
-        if config_tag(cfg):
-            path = argv[argv.index("--config") + 1]
-            back = load_config(path, experiment=cfg.experiment, condition=cfg.condition,
-                               seed=cfg.seed, scale=cfg.scale)
-            assert back == cfg and default_run_path(tmp_path, back) == items[0][2]
-        else:
-            assert "--config" not in argv
+        back = from_toml(cfg.to_toml())
+        assert back == cfg and back.to_toml() == cfg.to_toml()
+        assert default_run_path(tmp_path, back) == items[0][2]
 
 
 @pytest.mark.slow

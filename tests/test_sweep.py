@@ -305,19 +305,16 @@ def test_runs_of_one_seed_share_a_task_when_the_experiment_can_rerun_a_build(tmp
             for cond in CONDITIONS:
                 cfg = make_config(exp, condition=cond, seed=seed, scale="quick")
                 todo.append(({}, cfg, results / f"{exp}-{cond}-{seed}.h5"))
-    groups = _groups(todo, results, None)
+    groups = _groups(todo)
     shapes = sorted((items[0][1].experiment, items[0][1].seed, len(items))
-                    for items, _ in groups)
+                    for items in groups)
     assert shapes == [("culture-activity", 0, 2), ("culture-activity", 1, 2),
                       ("synapse-check", 0, 1), ("synapse-check", 0, 1),
                       ("synapse-check", 1, 1), ("synapse-check", 1, 1)]
-    for items, argv in groups:
-        conds = argv[argv.index("--condition") + 1].split(",")
-        assert conds == [i[1].condition for i in items]
-        if len(items) > 1:   # several files: default paths under --results
-            assert "--out" not in argv and argv[argv.index("--results") + 1] == str(results)
-        else:
-            assert argv[argv.index("--out") + 1] == str(items[0][2])
+    for items in groups:   # one task: one seed, its conditions in order
+        assert len({(i[1].experiment, i[1].seed) for i in items}) == 1
+        if len(items) > 1:
+            assert [i[1].condition for i in items] == list(CONDITIONS)
 
 
 def test_run_with_several_conditions_and_out_is_one_line_exit_2(tmp_path, capsys):
@@ -360,19 +357,19 @@ def test_runs_differing_only_in_options_get_their_own_dask_task():
     from mgnet.experiments.sweep import _groups, task_key
     cfgs = plan("quick", only="memory-planted,memory-encoding")
     todo = [(None, c, default_run_path(Path("/r"), c)) for c in cfgs]
-    groups = _groups(todo, Path("/r"), None)
-    outs = [str(i[2]) for items, _ in groups for i in items]
+    groups = _groups(todo)
+    outs = [str(i[2]) for items in groups for i in items]
     assert len(outs) == len(set(outs)) == len(cfgs)        # every run has its own file
-    keys = [task_key(k, items, "t") for k, (items, _) in enumerate(groups)]
+    keys = [task_key(k, items, "t") for k, items in enumerate(groups)]
     assert len(set(keys)) == len(groups)
     # the collision that was: two groups of one experiment, condition and seed
     names = [(items[0][1].experiment, tuple(i[1].condition for i in items), items[0][1].seed)
-             for items, _ in groups]
+             for items in groups]
     assert len(set(names)) < len(names)
     # the chronic arm's conditions share options (glun2b = "chronic") but resolve to
     # different GluN2B fractions, so their file tags differ; they still share one task
     # (one build: the fraction is a run value)
-    chronic = [items for items, _ in groups
+    chronic = [items for items in groups
                if getattr(items[0][1].options, "glun2b", None) == "chronic"]
     assert len(chronic) == 1 and len(chronic[0]) == 2
     assert len({str(i[2]) for i in chronic[0]}) == 2
