@@ -514,7 +514,7 @@ def load_memory_runs(results: Path, scale: str | None = None) -> list[RunData]:
     """Complete memory-encoding runs in ``results/runs`` (of one scale if given) on
     their default random stream (stream variants are the noise floor's,
     :func:`noise_floor_section`)."""
-    from .memory_robustness import split_perturbed   # robustness runs: their own section
+    from .memory_perturbations import split_perturbed   # robustness runs: own section
     from .run_file import list_runs, read_run
     paths = list_runs(Path(results) / "runs", EXPERIMENT, scale)
     runs = split_perturbed([(p, read_run(p)) for p in paths])[0]
@@ -879,8 +879,7 @@ def memory_section(results: Path, scale: str | None = None, n_boot: int = 10000)
               "`memory-capacity`, `memory-retention`), where those runs exist.", "",
               "![memory encoding](figures/memory_curves.png)",
               "![memory recall](figures/memory_recall.png)", ""]
-    from .memory_robustness import robustness_section
-    return "\n".join(lines + [robustness_section(results, scale, n_boot)])
+    return "\n".join(lines)
 
 
 #: An assembly counts as encoded when its mean SNR after encoding reaches this or the
@@ -974,8 +973,7 @@ def memory_figures(results: Path, out_dir: Path, scale: str | None = None) -> li
         "E→E weights inside (solid) and outside (dotted) the assemblies after consolidation, "
         f"one seed per condition. n = {n_pairs or 'no'} seed pairs. {_control_caption()}"))
     written.append(p)
-    from .memory_robustness import robustness_figures
-    return written + robustness_figures(results, out_dir, scale)
+    return written
 
 
 # ======================================================================================

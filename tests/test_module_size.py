@@ -31,7 +31,6 @@ ALLOWED_MODULES = {
     "models/parameters.py",                 # 1054
     "models/plasticity.py",                 # 938
     "experiments/calibrate.py",             # 868
-    "experiments/cli.py",                   # 539
     "experiments/config.py",                # 602
     "experiments/memory_encoding.py",       # 712
     "experiments/plasticity_induction.py",  # 679

@@ -21,7 +21,11 @@ PLANTED_FIGURE = "memory_planted.png"
 def sections(results: Path, scale: str | None, context: dict) -> list[str]:
     from ..memory_report import (capacity_section, memory_section, noise_floor_section,
                                  planted_section, retention_section)
-    return [s for s in (planted_section(results, scale), memory_section(results, scale),
+    from ..memory_robustness import robustness_section
+    encoding = memory_section(results, scale)
+    if encoding:               # the robustness of its comparison closes the section
+        encoding = "\n".join([encoding, robustness_section(results, scale)])
+    return [s for s in (planted_section(results, scale), encoding,
                         capacity_section(results, scale), retention_section(results, scale),
                         noise_floor_section(results, scale)) if s]
 
@@ -29,7 +33,11 @@ def sections(results: Path, scale: str | None, context: dict) -> list[str]:
 def figures(results: Path, out_dir: Path, scale: str | None) -> list[Path]:
     from ..memory_report import (capacity_figures, memory_figures, planted_figures,
                                  retention_figures)
-    return (planted_figures(results, out_dir, scale) + memory_figures(results, out_dir, scale)
+    from ..memory_robustness import robustness_figures
+    encoding = memory_figures(results, out_dir, scale)
+    if encoding:
+        encoding += robustness_figures(results, out_dir, scale)
+    return (planted_figures(results, out_dir, scale) + encoding
             + capacity_figures(results, out_dir, scale)
             + retention_figures(results, out_dir, scale))
 
