@@ -22,7 +22,7 @@ culture's time goes and what each synapse pathway costs per execution; no ratio 
 computed from it.
 
 Projects (cpp_standalone, fresh temporary directories, one thread, linked and compiled
-as every project of the package: :func:`mgnet.models.backend.standalone_session`), each
+as every project of the package: :class:`mgnet.models.backend.StandaloneSession`), each
 built, compiled and run once through Brian2 (spikes, events), then all run again
 ``--repeats`` times round-robin, so that load changes on the machine fall on all of
 them alike; the cost of a project is the median over the repeats of the simulation
@@ -75,6 +75,7 @@ model's cost, not extra events.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -110,35 +111,35 @@ def _events(spikes: dict, pathways: dict) -> tuple[int, dict]:
     return sum(per.values()), per
 
 
-def _session(directory: str, switches: dict | None = None):
-    """Optimisation switches and the package's standalone session, one thread."""
-    import contextlib
-    from mgnet.models.backend import optimisations, standalone_session
-    stack = contextlib.ExitStack()
-    stack.enter_context(optimisations(**(switches or ALL_ON)))
-    stack.enter_context(standalone_session(directory))
-    return stack
+@contextlib.contextmanager
+def _session(directory: str, switches: dict | None, seed: int):
+    """Optimisation switches and the package's standalone session on ``directory`` (one
+    thread, Brian2 seeded with ``seed``, no warm start: cold builds are measured)."""
+    from mgnet.models.backend import StandaloneSession, optimisations
+    with optimisations(**(switches or ALL_ON)), \
+            StandaloneSession(directory=directory, seed=seed, warm_start=False) as session:
+        yield session
 
 
-def _finish(net, directory: str, t0: float, profile: bool) -> dict:
+def _finish(net, session, t0: float, profile: bool) -> dict:
     """Compile and run the project whose network ``net`` has been 'run'; timings."""
-    from brian2 import get_device, second
+    from brian2 import second
     t_build = time.perf_counter() - t0
     t1 = time.perf_counter()
-    get_device().build(run=False, directory=directory)
+    session.build()
     t_compile = time.perf_counter() - t1
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t2 = time.perf_counter()
-    get_device().run()
+    session.run()
     t_run = time.perf_counter() - t2
     cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t_cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
-    t_loop = float(get_device()._last_run_time)
+    t_loop = float(session.brian_device._last_run_time)
     prof = []
     if profile:
         prof = [(name, float(t / second)) for name, t in net.get_profiling_info()]
     return {"build_s": t_build, "compile_s": t_compile, "run_s": t_run, "loop_s": t_loop,
-            "cpu_s": t_cpu, "profile": prof, "directory": directory}
+            "cpu_s": t_cpu, "profile": prof, "directory": session.directory}
 
 
 def run_binary(directory: str, tag: str) -> dict:
@@ -168,7 +169,6 @@ def run_culture(n: int, duration_s: float, seed: int, plastic: bool, directory: 
                 profile: bool = False, switches: dict | None = None,
                 prefix: str | None = None) -> dict:
     """The culture (plastic or not) in its own standalone project; results and timings."""
-    import brian2
     from brian2 import second
     from mgnet.models.culture import build_culture
     from mgnet.models.parameters import CultureParams, condition
@@ -177,14 +177,13 @@ def run_culture(n: int, duration_s: float, seed: int, plastic: bool, directory: 
     t0 = time.perf_counter()
     params, culture = condition("baseline"), CultureParams()
     prefix = prefix or ("pl_" if plastic else "np_")
-    with _session(directory, switches):
-        brian2.seed(seed)
+    with _session(directory, switches, seed) as session:
         cult = build_culture(n, params, culture, seed=seed, name_prefix=prefix,
                              plasticity=params.plasticity if plastic else None)
         if plastic and not hasattr(cult.synapses["ee"], CA_PRE_PATHWAY):
             raise RuntimeError("the E->E contacts of the plastic culture are not plastic")
         cult.net.run(duration_s * second, namespace={}, profile=profile)
-        out = _finish(cult.net, directory, t0, profile)
+        out = _finish(cult.net, session, t0, profile)
         cult.check_finite()
         sd = cult.spike_data()
         st = cult.structure
@@ -248,12 +247,10 @@ def run_plain(ref: dict, duration_s: float, seed: int, directory: str, profile: 
     plasticity.  ``background=True`` (culture neurons only) adds the culture's background
     drive (pooled or per-neuron per ``switches``): its cost at identical synaptic events.
     """
-    import brian2
     from brian2 import (Network, NeuronGroup, SpikeGeneratorGroup, SpikeMonitor, Synapses,
                         ms, mV, nS, second)
     t0 = time.perf_counter()
-    with _session(directory, switches):
-        brian2.seed(seed)
+    with _session(directory, switches, seed) as session:
         n_exc, n_inh = ref["n_exc"], ref["n_inh"]
         n = n_exc + n_inh
         offset = {"exc": 0, "inh": n_exc}
@@ -301,7 +298,7 @@ def run_plain(ref: dict, duration_s: float, seed: int, directory: str, profile: 
         mon = SpikeMonitor(group, name=f"{prefix}spikes")
         net = Network(gen, group, *syns, mon, *extra)
         net.run(duration_s * second, namespace={}, profile=profile)
-        out = _finish(net, directory, t0, profile)
+        out = _finish(net, session, t0, profile)
         replayed = {"exc": np.asarray(ie), "inh": np.asarray(ii)}
         pathways = {name: (("exc" if name[0] == "e" else "inh"), pre)
                     for name, (pre, _) in ref["pre_post"].items()}
@@ -314,19 +311,17 @@ def run_plain(ref: dict, duration_s: float, seed: int, directory: str, profile: 
 def run_neurons(n: int, duration_s: float, seed: int, directory: str,
                 switches: dict) -> dict:
     """The culture's neuron model alone (no input): cost of the state update."""
-    import brian2
     from brian2 import Network, second
     from mgnet.models.neurons import make_neurons
     from mgnet.models.parameters import condition
     t0 = time.perf_counter()
-    with _session(directory, switches):
-        brian2.seed(seed)
+    with _session(directory, switches, seed) as session:
         p = condition("baseline")
         g = make_neurons(n, neuron=p.neuron, receptors=p.receptors, block=p.mg_block,
                          magnesium=p.magnesium, name="solo")
         net = Network(g)
         net.run(duration_s * second, namespace={})
-        out = _finish(net, directory, t0, False)
+        out = _finish(net, session, t0, False)
     out.update(events=0, steps=_steps(duration_s), n_neurons=n)
     return out
 
@@ -335,17 +330,15 @@ def run_background(n: int, duration_s: float, seed: int, directory: str,
                    switches: dict) -> dict:
     """The culture's background drive alone: its variables, the shared OU modulation and
     g_ampa += bg_w per event at the calibrated rate and weight (no neuron dynamics)."""
-    import brian2
     from brian2 import Network, NeuronGroup, second
     from mgnet.models.culture import _BACKGROUND_EQS
     t0 = time.perf_counter()
-    with _session(directory, switches):
-        brian2.seed(seed)
+    with _session(directory, switches, seed) as session:
         g = NeuronGroup(n, "g_ampa : siemens\n" + _BACKGROUND_EQS, name="bgonly")
         mod = _add_background(g, "bgonly_")
         net = Network(mod, g)
         net.run(duration_s * second, namespace={})
-        out = _finish(net, directory, t0, False)
+        out = _finish(net, session, t0, False)
     out.update(events=0, steps=_steps(duration_s), n_neurons=n)
     return out
 

@@ -8,7 +8,7 @@ experiment run: :func:`mgnet.models.culture.build_culture` at the ``baseline`` c
 the calibrated :class:`~mgnet.models.parameters.CultureParams` and the Graupner-Brunel rule on
 every E->E contact (``plasticity=params.plasticity``), spike monitors on, built for
 ``cpp_standalone`` (one thread, serial ``make``, compiled and linked as every project
-of the package: :func:`mgnet.models.backend.standalone_session`) and run for ``--duration`` simulated
+of the package: :class:`mgnet.models.backend.StandaloneSession`) and run for ``--duration`` simulated
 seconds (default 1 s).  The culture keeps the expected in-degree fixed (about 600
 contacts per neuron), so the number of contacts grows linearly with the size: 20 000
 neurons are about 1.2 x 10^7 contacts.
@@ -26,7 +26,7 @@ time) in a fresh temporary project directory, which records:
   over build, compile and run), its RSS while the binary runs (``VmRSS`` just before
   ``device.run``), and the peak RSS of the compiler and of the simulation binary alone:
   Brian2 starts ``make`` and the binary through
-  ``prefs.devices.cpp_standalone.make_cmd_unix`` and ``run_cmd_unix``, set here to this
+  ``make_cmd_unix`` and ``run_cmd_unix`` (the session's ``make_cmd``/``run_cmd``), set here to this
   script in ``--exec-and-measure`` mode, which runs the command as its child and reports
   the largest ``ru_maxrss`` of its descendants (adds one Python start-up, ~0.05 s, to
   compile s and run s).  (``getrusage(RUSAGE_CHILDREN)`` of the Python process itself
@@ -120,37 +120,34 @@ def state_bytes(syn) -> tuple[int, list[str]]:
 
 
 def worker(n: int, duration_s: float, seed: int, directory: str) -> dict:
-    import brian2
-    from brian2 import get_device, second
-    from mgnet.models.backend import quiet_brian, standalone_session
+    from brian2 import second
+    from mgnet.models.backend import StandaloneSession, quiet_brian
     from mgnet.models.culture import build_culture
     from mgnet.models.parameters import CultureParams, condition
 
     quiet_brian()
     # The package's build flags (mgnet.models.backend), one thread; serial make, so that the
-    # compiler's peak memory is that of one g++.
-    with standalone_session(directory, jobs=1):
-        measure = [sys.executable, os.path.abspath(__file__), "--exec-and-measure"]
-        make_rss, binary_rss = f"{directory}.make_maxrss_kib", f"{directory}.binary_maxrss_kib"
-        brian2.prefs.devices.cpp_standalone.make_cmd_unix = shlex.join(measure + [make_rss,
-                                                                                  "make"])
-        brian2.prefs.devices.cpp_standalone.run_cmd_unix = measure + [binary_rss, "./main"]
-
+    # compiler's peak memory is that of one g++; make and the binary run under the
+    # measuring wrapper; a cold build (no warm start).
+    measure = [sys.executable, os.path.abspath(__file__), "--exec-and-measure"]
+    make_rss, binary_rss = f"{directory}.make_maxrss_kib", f"{directory}.binary_maxrss_kib"
+    with StandaloneSession(directory=directory, seed=seed, jobs=1, warm_start=False,
+                           make_cmd=shlex.join(measure + [make_rss, "make"]),
+                           run_cmd=measure + [binary_rss, "./main"]) as session:
         t0 = time.perf_counter()
         params, culture = condition("baseline"), CultureParams()
-        brian2.seed(seed)
         cult = build_culture(n, params, culture, seed=seed, plasticity=params.plasticity)
         cult.net.run(duration_s * second, namespace={})
         build_s = time.perf_counter() - t0
         rss_compile = _vm_rss_bytes()
         t1 = time.perf_counter()
-        get_device().build(run=False, directory=directory)
+        session.build()
         compile_s = time.perf_counter() - t1
         with open(make_rss) as fh:
             compiler_peak = int(fh.read()) * 1024
         rss_run = _vm_rss_bytes()
         t2 = time.perf_counter()
-        get_device().run()
+        session.run()
         run_s = time.perf_counter() - t2
         with open(binary_rss) as fh:
             binary_peak = int(fh.read()) * 1024
@@ -164,7 +161,7 @@ def worker(n: int, duration_s: float, seed: int, directory: str) -> dict:
         return {"n_neurons": n, "contacts": int(sum(contacts.values())),
                 "contacts_per_pathway": {k: int(v) for k, v in contacts.items()},
                 "build_s": build_s, "compile_s": compile_s, "run_s": run_s,
-                "loop_s": float(get_device()._last_run_time), "duration_s": duration_s,
+                "loop_s": float(session.brian_device._last_run_time), "duration_s": duration_s,
                 "rate_hz": n_spikes / n / duration_s,
                 "python_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                 "python_rss_compile": rss_compile, "python_rss_run": rss_run,

@@ -18,7 +18,7 @@ process, one thread (``OMP_NUM_THREADS=1``):
    structure, Brian2 code generation, serial ``make`` (``MGNET_BUILD_JOBS=1``; the
    package's default is one job per core: serial here so that both ways compile on one
    core), compiled and linked as every project of the package
-   (:func:`mgnet.models.backend.standalone_session`)), then one
+   (:class:`mgnet.models.backend.StandaloneSession`)), then one
    ``device.run(run_args=...)`` per condition ([Mg]o, Pr and q per contact).  This is
    the path that ``mgnet run culture-activity`` and ``mgnet sweep`` use.
 2. **naive** - for every condition, one call of :func:`~mgnet.models.culture.simulate_culture`

@@ -23,8 +23,7 @@ Run: ``mgnet run background-filtering --scale quick``
 """
 from __future__ import annotations
 
-import contextlib
-import os
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,20 +93,18 @@ class _Runner:
     """One culture structure, rerun at several conditions / GluN2B fractions."""
 
     def __init__(self, cfg, progress):
-        # The standalone session (mgnet.models.backend); closed by close(), or here if the
-        # build fails, so that the device never stays selected.
-        self._session = contextlib.ExitStack()
+        # The simulation session (mgnet.models.backend); closed by close(), or here if the
+        # build fails, so that a standalone device never stays selected.
+        self.session = None
         try:
             self._build(cfg, progress)
         except BaseException:
-            self._session.close()
+            self.close()
             raise
 
     def _build(self, cfg, progress):
-        import brian2
-        from mgnet.models.assay import default_cache_dir
-        from mgnet.models.backend import build_standalone, standalone_session
-        from mgnet.models.culture import build_culture
+        from mgnet.models.backend import simulation_session
+        from mgnet.models.culture import build_culture, culture_structure, structural_signature
         from mgnet.models.parameters import CultureParams
         self.cfg, self.progress = cfg, progress
         self.opts = cfg.options
@@ -122,62 +119,42 @@ class _Runner:
                   "neuron_eqs": LOAD_NEURON_EQS + COUNT_EQS,
                   "extra_namespace": {"bf_mg_cmp": mg_cmp * mM}}
         self.mg_cmp = mg_cmp
-        if self.device == "cpp_standalone":
-            import hashlib
-            key = hashlib.sha1(repr((self.opts.n_neurons, float(self.opts.duration),
-                                     float(self.opts.bin), cfg.seed, repr(self.culture),
-                                     repr(cfg.params.neuron), repr(cfg.params.receptors),
-                                     repr(cfg.params.spine_ca), repr(cfg.params.calcium),
-                                     repr(cfg.params.mg_block)))
-                               .encode()).hexdigest()[:16]
-            self.directory = str(default_cache_dir() / f"bgfilter-{key}")
-            os.makedirs(self.directory, exist_ok=True)
-            self._session.enter_context(standalone_session(self.directory))
-        brian2.seed(cfg.seed)
-        self.cult = build_culture(self.opts.n_neurons, cfg.params, self.culture,
-                                  seed=cfg.seed, plastic_blocks=blocks)
+        p = cfg.params
+        structure = culture_structure(self.opts.n_neurons, self.culture, p.configuration,
+                                      seed=cfg.seed, e_l=p.neuron.e_l)
+        # The conditions and GluN2B fractions reach the project through run_args; the
+        # options (sizes, times, the comparison's [Mg]o in the code) and seed do not.
+        signature = (tuple(np.asarray(a, dtype=np.int64) for a in structure.key_arrays()),
+                     structural_signature(p, self.culture),
+                     repr(dataclasses.replace(self.opts, device="-")), int(cfg.seed))
+        self.session = simulation_session(self.device, "bgfilter", signature, seed=cfg.seed)
+        self.session.__enter__()
+        self.directory = self.session.directory
+        self.cult = build_culture(self.opts.n_neurons, p, self.culture, seed=cfg.seed,
+                                  structure=structure, plastic_blocks=blocks)
         self.mon = StateMonitor(self.cult.exc, ["nmda_ca_load", "n_nmda_release", "bf_ratio"],
                                 record=True, dt=self.opts.bin, name="load_monitor")
         self.cult.net.add(self.mon)
-        if self.device == "runtime":
-            self.cult.net.store("initial")
-        else:
-            self.cult.net.run(self.opts.duration, namespace={})
-            if progress:
-                progress("compiling (cached after the first time)", 0.0)
-            build_standalone(self.directory)
-        self.k = 0
+        self.session.prepare(self.cult.net, self._simulate, progress=progress)
+
+    def _simulate(self):
+        self.cult.net.run(self.opts.duration, namespace={})
 
     def run(self, params, f_2b=None) -> dict:
-        import brian2
-
-        from mgnet.models.backend import remove_rerun_results, rerun_results_directory
-        if self.device == "runtime":
-            self.cult.net.restore("initial")
-            brian2.seed(self.cfg.seed)
-            self.cult.set_condition(params, self.culture)
-            if f_2b is not None:
-                self.cult.exc.f_2b = f_2b
-            self.cult.net.run(self.opts.duration, namespace={})
-        else:
-            over = {} if f_2b is None else {f"{self.cult.exc.name}.f_2b":
-                                            np.asarray(f_2b, dtype=float)}
-            args = self.cult.run_args(params, self.culture, overrides=over)
-            self.k += 1
-            brian2.get_device().run(run_args=args,
-                                    results_directory=rerun_results_directory(self.k))
+        over = {} if f_2b is None else {f"{self.cult.exc.name}.f_2b":
+                                        np.asarray(f_2b, dtype=float)}
+        self.session.run(self.cult.run_args(params, self.culture, overrides=over),
+                         self._simulate)
         self.cult.check_finite()
-        out = {"spikes": self.cult.spike_data(),
-               "load": np.array(self.mon.nmda_ca_load),       # neurons x samples
-               "releases": np.array(self.mon.n_nmda_release),
-               "ratio": np.array(self.mon.bf_ratio),
-               "t": np.array(self.mon.t / second)}
-        if self.device == "cpp_standalone":     # everything needed has been read
-            remove_rerun_results(self.directory, [self.k])
-        return out
+        return {"spikes": self.cult.spike_data(),
+                "load": np.array(self.mon.nmda_ca_load),       # neurons x samples
+                "releases": np.array(self.mon.n_nmda_release),
+                "ratio": np.array(self.mon.bf_ratio),
+                "t": np.array(self.mon.t / second)}
 
     def close(self):
-        self._session.close()
+        if self.session is not None:
+            self.session.close()
 
 
 def classify_bins(t_samples, bursts, margin_s: float) -> tuple[np.ndarray, np.ndarray]:

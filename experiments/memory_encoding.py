@@ -58,9 +58,7 @@ Run: ``mgnet run memory-encoding --condition elevated_mg --seed 0``
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import hashlib
 import math
 import time
 from dataclasses import dataclass
@@ -469,19 +467,18 @@ class _Memory:
     STIM_WEIGHT_VARIABLE = False
 
     def __init__(self, cfg, progress):
-        # Holds the standalone session (mgnet.models.backend); closed by close(), or here if
-        # the build fails, so that the device never stays selected.
-        self._session = contextlib.ExitStack()
+        # The simulation session (mgnet.models.backend): closed by close(), or here if the
+        # build fails, so that a standalone device never stays selected.
+        self.session = None
         try:
             self._build(cfg, progress)
         except BaseException:
-            self._session.close()
+            self.close()
             raise
 
     def _build(self, cfg, progress):
-        import brian2
         from brian2 import SpikeGeneratorGroup, StateMonitor, Synapses, defaultclock
-        from mgnet.models.assay import default_cache_dir
+        from mgnet.models.backend import simulation_session
         from mgnet.models.culture import build_culture, culture_structure, structural_signature
         from mgnet.models.parameters import CultureParams
         from mgnet.models.plasticity import advance_code
@@ -495,23 +492,18 @@ class _Memory:
                                            seed=cfg.seed, e_l=p.neuron.e_l)
         self.schedule = sch = make_schedule(opts, self.structure.n_exc, cfg.seed)
         self.device = opts.device
-        self.directory = None
-        if self.device == "cpp_standalone":
-            h = hashlib.sha1()
-            for arr in self.structure.key_arrays():
-                h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
-            # Options that reach the run only as run_args values (the GluN2B arm) do not
-            # change the generated code: both arms of a seed share one build.
-            neutral = {k: "-" for k in ("device", "glun2b") if hasattr(opts, k)}
-            h.update(repr((structural_signature(p, self.culture), repr(self.plasticity),
-                           dataclasses.replace(opts, **neutral), cfg.seed,
-                           float(defaultclock.dt / second), "ftz")).encode())
-            if self.STIM_WEIGHT_VARIABLE:       # other generated code: its own project
-                h.update(b"stim-weight-variable")
-            self.directory = str(default_cache_dir() / f"memory-{h.hexdigest()[:16]}")
-            from mgnet.models.backend import standalone_session
-            self._session.enter_context(standalone_session(self.directory))
-        brian2.seed(stream_seed(cfg))
+        # Options that reach the run only as run_args values (the GluN2B arm) do not
+        # change the generated code: both arms of a seed share one build.
+        neutral = {k: "-" for k in ("device", "glun2b") if hasattr(opts, k)}
+        signature = (tuple(np.asarray(a, dtype=np.int64) for a in self.structure.key_arrays()),
+                     structural_signature(p, self.culture), repr(self.plasticity),
+                     repr(dataclasses.replace(opts, **neutral)), int(cfg.seed),
+                     # other generated code: its own project
+                     "stim-weight-variable" if self.STIM_WEIGHT_VARIABLE else "")
+        self.session = simulation_session(self.device, "memory", signature,
+                                          seed=stream_seed(cfg))
+        self.session.__enter__()
+        self.directory = self.session.directory
         self.cult = cult = build_culture(opts.n_neurons, p, self.culture, seed=cfg.seed,
                                          structure=self.structure,
                                          plasticity=self.plasticity)
@@ -543,15 +535,7 @@ class _Memory:
         # snapshot at t_cons is taken with plasticity on; phase 2: recall, frozen.
         self.t1 = sch.t_cons * second + defaultclock.dt
         self.t2 = sch.t_end * second - self.t1
-        if self.device == "runtime":
-            cult.net.store("initial")
-        else:
-            self._phases()
-            if progress:
-                progress("compiling (cached after the first time)", 0.0)
-            from mgnet.models.backend import build_standalone
-            self.compile = build_standalone(self.directory)
-        self.k = 0
+        self.compile = self.session.prepare(cult.net, self._phases, progress=progress)
 
     def _phases(self):
         ee = self.cult.synapses["ee"]
@@ -568,24 +552,10 @@ class _Memory:
         ``assignments``: extra ``(variable view, value)`` pairs of this run only, set
         after the restore (runtime) or passed as ``run_args`` (standalone).
         """
-        import brian2
         t0 = time.time()
-        if self.device == "runtime":
-            self.cult.net.restore("initial")
-            brian2.seed(stream_seed(self.cfg))
-            self.cult.set_condition(params, self.culture)
-            for view, value in assignments:
-                view[:] = value
-            self._phases()
-        else:
-            from mgnet.models.backend import project_lock, rerun_results_directory
-            self.k += 1
-            run_args = self.cult.run_args(params, self.culture)
-            run_args.update(dict(assignments))
-            with project_lock(self.directory, exclusive=False):
-                brian2.get_device().run(
-                    run_args=run_args,
-                    results_directory=rerun_results_directory(self.k))
+        run_args = self.cult.run_args(params, self.culture)
+        run_args.update(dict(assignments))
+        self.session.run(run_args, self._phases)
         self.cult.check_finite()
         ee = self.cult.synapses["ee"]
         out = {"spikes": self.cult.spike_data(),
@@ -596,10 +566,8 @@ class _Memory:
         return out
 
     def close(self):
-        if self.device == "cpp_standalone":
-            from mgnet.models.backend import remove_rerun_results
-            remove_rerun_results(self.directory, range(1, self.k + 1))
-            self._session.close()
+        if self.session is not None:
+            self.session.close()
 
 
 # --------------------------------------------------------------------------------------

@@ -47,9 +47,7 @@ Run: ``mgnet run memory-planted --seed 1000`` (``--scale quick``: seconds);
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import hashlib
 import time
 from dataclasses import dataclass
 
@@ -196,17 +194,18 @@ class _Planted:
     and the condition through ``run_args``)."""
 
     def __init__(self, cfg, progress):
-        self._session = contextlib.ExitStack()
+        # The simulation session (mgnet.models.backend): closed by close(), or here if the
+        # build fails.
+        self.session = None
         try:
             self._build(cfg, progress)
         except BaseException:
-            self._session.close()
+            self.close()
             raise
 
     def _build(self, cfg, progress):
-        import brian2
-        from brian2 import SpikeGeneratorGroup, Synapses, defaultclock
-        from mgnet.models.assay import default_cache_dir
+        from brian2 import SpikeGeneratorGroup, Synapses
+        from mgnet.models.backend import simulation_session
         from mgnet.models.culture import build_culture, culture_structure, structural_signature
         from mgnet.models.parameters import CultureParams
         self.cfg, self.opts = cfg, cfg.options
@@ -217,21 +216,16 @@ class _Planted:
                                            seed=cfg.seed, e_l=p.neuron.e_l)
         self.schedule = sch = make_schedule(opts, self.structure.n_exc, cfg.seed)
         self.device = opts.device
-        self.directory = None
-        if self.device == "cpp_standalone":
-            h = hashlib.sha1()
-            for arr in self.structure.key_arrays():
-                h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
-            # planted and cue_inh_weight reach the project through run_args
-            h.update(repr((structural_signature(p, self.culture),
-                           dataclasses.replace(opts, device="-", planted=True,
-                                               cue_inh_weight=0 * nS),
-                           cfg.seed, float(defaultclock.dt / second), "ftz",
-                           "planted-v1")).encode())
-            self.directory = str(default_cache_dir() / f"planted-{h.hexdigest()[:16]}")
-            from mgnet.models.backend import standalone_session
-            self._session.enter_context(standalone_session(self.directory))
-        brian2.seed(me.stream_seed(cfg))
+        # planted and cue_inh_weight reach the project through run_args
+        signature = (tuple(np.asarray(a, dtype=np.int64) for a in self.structure.key_arrays()),
+                     structural_signature(p, self.culture),
+                     repr(dataclasses.replace(opts, device="-", planted=True,
+                                              cue_inh_weight=0 * nS)),
+                     int(cfg.seed), "planted-v1")
+        self.session = simulation_session(self.device, "planted", signature,
+                                          seed=me.stream_seed(cfg))
+        self.session.__enter__()
+        self.directory = self.session.directory
         self.cult = cult = build_culture(opts.n_neurons, p, self.culture, seed=cfg.seed,
                                          structure=self.structure, spine_ca=())
         stim = SpikeGeneratorGroup(max(1, len(sch.sources)), sch.stim_i,
@@ -244,15 +238,10 @@ class _Planted:
         cult.net.add(stim, stim_syn)
         self.cue_inh = me.add_cue_inhibition(cult.net, cult.inh, sch.recall["t_cue"], opts,
                                              variable=True)
-        if self.device == "runtime":
-            cult.net.store("initial")
-        else:
-            cult.net.run(sch.t_end * second, namespace={})
-            if progress:
-                progress("compiling (cached after the first time)", 0.0)
-            from mgnet.models.backend import build_standalone
-            build_standalone(self.directory)
-        self.k = 0
+        self.session.prepare(cult.net, self._simulate, progress=progress)
+
+    def _simulate(self):
+        self.cult.net.run(self.schedule.t_end * second, namespace={})
 
     def quantal_sizes(self, params, planted: bool) -> np.ndarray:
         """E->E AMPA quantal sizes (nS): q_down (1 + (b − 1) ρ), planted or seeded ρ."""
@@ -263,7 +252,6 @@ class _Planted:
         return plastic_quantal_sizes(q, rho_pl if planted else rho0, params.plasticity)
 
     def run(self, params, planted: bool, cue_inh_weight) -> dict:
-        import brian2
         t0 = time.time()
         ee = self.cult.synapses["ee"]
         q_down, q = self.quantal_sizes(params, planted)
@@ -273,28 +261,14 @@ class _Planted:
         assignments.append((ee.q, q * nS))
         if self.cue_inh:
             assignments.append((self.cue_inh[1].w_cue_inh, cue_inh_weight))
-        if self.device == "runtime":
-            self.cult.net.restore("initial")
-            brian2.seed(me.stream_seed(self.cfg))
-            from mgnet.models.synapses import apply_assignments
-            apply_assignments(assignments)
-            self.cult.net.run(self.schedule.t_end * second, namespace={})
-        else:
-            from mgnet.models.backend import project_lock, rerun_results_directory
-            self.k += 1
-            with project_lock(self.directory, exclusive=False):
-                brian2.get_device().run(
-                    run_args=dict(assignments),
-                    results_directory=rerun_results_directory(self.k))
+        self.session.run(assignments, self._simulate)
         self.cult.check_finite()
         return {"spikes": self.cult.spike_data(), "q_down": q_down,
                 "run_s": time.time() - t0}
 
     def close(self):
-        if self.device == "cpp_standalone":
-            from mgnet.models.backend import remove_rerun_results
-            remove_rerun_results(self.directory, range(1, self.k + 1))
-            self._session.close()
+        if self.session is not None:
+            self.session.close()
 
 
 def run(cfg, progress=None):

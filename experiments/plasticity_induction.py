@@ -70,11 +70,7 @@ Run: ``mgnet run plasticity-induction [--condition elevated_mg] [--scale quick]`
 """
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 from brian2 import Hz, mM, ms, nA, nS, second
@@ -268,18 +264,17 @@ def pulse_latency(params, amplitude, duration) -> float:
     return _LATENCY[key]
 
 
-def _structure_key(j, protocols, params, extra) -> str:
-    h = hashlib.sha1()
-    h.update(np.asarray(j, dtype=np.int64).tobytes())
-    for p in protocols:
-        h.update(p.name.encode())
-        h.update(np.asarray(p.pre_times).tobytes())
-        h.update(np.asarray(p.post_targets).tobytes())
-    for part in (params.neuron, params.receptors, params.stp, params.spine_ca,
-                 params.mg_block, params.plasticity, params.calcium):
-        h.update(repr(part).encode())
-    h.update(repr(extra).encode())
-    return h.hexdigest()[:16]
+def structure_signature(j, protocols, params, extra) -> tuple:
+    """What of an induction network enters the generated code or the structure (the
+    standalone project's signature, :class:`mgnet.models.backend.StandaloneSession`):
+    branches, protocol spike trains, the parameters in the code and ``extra``."""
+    return (np.asarray(j, dtype=np.int64),
+            tuple((p.name, np.asarray(p.pre_times), np.asarray(p.post_targets))
+                  for p in protocols),
+            *(repr(part) for part in (params.neuron, params.receptors, params.stp,
+                                      params.spine_ca, params.mg_block, params.plasticity,
+                                      params.calcium)),
+            repr(extra))
 
 
 def simulate_induction(branch_of_contact, protocols: list[InductionProtocol], *, pr, q,
@@ -320,9 +315,8 @@ def simulate_induction(branch_of_contact, protocols: list[InductionProtocol], *,
         ``spike_t``, ``spike_i`` (neuron = copy * n_branches + branch), ``onsets``
         (per copy, s), ``dt`` (s).
     """
-    import brian2
-    from brian2 import Network, SpikeGeneratorGroup, SpikeMonitor, defaultclock, get_device
-    from mgnet.models.backend import project_lock, standalone_session
+    from brian2 import Network, SpikeGeneratorGroup, SpikeMonitor, defaultclock
+    from mgnet.models.backend import simulation_session
     from mgnet.models.neurons import make_neurons
     from mgnet.models.plasticity import make_plastic_contacts
     j = np.asarray(branch_of_contact, dtype=int)
@@ -346,7 +340,6 @@ def simulate_induction(branch_of_contact, protocols: list[InductionProtocol], *,
               "q_nmda": P_arr(q_size) * nS * ratio, "rho": P_arr(rho0)}
 
     def build():
-        brian2.seed(rng_seed)
         pre = SpikeGeneratorGroup(P * nb, pre_i, pre_t * second, name="pi_pre")
         post = make_neurons(P * nb, neuron=params.neuron, receptors=params.receptors,
                             block=params.mg_block, magnesium=magnesium,
@@ -397,32 +390,21 @@ def simulate_induction(branch_of_contact, protocols: list[InductionProtocol], *,
             spine_ca=params.spine_ca, block=params.mg_block, mg_i=params.magnesium.mg_i)))
         return args
 
-    if device_name == "runtime":
+    # One run (standalone: compiled once per structure, the values through run_args).
+    signature = structure_signature(j, protocols, params,
+                                    (float(amplitude / nA), float(duration / ms), lead,
+                                     rng_seed, repr(stp)))
+    with simulation_session(device_name, "induction", signature, seed=rng_seed) as session:
         net, post, contacts, spikes = build()
-        post.mg_o = mg_o * mM
+
+        def simulate():
+            net.run(t_end * second, namespace={})
+
+        session.prepare(net, simulate, progress=progress, at=0.05)
         if progress:
             progress(f"simulating {P} protocols x {nb} branches ({t_end:.0f} s)", 0.1)
-        net.run(t_end * second, namespace={})
+        session.run(run_args_of(contacts, post), simulate)
         return collect(contacts, spikes)
-    if device_name != "cpp_standalone":
-        raise ValueError(f"unknown device '{device_name}'")
-    from mgnet.models.assay import default_cache_dir
-    key = _structure_key(j, protocols, params, (float(amplitude / nA), float(duration / ms),
-                                                lead, rng_seed, dt, repr(stp)))
-    directory = default_cache_dir() / f"induction-{key}"
-    with project_lock(directory, exclusive=True), standalone_session(directory):
-        net, post, contacts, spikes = build()
-        net.run(t_end * second, namespace={})
-        if progress:
-            progress("compiling (cached after the first time)", 0.05)
-        get_device().build(run=False, directory=str(directory))
-        if progress:
-            progress(f"simulating {P} protocols x {nb} branches ({t_end:.0f} s)", 0.1)
-        res_dir = f"results_{os.getpid()}"
-        get_device().run(run_args=run_args_of(contacts, post), results_directory=res_dir)
-        out = collect(contacts, spikes)
-        shutil.rmtree(directory / res_dir, ignore_errors=True)
-    return out
 
 
 # ---------------------------------------------------------------------------------

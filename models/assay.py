@@ -25,25 +25,20 @@ release draws), as with Ro 25-6981 in Zhou et al. (2024) Fig 3h.
 """
 from __future__ import annotations
 
-import hashlib
-import os
 from dataclasses import dataclass
-from pathlib import Path
-
 import numpy as np
-from brian2 import (Network, SpikeGeneratorGroup, SpikeMonitor, Hz, mM, nS, second,
-                    device, get_device)
+from brian2 import Network, SpikeGeneratorGroup, SpikeMonitor, Hz, mM, nS, second
 
-from .backend import project_lock, standalone_session
+from .backend import default_cache_dir, simulation_session
 from .neurons import make_neurons
 from .parameters import ModelParams, ReleasePoolParams
 from .protocols import burst_times, one_ap_times
 from .release_pool import (PREP_PATHWAY, pool_model, pool_namespace, pool_prep_code,
                            pool_release_code, vesicle_probability)
-from .synapses import apply_assignments, make_contacts, nmda_table_assignments
+from .synapses import make_contacts, nmda_table_assignments
 
 __all__ = ["AssaySample", "AssayProtocol", "run_field_assay", "ASSAY_COUNTERS_MODEL",
-           "PREP_LEAD"]
+           "PREP_LEAD", "default_cache_dir", "structure_signature"]
 
 #: The release pathway runs this long after the preparing pathway of the pool (one
 #: time step of the default clock; the field-stimulation latency is irrelevant here).
@@ -99,23 +94,16 @@ class AssaySample:
     glun2b_blocked: bool = False       #: virtual GluN2B block (Ro 25-6981)
 
 
-def _structure_key(branch_of_contact: np.ndarray, protocol: AssayProtocol,
-                   params: ModelParams, seed: int) -> str:
-    h = hashlib.sha1()
-    h.update(np.asarray(branch_of_contact, dtype=np.int64).tobytes())
-    h.update(repr(protocol).encode())
-    # Only what enters the generated code: Mg levels and Pr/q arrive as run_args, and
-    # the configuration parameters act before the simulation.
-    for part in (params.neuron, params.receptors, params.stp, params.spine_ca,
-                 params.mg_block, params.release_pool, params.calcium):
-        h.update(repr(part).encode())
-    h.update(str(seed).encode())
-    return h.hexdigest()[:16]
-
-
-def default_cache_dir() -> Path:
-    """Where standalone projects are built (``$MGNET_CACHE`` or ~/.cache/mgnet)."""
-    return Path(os.environ.get("MGNET_CACHE", Path.home() / ".cache" / "mgnet")) / "standalone"
+def structure_signature(branch_of_contact: np.ndarray, protocol: AssayProtocol,
+                        params: ModelParams, seed: int) -> tuple:
+    """What of an assay enters the generated code or the structure (the standalone
+    project's signature, :class:`mgnet.models.backend.StandaloneSession`).  Mg levels and
+    Pr/q arrive as run_args, and the configuration parameters act before the simulation."""
+    return (np.asarray(branch_of_contact, dtype=np.int64), repr(protocol),
+            *(repr(part) for part in (params.neuron, params.receptors, params.stp,
+                                      params.spine_ca, params.mg_block,
+                                      params.release_pool, params.calcium)),
+            int(seed))
 
 
 def run_field_assay(branch_of_contact, samples: list[AssaySample], params: ModelParams,
@@ -148,7 +136,6 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
         ``wca_burst_bap`` (per bouton; integrated Ca2+ *charge* in a.u., see
         :mod:`mgnet.models.synapses`), ``post_spikes_1ap``, ``post_spikes_burst`` (per branch).
     """
-    import brian2
     protocol = protocol or AssayProtocol()
     pool: ReleasePoolParams = params.release_pool
     n_max = int(pool.n_rrp_max)
@@ -183,7 +170,6 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
                                       block=params.mg_block, mg_i=params.magnesium.mg_i)
 
     def build():
-        brian2.seed(seed)
         pre = SpikeGeneratorGroup(1, np.zeros(len(times), int), times * second,
                                   name="field_stimulation")
         post = make_neurons(n_branch, neuron=params.neuron, receptors=params.receptors,
@@ -230,45 +216,29 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
             "post_spikes_burst": np.bincount(si[st >= t_switch], minlength=n_branch),
         }
 
-    results = []
-    if device_name == "runtime":
-        net, post, contacts, spikes = build()
-        net.store("initial")
-        for k, s in enumerate(samples):
-            net.restore("initial")
-            brian2.seed(seed)
-            v = sample_values(s)
-            contacts.U_v = v["U_v"]
-            contacts.n_slots = v["n_slots"]
-            contacts.q = v["q"] * nS
-            contacts.q_nmda = v["q_nmda"] * nS
-            post.f_2b = v["f_2b"]
-            post.mg_o = v["mg_o"] * mM
-            apply_assignments(tables(contacts, v["mg_o"]))
-            if progress:
-                progress(f"sample {k + 1}/{len(samples)}", k / len(samples))
-            net.run(t_stop * second, namespace={})
-            results.append(collect(post, contacts, spikes))
-        return results
+    def run_args(s: AssaySample) -> dict:
+        v = sample_values(s)
+        args = {contacts.U_v: v["U_v"], contacts.n_slots: v["n_slots"],
+                contacts.q: v["q"] * nS, contacts.q_nmda: v["q_nmda"] * nS,
+                post.f_2b: np.full(n_branch, v["f_2b"]), post.mg_o: v["mg_o"] * mM}
+        args.update(dict(tables(contacts, v["mg_o"])))
+        return args
 
-    if device_name != "cpp_standalone":
-        raise ValueError(f"unknown device '{device_name}'")
-    key = _structure_key(j, protocol, params, seed)
-    directory = default_cache_dir() / f"assay-{key}"
-    with project_lock(directory, exclusive=True), standalone_session(directory):
-        net, post, contacts, spikes = build()
+    def simulate():
         net.run(t_stop * second, namespace={})
-        if progress:
-            progress("compiling (cached after the first time)", 0.0)
-        get_device().build(run=False, directory=str(directory))
+
+    # Standalone: built once per structure (cached in default_cache_dir), every sample a
+    # rerun with run_args; runtime: every sample from the stored state.  Same seed for
+    # every sample (paired samples).
+    results = []
+    with simulation_session(device_name, "assay",
+                            structure_signature(j, protocol, params, seed),
+                            seed=seed) as session:
+        net, post, contacts, spikes = build()
+        session.prepare(net, simulate, progress=progress)
         for k, s in enumerate(samples):
             if progress:
                 progress(f"sample {k + 1}/{len(samples)}", k / len(samples))
-            v = sample_values(s)
-            args = {contacts.U_v: v["U_v"], contacts.n_slots: v["n_slots"],
-                    contacts.q: v["q"] * nS, contacts.q_nmda: v["q_nmda"] * nS,
-                    post.f_2b: np.full(n_branch, v["f_2b"]), post.mg_o: v["mg_o"] * mM}
-            args.update(dict(tables(contacts, v["mg_o"])))
-            get_device().run(run_args=args, results_directory=f"results_{os.getpid()}_{k}")
+            session.run(run_args(s), simulate)
             results.append(collect(post, contacts, spikes))
     return results

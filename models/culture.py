@@ -711,17 +711,16 @@ def structural_signature(params: ModelParams, culture: CultureParams) -> str:
     return repr((p, c))
 
 
-def _project_key(structure: CultureStructure, signature: str, duration_s: float,
-                 sim_seed: int, dt_s: float) -> str:
-    import hashlib
-    h = hashlib.sha1()
-    for arr in structure.key_arrays():
-        h.update(np.ascontiguousarray(arr, dtype=np.int64).tobytes())
-    for pop in ("exc", "inh"):
-        h.update(np.ascontiguousarray(structure.v_init[pop]).tobytes())
-    h.update(signature.encode())
-    h.update(repr((round(duration_s, 9), int(sim_seed), round(dt_s, 12), "ftz")).encode())
-    return h.hexdigest()[:16]
+def project_signature(structure: CultureStructure, signature: str, duration_s: float,
+                      sim_seed: int) -> tuple:
+    """The signature of a culture's standalone project
+    (:class:`mgnet.models.backend.StandaloneSession`): the structure's arrays, the
+    initial potentials, ``signature`` (:func:`structural_signature` and what else the
+    caller's code depends on), the simulated time and the stream seed (recorded in the
+    binary).  The build flags and the time step are added by the session."""
+    return (tuple(np.asarray(a, dtype=np.int64) for a in structure.key_arrays()),
+            tuple(np.asarray(structure.v_init[pop], dtype=float) for pop in ("exc", "inh")),
+            signature, round(float(duration_s), 9), int(sim_seed))
 
 
 def _rho_of(cult, t) -> dict:
@@ -783,13 +782,8 @@ def iter_culture(n_neurons: int, samples: list, *, seed: int, duration,
         ``n_contacts`` (per pathway), ``values`` (ContactValues per pathway) and
         ``timing`` (``build_s``, ``compile_s``, ``run_s`` wall-clock seconds).
     """
-    import os
-    import shutil
     import time
-    import brian2
-    from brian2 import defaultclock, device as _dev, get_device
-    from .assay import default_cache_dir
-    from .backend import build_standalone, project_lock, standalone_session
+    from .backend import simulation_session
 
     if not samples:
         return
@@ -814,56 +808,27 @@ def iter_culture(n_neurons: int, samples: list, *, seed: int, duration,
         if progress:
             progress(msg, frac)
 
-    if device_name == "runtime":
-        brian2.seed(sim_seed)
+    # Standalone: compiled once per structure into a cached project
+    # ($MGNET_CACHE/standalone/culture-<key>), every sample a rerun with run_args;
+    # runtime: every sample from the stored state.  Brian2's generator is seeded with
+    # sim_seed for every sample (paired conditions).
+    signature = project_signature(structure, sig + repr(tuple(spine_ca)) + repr(plasticity),
+                                  duration_s, sim_seed)
+    with simulation_session(device_name, "culture", signature, seed=sim_seed,
+                            cache_dir=cache_dir) as session:
         cult = build_culture(n_neurons, params0, culture0, seed=seed, structure=structure,
                              spine_ca=spine_ca, plasticity=plasticity)
-        cult.net.store("initial")
+
+        def simulate():
+            cult.net.run(duration, namespace={})
+
         build_s = time.time() - t0
+        compile_s = session.prepare(cult.net, simulate, progress=progress)["compile_s"]
         for k, ((p, c), vals) in enumerate(zip(samples, values)):
             say(f"sample {k + 1}/{len(samples)}", k / len(samples))
-            cult.net.restore("initial")
-            brian2.seed(sim_seed)
-            cult.set_condition(p, c, vals)
             t1 = time.time()
-            cult.net.run(duration, namespace={})
+            session.run(cult.run_args(p, c, vals), simulate)
+            run_s = time.time() - t1
             cult.check_finite()
             yield dict(base, spikes=cult.spike_data(), values=vals, **_rho_of(cult, duration),
-                       timing={"build_s": build_s, "compile_s": 0.0,
-                               "run_s": time.time() - t1})
-        return
-
-    if device_name != "cpp_standalone":
-        raise ValueError(f"unknown device '{device_name}'; allowed: cpp_standalone, runtime")
-    key = _project_key(structure, sig + repr(tuple(spine_ca)) + repr(plasticity), duration_s,
-                       sim_seed,
-                       float(defaultclock.dt / second))
-    root = default_cache_dir() if cache_dir is None else cache_dir
-    directory = os.path.join(str(root), f"culture-{key}")
-    # The project's build flags (-ffast-math link: denormals flushed to zero; SIMD; make
-    # -j bounded by the cores) come from mgnet.models.backend.standalone_session.
-    with standalone_session(directory):
-        brian2.seed(sim_seed)
-        cult = build_culture(n_neurons, params0, culture0, seed=seed, structure=structure,
-                             spine_ca=spine_ca, plasticity=plasticity)
-        cult.net.run(duration, namespace={})
-        build_s = time.time() - t0
-        say("compiling (cached after the first time)", 0.0)
-        compile_s = build_standalone(directory)["compile_s"]
-        with project_lock(directory, exclusive=False):
-            for k, ((p, c), vals) in enumerate(zip(samples, values)):
-                say(f"sample {k + 1}/{len(samples)}", k / len(samples))
-                res_dir = f"results_{os.getpid()}_{k}"
-                t1 = time.time()
-                get_device().run(run_args=cult.run_args(p, c, vals),
-                                 results_directory=res_dir)
-                run_s = time.time() - t1
-                try:
-                    cult.check_finite()
-                    spikes = cult.spike_data()
-                    rho = _rho_of(cult, duration)
-                finally:
-                    shutil.rmtree(os.path.join(directory, res_dir), ignore_errors=True)
-                yield dict(base, spikes=spikes, values=vals, **rho,
-                           timing={"build_s": build_s, "compile_s": compile_s,
-                                   "run_s": run_s})
+                       timing={"build_s": build_s, "compile_s": compile_s, "run_s": run_s})
