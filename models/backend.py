@@ -610,6 +610,16 @@ def vectorise_state_update(group) -> bool:
 # Compile-once standalone projects
 # --------------------------------------------------------------------------------------
 @contextmanager
+def apply_assignments(pairs) -> None:
+    """Runtime mode: set ``(key, value)`` pairs (VariableViews, and TimedArrays in place)."""
+    from brian2 import TimedArray
+    for key, value in pairs:
+        if isinstance(key, TimedArray):
+            key.values[:] = np.asarray(value, dtype=float)
+        else:
+            key[:] = value
+
+
 def project_lock(directory, exclusive: bool):
     """File lock on a standalone project directory (created if missing).
 
@@ -987,7 +997,6 @@ class RuntimeSession:
     def run(self, assignments=(), simulate=None) -> None:
         """Restore the stored state, seed Brian2 again, set ``assignments`` (a mapping or
         ``(variable view, value)`` pairs, as ``run_args``) and call ``simulate()``."""
-        from .synapses import apply_assignments
         if self._net is None:
             raise RuntimeError("prepare() the network before run()")
         if simulate is None:

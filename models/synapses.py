@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import Synapses, second, nS
 
+from .backend import apply_assignments  # noqa: F401  (re-exported; it lives in backend)
 from .backend import skip_unless, synapse_code_object_class, prefetch_pathway
 from .nmda_calcium import NMDA_CA_ON_POST as _NMDA_CA_ON_POST
 from .nmda_calcium import TRACE_MODEL, nca_namespace, nmda_ca_on_pre, table_values
@@ -210,16 +211,6 @@ def nmda_table_assignments(syn, mg_o, *, neuron: NeuronParams | None = None,
     vals = table_values(mg_o, neuron=neuron, receptors=receptors, spine=spine_ca,
                         block=block, mg_i=mg_i)
     return [(tables[k], vals[k]) for k in tables] + [(syn.nca_mg_o, mg_o)]
-
-
-def apply_assignments(pairs) -> None:
-    """Runtime mode: set ``(key, value)`` pairs (VariableViews, and TimedArrays in place)."""
-    from brian2 import TimedArray
-    for key, value in pairs:
-        if isinstance(key, TimedArray):
-            key.values[:] = np.asarray(value, dtype=float)
-        else:
-            key[:] = value
 
 
 def check_tables(syn, target, expected=None) -> None:
