@@ -609,7 +609,6 @@ def vectorise_state_update(group) -> bool:
 # --------------------------------------------------------------------------------------
 # Compile-once standalone projects
 # --------------------------------------------------------------------------------------
-@contextmanager
 def apply_assignments(pairs) -> None:
     """Runtime mode: set ``(key, value)`` pairs (VariableViews, and TimedArrays in place)."""
     from brian2 import TimedArray
@@ -620,6 +619,7 @@ def apply_assignments(pairs) -> None:
             key[:] = value
 
 
+@contextmanager
 def project_lock(directory, exclusive: bool):
     """File lock on a standalone project directory (created if missing).
 

@@ -82,3 +82,16 @@ def test_standalone_session_sets_and_restores_the_build_flags(tmp_path, monkeypa
     assert not isinstance(get_device(), CPPStandaloneDevice)
     for k, v in before.items():
         assert list(prefs[k]) == v
+
+
+def test_apply_assignments_sets_values_and_timed_arrays():
+    """Runtime reruns set their run_args-style values through apply_assignments (a plain
+    function: a decorator slip once turned it into an inert context manager)."""
+    import numpy as np
+    from brian2 import NeuronGroup, TimedArray, ms, mV
+    from mgnet.models.backend import apply_assignments
+    g = NeuronGroup(3, "v : volt", name="apply_assignments_probe")
+    ta = TimedArray(np.zeros(4), dt=1 * ms)
+    assert apply_assignments([(g.v, 2 * mV), (ta, [1.0, 2.0, 3.0, 4.0])]) is None
+    assert np.allclose(np.asarray(g.v[:] / mV), 2.0)
+    assert np.allclose(ta.values, [1.0, 2.0, 3.0, 4.0])
