@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -175,11 +174,12 @@ def single_event(cond: Condition, libs: dict, rng, dt: float, n_neurons: int,
                            n_p + rng.integers(0, len(libs["post_only"][0]), len(post)))
         tc.apply_event(s, P, lib, idx, WINDOW, rng)
         h_after = s.h.copy()
+        protein = float(np.mean(s.p > 1e-12))        # synthesis triggered by the event
         tagged = np.abs(h_after - h0) >= P.theta_tag * h0
         tc.advance(s, P, capture, dt_slow=5.0, rng=rng)
         w = s.weight(P)
         out[f"{kind}_tagged_fraction"] = float(np.mean(tagged[measured]))
-        out[f"{kind}_protein_fraction"] = float(np.mean(s.p > 1e-12))
+        out[f"{kind}_protein_fraction"] = protein
         out[f"{kind}_dh_mean_mV"] = float(np.mean(h_after[measured] - h0))
         out[f"{kind}_dh_abs_mV"] = float(np.mean(np.abs(h_after[measured] - h0)))
         out[f"{kind}_dz_mean"] = float(np.mean(s.z[measured]))
@@ -212,7 +212,8 @@ def memory_horizon(cond: Condition, libs: dict, rng, dt: float, n_a: int, n_o: i
     enc_lib = _cat(libs["presentation"], libs["post_only"], libs["pre_only"], nothing)
     n1, n2, n3 = (len(libs[k][0]) for k in ("presentation", "post_only", "pre_only"))
     s = tc.STCState.fresh(P, post)
-    rec = {"t": [], "dh": [], "dz": [], "dw": [], "h_in": [], "h_other": []}
+    rec = {"t": [], "dh": [], "dz": [], "dw": [], "h_in": [], "h_other": [], "z_in": [],
+           "z_other": [], "tagged_other": [], "protein": []}
 
     def record(st):
         w = st.weight(P)
@@ -222,12 +223,18 @@ def memory_horizon(cond: Condition, libs: dict, rng, dt: float, n_a: int, n_o: i
         rec["dw"].append(float(w[in_asm].mean() - w[~in_asm].mean()))
         rec["h_in"].append(float(st.h[in_asm].mean()))
         rec["h_other"].append(float(st.h[~in_asm].mean()))
+        rec["z_in"].append(float(st.z[in_asm].mean()))
+        rec["z_other"].append(float(st.z[~in_asm].mean()))
+        rec["tagged_other"].append(float(np.mean(np.abs(st.h[~in_asm] - h0)
+                                                 >= P.theta_tag * h0)))
+        rec["protein"].append(float(st.p.mean()))
 
-    record(s)
     if planted:
         C = tc._consts(P)
         s.h[in_asm] = C["target"][2]
         s.p[:] = P.alpha
+    else:
+        record(s)
     for k in range(0 if planted else 5):
         idx = np.where(in_asm, rng.integers(0, n1, len(post)),
                        np.where(post_in_a, n1 + rng.integers(0, n2, len(post)),
@@ -244,15 +251,18 @@ def memory_horizon(cond: Condition, libs: dict, rng, dt: float, n_a: int, n_o: i
     blib = libs["burst"]
     next_rec = s.t + record_every
     n_bursts = 0
+    t_last = s.t
     while True:
-        t_next = s.t + rng.gamma(shape, mean_ibi / shape)
+        # burst onsets: gamma inter-burst intervals from onset to onset
+        t_next = t_last + rng.gamma(shape, mean_ibi / shape)
+        t_last = t_next
         if t_next > end:
             break
         while next_rec < t_next:
             tc.advance(s, P, next_rec - s.t, dt_slow=0.5, rng=rng)
             record(s)
             next_rec += record_every
-        tc.advance(s, P, t_next - s.t, dt_slow=0.5, rng=rng)
+        tc.advance(s, P, max(t_next - s.t, 0.0), dt_slow=0.5, rng=rng)
         idx = rng.integers(0, len(blib[0]), len(post))
         tc.apply_event(s, P, blib, idx, WINDOW, rng)
         n_bursts += 1
@@ -288,8 +298,8 @@ def run(conditions=CONDITIONS, draws: int = 5, hours: float = 2.0, library_size:
             arr = np.array([r[key][:L] for r in runs])
             horizon[f"{key}_mean"] = arr.mean(0).tolist()
             horizon[f"{key}_sd"] = arr.std(0, ddof=1).tolist() if draws > 1 else [0.0] * L
-        horizon["h_in_mean"] = np.mean([r["h_in"][:L] for r in runs], 0).tolist()
-        horizon["h_other_mean"] = np.mean([r["h_other"][:L] for r in runs], 0).tolist()
+        for key in ("h_in", "h_other", "z_in", "z_other", "tagged_other", "protein"):
+            horizon[f"{key}_mean"] = np.mean([r[key][:L] for r in runs], 0).tolist()
         horizon["bursts"] = [int(r["n_bursts"]) for r in runs]
         pl = [memory_horizon(cond, libs, rng, dt, n_a, n_o, min(hours, 1.0), planted=True)
               for _ in range(max(2, draws // 2))]

@@ -7,7 +7,7 @@ jlubo/memory-consolidation-stc, simulation-code/Network.cpp ``processTimeStep`` 
 
 * Ca²⁺ of a contact: c jumps by C_pre at each presynaptic spike + D and by C_post at each
   postsynaptic spike, decays with τ_Ca;
-* early phase (mV), Li et al. 2016 Eq. 2 / Luboeinski & Tetzlaff 2021 Eq. 5:
+* early phase (mV), Li et al. 2016 (the early-phase equation of their code):
   τ_h dh/dt = 0.1 (h0 − h) + γ_p (h_max − h) Θ[c − θ_p] − γ_d h Θ[c − θ_d]
               + σ √τ_h √(Θ[c − θ_p] + Θ[c − θ_d]) Γ(t)
   (Γ Gaussian white noise; as in their code only the potentiation branch acts while c ≥ θ_p,
@@ -36,7 +36,6 @@ the protein and late-phase equations.  numpy only, vectorised over contacts.
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -77,7 +76,7 @@ class STCParams:
     gamma_d: float = param(313.1, _GB_HS, low=0.0, high=1e5, doc="depression rate")
     tau_h: Quantity = param(688.4 * second, _GB_HS + " (tau_h 688.4 s)", low=1 * ms,
                             high=1e6 * second, doc="early-phase time constant")
-    decay: float = param(0.1, _LI + " Eq. 2 (the factor 0.1 of the relaxation to h0; "
+    decay: float = param(0.1, _LI + " (the factor 0.1 of the relaxation to h0; "
                          + _CODE + ")", low=0.0, high=10.0,
                          doc="relaxation of h to h0 at rate decay/tau_h")
     h_max: Quantity = param(10 * mV, _LI + " (upper early-phase bound, the '10.' of "
@@ -88,7 +87,7 @@ class STCParams:
                          doc="resting early-phase weight (and the late-phase unit)")
     sigma: Quantity = param(2.90436 * mV, "NetworkMain.cpp of jlubo/memory-consolidation-stc: "
                             "9.1844/sqrt(1000)·10 mV (Graupner & Brunel 2012's σ, corrected "
-                            "by 1/sqrt(1000)); " + _LT + " Table 2 σ_pl 2.90 mV",
+                            "by 1/sqrt(1000)) as used by " + _LT,
                             low=0 * mV, high=1000 * mV, doc="early-phase noise amplitude")
     theta_tag: float = param(0.2, _LI + " (theta_tag = 0.2 h0; 0.840 mV); " + _CODE,
                              low=0.0, high=10.0, doc="tagging threshold in units of h0")

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from brian2 import mV, ms, second
+from brian2 import mV, second
 
 from mgnet.models import tagging_capture as tc
 from mgnet.models.parameters import PLASTICITY_PRESETS
