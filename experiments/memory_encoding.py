@@ -278,6 +278,31 @@ class Schedule:
     trains: dict = None
 
 
+def phase1_end(t_cons: float, round_period: float, dt: float) -> float:
+    """End (s) of the plastic phase: the first time step after ``t_cons`` at which
+    Brian2's snapshot clock (``dt = round_period``) counts its tick at ``t_cons`` as inside
+    the run.
+
+    Brian2 rounds a run's end to a clock's own step when it lies within
+    ``Clock.epsilon_dt`` × that clock's dt (0.2 ms for a 2-s clock), and ends the loop by
+    whichever of two tied clocks a set yields first.  With the end one 0.1-ms step after
+    ``t_cons`` the snapshot clock took the end for ``t_cons`` itself, so whether the
+    snapshot and the ρ advance at ``t_cons`` ran depended on the process (docs/memory.md,
+    "Known problem").  Ending the phase just beyond that rounding band makes the tick
+    belong to it in every process; plasticity stays on for those extra steps (≤ 1 ms
+    for round periods up to 5 s at dt = 0.1 ms).
+    """
+    from brian2 import Clock
+    tick = int(round(t_cons / round_period))
+    if abs(tick * round_period - t_cons) > 1e-9 * round_period:
+        return t_cons + dt                  # t_cons is no snapshot tick: nothing to include
+    snap = Clock(dt=round_period * second, name="phase1_end_probe")
+    k = 1
+    while snap._calc_timestep(t_cons + k * dt) <= tick:
+        k += 1
+    return t_cons + k * dt
+
+
 def _round_up(x: float, step: float) -> float:
     return math.ceil(x / step - 1e-9) * step
 
@@ -531,9 +556,9 @@ class _Memory:
                                  name="ee_snapshots")
         cult.net.add(stim, stim_syn, self.snap)
         self.cue_inh = add_cue_inhibition(cult.net, cult.inh, sch.recall["t_cue"], opts)
-        # Phase 1: spontaneous + encoding + consolidation, plus one time step so that the
-        # snapshot at t_cons is taken with plasticity on; phase 2: recall, frozen.
-        self.t1 = sch.t_cons * second + defaultclock.dt
+        # Phase 1: spontaneous + encoding + consolidation, plus the few time steps that
+        # make the snapshot at t_cons part of it (phase1_end); phase 2: recall, frozen.
+        self.t1 = phase1_end(sch.t_cons, sch.round_period, float(defaultclock.dt)) * second
         self.t2 = sch.t_end * second - self.t1
         self.compile = self.session.prepare(cult.net, self._phases, progress=progress)
 

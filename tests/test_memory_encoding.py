@@ -182,3 +182,21 @@ def test_chronic_arm_resolves_the_conditions_glun2b_fraction():
                     params={"receptors": {"glun2b_fraction": 0.3}})
     cap = make_config("memory-capacity", condition="aged", options={"glun2b": "chronic"})
     assert cap.params.receptors.glun2b_fraction == chronic_glun2b("aged")
+
+
+@pytest.mark.parametrize("round_period", [0.5, 1.0, 2.0, 2.5, 5.0])
+def test_the_plastic_phase_ends_after_the_consolidation_snapshot_in_every_process(round_period):
+    """The last snapshot tick (t_cons) must lie inside phase 1 by Brian2's own clock
+    rounding, whatever clock a tie yields first: phase1_end goes just past the band in
+    which the snapshot clock would round the end back onto t_cons (the cause of
+    run-to-run differences, docs/memory.md "Known problem")."""
+    from brian2 import Clock, second
+    from mgnet.experiments.memory_encoding import phase1_end
+    dt = 1e-4
+    for n in (2, 5, 30):
+        t_cons = n * round_period
+        t1 = phase1_end(t_cons, round_period, dt)
+        snap = Clock(dt=round_period * second)
+        assert snap._calc_timestep(t1) == n + 1          # the tick at t_cons is inside
+        # a few 0.1-ms steps only (the rounding band is 1e-4 of the snapshot clock's dt)
+        assert dt - 1e-12 <= t1 - t_cons <= 1e-4 * round_period + dt + 1e-12
