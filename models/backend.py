@@ -774,7 +774,24 @@ def project_key(signature, flags: dict) -> str:
 _RUNTIME_STORE = "mgnet_session_initial"
 
 
-class StandaloneSession:
+class _Session:
+    """What both sessions share: the active device and seeding Brian2."""
+    seed_value: int | None = None
+
+    @property
+    def brian_device(self):
+        """The active Brian2 device (the cpp_standalone device while a standalone session
+        is open)."""
+        from brian2 import get_device
+        return get_device()
+
+    def seed(self) -> None:
+        """Seed Brian2's generator with the session's seed (nothing if None)."""
+        if self.seed_value is not None:
+            brian2.seed(self.seed_value)
+
+
+class StandaloneSession(_Session):
     """One compile-once ``cpp_standalone`` project: the only place (with its runtime
     twin :class:`RuntimeSession`, same interface) that selects Brian2's device, seeds
     Brian2's generator and sets the build flags.
@@ -889,17 +906,6 @@ class StandaloneSession:
             dev.activate()
             set_device("runtime")
 
-    @property
-    def brian_device(self):
-        """The active Brian2 device (the cpp_standalone device while open)."""
-        from brian2 import get_device
-        return get_device()
-
-    def seed(self) -> None:
-        """Seed Brian2's generator with the session's seed (nothing if None)."""
-        if self.seed_value is not None:
-            brian2.seed(self.seed_value)
-
     # -- build and runs -----------------------------------------------------------------
     def build(self) -> dict:
         """Compile the network defined so far (:func:`build_standalone`: exclusive
@@ -937,7 +943,7 @@ class StandaloneSession:
             self._removed = upto
 
 
-class RuntimeSession:
+class RuntimeSession(_Session):
     """The runtime twin of :class:`StandaloneSession` (same interface): Brian2's
     runtime device (selected by :func:`configure`), the network stored once and every
     run started from that state with Brian2's generator seeded again, so that every
@@ -972,16 +978,6 @@ class RuntimeSession:
     def close(self) -> None:
         """Nothing to release (the device stays runtime)."""
         self._net = None
-
-    @property
-    def brian_device(self):
-        from brian2 import get_device
-        return get_device()
-
-    def seed(self) -> None:
-        """Seed Brian2's generator with the session's seed (nothing if None)."""
-        if self.seed_value is not None:
-            brian2.seed(self.seed_value)
 
     def build(self) -> dict:
         """Nothing to compile."""
