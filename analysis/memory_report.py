@@ -577,6 +577,12 @@ def comparisons(labels) -> list[tuple[str, str, str]]:
     return out
 
 
+#: Fewest seed pairs for which a paired table gives an interval (and so a verdict): with
+#: two pairs a bootstrap has three distinct resampled means, and its "interval" says
+#: nothing (the capacity/retention sections at 2 seeds once read "higher"/"lower" from it).
+MIN_PAIRS_FOR_CI = 3
+
+
 def paired_table(metrics: Mapping[str, Mapping[int, Mapping]], ref: str, test: str,
                  names: Sequence[str], n_boot: int = 10000) -> list[dict]:
     """Paired comparison of ``test`` vs ``ref`` for each metric name.
@@ -602,12 +608,13 @@ def paired_table(metrics: Mapping[str, Mapping[int, Mapping]], ref: str, test: s
             d = b[ok] - a[ok]
             sd = d.std(ddof=1)
             row.update(mean_ref=float(a[ok].mean()), mean_test=float(b[ok].mean()),
-                       diff=float(d.mean()), ci_low=float(pb.diff_low),
-                       ci_high=float(pb.diff_high),
+                       diff=float(d.mean()),
                        d_z=float(d.mean() / sd) if sd > 0 else float("nan"),
                        p=float(pb.p_value))
-            row["resolved"] = int(np.sign(row["ci_low"])) if row["ci_low"] > 0 else (
-                -1 if row["ci_high"] < 0 else 0)
+            if ok.sum() >= MIN_PAIRS_FOR_CI:
+                row.update(ci_low=float(pb.diff_low), ci_high=float(pb.diff_high))
+                row["resolved"] = int(np.sign(row["ci_low"])) if row["ci_low"] > 0 else (
+                    -1 if row["ci_high"] < 0 else 0)
         rows.append(row)
     return rows
 
@@ -1223,7 +1230,8 @@ def _paired_md(tables, labels) -> list[str]:
                  f"{r['p']:.3g}" if np.isfinite(r["p"]) else "n/a",
                  _verdict_word(r["resolved"])] for r in tab]
         lines += [f"**{question}** — paired on seed, {test} − {ref}, mean difference "
-                  "[95 % bootstrap CI] (n ≥ 2 seeds), Cohen's d_z, sign-flip p:", "",
+                  f"[95 % bootstrap CI, from {MIN_PAIRS_FOR_CI} seed pairs on; fewer: no "
+                  "interval and no verdict], Cohen's d_z, sign-flip p:", "",
                   markdown_table(rows, ["metric", "n", "difference", "d_z", "p", "CI verdict"]), ""]
     return lines
 
