@@ -288,9 +288,9 @@ def phase1_end(t_cons: float, round_period: float, dt: float) -> float:
     whichever of two tied clocks a set yields first.  With the end one 0.1-ms step after
     ``t_cons`` the snapshot clock took the end for ``t_cons`` itself, so whether the
     snapshot and the ρ advance at ``t_cons`` ran depended on the process (docs/memory.md,
-    "Known problem").  Ending the phase just beyond that rounding band makes the tick
-    belong to it in every process; plasticity stays on for those extra steps (≤ 1 ms
-    for round periods up to 5 s at dt = 0.1 ms).
+    "Fixed: a memory-encoding run was not bit-reproducible").  Ending the phase just
+    beyond that rounding band makes the tick belong to it in every process; plasticity
+    stays on for those extra steps (≤ 1 ms for round periods up to 5 s at dt = 0.1 ms).
     """
     from brian2 import Clock
     tick = int(round(t_cons / round_period))

@@ -189,7 +189,8 @@ def test_the_plastic_phase_ends_after_the_consolidation_snapshot_in_every_proces
     """The last snapshot tick (t_cons) must lie inside phase 1 by Brian2's own clock
     rounding, whatever clock a tie yields first: phase1_end goes just past the band in
     which the snapshot clock would round the end back onto t_cons (the cause of
-    run-to-run differences, docs/memory.md "Known problem")."""
+    run-to-run differences, docs/memory.md "Fixed: a memory-encoding run was not
+    bit-reproducible")."""
     from brian2 import Clock, second
     from mgnet.experiments.memory_encoding import phase1_end
     dt = 1e-4
