@@ -13,7 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 #: Code that builds and runs networks (the tests drive Brian2 directly on purpose).
 SOURCE_DIRS = ("models", "experiments", "analysis", "src", "benchmarks", "tools")
-BACKEND = "models/backend.py"
+#: The backend package (models/backend/): the only code allowed to do what the check finds.
+BACKEND = "models/backend/"
 
 
 # ----------------------------------------------------------------------------- one place
@@ -49,14 +50,15 @@ def test_only_the_backend_sets_device_seed_and_build_flags():
     for d in SOURCE_DIRS:
         for path in sorted((ROOT / d).rglob("*.py")):
             rel = str(path.relative_to(ROOT))
-            if rel == BACKEND:
+            if rel.startswith(BACKEND):
                 continue
             calls = _global_state_calls(ast.parse(path.read_text(encoding="utf-8")))
             if calls:
                 offenders[rel] = sorted(set(calls))
     assert offenders == {}
     # and the checker does see them (the backend itself does all of this)
-    seen = " ".join(_global_state_calls(ast.parse((ROOT / BACKEND).read_text())))
+    seen = " ".join(call for path in sorted((ROOT / BACKEND).glob("*.py"))
+                    for call in _global_state_calls(ast.parse(path.read_text())))
     for what in ("set_device", "brian2.seed", "dev.reinit", "prefs.devices.cpp_standalone",
                  "get_device().build", "get_device().run"):
         assert what in seen
@@ -74,8 +76,7 @@ def test_the_checker_flags_hand_made_sessions():
 # ----------------------------------------------------------------------------- cache key
 def test_cache_key_follows_signature_and_build_flags(tmp_path, monkeypatch):
     from brian2 import defaultclock, ms
-    from mgnet.models import backend
-    from mgnet.models.backend import StandaloneSession, optimisations
+    from mgnet.models.backend import StandaloneSession, flags, optimisations
 
     sig = (np.arange(5), "params", 3)
 
@@ -93,10 +94,10 @@ def test_cache_key_follows_signature_and_build_flags(tmp_path, monkeypatch):
               "threads": key(threads=2)}
     with optimisations(skip_dead_work=False):
         others["optimisation"] = key()
-    monkeypatch.setattr(backend, "STANDALONE_LINK_ARGS", ())     # no -ffast-math
+    monkeypatch.setattr(flags, "STANDALONE_LINK_ARGS", ())     # no -ffast-math
     others["link flags"] = key()
     monkeypatch.undo()
-    monkeypatch.setattr(backend, "STANDALONE_COMPILE_ARGS", ("-fopenmp-simd", "-O1"))
+    monkeypatch.setattr(flags, "STANDALONE_COMPILE_ARGS", ("-fopenmp-simd", "-O1"))
     others["compile flags"] = key()
     monkeypatch.undo()
     old_dt = defaultclock.dt

@@ -52,8 +52,8 @@ def test_one_file_lock():
     # <project>/.lock); the standalone assays of models/assay.py and
     # experiments/plasticity_induction.py take it exclusively.
     assert _definitions(r"\bflock\(|\bO_EXCL\b|\bimport fcntl\b|\blockf\(") == \
-        ["models/backend.py"] * 3
-    assert _definitions(r"^\s*def \w*(?<!b)lock(ed)?\w*\(") == ["models/backend.py"]
+        ["models/backend/projects.py"] * 3
+    assert _definitions(r"^\s*def \w*(?<!b)lock(ed)?\w*\(") == ["models/backend/projects.py"]
 
 
 def test_project_lock_exclusive_and_shared(tmp_path):

@@ -1,0 +1,126 @@
+"""CodeObject classes with the project's templates (``models/templates/<target>/``) and the
+gated generators of :mod:`.generators`, and the objects that use them: the contacts'
+``Synapses`` (:func:`synapse_code_object_class`), the prefetching postsynaptic pathway
+(:func:`prefetch_pathway`) and the SIMD neuron update (:func:`vectorise_state_update`).
+Part of :mod:`mgnet.models.backend`."""
+from __future__ import annotations
+
+from brian2 import prefs
+
+from .generators import _generator_classes
+from .optimisations import OPTIMISATIONS
+
+__all__ = ["code_object_class", "synapse_code_object_class", "prefetch_pathway",
+           "PREFETCH_DISTANCE", "vectorise_state_update"]
+
+#: The package whose ``templates/<target>/`` folders hold the project's templates
+#: (``mgnet.models``: models/templates/).
+_TEMPLATES_PACKAGE = (__package__ or "mgnet.models.backend").rpartition(".")[0]
+
+_CODE_OBJECT_CLASSES: dict = {}
+
+
+def _code_object_classes() -> dict:
+    """CodeObject classes whose templaters find the project's templates
+    (``models/templates/<target>/``) before Brian2's own, and whose C++ and Cython
+    generators honour :func:`skip_unless` gates (numpy runs gated blocks
+    unconditionally, the reference)."""
+    if not _CODE_OBJECT_CLASSES:
+        from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
+        from brian2.codegen.runtime.cython_rt import CythonCodeObject
+        from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
+        generators = _generator_classes()
+        for key, base in (("cpp_standalone", CPPStandaloneCodeObject),
+                          ("cython", CythonCodeObject), ("numpy", NumpyCodeObject)):
+            attrs = {"templater": base.templater.derive(_TEMPLATES_PACKAGE,
+                                                        templates_dir=f"templates/{key}"),
+                     "__doc__": f"{base.__name__} with the templates of "
+                                f"models/templates/{key}"}
+            plain = type(f"Mgnet{base.__name__}", (base,), attrs)
+            _CODE_OBJECT_CLASSES[key, False] = plain
+            _CODE_OBJECT_CLASSES[key, True] = plain
+            if key in generators:
+                _CODE_OBJECT_CLASSES[key, True] = type(
+                    f"MgnetGated{base.__name__}", (plain,),
+                    {"generator_class": generators[key],
+                     "__doc__": plain.__doc__ + " and skip_unless gates"})
+    return _CODE_OBJECT_CLASSES
+
+
+def _device_target() -> str:
+    """"cpp_standalone", "cython" or "numpy": where code created now will run."""
+    from brian2 import get_device
+    from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+    if isinstance(get_device(), CPPStandaloneDevice):
+        return "cpp_standalone"
+    target = prefs.codegen.target
+    if not isinstance(target, str):
+        target = getattr(target, "class_name", "numpy")
+    if target == "auto":
+        from brian2.devices.device import auto_target
+        target = auto_target().class_name
+    return "cython" if target == "cython" else "numpy"
+
+
+def code_object_class(gated: bool | None = None):
+    """The CodeObject class for objects that use the project's templates, for the
+    device (and runtime code-generation target) active now; objects must be created
+    after the device is selected, as for any Brian2 object.  ``gated`` (default
+    :data:`OPTIMISATIONS` ``["skip_dead_work"]``): its generator honours
+    :func:`skip_unless` gates (cpp_standalone and Cython)."""
+    if gated is None:
+        gated = OPTIMISATIONS["skip_dead_work"]
+    return _code_object_classes()[_device_target(), bool(gated)]
+
+
+def synapse_code_object_class():
+    """The CodeObject class of the contacts' ``Synapses`` (all their pathways and
+    ``run_regularly`` operations): :func:`code_object_class`, so that the
+    :func:`skip_unless` gates of their code strings are honoured unless
+    ``OPTIMISATIONS["skip_dead_work"]`` is off (Brian2's own generators and templates:
+    every gated block runs)."""
+    return code_object_class()
+
+
+#: Synapses ahead in the spike's list whose per-contact arrays the prefetching
+#: pathway template requests (models/templates/cpp_standalone/synapses_prefetch.cpp).
+PREFETCH_DISTANCE = 8
+
+
+def prefetch_pathway(pathway) -> bool:
+    """Run a synaptic pathway with the template ``synapses_prefetch`` (cpp_standalone):
+    Brian2's ``synapses`` template plus a software prefetch of the per-contact arrays of
+    the contact :data:`PREFETCH_DISTANCE` places ahead in the list of contacts to update.
+    For pathways whose contacts lie scattered in memory, e.g. the postsynaptic pathway of
+    contacts sorted by presynaptic neuron: its memory latency is then overlapped.  The
+    same arithmetic in the same order (same results).  Does nothing (returns False) in
+    runtime mode or when ``OPTIMISATIONS["prefetch_post"]`` is off."""
+    if not OPTIMISATIONS["prefetch_post"] or _device_target() != "cpp_standalone":
+        return False
+    if prefs.devices.cpp_standalone.openmp_threads > 1:
+        return False
+    pathway.codeobj_class = code_object_class()
+    pathway.template = "synapses_prefetch"
+    pathway.template_kwds = dict(pathway.template_kwds or {},
+                                 prefetch_distance=int(PREFETCH_DISTANCE))
+    return True
+
+
+def vectorise_state_update(group) -> bool:
+    """Run ``group``'s state update as a SIMD loop in cpp_standalone projects.
+
+    The template ``stateupdate_simd`` is Brian2's ``stateupdate`` with ``#pragma omp
+    simd`` on the neuron loop and a declaration of glibc's vector ``exp``: the same
+    arithmetic, several neurons per instruction; results differ from the scalar loop
+    only by the rounding of ``exp`` (a few ulp).  Does nothing (returns False) in runtime
+    mode, when :data:`OPTIMISATIONS` ``["vectorised_neurons"]`` is off, or when the
+    equations are stochastic (random numbers are drawn from one sequential stream).
+    """
+    if not OPTIMISATIONS["vectorised_neurons"] or _device_target() != "cpp_standalone":
+        return False
+    if group.equations.stochastic_variables:
+        return False
+    updater = group.state_updater
+    updater.codeobj_class = code_object_class()
+    updater.template = "stateupdate_simd"
+    return True
