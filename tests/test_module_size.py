@@ -28,7 +28,6 @@ MAX_FUNCTION_LINES = 80
 ALLOWED_MODULES = {
     "models/culture.py",                    # 869
     "models/parameters.py",                 # 1054
-    "models/plasticity.py",                 # 938
     "experiments/calibrate.py",             # 868
     "experiments/config.py",                # 602
     "experiments/memory_encoding.py",       # 712
@@ -45,8 +44,6 @@ ALLOWED_FUNCTIONS = {
     "models/assay.py::run_field_assay",                      # 154
     "models/culture.py::build_culture",                      # 141
     "models/culture.py::iter_culture",                       # 122
-    "models/plasticity.py::calcium_events",                  # 96
-    "models/plasticity.py::make_plastic_contacts",           # 94
     "models/synapses.py::make_contacts",                     # 161
     "experiments/background_filtering.py::run",              # 97
     "experiments/calibrate.py::calibrate_t6",                # 155
