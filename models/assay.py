@@ -137,8 +137,6 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
         :mod:`mgnet.models.synapses`), ``post_spikes_1ap``, ``post_spikes_burst`` (per branch).
     """
     protocol = protocol or AssayProtocol()
-    pool: ReleasePoolParams = params.release_pool
-    n_max = int(pool.n_rrp_max)
     j = np.asarray(branch_of_contact, dtype=int)
     n_branch = int(j.max()) + 1
     n_contacts = len(j)
@@ -146,83 +144,6 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
         if len(s.pr) != n_contacts or len(s.q) != n_contacts:
             raise ValueError("every sample needs one pr and one q per bouton")
     times, t_switch, t_stop = protocol.times()
-    f2b = float(params.receptors.glun2b_fraction)
-    ratio = float(params.receptors.nmda_ampa_ratio)
-
-    def sample_values(s: AssaySample) -> dict:
-        """Per-contact values of one sample (plain floats: U_v, slots, nS)."""
-        n = np.ones(n_contacts, int) if s.n_rrp is None else np.asarray(s.n_rrp, int)
-        if np.any(n < 1) or np.any(n > n_max):
-            raise ValueError(f"RRP sizes must lie in [1, {n_max}] (ReleasePoolParams.n_rrp_max)")
-        q_n = (np.asarray(s.q, float) * ratio if s.q_nmda is None
-               else np.asarray(s.q_nmda, float))
-        f = f2b
-        if s.glun2b_blocked:
-            q_n, f = q_n * (1 - f2b), 0.0
-        return {"U_v": vesicle_probability(s.pr, n), "n_slots": n.astype(float),
-                "q": np.asarray(s.q, float), "q_nmda": q_n, "f_2b": f,
-                "mg_o": float(s.mg_o)}
-
-    def tables(contacts, mg_o_mM):
-        """The NMDA Ca2+ coincidence tables at the sample's [Mg]o (models/nmda_calcium)."""
-        return nmda_table_assignments(contacts, mg_o_mM * mM, neuron=params.neuron,
-                                      receptors=params.receptors, spine_ca=params.spine_ca,
-                                      block=params.mg_block, mg_i=params.magnesium.mg_i)
-
-    def build():
-        pre = SpikeGeneratorGroup(1, np.zeros(len(times), int), times * second,
-                                  name="field_stimulation")
-        post = make_neurons(n_branch, neuron=params.neuron, receptors=params.receptors,
-                            block=params.mg_block, magnesium=params.magnesium,
-                            spine_ca=params.spine_ca, name="branches")
-        ns = pool_namespace(pool, params.stp)
-        ns["prep_lead"] = PREP_LEAD * second
-        contacts = make_contacts(
-            pre, post, np.zeros(n_contacts, int), j, pr=0.0, q=samples[0].q * nS,
-            stp=params.stp, receptors=params.receptors, spine_ca=params.spine_ca,
-            calcium=params.calcium, neuron=params.neuron, magnesium=params.magnesium,
-            block=params.mg_block, name="boutons",
-            delay=PREP_LEAD * second,
-            extra_model=ASSAY_COUNTERS_MODEL + pool_model(n_max),
-            extra_on_pre=ASSAY_COUNTERS_ON_PRE + pool_release_code(n_max),
-            extra_on_post=ASSAY_COUNTERS_ON_POST,
-            extra_namespace=ns,
-            extra_pre_pathways={PREP_PATHWAY: pool_prep_code(n_max, pool.facilitation)},
-            extra_pathway_delays={PREP_PATHWAY: 0 * second})
-        contacts.t_switch = t_switch * second
-        contacts.t_pool = -1e6 * second
-        spikes = SpikeMonitor(post, name="branch_spikes")
-        net = Network(pre, post, contacts, spikes)
-        return net, post, contacts, spikes
-
-    def collect(post, contacts, spikes):
-        n_tot = np.array(contacts.n_release[:])
-        n1 = np.array(contacts.n_rel_1[:])
-        w2a, w2b, wbap = (np.array(contacts.wca_2a[:]), np.array(contacts.wca_2b[:]),
-                          np.array(contacts.wca_bap[:]))
-        w1_2a, w1_2b, w1_bap = (np.array(contacts.wca1_2a[:]), np.array(contacts.wca1_2b[:]),
-                                np.array(contacts.wca1_bap[:]))
-        st = np.asarray(spikes.t / second)
-        si = np.asarray(spikes.i)
-        return {
-            "n_release_1ap": np.rint(n1).astype(np.int64),
-            "n_release_burst": np.rint(n_tot - n1).astype(np.int64),
-            "wca": w1_2a + w1_2b + w1_bap,
-            "wca_burst": (w2a - w1_2a) + (w2b - w1_2b) + (wbap - w1_bap),
-            "wca_2b": w1_2b, "wca_burst_2b": w2b - w1_2b,
-            "wca_nmda": w1_2a + w1_2b, "wca_burst_nmda": (w2a - w1_2a) + (w2b - w1_2b),
-            "wca_bap": w1_bap, "wca_burst_bap": wbap - w1_bap,
-            "post_spikes_1ap": np.bincount(si[st < t_switch], minlength=n_branch),
-            "post_spikes_burst": np.bincount(si[st >= t_switch], minlength=n_branch),
-        }
-
-    def run_args(s: AssaySample) -> dict:
-        v = sample_values(s)
-        args = {contacts.U_v: v["U_v"], contacts.n_slots: v["n_slots"],
-                contacts.q: v["q"] * nS, contacts.q_nmda: v["q_nmda"] * nS,
-                post.f_2b: np.full(n_branch, v["f_2b"]), post.mg_o: v["mg_o"] * mM}
-        args.update(dict(tables(contacts, v["mg_o"])))
-        return args
 
     def simulate():
         net.run(t_stop * second, namespace={})
@@ -234,11 +155,105 @@ def run_field_assay(branch_of_contact, samples: list[AssaySample], params: Model
     with simulation_session(device_name, "assay",
                             structure_signature(j, protocol, params, seed),
                             seed=seed) as session:
-        net, post, contacts, spikes = build()
+        net, post, contacts, spikes = _build_network(times, t_switch, j, n_branch,
+                                                     samples[0].q, params)
         session.prepare(net, simulate, progress=progress)
         for k, s in enumerate(samples):
             if progress:
                 progress(f"sample {k + 1}/{len(samples)}", k / len(samples))
-            session.run(run_args(s), simulate)
-            results.append(collect(post, contacts, spikes))
+            session.run(_run_args(s, post, contacts, params, n_contacts, n_branch), simulate)
+            results.append(_collect(contacts, spikes, t_switch, n_branch))
     return results
+
+
+def _sample_values(s: AssaySample, params: ModelParams, n_contacts: int) -> dict:
+    """Per-contact values of one sample (plain floats: U_v, slots, nS)."""
+    n_max = int(params.release_pool.n_rrp_max)
+    f2b = float(params.receptors.glun2b_fraction)
+    ratio = float(params.receptors.nmda_ampa_ratio)
+    n = np.ones(n_contacts, int) if s.n_rrp is None else np.asarray(s.n_rrp, int)
+    if np.any(n < 1) or np.any(n > n_max):
+        raise ValueError(f"RRP sizes must lie in [1, {n_max}] (ReleasePoolParams.n_rrp_max)")
+    q_n = (np.asarray(s.q, float) * ratio if s.q_nmda is None
+           else np.asarray(s.q_nmda, float))
+    f = f2b
+    if s.glun2b_blocked:
+        q_n, f = q_n * (1 - f2b), 0.0
+    return {"U_v": vesicle_probability(s.pr, n), "n_slots": n.astype(float),
+            "q": np.asarray(s.q, float), "q_nmda": q_n, "f_2b": f,
+            "mg_o": float(s.mg_o)}
+
+
+def _nmda_tables(contacts, mg_o_mM: float, params: ModelParams) -> list:
+    """The NMDA Ca2+ coincidence tables at the sample's [Mg]o (models/nmda_calcium)."""
+    return nmda_table_assignments(contacts, mg_o_mM * mM, neuron=params.neuron,
+                                  receptors=params.receptors, spine_ca=params.spine_ca,
+                                  block=params.mg_block, mg_i=params.magnesium.mg_i)
+
+
+def _build_network(times, t_switch: float, branch: np.ndarray, n_branch: int, q,
+                   params: ModelParams):
+    """The assay network: one field-stimulation source, one neuron per branch and one
+    contact (bouton) per entry of ``branch`` with the release pool and the phase-1
+    counters (quantal sizes ``q`` in nS until a sample sets them).  Returns ``(network,
+    branches, boutons, branch spike monitor)``."""
+    pool: ReleasePoolParams = params.release_pool
+    n_max = int(pool.n_rrp_max)
+    pre = SpikeGeneratorGroup(1, np.zeros(len(times), int), times * second,
+                              name="field_stimulation")
+    post = make_neurons(n_branch, neuron=params.neuron, receptors=params.receptors,
+                        block=params.mg_block, magnesium=params.magnesium,
+                        spine_ca=params.spine_ca, name="branches")
+    ns = pool_namespace(pool, params.stp)
+    ns["prep_lead"] = PREP_LEAD * second
+    contacts = make_contacts(
+        pre, post, np.zeros(len(branch), int), branch, pr=0.0, q=q * nS,
+        stp=params.stp, receptors=params.receptors, spine_ca=params.spine_ca,
+        calcium=params.calcium, neuron=params.neuron, magnesium=params.magnesium,
+        block=params.mg_block, name="boutons",
+        delay=PREP_LEAD * second,
+        extra_model=ASSAY_COUNTERS_MODEL + pool_model(n_max),
+        extra_on_pre=ASSAY_COUNTERS_ON_PRE + pool_release_code(n_max),
+        extra_on_post=ASSAY_COUNTERS_ON_POST,
+        extra_namespace=ns,
+        extra_pre_pathways={PREP_PATHWAY: pool_prep_code(n_max, pool.facilitation)},
+        extra_pathway_delays={PREP_PATHWAY: 0 * second})
+    contacts.t_switch = t_switch * second
+    contacts.t_pool = -1e6 * second
+    spikes = SpikeMonitor(post, name="branch_spikes")
+    net = Network(pre, post, contacts, spikes)
+    return net, post, contacts, spikes
+
+
+def _run_args(s: AssaySample, post, contacts, params: ModelParams, n_contacts: int,
+              n_branch: int) -> dict:
+    """The assignments of one sample (``run_args`` of a standalone rerun)."""
+    v = _sample_values(s, params, n_contacts)
+    args = {contacts.U_v: v["U_v"], contacts.n_slots: v["n_slots"],
+            contacts.q: v["q"] * nS, contacts.q_nmda: v["q_nmda"] * nS,
+            post.f_2b: np.full(n_branch, v["f_2b"]), post.mg_o: v["mg_o"] * mM}
+    args.update(dict(_nmda_tables(contacts, v["mg_o"], params)))
+    return args
+
+
+def _collect(contacts, spikes, t_switch: float, n_branch: int) -> dict:
+    """Per-bouton counts and Ca2+ of both protocols and per-branch spikes of one run."""
+    n_tot = np.array(contacts.n_release[:])
+    n1 = np.array(contacts.n_rel_1[:])
+    w2a, w2b, wbap = (np.array(contacts.wca_2a[:]), np.array(contacts.wca_2b[:]),
+                      np.array(contacts.wca_bap[:]))
+    w1_2a, w1_2b, w1_bap = (np.array(contacts.wca1_2a[:]), np.array(contacts.wca1_2b[:]),
+                            np.array(contacts.wca1_bap[:]))
+    st = np.asarray(spikes.t / second)
+    si = np.asarray(spikes.i)
+    return {
+        "n_release_1ap": np.rint(n1).astype(np.int64),
+        "n_release_burst": np.rint(n_tot - n1).astype(np.int64),
+        "wca": w1_2a + w1_2b + w1_bap,
+        "wca_burst": (w2a - w1_2a) + (w2b - w1_2b) + (wbap - w1_bap),
+        "wca_2b": w1_2b, "wca_burst_2b": w2b - w1_2b,
+        "wca_nmda": w1_2a + w1_2b, "wca_burst_nmda": (w2a - w1_2a) + (w2b - w1_2b),
+        "wca_bap": w1_bap, "wca_burst_bap": wbap - w1_bap,
+        "post_spikes_1ap": np.bincount(si[st < t_switch], minlength=n_branch),
+        "post_spikes_burst": np.bincount(si[st >= t_switch], minlength=n_branch),
+    }

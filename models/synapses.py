@@ -25,6 +25,36 @@ content q_nmda/(q_nmda_ref nmda_gain), so a network gain in q_nmda never enters 
 The assays' spine Ca2+ read-out decays with τ_Ca between events (closed form), and the
 transients are summed in ``wca_2a``, ``wca_2b`` and ``wca_bap`` (arbitrary units: one
 unblocked GluN2A-only release at the reference potential and [Ca]o gives 1).
+
+**Composing other mechanisms, and leaving work out.**  These arguments of
+:func:`make_contacts`:
+
+extra_model, extra_on_pre, extra_on_post, extra_namespace
+    Blocks of other mechanisms (e.g. plasticity) composed after these.  They may read
+    the NMDA Ca2+ temporaries ``ca_2a``/``ca_2b`` (release) and ``cx_2a``/``cx_2b``
+    (postsynaptic spike).
+extra_on_release : str
+    Code composed right after the release step, before the conductance increments
+    (e.g. the plasticity advance, so that a release uses the quantal size q of its
+    own time); it may read ``release`` and must not depend on the NMDA Ca2+.
+extra_pre_pathways : dict, optional
+    Additional presynaptically triggered pathways ``{name: code}`` (e.g. the
+    delayed plasticity Ca2+ pathway of :mod:`mgnet.models.plasticity`); the release
+    code stays the ``"pre"`` pathway.
+extra_pathway_delays : dict, optional
+    Scalar delays ``{name: Quantity}`` of the extra pathways (default: per-synapse
+    delay variables, zero).
+track_spine_ca : bool
+    Compute the NMDA Ca2+ of excitatory contacts (the temporaries above, the
+    receptor traces) and, with ``readouts``, track the spine Ca2+ (default).  False
+    leaves it out: for networks that never read it; release and conductances, and
+    the random stream, are the same.
+readouts : bool
+    Store the read-outs of the virtual assays (default): ``release`` of the latest
+    spike, the counters ``n_release``/``n_spikes`` and the spine Ca2+ state ``ca``,
+    ``t_ca``, ``wca_*`` (with its postsynaptic bAP pathway).  Nothing feeds back on
+    them, so False (networks that never read them) changes neither spikes nor the
+    random stream; ``release`` is then a temporary of the release step.
 """
 from __future__ import annotations
 
@@ -234,18 +264,14 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
                   stp: ShortTermPlasticityParams | None = None,
                   receptors: ReceptorParams | None = None,
                   spine_ca: SpineCalciumParams | None = None,
-                  calcium: CalciumParams | None = None,
-                  neuron: NeuronParams | None = None,
-                  magnesium: MagnesiumParams | None = None,
-                  block: MgBlockParams | None = None,
+                  calcium: CalciumParams | None = None, neuron: NeuronParams | None = None,
+                  magnesium: MagnesiumParams | None = None, block: MgBlockParams | None = None,
                   nmda: bool = True, delay=None, name: str = "contacts",
                   extra_model: str = "", extra_on_pre: str = "", extra_on_post: str = "",
-                  extra_on_release: str = "",
-                  extra_namespace: dict | None = None, dt=None,
+                  extra_on_release: str = "", extra_namespace: dict | None = None, dt=None,
                   extra_pre_pathways: dict[str, str] | None = None,
-                  extra_pathway_delays: dict | None = None,
-                  track_spine_ca: bool = True, readouts: bool = True,
-                  nmda_gain: float = 1.0) -> Synapses:
+                  extra_pathway_delays: dict | None = None, track_spine_ca: bool = True,
+                  readouts: bool = True, nmda_gain: float = 1.0) -> Synapses:
     """Create one synapse per contact from ``source`` to ``target``.
 
     Parameters
@@ -274,32 +300,15 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
     nmda : bool
         False if the target has no NMDA receptors (ablation); spine Ca2+ then only
         receives bAPs.
-    extra_model, extra_on_pre, extra_on_post, extra_namespace
-        Blocks of other mechanisms (e.g. plasticity) composed after these.  They may read
-        the NMDA Ca2+ temporaries ``ca_2a``/``ca_2b`` (release) and ``cx_2a``/``cx_2b``
-        (postsynaptic spike).
-    extra_on_release : str
-        Code composed right after the release step, before the conductance increments
-        (e.g. the plasticity advance, so that a release uses the quantal size q of its
-        own time); it may read ``release`` and must not depend on the NMDA Ca2+.
-    extra_pre_pathways : dict, optional
-        Additional presynaptically triggered pathways ``{name: code}`` (e.g. the
-        delayed plasticity Ca2+ pathway of :mod:`mgnet.models.plasticity`); the release
-        code stays the ``"pre"`` pathway.
-    extra_pathway_delays : dict, optional
-        Scalar delays ``{name: Quantity}`` of the extra pathways (default: per-synapse
-        delay variables, zero).
-    track_spine_ca : bool
-        Compute the NMDA Ca2+ of excitatory contacts (the temporaries above, the
-        receptor traces) and, with ``readouts``, track the spine Ca2+ (default).  False
-        leaves it out: for networks that never read it; release and conductances, and
-        the random stream, are the same.
-    readouts : bool
-        Store the read-outs of the virtual assays (default): ``release`` of the latest
-        spike, the counters ``n_release``/``n_spikes`` and the spine Ca2+ state ``ca``,
-        ``t_ca``, ``wca_*`` (with its postsynaptic bAP pathway).  Nothing feeds back on
-        them, so False (networks that never read them) changes neither spikes nor the
-        random stream; ``release`` is then a temporary of the release step.
+    extra_model, extra_on_pre, extra_on_post, extra_on_release, extra_namespace : optional
+        Code and constants of other mechanisms (e.g. plasticity) composed with the
+        contacts' own (see "Composing other mechanisms" in the module docstring).
+    extra_pre_pathways, extra_pathway_delays : dict, optional
+        More presynaptically triggered pathways (the release code stays ``"pre"``) and
+        their scalar delays; see the module docstring.
+    track_spine_ca, readouts : bool
+        Compute the NMDA Ca2+ and store the assays' read-outs (default both); False
+        changes neither spikes nor the random stream (see the module docstring).
     nmda_gain : float
         Gain calibration of the network contained in ``q_nmda`` (e.g. the culture's
         q_ee_scale): the Ca2+ of a release scales with the contact's receptor content
@@ -311,6 +320,31 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
         Contacts at rest: ``u = 0``, ``avail = 1``, counters and traces zero.  Contacts
         with NMDA Ca2+ carry ``syn.nca_tables`` (name -> TimedArray).
     """
+    i, j, pr_arr = _checked_contacts(kind, i, j, pr, nmda_gain)
+    receptors = receptors or ReceptorParams()
+    magnesium = magnesium or MagnesiumParams()
+    nmda_ca = kind == "exc" and track_spine_ca and nmda
+    ns, tables = _namespace_and_tables(target, name, nmda_ca, stp, receptors, spine_ca,
+                                       calcium, neuron, magnesium, block, extra_namespace)
+    model, on_pre, on_post, default_q = _contact_code(kind, nmda, track_spine_ca, readouts,
+                                                      block, receptors, extra_on_release,
+                                                      extra_on_post)
+    on_pre, delay = _pathways(on_pre + extra_on_pre + STP_TIME_ON_PRE, delay,
+                              extra_pre_pathways, extra_pathway_delays)
+    syn = Synapses(source, target, model=model + extra_model, on_pre=on_pre,
+                   on_post=(on_post + extra_on_post) or None, namespace=ns, name=name, dt=dt,
+                   delay=delay, codeobj_class=synapse_code_object_class())
+    if hasattr(syn, "post"):
+        prefetch_pathway(syn.post)
+    _initialise_contacts(syn, i, j, pr_arr, default_q if q is None else q, kind, receptors,
+                         nmda_ca, tables, nmda_gain, magnesium, track_spine_ca and readouts)
+    return syn
+
+
+def _checked_contacts(kind: str, i, j, pr, nmda_gain: float):
+    """``(i, j, pr)`` of new contacts as arrays (one release probability per contact);
+    ValueError on an unknown ``kind``, ``i`` and ``j`` of different lengths, a release
+    probability outside [0, 1] or an ``nmda_gain`` that is not positive."""
     if kind not in ("exc", "inh"):
         raise ValueError(f"kind must be 'exc' or 'inh', got {kind!r}")
     i = np.asarray(i, dtype=int)
@@ -322,9 +356,16 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
         raise ValueError("release probabilities must lie in [0, 1]")
     if not float(nmda_gain) > 0:
         raise ValueError(f"nmda_gain must be > 0, got {nmda_gain}")
-    receptors = receptors or ReceptorParams()
-    magnesium = magnesium or MagnesiumParams()
-    nmda_ca = kind == "exc" and track_spine_ca and nmda
+    return i, j, pr_arr
+
+
+def _namespace_and_tables(target, name: str, nmda_ca: bool, stp, receptors, spine_ca,
+                          calcium, neuron, magnesium: MagnesiumParams, block,
+                          extra_namespace: dict | None):
+    """(namespace, NMDA Ca2+ coincidence tables or None) of new contacts: the target's
+    constants, the contacts' (:func:`contact_namespace`; with NMDA Ca2+ ``nmda_ca``, the
+    tables at the target's [Mg]o as TimedArrays named ``<name>_...``) and
+    ``extra_namespace``."""
     # Subexpressions of the target (e.g. mg_block_post) are resolved in the synapses'
     # namespace, so the target's constants come first.
     ns = dict(getattr(target, "namespace", None) or {})
@@ -339,6 +380,13 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
                                 tables=tables, mg_o=magnesium.mg_o, block=block,
                                 mg_i=magnesium.mg_i))
     ns.update(extra_namespace or {})
+    return ns, tables
+
+
+def _contact_code(kind: str, nmda: bool, track_spine_ca: bool, readouts: bool, block,
+                  receptors: ReceptorParams, extra_on_release: str, extra_on_post: str):
+    """(model, release pathway up to the receptors' code, postsynaptic pathway, default
+    quantal size) of contacts of ``kind`` (see :func:`make_contacts`)."""
     model = STP_MODEL + (STP_READOUT_MODEL if readouts else "")
     on_pre = STP_ON_PRE + (STP_COUNT_ON_PRE if readouts else "") + extra_on_release
     on_post = ""
@@ -361,26 +409,37 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
     else:
         on_pre += INH_RECEPTOR_ON_PRE
         default_q = receptors.q_gaba
-    on_pre = on_pre + extra_on_pre + STP_TIME_ON_PRE
+    return model, on_pre, on_post, default_q
+
+
+def _pathways(on_pre: str, delay, extra_pre_pathways: dict | None,
+              extra_pathway_delays: dict | None):
+    """``(on_pre, delay)`` of the ``Synapses``: the release code and ``delay`` as given, or
+    with extra presynaptic pathways the pathway dict ``{"pre": release code, **extra}``
+    and one delay per pathway."""
     if extra_pre_pathways:
         # Several presynaptic pathways, each with its own delay (Brian2 dict form).
         on_pre = {"pre": on_pre, **extra_pre_pathways}
         base = {} if delay is None else dict(delay) if isinstance(delay, dict) else {"pre": delay}
         delay = {**base, **(extra_pathway_delays or {})}
-    syn = Synapses(source, target, model=model + extra_model,
-                   on_pre=on_pre,
-                   on_post=(on_post + extra_on_post) or None,
-                   namespace=ns, name=name, dt=dt, delay=delay,
-                   codeobj_class=synapse_code_object_class())
-    if hasattr(syn, "post"):
-        prefetch_pathway(syn.post)
+    return on_pre, delay
+
+
+def _initialise_contacts(syn, i, j, pr_arr, q, kind: str, receptors: ReceptorParams,
+                         nmda_ca: bool, tables, nmda_gain: float, magnesium: MagnesiumParams,
+                         spine_ca_readouts: bool) -> None:
+    """Connect ``i`` -> ``j`` and set the contacts at rest (``u = 0``, ``avail = 1``, no
+    recent spike), with release probabilities ``pr_arr`` and quantal size ``q``; contacts
+    with NMDA Ca2+ ``nmda_ca`` carry their ``tables`` (``syn.nca_tables``), the gain and
+    the tables' [Mg]o; excitatory contacts with ``spine_ca_readouts`` (``track_spine_ca``
+    and ``readouts``) start their spine Ca2+ read-out at rest."""
     syn.connect(i=i, j=j)
     syn.U = pr_arr
     syn.u = 0
     syn.avail = 1
     # A rested contact: the previous spike lies far in the past.
     syn.t_last = -1e6 * second
-    syn.q = default_q if q is None else q
+    syn.q = q
     if kind == "exc":
         syn.q_nmda = receptors.q_ampa * receptors.nmda_ampa_ratio
     if nmda_ca:
@@ -388,9 +447,8 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
         syn.nca_tables = tables
         syn.nmda_gain = float(nmda_gain)
         syn.nca_mg_o = magnesium.mg_o
-    if kind == "exc" and track_spine_ca and readouts:
+    if kind == "exc" and spine_ca_readouts:
         syn.t_ca = -1e6 * second
-    return syn
 
 
 # ---------------------------------------------------------------------------------
