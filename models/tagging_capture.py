@@ -131,7 +131,7 @@ def stc_from_plasticity(p, *, h_max=10 * mV, **overrides) -> STCParams:
     The early phase is Graupner & Brunel's linear rule in h = h_max·ρ units (no cubic:
     the early phase of Li et al. 2016 has none) with the preset's θ, γ and τ (τ_h = τ);
     the noise keeps the project's reading of the preset's σ (variance rate σ²/τ per
-    threshold in ρ units, models/plasticity.py ``_rates``), i.e. σ_h = h_max·σ; h0 is
+    threshold in ρ units, models/plasticity/rule.py ``_rates``), i.e. σ_h = h_max·σ; h0 is
     Li et al.'s choice, half the potentiation fixed point, h_max·γ_p/(γ_p + γ_d)/2.
     Ca²⁺ comes from the project's model (pass its jumps), so c_pre/c_post/delay here
     are the preset's, for reference only.  Tag, protein and late phase: Li et al. 2016.

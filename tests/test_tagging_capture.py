@@ -181,7 +181,7 @@ def test_project_preset_early_phase_matches_graupner_brunel_moved():
     """Driven by the project's Ca²⁺ model, one event moves h the fraction
     1 − exp(−(γ_p T_p + γ_d T_d + 0.1 W)/τ) of the way (Graupner & Brunel's linear rule plus
     Li et al.'s relaxation over the window W), T from the exact time above threshold
-    (models/plasticity.py), within the 0.2-ms grid's error."""
+    (models/plasticity/), within the 0.2-ms grid's error."""
     from mgnet.models.plasticity import calcium_events, time_above_thresholds
     p = PLASTICITY_PRESETS["hippocampal_cultures"]
     Q = tc.stc_from_plasticity(p)

@@ -2,9 +2,10 @@
 {# ALLOWS_SCALAR_WRITE #}
 {#
   Brian2's stateupdate.cpp with the neuron loop marked for SIMD execution
-  (models/backend.py: vectorise_state_update).  Only used for state updaters without
-  random numbers, whose iterations read and write the element _idx of each array only.
-  Compiled with -fopenmp-simd (models/backend.py: STANDALONE_COMPILE_ARGS).
+  (models/backend/code_objects.py: vectorise_state_update).  Only used for state
+  updaters without random numbers, whose iterations read and write the element _idx of
+  each array only.
+  Compiled with -fopenmp-simd (models/backend/flags.py: STANDALONE_COMPILE_ARGS).
 #}
 {% extends 'common_group.cpp' %}
 

@@ -2,10 +2,11 @@
   Brian2's synapses.cpp (one thread) with a software prefetch: before updating a
   contact, request the cache lines of the per-contact arrays that the statements read or
   write, for the contact `prefetch_distance` places ahead in the list of contacts to
-  update (models/backend.py: prefetch_pathway).  For pathways whose contacts lie
-  scattered in memory (the postsynaptic pathway of contacts sorted by presynaptic
-  neuron), so that the memory latency of several contacts overlaps.  A prefetch has no
-  effect on the results.  With OpenMP threads, Brian2's own template is used instead.
+  update (models/backend/code_objects.py: prefetch_pathway).  For pathways whose
+  contacts lie scattered in memory (the postsynaptic pathway of contacts sorted by
+  presynaptic neuron), so that the memory latency of several contacts overlaps.  A
+  prefetch has no effect on the results.  With OpenMP threads, Brian2's own template is
+  used instead.
 #}
 {% extends 'common_synapses.cpp' %}
 
