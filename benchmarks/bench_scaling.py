@@ -263,12 +263,29 @@ def measure(args) -> tuple[dict, list[dict]]:
     return results[0], results[1:]
 
 
+def _per_contact(tiny: dict, r: dict, key: str) -> float:
+    """Bytes of ``key`` per contact above the tiny reference culture."""
+    return (r[key] - tiny[key]) / max(r["contacts"] - tiny["contacts"], 1)
+
+
 def report(tiny: dict, results: list[dict], args) -> None:
     """Print the table and the verdicts, draw the figure, write the JSON."""
-    import numpy as np
+    _print_table(tiny, results, args)
+    slope, state_mean = _print_memory_model(tiny, results)
+    verdicts = _print_verdicts(tiny, results)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    plot(results, tiny, OUT_DIR / "scaling.png")
+    setup = (f"plastic culture, {args.duration:g} s simulated, cpp_standalone, 1 thread; "
+             f"reference {tiny['n_neurons']} neurons")
+    rows = _rows(tiny, results, slope, state_mean, verdicts)
+    write_json("bench_scaling", rows, {"setup": setup, "measured_utc": args.measured_utc,
+                                       "reference_size": tiny, "sizes": results})
 
+
+def _print_table(tiny: dict, results: list[dict], args) -> None:
+    """Times and peak memories of every size, and bytes per contact above the reference."""
     def per_contact(r, key):
-        return (r[key] - tiny[key]) / max(r["contacts"] - tiny["contacts"], 1)
+        return _per_contact(tiny, r, key)
 
     if not args.from_json:
         print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (other processes make "
@@ -289,6 +306,12 @@ def report(tiny: dict, results: list[dict], args) -> None:
           "contacts); Py B/c: the same for the Python process;\n  peak: build-and-run peak "
           "= max(Python peak, Python RSS during the run + binary peak, Python RSS during "
           "the compile + compiler peak)")
+
+
+def _print_memory_model(tiny: dict, results: list[dict]) -> tuple[float, float]:
+    """The least-squares slope of the binary peak and what the model's per-contact
+    state accounts for; returns ``(slope, mean state bytes per contact)``."""
+    import numpy as np
     c = np.array([r["contacts"] for r in [tiny] + results], dtype=float)
     slope = float(np.polyfit(c, [r["binary_peak"] for r in [tiny] + results], 1)[0]) \
         if len(c) > 1 else float("nan")
@@ -304,6 +327,14 @@ def report(tiny: dict, results: list[dict], args) -> None:
           f"{big_r['static_array_bytes'] / big_r['contacts']:.0f} bytes/contact; the rest "
           "is spike queues (4 B per contact and pathway) and allocator overhead")
     print(f"  E->E arrays: {', '.join(big_r['state_arrays']['ee'])}")
+    return slope, state_mean
+
+
+def _print_verdicts(tiny: dict, results: list[dict]) -> dict:
+    """The issue 6 targets: bytes per contact at the largest size, and the build-and-run
+    peak of a 10^7-contact network (measured, or extrapolated and not judged)."""
+    def per_contact(r, key):
+        return _per_contact(tiny, r, key)
 
     largest = results[-1]
     bpc = per_contact(largest, "binary_peak")
@@ -332,28 +363,32 @@ def report(tiny: dict, results: list[dict], args) -> None:
           f"{'<= 8 GB':>11s}  {('PASS' if ok7 else 'FAIL') if measured else '(extrapolated)'}")
     if not measured:
         print(f"  {note7}")
+    return {"bpc": bpc, "ok_bpc": ok_bpc, "peak7": peak7, "measured": measured,
+            "note7": note7, "ok7": ok7}
 
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    plot(results, tiny, OUT_DIR / "scaling.png")
-    setup = (f"plastic culture, {args.duration:g} s simulated, cpp_standalone, 1 thread; "
-             f"reference {tiny['n_neurons']} neurons")
-    rows = [row(f"bytes per contact, simulation binary ({largest['n_neurons']} neurons)", bpc,
+
+def _rows(tiny: dict, results: list[dict], slope: float, state_mean: float,
+          v: dict) -> list[dict]:
+    """The JSON rows: the two targets and the wall time of every size."""
+    largest = results[-1]
+    gb = 1e9
+    rows = [row(f"bytes per contact, simulation binary ({largest['n_neurons']} neurons)",
+                v["bpc"],
                 reference=f"binary peak RSS above a {tiny['n_neurons']}-neuron culture",
-                target="<= 200 B", passed=ok_bpc,
+                target="<= 200 B", passed=v["ok_bpc"],
                 note=f"{largest['contacts']:,} contacts; least-squares slope {slope:.0f} B; "
                      f"model state arrays {state_mean:.0f} B; Python build "
-                     f"{per_contact(largest, 'python_peak'):.0f} B/contact"),
-            row("build-and-run peak memory, 10^7 contacts (GB)", peak7,
+                     f"{_per_contact(tiny, largest, 'python_peak'):.0f} B/contact"),
+            row("build-and-run peak memory, 10^7 contacts (GB)", v["peak7"],
                 reference="max(Python peak, Python + binary, Python + compiler)",
-                target="<= 8 GB", passed=ok7 if measured else None, note=note7)]
+                target="<= 8 GB", passed=v["ok7"] if v["measured"] else None, note=v["note7"])]
     for r in results:
         rows.append(row(f"scaling {r['n_neurons']} neurons: wall time (s)", r["total_s"],
                         note=f"{r['contacts']:,} contacts; build {r['build_s']:.1f} + compile "
                              f"{r['compile_s']:.1f} + run {r['run_s']:.1f} s (loop "
                              f"{r['loop_s']:.1f} s); peak {r['peak'] / gb:.2f} GB (Python "
                              f"{r['python_peak'] / gb:.2f}, binary {r['binary_peak'] / gb:.2f})"))
-    write_json("bench_scaling", rows, {"setup": setup, "measured_utc": args.measured_utc,
-                                       "reference_size": tiny, "sizes": results})
+    return rows
 
 
 def main() -> None:

@@ -119,7 +119,7 @@ def spike_count(res: dict) -> dict:
     return {pop: len(t) for pop, (t, _) in res["spikes"].items()}
 
 
-def main() -> None:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--neurons", type=int, default=500)
     ap.add_argument("--runs", type=int, default=20, help="conditions (<= 20)")
@@ -128,7 +128,63 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true",
                     help="smoke test: 200 neurons, 4 runs of 0.5 s (targets not judged)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary caches")
-    args = ap.parse_args()
+    return ap
+
+
+def _compile_once(args, pairs: list, tmp: str, duration) -> dict:
+    """One cold build, then ``device.run(run_args=...)`` per run; the timings of every
+    run, of the first build and of one condition's contact values."""
+    from mgnet.models.culture import contact_values, culture_structure, simulate_culture
+    stamps = []
+    with DeviceRunRecorder() as rec:
+        t0 = time.perf_counter()
+        res_co = simulate_culture(args.neurons, pairs, seed=args.seed, duration=duration,
+                                  device_name="cpp_standalone",
+                                  cache_dir=os.path.join(tmp, "standalone"),
+                                  progress=lambda m, f: stamps.append(
+                                      (m, time.perf_counter())))
+        t_co_end = time.perf_counter()
+    total_co = t_co_end - t0
+    calls = rec.calls
+    if len(calls) != args.runs:
+        raise RuntimeError(f"expected {args.runs} device.run calls, saw {len(calls)}")
+    t_compile_start = next(t for m, t in stamps if m.startswith("compiling"))
+    first_build = calls[0]["start"] - t0
+    # Contact values of one condition (simulate_culture computes all of them up front).
+    st = culture_structure(args.neurons, pairs[0][1], pairs[0][0].configuration,
+                           seed=args.seed, e_l=pairs[0][0].neuron.e_l)
+    t1 = time.perf_counter()
+    contact_values(st, *pairs[0])
+    values_s = time.perf_counter() - t1
+    ends = [c["start"] for c in calls[1:]] + [t_co_end]
+    per_run = [e - c["start"] for c, e in zip(calls, ends)]
+    overhead = [w + values_s - c["loop_s"] for w, c in zip(per_run, calls)]
+    print(f"  compile-once done: {total_co:.1f} s (first build {first_build:.1f} s)",
+          flush=True)
+    return {"res": res_co, "calls": calls, "total": total_co, "first_build": first_build,
+            "codegen_s": t_compile_start - t0, "values_s": values_s, "per_run": per_run,
+            "overhead": overhead}
+
+
+def _naive(args, pairs: list, duration) -> tuple[list[dict], float]:
+    """Build anew in runtime mode for every run: per run its wall, build and run times
+    and results; and the total."""
+    from mgnet.models.culture import simulate_culture
+    naive = []
+    t0_naive = time.perf_counter()
+    for k, pair in enumerate(pairs):
+        t1 = time.perf_counter()
+        (res,) = simulate_culture(args.neurons, [pair], seed=args.seed,
+                                  duration=duration, device_name="runtime")
+        naive.append({"wall_s": time.perf_counter() - t1,
+                      "build_s": res["timing"]["build_s"],
+                      "run_s": res["timing"]["run_s"], "res": res})
+        print(f"  naive run {k + 1}/{args.runs}: {naive[-1]['wall_s']:.1f} s", flush=True)
+    return naive, time.perf_counter() - t0_naive
+
+
+def main() -> None:
+    args = _parser().parse_args()
     if args.quick:
         args.neurons, args.runs, args.duration = 200, 4, 0.5
 
@@ -136,7 +192,6 @@ def main() -> None:
     import brian2
     from brian2 import second
     from mgnet.models.backend import quiet_brian
-    from mgnet.models.culture import contact_values, culture_structure, simulate_culture
     quiet_brian()
     brian2.prefs.codegen.target = "cython"
     brian2.prefs.codegen.runtime.cython.cache_dir = os.path.join(tmp, "cython")  # cold
@@ -152,63 +207,76 @@ def main() -> None:
           flush=True)
     try:
         # ---- compile-once: one cold build, then device.run(run_args=...) per run
-        stamps = []
-        with DeviceRunRecorder() as rec:
-            t0 = time.perf_counter()
-            res_co = simulate_culture(args.neurons, pairs, seed=args.seed, duration=duration,
-                                      device_name="cpp_standalone",
-                                      cache_dir=os.path.join(tmp, "standalone"),
-                                      progress=lambda m, f: stamps.append(
-                                          (m, time.perf_counter())))
-            t_co_end = time.perf_counter()
-        total_co = t_co_end - t0
-        calls = rec.calls
-        if len(calls) != args.runs:
-            raise RuntimeError(f"expected {args.runs} device.run calls, saw {len(calls)}")
-        t_compile_start = next(t for m, t in stamps if m.startswith("compiling"))
-        first_build = calls[0]["start"] - t0
-        # Contact values of one condition (simulate_culture computes all of them up front).
-        st = culture_structure(args.neurons, pairs[0][1], pairs[0][0].configuration,
-                               seed=args.seed, e_l=pairs[0][0].neuron.e_l)
-        t1 = time.perf_counter()
-        contact_values(st, *pairs[0])
-        values_s = time.perf_counter() - t1
-        ends = [c["start"] for c in calls[1:]] + [t_co_end]
-        per_run = [e - c["start"] for c, e in zip(calls, ends)]
-        overhead = [w + values_s - c["loop_s"] for w, c in zip(per_run, calls)]
-        print(f"  compile-once done: {total_co:.1f} s (first build {first_build:.1f} s)",
-              flush=True)
-
+        co = _compile_once(args, pairs, tmp, duration)
         # ---- naive: build anew in runtime mode for every run
-        naive = []
-        t0_naive = time.perf_counter()
-        for k, pair in enumerate(pairs):
-            t1 = time.perf_counter()
-            (res,) = simulate_culture(args.neurons, [pair], seed=args.seed,
-                                      duration=duration, device_name="runtime")
-            naive.append({"wall_s": time.perf_counter() - t1,
-                          "build_s": res["timing"]["build_s"],
-                          "run_s": res["timing"]["run_s"], "res": res})
-            print(f"  naive run {k + 1}/{args.runs}: {naive[-1]['wall_s']:.1f} s", flush=True)
-        total_naive = time.perf_counter() - t0_naive
+        naive, total_naive = _naive(args, pairs, duration)
     finally:
         if args.keep:
             print(f"caches kept in {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+    report(args, samples, co, naive, total_naive)
 
-    # ---- report
+
+def _rate(args, res: dict) -> float:
+    """Mean rate (Hz) per neuron of one run."""
+    return sum(spike_count(res).values()) / (res["n_exc"] + res["n_inh"]) / args.duration
+
+
+def report(args, samples: list, co: dict, naive: list[dict], total_naive: float) -> None:
+    """Print the per-run table, the components, the verdicts and the rate check; write
+    ``bench_sweep.json``."""
+    res_co, calls, total_co = co["res"], co["calls"], co["total"]
     n_contacts = sum(res_co[0]["n_contacts"].values())
     speedup = total_naive / total_co
+    overhead = co["overhead"]
     mean_oh, max_oh = statistics.mean(overhead[1:] or overhead), max(overhead[1:] or overhead)
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (other processes make the "
           f"timings noisy)")
     print(f"structure: {res_co[0]['n_exc']} E + {res_co[0]['n_inh']} I neurons, "
           f"{n_contacts:,} contacts")
+    _print_runs(args, samples, co, naive)
+    c = _components(args, co, naive, total_naive, mean_oh)
+    ok_speed = speedup >= TARGET_SPEEDUP
+    ok_oh = mean_oh <= TARGET_OVERHEAD_S
+    print(f"\n{'':<44s}{'measured':>12s}{'target':>10s}")
+    print(f"{'speed-up naive / compile-once, ' + str(args.runs) + ' runs':<44s}"
+          f"{speedup:11.1f}x{'>= 10x':>10s}  {'PASS' if ok_speed else 'FAIL'}")
+    print(f"{'overhead per run after the first build':<44s}{mean_oh:11.2f}s{'<= 1 s':>10s}"
+          f"  {'PASS' if ok_oh else 'FAIL'}   (max {max_oh:.2f} s)")
+    judged = not args.quick
+    if not judged:
+        print("(--quick: a smoke test, the targets are not judged)")
+    rates = _rate_check(args, res_co, naive)
+    setup = (f"{args.neurons} neurons ({n_contacts:,} contacts), {args.runs} runs x "
+             f"{args.duration:g} s simulated, 1 thread")
+    rows = [
+        row(f"sweep speed-up, compile-once vs naive ({args.runs} runs)", speedup,
+            reference="naive: rebuild in runtime (Cython) mode every run", ratio=speedup,
+            target=">= 10x", passed=ok_speed if judged else None,
+            note=f"{setup}; totals {total_naive:.1f} s naive / {total_co:.1f} s "
+                 f"compile-once; Cython cache warm after the first naive run"),
+        row("overhead per run after the first build (s)", mean_oh,
+            reference="run wall time - binary's simulation loop time",
+            target="<= 1 s", passed=ok_oh if judged else None,
+            note=f"mean over runs 2-{args.runs}, max {max_oh:.2f} s"),
+    ]
+    rows += _component_rows(args, co, naive, total_naive, c, setup)
+    rows.append(row("mean rate over all runs, runtime / standalone", rates[2], ratio=rates[2],
+                    reference="standalone",
+                    note=f"{rates[1]:.2f} vs {rates[0]:.2f} Hz (different random streams)"))
+    write_json("bench_sweep", rows, {"per_run": [
+        {"condition": label, "standalone_s": co["per_run"][k], "loop_s": calls[k]["loop_s"],
+         "device_run_s": calls[k]["wall_s"], "binary_s": calls[k]["binary_s"],
+         "overhead_s": overhead[k], "naive_s": naive[k]["wall_s"],
+         "naive_build_s": naive[k]["build_s"], "naive_run_s": naive[k]["run_s"],
+         "rate_hz": _rate(args, res_co[k]), "naive_rate_hz": _rate(args, naive[k]["res"])}
+        for k, (label, _, _) in enumerate(samples)]})
 
-    def rate(res):
-        return sum(spike_count(res).values()) / (res["n_exc"] + res["n_inh"]) / args.duration
 
+def _print_runs(args, samples: list, co: dict, naive: list[dict]) -> None:
+    """The table of every run, compile-once and naive side by side."""
+    res_co, calls, per_run, overhead = co["res"], co["calls"], co["per_run"], co["overhead"]
     head = (f"{'run':>4s} {'condition':<30s}{'standalone s':>13s}{'loop s':>8s}"
             f"{'start+save s':>13s}{'overhead s':>11s}{'rate Hz':>8s}{'naive s':>9s}"
             f"{'build s':>8s}{'rate Hz':>8s}")
@@ -217,22 +285,30 @@ def main() -> None:
     for k, (label, _, _) in enumerate(samples):
         c = calls[k]
         print(f"{k + 1:4d} {label:<30s}{per_run[k]:13.2f}{c['loop_s']:8.2f}"
-              f"{c['binary_s'] - c['loop_s']:13.2f}{overhead[k]:11.2f}{rate(res_co[k]):8.2f}"
+              f"{c['binary_s'] - c['loop_s']:13.2f}{overhead[k]:11.2f}"
+              f"{_rate(args, res_co[k]):8.2f}"
               f"{naive[k]['wall_s']:9.2f}{naive[k]['build_s']:8.2f}"
-              f"{rate(naive[k]['res']):8.2f}")
+              f"{_rate(args, naive[k]['res']):8.2f}")
     print("standalone s: wall time of the run (device.run through loading the spikes); "
           "loop s: the binary's simulation loop;\n  start+save s: the rest of the binary's "
           "wall time (reading the arrays, creating the contacts, writing the state);\n"
-          f"  overhead s = standalone s + contact values ({values_s:.2f} s) - loop s; "
+          f"  overhead s = standalone s + contact values ({co['values_s']:.2f} s) - loop s; "
           "naive s: build in runtime mode + run (build s of it); rate: mean per neuron")
+
+
+def _components(args, co: dict, naive: list[dict], total_naive: float,
+                mean_oh: float) -> dict:
+    """The parts of both totals (builds, overheads, loop speeds), the speed-up they
+    predict for long runs and its upper bound for any runs; printed and returned."""
+    calls, first_build, codegen_s = co["calls"], co["first_build"], co["codegen_s"]
     loop_mean = statistics.mean(c["loop_s"] for c in calls)
     # Runs 2.. only: the first runtime run compiles its Cython code inside net.run.
     naive_run_mean = statistics.mean(n["run_s"] for n in naive[1:] or naive)
     naive_build_later = statistics.mean(n["build_s"] for n in naive[1:] or naive)
     naive_later = statistics.mean(n["wall_s"] for n in naive[1:] or naive)
     print(f"\ncompile-once: first build {first_build:.1f} s (of it structure + code generation "
-          f"{t_compile_start - t0:.1f} s, compile {first_build - (t_compile_start - t0):.1f}"
-          f" s), then {statistics.mean(per_run):.2f} s per run; total {total_co:.1f} s")
+          f"{codegen_s:.1f} s, compile {first_build - codegen_s:.1f}"
+          f" s), then {statistics.mean(co['per_run']):.2f} s per run; total {co['total']:.1f} s")
     print(f"naive:        first run {naive[0]['wall_s']:.1f} s (cold Cython cache), then "
           f"{naive_later:.2f} s per run "
           f"(build {naive_build_later:.2f} s + run {naive_run_mean:.2f} s); total "
@@ -262,19 +338,14 @@ def main() -> None:
           f"{bound:.1f}x, the largest of")
     for what, r in parts.items():
         print(f"  {what}: {r:.2f}x")
-    ok_speed = speedup >= TARGET_SPEEDUP
-    ok_oh = mean_oh <= TARGET_OVERHEAD_S
-    print(f"\n{'':<44s}{'measured':>12s}{'target':>10s}")
-    print(f"{'speed-up naive / compile-once, ' + str(args.runs) + ' runs':<44s}"
-          f"{speedup:11.1f}x{'>= 10x':>10s}  {'PASS' if ok_speed else 'FAIL'}")
-    print(f"{'overhead per run after the first build':<44s}{mean_oh:11.2f}s{'<= 1 s':>10s}"
-          f"  {'PASS' if ok_oh else 'FAIL'}   (max {max_oh:.2f} s)")
-    judged = not args.quick
-    if not judged:
-        print("(--quick: a smoke test, the targets are not judged)")
+    return {"t_long": t_long, "speed": naive_run_mean / loop_mean,
+            "predicted": pred_naive / pred_co, "parts": parts, "bound": bound}
 
-    # Sanity check: both ways simulate the same model.  Their random streams differ (and a
-    # culture bursts or not within a short run), so compare the mean rates over all runs.
+
+def _rate_check(args, res_co: list, naive: list[dict]) -> tuple[float, float, float]:
+    """Sanity check: both ways simulate the same model.  Their random streams differ (and
+    a culture bursts or not within a short run), so compare the mean rates over all
+    runs.  Returns ``(standalone Hz, runtime Hz, runtime / standalone)``."""
     n_all = res_co[0]["n_exc"] + res_co[0]["n_inh"]
     span = args.duration * args.runs * n_all
     rate_co = sum(sum(spike_count(r).values()) for r in res_co) / span
@@ -282,46 +353,31 @@ def main() -> None:
     rate_ratio = rate_naive / rate_co if rate_co > 0 else float("nan")
     print(f"mean rate over all runs: standalone {rate_co:.2f} Hz, runtime {rate_naive:.2f} Hz "
           f"(different random streams: statistical agreement only)")
+    return rate_co, rate_naive, rate_ratio
 
-    setup = (f"{args.neurons} neurons ({n_contacts:,} contacts), {args.runs} runs x "
-             f"{args.duration:g} s simulated, 1 thread")
-    rows = [
-        row(f"sweep speed-up, compile-once vs naive ({args.runs} runs)", speedup,
-            reference="naive: rebuild in runtime (Cython) mode every run", ratio=speedup,
-            target=">= 10x", passed=ok_speed if judged else None,
-            note=f"{setup}; totals {total_naive:.1f} s naive / {total_co:.1f} s "
-                 f"compile-once; Cython cache warm after the first naive run"),
-        row("overhead per run after the first build (s)", mean_oh,
-            reference="run wall time - binary's simulation loop time",
-            target="<= 1 s", passed=ok_oh if judged else None,
-            note=f"mean over runs 2-{args.runs}, max {max_oh:.2f} s"),
+
+def _component_rows(args, co: dict, naive: list[dict], total_naive: float, c: dict,
+                    setup: str) -> list[dict]:
+    """The JSON rows of the totals, the loop speed, the prediction and the bound."""
+    first_build, codegen_s = co["first_build"], co["codegen_s"]
+    return [
         row("compile-once first build (s)", first_build, reference="cold cache",
-            note=f"structure + code generation {t_compile_start - t0:.1f} s + compile "
-                 f"{first_build - (t_compile_start - t0):.1f} s"),
-        row("compile-once sweep total (s)", total_co, note=setup),
+            note=f"structure + code generation {codegen_s:.1f} s + compile "
+                 f"{first_build - codegen_s:.1f} s"),
+        row("compile-once sweep total (s)", co["total"], note=setup),
         row("naive sweep total (s)", total_naive,
             note=f"first run {naive[0]['wall_s']:.1f} s (cold Cython cache)"),
-        row("simulation loop speed, runtime / standalone", naive_run_mean / loop_mean,
-            reference="standalone loop time", ratio=naive_run_mean / loop_mean,
+        row("simulation loop speed, runtime / standalone", c["speed"],
+            reference="standalone loop time", ratio=c["speed"],
             note="limit of the speed-up for long runs"),
-        row(f"predicted speed-up, {args.runs} runs of {t_long:g} s", pred_naive / pred_co,
-            reference="compile-once", ratio=pred_naive / pred_co,
+        row(f"predicted speed-up, {args.runs} runs of {c['t_long']:g} s", c["predicted"],
+            reference="compile-once", ratio=c["predicted"],
             note="extrapolated from the measured components (build, overhead, loop speed)"),
-        row("upper bound of the speed-up, any number of runs and run length", bound,
-            reference="compile-once", ratio=bound,
+        row("upper bound of the speed-up, any number of runs and run length", c["bound"],
+            reference="compile-once", ratio=c["bound"],
             note="largest ratio of the paired parts: " + "; ".join(
-                f"{what} {r:.2f}x" for what, r in parts.items())),
-        row("mean rate over all runs, runtime / standalone", rate_ratio, ratio=rate_ratio,
-            reference="standalone",
-            note=f"{rate_naive:.2f} vs {rate_co:.2f} Hz (different random streams)"),
+                f"{what} {r:.2f}x" for what, r in c["parts"].items())),
     ]
-    write_json("bench_sweep", rows, {"per_run": [
-        {"condition": label, "standalone_s": per_run[k], "loop_s": calls[k]["loop_s"],
-         "device_run_s": calls[k]["wall_s"], "binary_s": calls[k]["binary_s"],
-         "overhead_s": overhead[k], "naive_s": naive[k]["wall_s"],
-         "naive_build_s": naive[k]["build_s"], "naive_run_s": naive[k]["run_s"],
-         "rate_hz": rate(res_co[k]), "naive_rate_hz": rate(naive[k]["res"])}
-        for k, (label, _, _) in enumerate(samples)]})
 
 
 if __name__ == "__main__":

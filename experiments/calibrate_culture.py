@@ -249,25 +249,13 @@ def calibrate_culture(*, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
     say(f"culture calibration: {n} neurons, structure seed {seed}, {len(points)} grid "
         f"points x {search_duration_s:g} s, then {n_finalists} x {final_duration_s:g} s "
         f"(warm-up {warmup_s:g} s), {processes} processes")
-    stats = evaluate([("baseline", p) for p in points], n=n, seed=seed,
-                     duration_s=search_duration_s, warmup_s=warmup_s, processes=processes,
-                     verbose=verbose)
-    table = []
-    for p, s in zip(points, stats):
-        table.append({"stage": "grid", **p, **s, "score": score(s)})
-        say(f"  grid  {_fmt_point(p)}: {_fmt_stats(s)}")
+    sim = dict(n=n, seed=seed, warmup_s=warmup_s, processes=processes, verbose=verbose)
+    table = _stage(points, "grid", search_duration_s, sim, say)
     finalists = [{k: r[k] for k in KEYS} for r in _ranked(table)[:max(0, n_finalists)]]
     if finalists and final_duration_s > 0:
         say(f"  full length ({final_duration_s:g} s): {len(finalists)} best grid points")
-        stats = evaluate([("baseline", p) for p in finalists], n=n, seed=seed,
-                         duration_s=final_duration_s, warmup_s=warmup_s,
-                         processes=processes, verbose=verbose)
-        final = []
-        for p, s in zip(finalists, stats):
-            row = {"stage": "final", **p, **s, "score": score(s)}
-            table.append(row)
-            final.append(row)
-            say(f"  final {_fmt_point(p)}: {_fmt_stats(s)}")
+        final = _stage(finalists, "final", final_duration_s, sim, say)
+        table += final
         best = _ranked(final)[0]
     else:
         best = _ranked(table)[0]
@@ -303,6 +291,19 @@ def calibrate_culture(*, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
     else:
         say(NOT_WRITTEN)
     return result
+
+
+def _stage(points: list[dict], stage: str, duration_s: float, sim: dict, say) -> list[dict]:
+    """Simulate the baseline culture at every point for ``duration_s``: one table row per
+    point (``stage`` "grid" or "final", the point, its statistics and score), each also
+    printed through ``say``.  ``sim``: the keyword arguments of :func:`evaluate` but the
+    duration."""
+    stats = evaluate([("baseline", p) for p in points], duration_s=duration_s, **sim)
+    rows = []
+    for p, s in zip(points, stats):
+        rows.append({"stage": stage, **p, **s, "score": score(s)})
+        say(f"  {stage:<5s} {_fmt_point(p)}: {_fmt_stats(s)}")
+    return rows
 
 
 def _ranked(table: list[dict]) -> list[dict]:

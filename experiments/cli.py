@@ -211,7 +211,6 @@ class _VersionAction(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     # Nothing here may import brian2 (mgnet.experiments.config does): 'mgnet info' and
     # 'mgnet --version' must work without it.
-    from .scales import SCALES
     p = _Parser(prog="mgnet", description="Mg2+, synaptic configuration and memory "
                 "encoding in simulated hippocampal cultures (Brian2).")
     p.add_argument("--version", action=_VersionAction)
@@ -220,7 +219,17 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
+    _add_run(sub, common)
+    _add_info_and_list(sub, common)
+    _add_figures_and_reproduce(sub, common)
+    _add_sweep(sub, common)
+    _add_module_commands(sub, common)
+    return p
 
+
+def _add_run(sub, common) -> None:
+    """``mgnet run``."""
+    from .scales import SCALES
     r = sub.add_parser("run", help="run one experiment and write a run file", parents=[common])
     r.add_argument("experiment", help="experiment name (see 'mgnet list')")
     r.add_argument("--config", help="TOML config file")
@@ -241,6 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="no progress bar (it is drawn only when stderr is a terminal)")
     r.set_defaults(func=_cmd_run)
 
+
+def _add_info_and_list(sub, common) -> None:
+    """``mgnet info`` and ``mgnet list``."""
     i = sub.add_parser("info", help="summarise a run file", parents=[common])
     i.add_argument("file", help="run file (.h5)")
     i.add_argument("--config", action="store_true", help="also print the resolved config")
@@ -251,6 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="list experiments", parents=[common])
     ls.set_defaults(func=_cmd_list)
 
+
+def _add_figures_and_reproduce(sub, common) -> None:
+    """``mgnet figures`` and ``mgnet reproduce``."""
+    from .scales import SCALES
     f = sub.add_parser("figures", help="draw all figures from saved run files", parents=[common])
     f.add_argument("--results", default=os.environ.get("MGNET_RESULTS", "results"))
     f.add_argument("--scale", choices=SCALES, default=None,
@@ -274,6 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="no progress bar (it is drawn only when stderr is a terminal)")
     rp.set_defaults(func=_cmd_reproduce)
 
+
+def _add_sweep(sub, common) -> None:
+    """``mgnet sweep``."""
+    from .scales import SCALES
     sw = sub.add_parser("sweep", help="run the (condition, seed) runs of one experiment "
                         "in parallel on Dask (resumable)", parents=[common])
     sw.add_argument("experiment", help="experiment name (see 'mgnet list')")
@@ -300,6 +320,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="no progress bar (it is drawn only when stderr is a terminal)")
     sw.set_defaults(func=_cmd_sweep)
 
+
+def _add_module_commands(sub, common) -> None:
+    """The subcommands that their own modules register: the calibrations, ``params``,
+    ``options`` and ``export-nwb``."""
     from .calibrate import add_parser as add_calibrate
     add_calibrate(sub, parents=[common])
     from .calibrate_culture import add_parser as add_calibrate_culture
@@ -314,7 +338,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_options(sub, parents=[common])
     from .interop import add_parser as add_export_nwb
     add_export_nwb(sub, parents=[common])
-    return p
 
 
 def _seed(text: str) -> int:

@@ -78,23 +78,25 @@ def _reporter(progress, stage, offset, span):
     return report
 
 
-def run(cfg, progress=None):
-    """Simulate and return an :class:`mgnet.analysis.run_file.RunData` (without provenance)."""
-    from mgnet.analysis.run_file import RunData
-
-    opts: OPTIONS = cfg.options
-    p = cfg.params
-    n_conn = opts.n_connections
-    prs = np.asarray(opts.pr, dtype=float)
-    n_per = len(prs)
+def _protocol_times(opts: OPTIONS):
+    """Presynaptic spike times (s) of one connection: the 1AP protocol, then, after one
+    train interval of rest, the burst protocol.  Returns ``(times, t_burst,
+    burst_start)`` (``t_burst`` relative to ``burst_start``)."""
     n_trains = opts.n_spikes // opts.spikes_per_train
-
     t_1ap = one_ap_times(opts.n_spikes, opts.one_ap_rate)
     t_burst = burst_times(n_trains, opts.spikes_per_train, opts.burst_rate,
                           opts.train_interval)
     # The burst protocol starts after the 1AP protocol plus one train interval of rest.
     burst_start = t_1ap[-1] + opts.train_interval
     times = np.concatenate([np.asarray(t_1ap), np.asarray(t_burst + burst_start)])
+    return times, t_burst, burst_start
+
+
+def _build(p, n_conn: int, prs: np.ndarray, times: np.ndarray) -> dict:
+    """The Brian2 objects: ``n_conn`` presynaptic generators replaying ``times``, as many
+    postsynaptic neurons, ``len(prs)`` contacts per connection, the monitors and the
+    network; ``i`` is the connection index of every contact."""
+    n_per = len(prs)
     ids = np.repeat(np.arange(n_conn), len(times))
     all_times = np.tile(times, n_conn) * second
 
@@ -110,17 +112,23 @@ def run(cfg, progress=None):
     post_mon = SpikeMonitor(post, name="post_spikes")
     v_mon = StateMonitor(post, "v", record=[0], dt=1 * ms, name="v_trace")
     net = Network(pre, post, contacts, pre_mon, post_mon, v_mon)
+    return dict(i=i, contacts=contacts, pre_mon=pre_mon, post_mon=post_mon, v_mon=v_mon,
+                net=net)
 
-    phase1_stop = float(burst_start) * second - opts.train_interval / 2
-    phase2_stop = (float(burst_start + t_burst[-1]) + 1.0) * second
+
+def _run_protocols(objs: dict, phase1_stop, phase2_stop, progress) -> dict:
+    """Run the 1AP protocol, read and reset the contacts' counters, run the burst
+    protocol; the counts of both (``n_1ap``, ``spikes_1ap``, ``wca_1ap``,
+    ``wca_2b_1ap``, ``n_burst``, ``spikes_burst``, ``wca_burst``)."""
+    net, contacts = objs["net"], objs["contacts"]
     if progress:
         progress("1AP protocol", 0.0)
     net.run(phase1_stop, namespace={}, report=_reporter(progress, "1AP protocol", 0.0, 0.5),
             report_period=10 * second)
-    n_1ap = np.array(contacts.n_release[:])
-    spikes_1ap = np.array(contacts.n_spikes[:])
-    wca_1ap = np.array(contacts.wca_2a[:] + contacts.wca_2b[:] + contacts.wca_bap[:])
-    wca_2b_1ap = np.array(contacts.wca_2b[:])
+    out = {"n_1ap": np.array(contacts.n_release[:]),
+           "spikes_1ap": np.array(contacts.n_spikes[:]),
+           "wca_1ap": np.array(contacts.wca_2a[:] + contacts.wca_2b[:] + contacts.wca_bap[:]),
+           "wca_2b_1ap": np.array(contacts.wca_2b[:])}
     contacts.n_release = 0
     contacts.n_spikes = 0
     contacts.wca_2a = 0
@@ -130,34 +138,26 @@ def run(cfg, progress=None):
         progress("burst protocol", 0.5)
     net.run(phase2_stop - phase1_stop, namespace={},
             report=_reporter(progress, "burst protocol", 0.5, 0.5), report_period=10 * second)
-    n_burst = np.array(contacts.n_release[:])
-    spikes_burst = np.array(contacts.n_spikes[:])
-    wca_burst = np.array(contacts.wca_2a[:] + contacts.wca_2b[:] + contacts.wca_bap[:])
+    out.update(n_burst=np.array(contacts.n_release[:]),
+               spikes_burst=np.array(contacts.n_spikes[:]),
+               wca_burst=np.array(contacts.wca_2a[:] + contacts.wca_2b[:]
+                                  + contacts.wca_bap[:]))
     if progress:
         progress("done", 1.0)
-    if np.any(spikes_1ap != opts.n_spikes) or np.any(spikes_burst != opts.n_spikes):
-        raise RuntimeError("a contact did not receive every protocol spike")
+    return out
 
-    pr_contact = np.tile(prs, n_conn)
-    boutons = {
-        "branch_id": i.astype(np.int64),
-        "pr_true": pr_contact,
-        "mg_i": np.full(len(i), float(p.magnesium.mg_i / mM)),
-        "n_release_1ap": n_1ap.astype(np.int64),
-        "n_release_burst": n_burst.astype(np.int64),
-        "pr_1ap": n_1ap / opts.n_spikes,
-        "pr_burst": n_burst / opts.n_spikes,
-        "q": np.asarray(contacts.q[:] / nS),
-        "wca": wca_1ap,
-        "wca_burst": wca_burst,
-        "wca_2b": wca_2b_1ap,
-    }
+
+def _release_metrics(opts: OPTIONS, p, prs: np.ndarray, pr_contact: np.ndarray,
+                     n_1ap: np.ndarray, n_burst: np.ndarray) -> dict:
+    """Per Pr level and protocol, the measured release fraction, its closed-form
+    expectation and the z-score of the difference."""
+    n_trains = opts.n_spikes // opts.spikes_per_train
     # Closed-form expectations (trial-averaged Tsodyks–Markram recursion).
     tau_f = float(p.stp.tau_f)
     tau_d = float(p.stp.tau_d)
     isi_1ap = np.full(opts.n_spikes - 1, float(1 / opts.one_ap_rate))
     isi_train = np.full(opts.spikes_per_train - 1, float(1 / opts.burst_rate))
-    metrics = {"n_contacts": int(len(i)), "n_connections": int(n_conn)}
+    metrics = {}
     for k, u in enumerate(prs):
         sel = np.isclose(pr_contact, u)
         exp_1ap = float(np.mean(tm_mean_release(u, isi_1ap, tau_f, tau_d)))
@@ -175,6 +175,46 @@ def run(cfg, progress=None):
             metrics[f"pr{u:g}_{label}_measured"] = float(measured)
             metrics[f"pr{u:g}_{label}_expected"] = float(expected)
             metrics[f"pr{u:g}_{label}_z"] = float((measured - expected) / sd)
+    return metrics
+
+
+def run(cfg, progress=None):
+    """Simulate and return an :class:`mgnet.analysis.run_file.RunData` (without provenance)."""
+    from mgnet.analysis.run_file import RunData
+
+    opts: OPTIONS = cfg.options
+    p = cfg.params
+    n_conn = opts.n_connections
+    prs = np.asarray(opts.pr, dtype=float)
+    n_per = len(prs)
+    times, t_burst, burst_start = _protocol_times(opts)
+    objs = _build(p, n_conn, prs, times)
+    i, contacts = objs["i"], objs["contacts"]
+    pre_mon, post_mon, v_mon = objs["pre_mon"], objs["post_mon"], objs["v_mon"]
+
+    phase1_stop = float(burst_start) * second - opts.train_interval / 2
+    phase2_stop = (float(burst_start + t_burst[-1]) + 1.0) * second
+    c = _run_protocols(objs, phase1_stop, phase2_stop, progress)
+    n_1ap, n_burst = c["n_1ap"], c["n_burst"]
+    if np.any(c["spikes_1ap"] != opts.n_spikes) or np.any(c["spikes_burst"] != opts.n_spikes):
+        raise RuntimeError("a contact did not receive every protocol spike")
+
+    pr_contact = np.tile(prs, n_conn)
+    boutons = {
+        "branch_id": i.astype(np.int64),
+        "pr_true": pr_contact,
+        "mg_i": np.full(len(i), float(p.magnesium.mg_i / mM)),
+        "n_release_1ap": n_1ap.astype(np.int64),
+        "n_release_burst": n_burst.astype(np.int64),
+        "pr_1ap": n_1ap / opts.n_spikes,
+        "pr_burst": n_burst / opts.n_spikes,
+        "q": np.asarray(contacts.q[:] / nS),
+        "wca": c["wca_1ap"],
+        "wca_burst": c["wca_burst"],
+        "wca_2b": c["wca_2b_1ap"],
+    }
+    metrics = {"n_contacts": int(len(i)), "n_connections": int(n_conn),
+               **_release_metrics(opts, p, prs, pr_contact, n_1ap, n_burst)}
     metrics["post_spikes"] = int(post_mon.num_spikes)
     t_stop = float(phase2_stop)
     return RunData(

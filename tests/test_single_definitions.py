@@ -116,13 +116,14 @@ def test_one_float_unit_parser():
     # mgnet.models.units.parse_value (standard library only) reads "<number> <unit>" into a
     # float for mgnet.models.parameters (calibration file), mgnet.experiments.calibrate (parse_mg, a
     # thin wrapper) and analysis (interop._seconds, configuration_report.param_value).
-    # mgnet.experiments.config.parse_quantity is the Brian2-quantity parser; it shares NUMBER.
+    # mgnet.experiments.quantities.parse_quantity (re-exported by mgnet.experiments.config) is
+    # the Brian2-quantity parser; it shares NUMBER.
     assert _definitions(r"\\d\+\\\.\?\\d\*\|\\\.\\d\+") == ["models/units.py"]
     # unit-name tables of string readers (uM, msecond) only in models/units.py
     assert set(_definitions(r"\"(uM|msecond)\":")) == {"models/units.py"}
     assert sorted(_definitions(r"^\s*def (parse_value|_parse_conc_mM|parse_mg|"
                                r"parse_quantity)\(")) == \
-        ["experiments/calibrate.py", "experiments/config.py", "models/units.py"]
+        ["experiments/calibrate.py", "experiments/quantities.py", "models/units.py"]
 
 
 def test_parse_value_units_and_edges():
