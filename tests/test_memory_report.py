@@ -435,6 +435,7 @@ def test_planted_verdict_on_planted_metrics(monkeypatch):
     from types import SimpleNamespace
 
     import mgnet.analysis.memory_report as mr
+    from mgnet.analysis.memory_report import planted     # where planted_verdict looks up
 
     def fake_runs(gap):
         rng = np.random.default_rng(0)
@@ -452,8 +453,8 @@ def test_planted_verdict_on_planted_metrics(monkeypatch):
 
     for gap, met in ((0.15, True), (0.0, False)):
         runs = fake_runs(gap)
-        monkeypatch.setattr(mr, "_load", lambda *a, runs=runs: runs)
-        monkeypatch.setattr(mr, "planted_recomputed", lambda r: r.rec)
+        monkeypatch.setattr(planted, "_load", lambda *a, runs=runs: runs)
+        monkeypatch.setattr(planted, "planted_recomputed", lambda r: r.rec)
         v = mr.planted_verdict("unused", n_boot=2000)
         assert v["met"] is met and v["n"] == 6
         assert v["low"] <= v["diff"] <= v["high"]

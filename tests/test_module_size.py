@@ -33,7 +33,6 @@ ALLOWED_MODULES = {
     "experiments/memory_encoding.py",       # 712
     "experiments/plasticity_induction.py",  # 679
     "experiments/sweep.py",                 # 667
-    "analysis/memory_report.py",            # 1715
     "benchmarks/bench_culture.py",          # 739
     "benchmarks/bench_nest.py",             # 687
 }
@@ -51,10 +50,6 @@ ALLOWED_FUNCTIONS = {
     "experiments/plasticity_induction.py::run",              # 164
     "experiments/sweep.py::run_configs",                     # 167
     "experiments/synapse_check.py::run",                     # 118
-    "analysis/memory_report.py::run_metrics",                # 101
-    "analysis/memory_report.py::memory_section",             # 166
-    "analysis/memory_report.py::capacity_section",           # 109
-    "analysis/memory_report.py::retention_section",          # 100
     "benchmarks/bench_culture.py::main",                     # 129
     "benchmarks/bench_culture.py::report",                   # 190
     "benchmarks/bench_nest.py::run_nest",                    # 150
