@@ -32,7 +32,6 @@ ALLOWED_MODULES = {
     "models/plasticity.py",                 # 938
     "experiments/calibrate.py",             # 868
     "experiments/config.py",                # 602
-    "experiments/memory_encoding.py",       # 712
     "experiments/plasticity_induction.py",  # 679
     "experiments/sweep.py",                 # 667
     "analysis/memory_report.py",            # 1715
