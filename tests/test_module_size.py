@@ -32,7 +32,6 @@ ALLOWED_MODULES = {
     "models/plasticity.py",                 # 938
     "experiments/calibrate.py",             # 868
     "experiments/config.py",                # 602
-    "experiments/plasticity_induction.py",  # 679
     "experiments/sweep.py",                 # 667
     "analysis/memory_report.py",            # 1715
     "benchmarks/bench_culture.py",          # 739
@@ -53,8 +52,6 @@ ALLOWED_FUNCTIONS = {
     "experiments/calibrate.py::calibrate_t6",                # 155
     "experiments/calibrate_culture.py::calibrate_culture",   # 81
     "experiments/cli.py::build_parser",                      # 107
-    "experiments/plasticity_induction.py::simulate_induction",  # 141
-    "experiments/plasticity_induction.py::run",              # 164
     "experiments/sweep.py::run_configs",                     # 167
     "experiments/synapse_check.py::run",                     # 118
     "analysis/memory_report.py::run_metrics",                # 101
