@@ -48,7 +48,6 @@ ALLOWED_FUNCTIONS = {
     "models/plasticity.py::calcium_events",                  # 96
     "models/plasticity.py::make_plastic_contacts",           # 94
     "models/synapses.py::make_contacts",                     # 161
-    "experiments/background_filtering.py::run",              # 97
     "experiments/calibrate.py::calibrate_t6",                # 155
     "experiments/calibrate_culture.py::calibrate_culture",   # 81
     "experiments/cli.py::build_parser",                      # 107
