@@ -36,6 +36,7 @@ def stdp_label(dt_s: float) -> str:
 
 
 def _s(x) -> float:
+    """A time quantity as float seconds."""
     return float(x / second)
 
 
