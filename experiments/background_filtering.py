@@ -182,9 +182,99 @@ def per_release_ca(sample: dict, in_burst, background) -> tuple[np.ndarray, np.n
     return out[0], out[1]
 
 
+def _simulate_conditions(runner, conds, params, f0, progress) -> dict:
+    """One simulation per condition at its GluN2B fractions ``f0[c]``: condition -> the
+    runner's samples."""
+    samples = {}
+    for n, c in enumerate(conds):
+        if progress:
+            progress(f"condition {c}", n / (len(conds) + 2))
+        samples[c] = runner.run(params[c], f_2b=f0[c])
+    return samples
+
+
+def _filtering(c: str, sample: dict, n_exc: int, opts, mg_cmp: float, metrics: dict,
+               arrays: dict, units: dict) -> None:
+    """Condition ``c``: its network bursts, NMDA Ca2+ per release in burst and background
+    bins, and the block's prediction at the potentials the releases met (added to
+    ``metrics``, ``arrays`` and ``units``)."""
+    from mgnet.analysis.bursts import burst_statistics, detect_network_bursts
+    dur = float(opts.duration)
+    times, ids = sample["spikes"]["exc"]
+    bursts = detect_network_bursts(times, ids, n_exc, 0.0, dur)
+    stats = burst_statistics(times, ids, n_exc, 0.0, dur, bursts)
+    in_b, bg = classify_bins(sample["t"], bursts, float(opts.margin))
+    ca_b, ca_bg = per_release_ca(sample, in_b, bg)
+    for k in ("n_bursts", "burst_rate_per_min", "fraction_spikes_in_bursts"):
+        metrics[f"{c}_{k}"] = float(stats[k])
+    metrics[f"{c}_ca_per_release_burst"] = float(np.nanmean(ca_b))
+    metrics[f"{c}_ca_per_release_background"] = float(np.nanmean(ca_bg))
+    metrics[f"{c}_background_fraction_of_time"] = float(bg.mean())
+    # The block alone at the potentials the releases met (isolated releases at a
+    # constant V): B(V, mg_cmp)/B(V, [Mg]o) averaged over the releases of each class.
+    dq = np.diff(sample["ratio"], axis=1)
+    dr = np.diff(sample["releases"], axis=1)
+    for cls, mask in (("burst", in_b), ("background", bg)):
+        n_rel = float(dr[:, mask].sum())
+        metrics[f"{c}_block_prediction_visited_{cls}"] = (
+            float(dq[:, mask].sum()) / n_rel - 1 if n_rel > 0 else float("nan"))
+    metrics[f"{c}_block_prediction_mg_cmp_mM"] = mg_cmp
+    arrays[f"/filtering/{c}/ca_per_release_burst"] = ca_b
+    arrays[f"/filtering/{c}/ca_per_release_background"] = ca_bg
+    units[f"/filtering/{c}/ca_per_release_burst"] = "a.u."
+    units[f"/filtering/{c}/ca_per_release_background"] = "a.u."
+
+
+def _relax_glun2b(runner, samples: dict, conds, params, f0, opts, progress, metrics: dict,
+                  arrays: dict, units: dict) -> None:
+    """Slow GluN2B relaxation of every condition from the baseline steady state
+    (:func:`mgnet.models.metaplasticity.relax_glun2b`; added to ``metrics``, ``arrays``
+    and ``units``)."""
+    dur = float(opts.duration)
+    load_base = np.diff(samples[conds[0]]["load"][:, [0, -1]], axis=1)[:, 0] / dur
+    load_half = float(np.mean(load_base))
+    metrics["load_half"] = load_half
+    slow = {}
+    relax_conds = conds if load_half > 0 else []
+    if not relax_conds:
+        metrics["glun2b_note"] = ("no E->E NMDA Ca2+ load at baseline (silent culture): "
+                                  "GluN2B relaxation not computed")
+    for n, c in enumerate(relax_conds):
+        if progress:
+            progress(f"GluN2B relaxation {c}", (len(conds) + n / len(conds))
+                     / (len(conds) + 2))
+
+        def measure(f, c=c):
+            # The first step starts at f0[c]: the comparison run above.
+            s = samples[c] if np.array_equal(f, f0[c]) else runner.run(params[c], f_2b=f)
+            return (s["load"][:, -1] - s["load"][:, 0]) / dur
+        out = relax_glun2b(measure, f0[c], load_half, opts.hours * 3600.0,
+                           opts.slow_steps, getattr(params[c], "metaplasticity", None))
+        slow[c] = out
+        metrics[f"{c}_glun2b_after_hours"] = float(out["f_mean"][-1])
+        arrays[f"/glun2b/{c}/f_mean"] = out["f_mean"]
+        arrays[f"/glun2b/{c}/load_mean"] = out["load_mean"]
+        units[f"/glun2b/{c}/f_mean"] = "1"
+        units[f"/glun2b/{c}/load_mean"] = "a.u./s"
+    if slow:
+        arrays["/glun2b/times_h"] = slow[conds[0]]["times_s"] / 3600.0
+        units["/glun2b/times_h"] = "h"
+
+
+def _block_at_rest(conds, params, block, metrics: dict) -> None:
+    """The block's prediction at rest for every compared condition against the run's own
+    (added to ``metrics``)."""
+    from brian2 import mV
+    from mgnet.models.magnesium import nmda_block
+    for c in conds[1:]:
+        b0 = float(nmda_block(-70 * mV, params[conds[0]].magnesium.mg_o, block))
+        b1 = float(nmda_block(-70 * mV, params[c].magnesium.mg_o, block))
+        # What the block alone predicts for the NMDA Ca2+ at rest (-70 mV).
+        metrics[f"{c}_block_prediction_minus70mV"] = b1 / b0 - 1
+
+
 def run(cfg, progress=None):
     """Run the comparison and the GluN2B relaxation; RunData."""
-    from mgnet.analysis.bursts import burst_statistics, detect_network_bursts
     from mgnet.analysis.run_file import RunData
     opts = cfg.options
     conds = [cfg.condition] + [c for c in opts.compare if c != cfg.condition]
@@ -196,82 +286,22 @@ def run(cfg, progress=None):
         # measurement of the GluN2B relaxation below (same network, fractions and
         # random stream), which reuses it instead of simulating it again.
         f0 = {c: np.full(n_exc, float(params[c].receptors.glun2b_fraction)) for c in conds}
-        samples = {}
-        for n, c in enumerate(conds):
-            if progress:
-                progress(f"condition {c}", n / (len(conds) + 2))
-            samples[c] = runner.run(params[c], f_2b=f0[c])
+        samples = _simulate_conditions(runner, conds, params, f0, progress)
         # Burst windows from the run's own condition classify every condition's bins
         # (same structure and random stream); each condition's own bursts are also
         # reported.
         dur = float(opts.duration)
         metrics, arrays, units = {}, {}, {}
-        per_release = {}
         for c in conds:
-            times, ids = samples[c]["spikes"]["exc"]
-            bursts = detect_network_bursts(times, ids, n_exc, 0.0, dur)
-            stats = burst_statistics(times, ids, n_exc, 0.0, dur, bursts)
-            in_b, bg = classify_bins(samples[c]["t"], bursts, float(opts.margin))
-            ca_b, ca_bg = per_release_ca(samples[c], in_b, bg)
-            per_release[c] = (ca_b, ca_bg)
-            for k in ("n_bursts", "burst_rate_per_min", "fraction_spikes_in_bursts"):
-                metrics[f"{c}_{k}"] = float(stats[k])
-            metrics[f"{c}_ca_per_release_burst"] = float(np.nanmean(ca_b))
-            metrics[f"{c}_ca_per_release_background"] = float(np.nanmean(ca_bg))
-            metrics[f"{c}_background_fraction_of_time"] = float(bg.mean())
-            # The block alone at the potentials the releases met (isolated releases at a
-            # constant V): B(V, mg_cmp)/B(V, [Mg]o) averaged over the releases of each class.
-            dq = np.diff(samples[c]["ratio"], axis=1)
-            dr = np.diff(samples[c]["releases"], axis=1)
-            for cls, mask in (("burst", in_b), ("background", bg)):
-                n_rel = float(dr[:, mask].sum())
-                metrics[f"{c}_block_prediction_visited_{cls}"] = (
-                    float(dq[:, mask].sum()) / n_rel - 1 if n_rel > 0 else float("nan"))
-            metrics[f"{c}_block_prediction_mg_cmp_mM"] = runner.mg_cmp
-            arrays[f"/filtering/{c}/ca_per_release_burst"] = ca_b
-            arrays[f"/filtering/{c}/ca_per_release_background"] = ca_bg
-            units[f"/filtering/{c}/ca_per_release_burst"] = "a.u."
-            units[f"/filtering/{c}/ca_per_release_background"] = "a.u."
+            _filtering(c, samples[c], n_exc, opts, runner.mg_cmp, metrics, arrays, units)
         # Slow GluN2B relaxation from the baseline steady state.
-        load_base = np.diff(samples[conds[0]]["load"][:, [0, -1]], axis=1)[:, 0] / dur
-        load_half = float(np.mean(load_base))
-        metrics["load_half"] = load_half
-        slow = {}
-        relax_conds = conds if load_half > 0 else []
-        if not relax_conds:
-            metrics["glun2b_note"] = ("no E->E NMDA Ca2+ load at baseline (silent culture): "
-                                      "GluN2B relaxation not computed")
-        for n, c in enumerate(relax_conds):
-            if progress:
-                progress(f"GluN2B relaxation {c}", (len(conds) + n / len(conds))
-                         / (len(conds) + 2))
-
-            def measure(f, c=c):
-                # The first step starts at f0[c]: the comparison run above.
-                s = samples[c] if np.array_equal(f, f0[c]) else runner.run(params[c], f_2b=f)
-                return (s["load"][:, -1] - s["load"][:, 0]) / dur
-            out = relax_glun2b(measure, f0[c], load_half, opts.hours * 3600.0,
-                               opts.slow_steps, getattr(params[c], "metaplasticity", None))
-            slow[c] = out
-            metrics[f"{c}_glun2b_after_hours"] = float(out["f_mean"][-1])
-            arrays[f"/glun2b/{c}/f_mean"] = out["f_mean"]
-            arrays[f"/glun2b/{c}/load_mean"] = out["load_mean"]
-            units[f"/glun2b/{c}/f_mean"] = "1"
-            units[f"/glun2b/{c}/load_mean"] = "a.u./s"
-        if slow:
-            arrays["/glun2b/times_h"] = slow[conds[0]]["times_s"] / 3600.0
-            units["/glun2b/times_h"] = "h"
+        _relax_glun2b(runner, samples, conds, params, f0, opts, progress, metrics, arrays,
+                      units)
         spikes = {}
         for c in conds:
             for pop, (t, i) in samples[c]["spikes"].items():
                 spikes[f"{pop}_{c}"] = (t, i)
-        from brian2 import mV
-        from mgnet.models.magnesium import nmda_block
-        for c in conds[1:]:
-            b0 = float(nmda_block(-70 * mV, params[conds[0]].magnesium.mg_o, cfg.params.mg_block))
-            b1 = float(nmda_block(-70 * mV, params[c].magnesium.mg_o, cfg.params.mg_block))
-            # What the block alone predicts for the NMDA Ca2+ at rest (-70 mV).
-            metrics[f"{c}_block_prediction_minus70mV"] = b1 / b0 - 1
+        _block_at_rest(conds, params, cfg.params.mg_block, metrics)
         metrics["conditions"] = ",".join(conds)
         metrics["hours"] = float(opts.hours)
         return RunData(attrs={}, spikes=spikes, metrics=metrics, arrays=arrays, units=units,

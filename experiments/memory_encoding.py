@@ -54,12 +54,15 @@ Metaplasticity (GluN2B up-regulation after hours of lower background load,
 :mod:`mgnet.models.metaplasticity`) is *not* applied here: the GluN2B fraction is the default
 in every condition (stated in the report).
 
+Modules: the protocol in numpy (assemblies, schedule, recall cues, phase boundaries) is
+:mod:`mgnet.experiments.memory_schedule`, the run file :mod:`mgnet.experiments.memory_run_data`;
+this module declares the experiment and builds and runs the network (:class:`_Memory`).
+
 Run: ``mgnet run memory-encoding --condition elevated_mg --seed 0``
 """
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from dataclasses import dataclass
 
@@ -68,15 +71,17 @@ from brian2 import Hz, ms, nS, second
 
 from mgnet.models.parameters import param
 from .experiment import CULTURE_CONDITIONS, NOISE_STREAM, Experiment, Runs
+# The protocol and the run file live in their own modules; every name stays importable
+# from here (memory-capacity, -retention and -planted use them as ``me.NAME``).
+from .memory_run_data import PHASE_CODES, run_data as _run_data  # noqa: F401
+from .memory_schedule import (RECALL_KINDS, Schedule, draw_assemblies,  # noqa: F401
+                              make_recall, make_schedule, phase1_end, stream_seed)
 
 NAME = "memory-encoding"
 #: Parameter sections this experiment reads (others are refused by the config loader).
 PARAM_SECTIONS = ("magnesium", "mg_block", "release", "receptors", "spine_ca", "calcium",
                   "neuron", "configuration", "plasticity")
 DESCRIPTION = "encoding, consolidation and cued recall of cell assemblies (T10, T11)"
-
-#: Phase codes of the weight snapshots (/snapshots/phase).
-PHASE_CODES = {"spontaneous": 0, "encoding": 1, "consolidation": 2}
 
 
 #: Recall protocol quantities chosen on the planted-assembly control (memory-planted) at
@@ -86,8 +91,6 @@ RECALL_DEFAULTS = {"cue_pulses": 1, "recall_window": 100 * ms,
 RECALL_SOURCE = ("this project: chosen on the planted-assembly control (memory-planted) at "
                  "baseline on calibration seeds 1000-1004 (experiments/calibrate_planted.py), "
                  "docs/memory.md 'Instrument'")
-#: Codes of ``/recall/kind``.
-RECALL_KINDS = {"stored": 0, "sham": 1, "unencoded": 2}
 
 
 @dataclass(frozen=True)
@@ -256,201 +259,10 @@ def check_options(opts) -> None:
 
 
 # --------------------------------------------------------------------------------------
-# Protocol (numpy): assemblies, cues and the stimulation schedule
-# --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Schedule:
-    """Stimulation schedule and phase boundaries of one run (times in s)."""
-    members: np.ndarray         #: (P, n_exc) bool
-    cue_order: np.ndarray       #: (P, M) member indices in cueing order
-    stim_i: np.ndarray          #: source index of each stimulus pulse
-    stim_t: np.ndarray          #: time of each pulse (s)
-    source_targets: list        #: source -> array of excitatory targets
-    recall: dict                #: per cue: kind, pattern, cue_fraction, t_cue, source
-    round_period: float
-    t_spont: float              #: end of the spontaneous period
-    t_enc: float                #: end of encoding
-    t_cons: float               #: end of consolidation = start of recall
-    t_end: float
-    unencoded: np.ndarray = None    #: (U, n_exc) bool, assemblies never presented
-    #: encoding trains: ``start``, ``stop`` (s; last pulse + one pulse period),
-    #: ``pattern`` and ``presentation`` per train (the run file's ``/stimulation``)
-    trains: dict = None
-
-
-def phase1_end(t_cons: float, round_period: float, dt: float) -> float:
-    """End (s) of the plastic phase: the first time step after ``t_cons`` at which
-    Brian2's snapshot clock (``dt = round_period``) counts its tick at ``t_cons`` as inside
-    the run.
-
-    Brian2 rounds a run's end to a clock's own step when it lies within
-    ``Clock.epsilon_dt`` × that clock's dt (0.2 ms for a 2-s clock), and ends the loop by
-    whichever of two tied clocks a set yields first.  With the end one 0.1-ms step after
-    ``t_cons`` the snapshot clock took the end for ``t_cons`` itself, so whether the
-    snapshot and the ρ advance at ``t_cons`` ran depended on the process (docs/memory.md,
-    "Fixed: a memory-encoding run was not bit-reproducible").  Ending the phase just
-    beyond that rounding band makes the tick belong to it in every process; plasticity
-    stays on for those extra steps (≤ 1 ms for round periods up to 5 s at dt = 0.1 ms).
-    """
-    from brian2 import Clock
-    tick = int(round(t_cons / round_period))
-    if abs(tick * round_period - t_cons) > 1e-9 * round_period:
-        return t_cons + dt                  # t_cons is no snapshot tick: nothing to include
-    snap = Clock(dt=round_period * second, name="phase1_end_probe")
-    k = 1
-    while snap._calc_timestep(t_cons + k * dt) <= tick:
-        k += 1
-    return t_cons + k * dt
-
-
-def _round_up(x: float, step: float) -> float:
-    return math.ceil(x / step - 1e-9) * step
-
-
-def draw_assemblies(rng, n: int, n_exc: int, size: int):
-    """``n`` independent random assemblies of ``size`` excitatory cells (overlaps
-    allowed) and each one's members in a random cueing order."""
-    members = np.zeros((n, n_exc), dtype=bool)
-    order = np.empty((n, size), dtype=np.int64)
-    for p in range(n):
-        idx = rng.choice(n_exc, size=size, replace=False)
-        members[p, idx] = True
-        order[p] = idx          # already in random order
-    return members, order
-
-
-def make_recall(rng, opts, members, cue_order, unencoded, unencoded_order, t_start: float,
-                first_source: int):
-    """Recall cues with their controls (science.md §6), for memory-encoding and its
-    siblings and for memory-planted.
-
-    For every cue fraction c and trial: one cue per stored assembly (the first
-    ``round(c·M)`` of its cueing order, so larger cues contain smaller ones),
-    ``opts.n_sham`` sham cues (``round(c·M)`` random cells that belong to no stored
-    assembly; ``pattern`` is the stored assembly they are read against, in turn) and
-    one cue per unencoded assembly (cued like a stored one).  All cues in a random
-    order, the k-th at ``t_start + k·recall_interval + U(0, recall_jitter)``
-    (k = 1, 2, ...), so consecutive cues are at least ``recall_interval`` apart.
-
-    Returns
-    -------
-    sources : list of ndarray
-        Excitatory targets of each new stimulus source (numbered from ``first_source``).
-    stim_i, stim_t : ndarray
-        Source index and time (s) of every cue pulse.
-    recall : dict of ndarray
-        Per cue: ``kind`` (:data:`RECALL_KINDS`), ``pattern`` (row of ``members`` for
-        stored and sham cues, of ``unencoded`` for unencoded ones), ``cue_fraction``,
-        ``t_cue``, ``source``.
-    t_end : float
-        End of the recall phase (one interval after the last cue).
-    """
-    P, M = cue_order.shape if len(cue_order) else (0, 0)
-    if M == 0 and len(unencoded_order):
-        M = unencoded_order.shape[1]
-    stored_any = members.any(axis=0) if len(members) else np.zeros(unencoded.shape[1], bool)
-    pool = np.flatnonzero(~stored_any)
-    sources, cues = [], []
-    for c in opts.cue_fractions:
-        c = float(c)
-        k = max(1, int(round(c * M)))
-        for trial in range(opts.recall_trials):
-            for p in range(P):
-                cues.append((RECALL_KINDS["stored"], p, c, np.sort(cue_order[p, :k])))
-            for j in range(opts.n_sham):
-                cues.append((RECALL_KINDS["sham"], (trial * opts.n_sham + j) % max(P, 1), c,
-                             np.sort(rng.choice(pool, size=k, replace=False))))
-            for u in range(len(unencoded_order)):
-                cues.append((RECALL_KINDS["unencoded"], u, c,
-                             np.sort(unencoded_order[u, :k])))
-    order = rng.permutation(len(cues))
-    rate = float(opts.pulse_rate)
-    pulses = np.arange(opts.cue_pulses) / rate
-    jitter = rng.uniform(0.0, float(opts.recall_jitter), len(cues))
-    interval = float(opts.recall_interval)
-    stim_i, stim_t = [], []
-    rec = {k: [] for k in ("kind", "pattern", "cue_fraction", "t_cue", "source")}
-    t = t_start
-    for n, j in enumerate(order):
-        kind, p, c, targets = cues[j]
-        t = t + interval + jitter[n]
-        src = first_source + len(sources)
-        sources.append(targets)
-        stim_i.append(np.full(len(pulses), src))
-        stim_t.append(t + pulses)
-        for key, v in zip(rec, (kind, p, c, t, src)):
-            rec[key].append(v)
-    recall = {"kind": np.array(rec["kind"], np.int64),
-              "pattern": np.array(rec["pattern"], np.int64),
-              "cue_fraction": np.array(rec["cue_fraction"], float),
-              "t_cue": np.array(rec["t_cue"], float),
-              "source": np.array(rec["source"], np.int64)}
-    cat = (lambda x, dt: np.concatenate(x).astype(dt) if x else np.zeros(0, dt))
-    return sources, cat(stim_i, np.int64), cat(stim_t, float), recall, t + interval
-
-
-def make_schedule(opts, n_exc: int, seed: int) -> Schedule:
-    """Assemblies, cued subsets and pulse times, drawn from the structure seed.
-
-    Assemblies are independent random subsets (overlaps allowed, as for random
-    patterns).  Each pattern's members are put in a random cueing order; the cue of
-    fraction c stimulates the first ``round(c * M)`` of them, so larger cues contain
-    smaller ones.  The unencoded control assemblies are drawn after the stored ones,
-    and the recall cues (:func:`make_recall`) after both, so the stored assemblies and
-    the encoding schedule of a seed do not depend on the controls.
-    """
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x6D656D]))
-    P = int(opts.n_patterns)
-    M = int(round(opts.assembly_fraction * n_exc))
-    members, cue_order = draw_assemblies(rng, P, n_exc, M)
-    rate = float(opts.pulse_rate)
-    pres_dt = float(opts.presentation_interval)
-    rp = P * pres_dt
-    t_spont = _round_up(float(opts.spontaneous), rp)
-    t_enc = t_spont + opts.presentations * rp
-    t_cons = t_enc + _round_up(float(opts.consolidation), rp)
-    within = np.arange(opts.pulses_per_train) / rate
-    trains = np.arange(opts.trains_per_presentation) * float(opts.train_interval)
-    pulses = (trains[:, None] + within[None, :]).ravel()
-    stim_i, stim_t = [], []
-    tr = {"start": [], "pattern": [], "presentation": []}
-    for r in range(opts.presentations):
-        for p in range(P):
-            t0 = t_spont + (r * P + p) * pres_dt
-            stim_i.append(np.full(len(pulses), p))
-            stim_t.append(t0 + pulses)
-            tr["start"] += list(t0 + trains)
-            tr["pattern"] += [p] * len(trains)
-            tr["presentation"] += [r] * len(trains)
-    train_s = opts.pulses_per_train / rate
-    trains_out = {"start": np.asarray(tr["start"], float),
-                  "stop": np.asarray(tr["start"], float) + train_s,
-                  "pattern": np.asarray(tr["pattern"], np.int64),
-                  "presentation": np.asarray(tr["presentation"], np.int64)}
-    sources = [members[p].nonzero()[0] for p in range(P)]
-    rng_c = np.random.default_rng(np.random.SeedSequence([int(seed), 0x6D656D, 1]))
-    unencoded, unenc_order = draw_assemblies(rng_c, int(opts.n_unencoded), n_exc, M)
-    new, ri, rt, recall, t_end = make_recall(rng_c, opts, members, cue_order, unencoded,
-                                             unenc_order, t_cons, len(sources))
-    sources += new
-    stim_i.append(ri)
-    stim_t.append(rt)
-    return Schedule(members, cue_order, np.concatenate(stim_i).astype(np.int64),
-                    np.concatenate(stim_t), sources, recall, rp, t_spont, t_enc, t_cons,
-                    t_end, unencoded, trains_out)
-
-
-# --------------------------------------------------------------------------------------
 # Network
 # --------------------------------------------------------------------------------------
 STIM_ON_PRE = "g_ampa_post += w_stim    # suprathreshold stimulus pulse"
 CUE_INH_ON_PRE = "g_ampa_post += w_cue_inh    # feed-forward inhibition: interneuron kick"
-
-
-def stream_seed(cfg) -> int:
-    """Seed of Brian2's random stream: ``options.stream_seed``, or the structure seed."""
-    s = int(getattr(cfg.options, "stream_seed", -1))
-    return int(cfg.seed) if s < 0 else s
 
 
 def add_cue_inhibition(net, inh, t_cues, opts, name="cue_inh", variable=False):
@@ -639,71 +451,6 @@ def run_group(cfgs, progress=None):
             yield _run_data(cfg, mem, res, build_s)
     finally:
         mem.close()
-
-
-def _run_data(cfg, mem, res, build_s):
-    from mgnet.analysis.memory_report import run_metrics
-    from mgnet.analysis.run_file import RunData
-    from brian2 import mM
-    sch, st, opts = mem.schedule, mem.structure, cfg.options
-    ee = st.pathways["ee"]
-    from mgnet.models.culture import contact_values
-    pr = contact_values(st, cfg.params, mem.culture)["ee"].pr
-    snap_t = res["snap_t"]
-    # A snapshot at a phase boundary belongs to the phase that ends there.
-    phase = np.where(snap_t <= sch.t_spont + 1e-9, PHASE_CODES["spontaneous"],
-                     np.where(snap_t <= sch.t_enc + 1e-9, PHASE_CODES["encoding"],
-                              PHASE_CODES["consolidation"])).astype(np.int64)
-    table = {"pre": ee.pre.astype(np.int64), "post": ee.post.astype(np.int64),
-             "contact": ee.contact.astype(np.int64), "pr": np.asarray(pr, float),
-             "q_down": res["q_down"]}
-    units = {"/synapses/ee/q_down": "nS", "/snapshots/t": "s", "/snapshots/phase": "1",
-             "/recall/source": "1", "/recall/cued": "1", "/recall/kind": "1",
-             "/controls/unencoded_members": "1", "/stimulation/start": "s",
-             "/stimulation/stop": "s", "/stimulation/pattern": "1",
-             "/stimulation/presentation": "1"}
-    for k in range(res["rho"].shape[1]):
-        table[f"rho_s{k:03d}"] = res["rho"][:, k]
-    n_exc = st.n_exc
-    cued = np.zeros((len(sch.recall["t_cue"]), n_exc), dtype=bool)
-    for k, s in enumerate(sch.recall["source"]):
-        cued[k, sch.source_targets[s]] = True
-    recall = {"kind": sch.recall["kind"], "pattern": sch.recall["pattern"],
-              "cue_fraction": sch.recall["cue_fraction"], "t_cue": sch.recall["t_cue"],
-              "source": sch.recall["source"], "cued": cued}
-    protocol = {"spontaneous": {"t_start": 0.0, "t_stop": sch.t_spont, "plasticity": True},
-                "encoding": {"t_start": sch.t_spont, "t_stop": sch.t_enc, "plasticity": True},
-                "consolidation": {"t_start": sch.t_enc, "t_stop": sch.t_cons,
-                                  "plasticity": True},
-                "recall": {"t_start": sch.t_cons, "t_stop": sch.t_end, "plasticity": False}}
-    attrs = {}
-    if mem.device == "cpp_standalone":
-        attrs = {"device": "cpp_standalone", "codegen_target": "cpp_standalone"}
-    data = RunData(attrs=attrs,
-                   spikes={k: (np.asarray(t, float), np.asarray(i, np.int64))
-                           for k, (t, i) in res["spikes"].items()},
-                   synapses={"ee": table}, protocol=protocol, patterns=sch.members,
-                   recall=recall,
-                   arrays={"/snapshots/t": snap_t, "/snapshots/phase": phase,
-                           "/controls/unencoded_members": np.asarray(sch.unencoded, bool)
-                           .reshape(-1, n_exc),
-                           # encoding trains as intervals (NWB/Neo export, issue 17)
-                           **{f"/stimulation/{k}": v for k, v in sch.trains.items()}},
-                   units=units, metrics={})
-    b = float(mem.plasticity.b)
-    metrics = run_metrics(data, b=b, recall_window=float(opts.recall_window),
-                          reject_window=float(opts.reject_window))
-    metrics.update({"plasticity_b": b, "mg_o_mM": float(cfg.params.magnesium.mg_o / mM),
-                    "mg_i_mM": float(cfg.params.magnesium.mg_i / mM),
-                    "n_exc": int(n_exc), "n_inh": int(st.n_inh),
-                    "n_contacts_ee": int(ee.n_contacts), "build_s": float(build_s),
-                    "run_s": float(res["run_s"]),
-                    "recall_window_s": float(opts.recall_window),
-                    "reject_window_s": float(opts.reject_window),
-                    "stream_seed": int(stream_seed(cfg)),
-                    "simulated_s": float(sch.t_end)})
-    data.metrics = metrics
-    return data
 
 
 EXPERIMENT = Experiment(
