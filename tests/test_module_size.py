@@ -28,7 +28,6 @@ MAX_FUNCTION_LINES = 80
 ALLOWED_MODULES = {
     "models/backend.py",                    # 713
     "models/culture.py",                    # 869
-    "models/parameters.py",                 # 1054
     "models/plasticity.py",                 # 938
     "experiments/calibrate.py",             # 868
     "experiments/config.py",                # 602
