@@ -22,7 +22,7 @@ ONLY   ?=
 # with a file lock, so two workers share the cache safely)
 TEST_WORKERS ?= 2
 
-.PHONY: all install test test-slow notebook reproduce figures docs-figures calibrate bench \
+.PHONY: all install test test-slow lint notebook reproduce figures docs-figures calibrate bench \
 	check-equivalence clean-venv
 
 all: test
@@ -37,6 +37,10 @@ install: $(STAMP)
 
 test: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+# ruff (pyflakes, isort, pyupgrade, bugbear, numpy rules; [tool.ruff] in pyproject.toml)
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 test-slow: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -m "slow"

@@ -52,9 +52,13 @@ def _number(value):
 def perturbation(params: Mapping, reference: Mapping) -> tuple:
     """The parameters in which ``params`` differ from ``reference``, as sorted
     ``(name, factor)`` pairs; factor = new / reference value when both are numbers in
-    the same unit, else NaN.  () for an unperturbed run."""
+    the same unit, else NaN.  () for an unperturbed run.
+
+    Only names that both record are compared: a parameter section that one side does not
+    record at all comes from a run made before that section existed (the culture and
+    metaplasticity sections joined ``[params]`` later), not from a perturbation."""
     out = []
-    for name in sorted(set(params) | set(reference)):
+    for name in sorted(set(params) & set(reference)):
         a, b = reference.get(name), params.get(name)
         if a == b:
             continue
@@ -100,9 +104,14 @@ def _references(items: Sequence[tuple[Path, RunData]]) -> dict:
     for cond, pairs in by_cond.items():
         untagged = [params_of(r) for p, r in pairs if _untagged(p, r)]
         pool = untagged or [params_of(r) for _, r in pairs]
-        counts = Counter(repr(sorted(p.items())) for p in pool)
-        best = counts.most_common(1)[0][0]
-        refs[cond] = next(p for p in pool if repr(sorted(p.items())) == best)
+        # per parameter, the most common value among the runs that record it (runs made
+        # before a section existed do not record it; see perturbation)
+        ref = {}
+        for name in sorted({n for p in pool for n in p}):
+            counts = Counter(repr(p[name]) for p in pool if name in p)
+            best = counts.most_common(1)[0][0]
+            ref[name] = next(p[name] for p in pool if name in p and repr(p[name]) == best)
+        refs[cond] = ref
     return refs
 
 

@@ -28,7 +28,6 @@ Run: ``mgnet run culture-activity --condition baseline --seed 0``
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,13 +41,17 @@ from .experiment import CULTURE_CONDITIONS, Experiment, Runs
 NAME = "culture-activity"
 #: Parameter sections this experiment reads (others are refused by the config loader).
 PARAM_SECTIONS = ("magnesium", "mg_block", "release", "receptors", "spine_ca", "calcium", "neuron",
-                  "configuration", "plasticity")
+                  "configuration", "plasticity", "culture")
 DESCRIPTION = "spontaneous network bursts of the culture vs culture bands (science.md §4.7)"
 
 
 @dataclass(frozen=True)
-class OPTIONS(CultureParams):
-    """Network parameters (:class:`mgnet.models.parameters.CultureParams`) plus run options."""
+class OPTIONS:
+    """Run options.  The network's values are parameters: ``[params.culture]``
+    (:class:`mgnet.models.parameters.CultureParams`)."""
+    n_neurons: int = param(2000, "convention: a small dissociated culture / MEA field; "
+                           "sizes 200-20000 supported", low=10, high=200000,
+                           doc="number of neurons")
     duration: object = param(125 * second, "science.md §4 item 7: culture statistics over "
                              ">= 120 s (analysed after the 5 s warm-up)", low=1 * second,
                              high=3600 * second, doc="simulated time")
@@ -84,10 +87,9 @@ def check_options(opts) -> None:
         raise ConfigError("options.band_window does not fit after the warm-up")
 
 
-def culture_params(opts) -> CultureParams:
-    """The CultureParams part of the options."""
-    names = [f.name for f in dataclasses.fields(CultureParams)]
-    return CultureParams(**{k: getattr(opts, k) for k in names})
+def culture_params(cfg) -> CultureParams:
+    """The culture network of a config (its ``[params.culture]``)."""
+    return cfg.params.culture
 
 
 def combined_spikes(spikes: dict, n_exc: int) -> tuple[np.ndarray, np.ndarray]:
@@ -165,12 +167,11 @@ def run_group(cfgs, progress=None):
     opts, seed = cfgs[0].options, cfgs[0].seed
     if any(c.options != opts or c.seed != seed for c in cfgs[1:]):
         raise ValueError("run_group needs configs with equal options and seed")
-    culture = culture_params(opts)
-    samples = [(c.params, culture) for c in cfgs]
+    samples = [(c.params, culture_params(c)) for c in cfgs]
     if opts.plastic and any(repr(c.params.plasticity) != repr(cfgs[0].params.plasticity)
                             for c in cfgs[1:]):
         raise ValueError("run_group needs configs with one plasticity rule")
-    results = iter_culture(culture.n_neurons, samples, seed=seed, duration=opts.duration,
+    results = iter_culture(opts.n_neurons, samples, seed=seed, duration=opts.duration,
                            device_name=opts.device, progress=progress,
                            plasticity=cfgs[0].params.plasticity if opts.plastic else None)
     for cfg, res in zip(cfgs, results):
@@ -181,7 +182,7 @@ def _run_data(cfg, res):
     from mgnet.analysis.run_file import RunData
     opts = cfg.options
     p = cfg.params
-    culture = culture_params(opts)
+    culture = culture_params(cfg)
     t_start, t_stop = float(opts.warmup / second), float(opts.duration / second)
     ana = analyse(res["spikes"], res["n_exc"], res["n_inh"], t_start, t_stop)
     metrics = metrics_from(res, ana, t_start, t_stop)
@@ -219,7 +220,7 @@ def _run_data(cfg, res):
     synapses = {}
     if opts.save_synapses:
         from mgnet.models.culture import culture_structure
-        st = culture_structure(culture.n_neurons, culture, p.configuration, seed=cfg.seed,
+        st = culture_structure(opts.n_neurons, culture, p.configuration, seed=cfg.seed,
                                e_l=p.neuron.e_l)
         for name, pw in st.pathways.items():
             synapses[name] = {"pre": pw.pre.astype(np.int64), "post": pw.post.astype(np.int64),

@@ -207,11 +207,10 @@ class _Planted:
         from brian2 import SpikeGeneratorGroup, Synapses
         from mgnet.models.backend import simulation_session
         from mgnet.models.culture import build_culture, culture_structure, structural_signature
-        from mgnet.models.parameters import CultureParams
         self.cfg, self.opts = cfg, cfg.options
         opts = self.opts
         p = cfg.params
-        self.culture = CultureParams(n_neurons=opts.n_neurons)
+        self.culture = p.culture
         self.structure = culture_structure(opts.n_neurons, self.culture, p.configuration,
                                            seed=cfg.seed, e_l=p.neuron.e_l)
         self.schedule = sch = make_schedule(opts, self.structure.n_exc, cfg.seed)
@@ -281,15 +280,13 @@ def check_group(cfgs) -> None:
     """Configs that can share one build: same seed, structure and options up to
     ``planted`` and ``cue_inh_weight`` (run_args)."""
     from mgnet.models.culture import structural_signature
-    from mgnet.models.parameters import CultureParams
     cfg0 = cfgs[0]
-    culture = CultureParams(n_neurons=cfg0.options.n_neurons)
-    sig = structural_signature(cfg0.params, culture)
+    sig = structural_signature(cfg0.params, cfg0.params.culture)
     strip = dict(planted=True, cue_inh_weight=0 * nS)
     for c in cfgs[1:]:
         if (dataclasses.replace(c.options, **strip)
                 != dataclasses.replace(cfg0.options, **strip) or c.seed != cfg0.seed
-                or structural_signature(c.params, culture) != sig):
+                or structural_signature(c.params, c.params.culture) != sig):
             raise ValueError("run_group needs configs with equal options (up to planted "
                              "and cue_inh_weight), seed and network structure")
 

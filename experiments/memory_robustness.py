@@ -16,12 +16,11 @@ Which parameters (science.md §4, the ``uncertain`` flags of ``mgnet params``):
 * ``spine_ca.bap_amplitude`` — bAP peak at the spine (67 mV, uncertain);
 * ``plasticity.tau`` — τ of ρ, the time constant of the slow bistability that is the
   default rule's protecting mechanism (docs/plasticity.md §9);
-* ``receptors.glun2b_fraction`` — GluN2B fraction (0.5, no independent value found).
-
-Contacts per connection (``CultureParams.extra_contacts_mean``) is *not* perturbed: the
-memory experiments build their culture parameters from ``n_neurons`` alone and it is not
-a ``[params]`` value, and adding an option would change the resolved config of every
-memory-encoding run (and so make ``reproduce`` rerun all of them).
+* ``receptors.glun2b_fraction`` — GluN2B fraction (0.5, no independent value found);
+* ``culture.extra_contacts_mean`` — contacts per connection, 1 + Poisson(mean) with mean
+  2 (3 contacts on average, uncertain).  The ±20 % apply to the contacts per connection
+  (3 -> 2.4 / 3.6), so the Poisson mean goes to 1.4 / 2.6 (its own factor 0.70 / 1.30,
+  which is what the tornado's label shows).
 
 Plasticity presets: docs/plasticity.md §8 — no preset passes all pre-registered tests at
 the culture's medium; the default (``hippocampal_cultures``) was chosen by the decision
@@ -36,13 +35,16 @@ __all__ = ["FACTORS", "PARAMETERS", "CONDITIONS", "SEEDS", "perturbations", "pla
 
 #: Relative changes of every parameter.
 FACTORS = (0.8, 1.2)
-#: (section, key, default value as a number, unit string or "") of the perturbed
+#: (section, key, default value as a number, unit string or "", offset) of the perturbed
 #: parameters; the defaults are checked against the parameter dataclasses by the tests.
+#: The factor applies to ``default + offset`` (the contacts per connection are 1 + the
+#: Poisson mean): value = (default + offset) * factor - offset.
 PARAMETERS = (
-    ("calcium", "ca_o", 1.8, "mM"),
-    ("spine_ca", "bap_amplitude", 67.0, "mV"),
-    ("plasticity", "tau", 33.7596, "s"),
-    ("receptors", "glun2b_fraction", 0.5, ""),
+    ("calcium", "ca_o", 1.8, "mM", 0.0),
+    ("spine_ca", "bap_amplitude", 67.0, "mV", 0.0),
+    ("plasticity", "tau", 33.7596, "s", 0.0),
+    ("receptors", "glun2b_fraction", 0.5, "", 0.0),
+    ("culture", "extra_contacts_mean", 2.0, "", 1.0),
 )
 CONDITIONS = ("baseline", "elevated_mg")
 #: Comparison seeds (never the calibration seeds >= 1000), paired across conditions and
@@ -50,8 +52,8 @@ CONDITIONS = ("baseline", "elevated_mg")
 SEEDS = {"default": (0, 1, 2), "quick": (0,), "paper": (0, 1, 2)}
 
 
-def _value(default: float, unit: str, factor: float) -> str:
-    v = round(default * factor, 6)
+def _value(default: float, unit: str, factor: float, offset: float = 0.0) -> str:
+    v = round((default + offset) * factor - offset, 6)
     return f"{v:.10g} {unit}" if unit else f"{v:.10g}"
 
 
@@ -60,10 +62,10 @@ def perturbations(scale: str = "default") -> list[tuple[str, str]]:
 
     At ``quick`` scale only the first parameter's +20 % (the code path, for tests)."""
     out = []
-    for section, key, default, unit in PARAMETERS:
+    for section, key, default, unit, offset in PARAMETERS:
         for f in FACTORS:
             label = f"{key}_{'plus' if f > 1 else 'minus'}{round(abs(f - 1) * 100)}"
-            out.append((label, f"params.{section}.{key}={_value(default, unit, f)}"))
+            out.append((label, f"params.{section}.{key}={_value(default, unit, f, offset)}"))
     return out[1:2] if scale == "quick" else out
 
 

@@ -53,7 +53,8 @@ from .experiment import Experiment, Runs
 NAME = "plasticity-presets"
 DESCRIPTION = "pre-registered tests (a)-(d) of every plasticity preset; trace protection"
 #: Parameter sections this experiment reads (others are refused by the config loader).
-PARAM_SECTIONS = ("magnesium", "mg_block", "receptors", "spine_ca", "calcium", "neuron")
+PARAM_SECTIONS = ("magnesium", "mg_block", "receptors", "spine_ca", "calcium", "neuron",
+                  "culture")
 
 _CAL = "models/culture_calibration.toml [achieved] (baseline culture, 2000 neurons)"
 
@@ -334,10 +335,9 @@ def choose_default(table: dict) -> tuple[str | None, str]:
 def run(cfg, progress=None):
     """Run the tests of every preset at its own and at the culture's condition; RunData."""
     from mgnet.analysis.run_file import RunData
-    from mgnet.models.parameters import CultureParams
     opts = cfg.options
     p_model = cfg.params
-    culture = CultureParams()
+    culture = p_model.culture
     rng = np.random.default_rng(np.random.SeedSequence([int(cfg.seed), 0x707265]))
     metrics, table = {}, {}
     base = dict(receptors=p_model.receptors, spine_ca=p_model.spine_ca,

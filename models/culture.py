@@ -438,7 +438,7 @@ class Culture:
     def set_condition(self, params: ModelParams, culture: CultureParams | None = None,
                       values: dict | None = None) -> None:
         """Runtime mode: set every condition-dependent value (before ``net.run``)."""
-        culture = culture or self.culture
+        culture = culture or params.culture
         apply_assignments(self._assignments(params, culture, values))
         self.params, self.culture = params, culture
 
@@ -454,7 +454,7 @@ class Culture:
         in ``culture`` (sizes, connectivity, STP time constants, delays) must equal the
         build values (they are part of the project's cache key).
         """
-        culture = culture or self.culture
+        culture = culture or params.culture
         pairs = self._assignments(params, culture, values)
         overrides = dict(overrides or {})
         out = {}
@@ -536,7 +536,7 @@ def _plastic(blocks: Mapping | None) -> dict:
     return blocks
 
 
-def build_culture(n_neurons: int | None, params: ModelParams | None = None,
+def build_culture(n_neurons: int, params: ModelParams | None = None,
                   culture: CultureParams | None = None, *, seed: int,
                   plastic_blocks: Mapping | None = None, record_spikes: bool = True,
                   structure: CultureStructure | None = None,
@@ -547,15 +547,17 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
 
     Parameters
     ----------
-    n_neurons : int or None
-        Number of neurons (None: ``culture.n_neurons``).
+    n_neurons : int
+        Number of neurons (the size of the culture is a run choice of each experiment,
+        e.g. its ``options.n_neurons``; every other network value is in ``culture``).
     params : ModelParams
         Condition: [Mg]o (``params.magnesium.mg_o``, read by the NMDA block), [Mg]i
         (``params.magnesium.mg_i``, read by the configuration), neuron, receptor, block,
         release and configuration parameters.  ``params.stp`` is not used: network
         contacts use ``culture.tau_f``/``tau_d``.
-    culture : CultureParams
-        Network parameters (defaults include the calibrated values).
+    culture : CultureParams, optional
+        Network parameters (default: ``params.culture``, whose defaults include the
+        calibrated values).
     seed : int
         Structure seed: connectivity, branches, bouton competences, initial potentials.
         Brian2's own generator (release draws, background) is seeded by the caller
@@ -591,8 +593,8 @@ def build_culture(n_neurons: int | None, params: ModelParams | None = None,
     Culture
     """
     params = params or ModelParams()
-    culture = culture or CultureParams()
-    n_neurons = culture.n_neurons if n_neurons is None else int(n_neurons)
+    culture = culture or params.culture
+    n_neurons = int(n_neurons)
     blocks = _plastic(plastic_blocks)
     spine_ca = tuple(spine_ca)
     if not set(spine_ca) <= {"ee", "ei"}:
@@ -704,7 +706,10 @@ def structural_signature(params: ModelParams, culture: CultureParams) -> str:
         # the [Mg]o the NMDA Ca2+ sees reaches the contacts as run values (their
         # nca_mg_o and coincidence tables, Culture.run_args), not through the code
         mg_block=dataclasses.replace(params.mg_block,
-                                     nmda_ca_mg_o=type(params.mg_block)().nmda_ca_mg_o))
+                                     nmda_ca_mg_o=type(params.mg_block)().nmda_ca_mg_o),
+        # the network enters as ``culture`` below; the GluN2B regulation never reaches
+        # the code (the fraction it sets is a run value)
+        culture=type(params.culture)(), metaplasticity=type(params.metaplasticity)())
     defaults = CultureParams()
     c = dataclasses.replace(culture, **{k: getattr(defaults, k)
                                         for k in _CULTURE_VALUE_FIELDS})

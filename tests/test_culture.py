@@ -423,11 +423,18 @@ def test_experiment_quick_run_file(tmp_path):
     from mgnet.analysis.run_file import read_run, write_run
     from mgnet.experiments.cli import run_experiment
     from mgnet.experiments.config import make_config
+    from brian2 import nS
+    from mgnet.experiments.errors import ConfigError
     cfg = make_config("culture-activity", scale="quick",
-                      options={"n_neurons": 200, "duration": "2 s", "warmup": "0.5 s",
-                               "bg_weight": "16 nS"})
+                      options={"n_neurons": 200, "duration": "2 s", "warmup": "0.5 s"},
+                      params={"culture": {"bg_weight": "16 nS"}})
+    assert float(cfg.params.culture.bg_weight / nS) == 16.0
+    # one route: a network value is a parameter, not an option
+    with pytest.raises(ConfigError, match="options.bg_weight"):
+        make_config("culture-activity", scale="quick", options={"bg_weight": "16 nS"})
     out = run_experiment(cfg, tmp_path / "c.h5", quiet=True)
     data = read_run(out)
+    assert 'bg_weight = "16 nS"' in data.attrs["config_toml"]
     assert set(data.spikes) == {"exc", "inh"}
     assert data.metrics["n_exc"] == 160 and data.metrics["n_inh"] == 40
     for key in ("burst_rate_per_min", "fraction_spikes_in_bursts", "band_ibi_cv_ok",
@@ -589,7 +596,7 @@ def test_membrane_block_only_ablation_keeps_the_calcium_at_the_baseline_mg(built
     from mgnet.models.culture import structural_signature
     from mgnet.models.parameters import CultureParams
     assert code == nmda_ca_on_pre(condition("elevated_mg").mg_block)
-    cul = CultureParams(n_neurons=500)
+    cul = CultureParams()
     assert structural_signature(abl, cul) == structural_signature(condition("baseline"), cul)
     built.set_condition(abl)
     assert float(built.exc.mg_o[:] / mM) == pytest.approx(1.2)

@@ -139,13 +139,16 @@ def test_the_robustness_plan_perturbs_one_parameter_by_20_percent_on_comparison_
     comparison seeds, never the calibration seeds (>= 1000)."""
     from mgnet.experiments.cli import config_tag
     from mgnet.experiments.config import make_config
-    from mgnet.experiments.memory_robustness import CONDITIONS, SEEDS, perturbations, plan
+    from mgnet.experiments.memory_robustness import (CONDITIONS, PARAMETERS, SEEDS,
+                                                     perturbations, plan)
     from mgnet.experiments.sweep import _resolve_configs
     assert CONDITIONS == (REF, TEST)
     items = plan("default")
-    assert len(items) == 8 * len(SEEDS["default"]) and len(SEEDS["default"]) >= 3
+    n = 2 * len(PARAMETERS)
+    assert len(items) == n * len(SEEDS["default"]) and len(SEEDS["default"]) >= 3
     assert all(0 <= s < 1000 for s in SEEDS["default"])
-    assert [s for _, _, s in items[:8]] == [SEEDS["default"][0]] * 8     # seed-major
+    assert [s for _, _, s in items[:n]] == [SEEDS["default"][0]] * n     # seed-major
+    offsets = {f"{sec}.{key}": off for sec, key, _, _, off in PARAMETERS}
     tags = set()
     for label, item in perturbations("default"):
         cfgs = _resolve_configs("memory-encoding", CONDITIONS, [0], "default", None, [item])
@@ -158,8 +161,14 @@ def test_the_robustness_plan_perturbs_one_parameter_by_20_percent_on_comparison_
             assert len(pert) == 1
             (name, factor), = pert
             assert item.startswith(f"params.{name}=")
-            assert factor == pytest.approx(1.2 if "plus" in label else 0.8, rel=1e-6)
-    assert len(tags) == 8                                  # 8 distinct run-file names
+            # ±20 % of (value + offset): contacts per connection = 1 + Poisson mean
+            section, key = name.split(".")
+            default = getattr(getattr(plain.params, section), key)
+            off = offsets[name]
+            f = 1.2 if "plus" in label else 0.8
+            assert factor == pytest.approx(((float(default) + off) * f - off)
+                                           / float(default), rel=1e-6)
+    assert len(tags) == n                                  # distinct run-file names
     assert len(plan("quick")) == 1
 
 

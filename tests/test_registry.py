@@ -1,5 +1,6 @@
 """The typed experiment interface and its discovery (issue 16): one module per
-experiment, no shared list; README.md's "Adding an experiment" example runs as printed."""
+experiment, no shared list; docs/design.md's worked example (an experiment and its study)
+runs as printed."""
 from __future__ import annotations
 
 import dataclasses
@@ -83,15 +84,21 @@ def test_reproduce_plan_comes_from_the_declarations():
     assert weights == sorted(weights, reverse=True)
 
 
+def _design_examples() -> list[str]:
+    """The python blocks of docs/design.md's worked example: the experiment, the study."""
+    text = (REPO / "docs" / "design.md").read_text()
+    section = text[text.index("### Worked example: block-curve"):]
+    return re.findall(r"```python\n(.*?)```", section, re.S)
+
+
 def _readme_example() -> str:
-    text = (REPO / "README.md").read_text()
-    section = text[text.index("### Adding an experiment"):]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    return _design_examples()[0]
 
 
 @pytest.fixture
 def block_curve(tmp_path, monkeypatch):
-    """README's example module, discovered from a folder of its own and registered."""
+    """docs/design.md's example module, discovered from a folder of its own and
+    registered."""
     folder = tmp_path / "plugins"
     folder.mkdir()
     (folder / "block_curve.py").write_text(_readme_example())
@@ -135,3 +142,15 @@ def test_readme_example_runs_through_the_runner(block_curve, tmp_path):
     assert unblocked[1] < unblocked[0]
     assert [(c.condition, c.seed) for c in plan("quick", "block-curve")] == [
         ("baseline", 0), ("elevated_mg", 0)]
+    # the study of the same worked example reads those run files back
+    study_src = _design_examples()[1]
+    namespace: dict = {}
+    exec(compile(study_src, "block_curve_study.py", "exec"), namespace)
+    from mgnet.analysis.studies.base import Study
+    study = namespace["STUDY"]
+    assert isinstance(study, Study) and study.experiments == ("block-curve",)
+    (section,) = study.sections(tmp_path / "results", "quick", {})
+    assert section.startswith("## NMDA block curve")
+    for cond, value in zip(("baseline", "elevated_mg"), unblocked):
+        assert f"| {cond} | {value:.3f} |" in section
+    assert study.sections(tmp_path / "empty", "quick", {}) == []

@@ -41,7 +41,8 @@ BAND_NOTES = {"burst_rate_per_min": "network-burst rate 1–30 per minute",
               "between_burst_rate_hz": "between-burst rate < 1 Hz (per neuron)",
               "intra_burst_rate_hz": "intra-burst rates of tens of Hz (≥ 10 Hz per "
                                      "participating neuron)"}
-#: Network parameters set by the one-time calibration (``[options]`` of config_toml).
+#: Network parameters set by the one-time calibration (``[params.culture]`` of config_toml;
+#: ``[options]`` in runs made before the culture joined the model parameters).
 CALIBRATED_OPTIONS = ("bg_weight", "q_ee_scale", "b_slow", "bg_mod_cv")
 #: Other network options shown with them (uncalibrated, but they shape the bursts).
 CONTEXT_OPTIONS = ("bg_rate", "bg_mod_tau", "n_neurons")
@@ -67,11 +68,14 @@ def _plain(value):
 
 
 def _options(config_toml: str) -> dict:
-    """``[options]`` of a resolved config (empty if absent or unreadable)."""
+    """The network settings of a resolved config: ``[params.culture]`` and ``[options]``
+    (where runs made before the culture joined the model parameters kept them) in one
+    table (empty if absent or unreadable)."""
     try:
-        return dict(tomllib.loads(config_toml or "").get("options", {}))
+        table = tomllib.loads(config_toml or "")
     except tomllib.TOMLDecodeError:
         return {}
+    return {**table.get("params", {}).get("culture", {}), **table.get("options", {})}
 
 
 def load_activity_records(results: Path, scale: str | None = None) -> list[dict]:
@@ -84,7 +88,8 @@ def load_activity_records(results: Path, scale: str | None = None) -> list[dict]
     -------
     list of dict
         ``path``, ``run_id``, ``condition``, ``seed``, ``scale``, ``metrics`` (dict),
-        ``options`` (the ``[options]`` table of the run's resolved config), ``git_commit``.
+        ``options`` (the network settings of the run's resolved config: its
+        ``[params.culture]`` and ``[options]``, see :func:`_options`), ``git_commit``.
     """
     out = []
     for path in list_runs(Path(results) / "runs", ACTIVITY_EXPERIMENT, scale):
