@@ -30,12 +30,14 @@ import numpy as np
 from brian2 import StateMonitor, ms, second, mM
 
 from mgnet.models.metaplasticity import LOAD_NEURON_EQS, LOAD_ON_POST, relax_glun2b
-from mgnet.models.parameters import param, condition as condition_params
+from mgnet.models.parameters import condition as condition_params
+from mgnet.models.parameters import param, with_overrides
 from .experiment import Experiment, Runs
 
 NAME = "background-filtering"
 #: Parameter sections this experiment reads (others are refused by the config loader).
-PARAM_SECTIONS = ("magnesium", "mg_block", "release", "receptors", "spine_ca", "calcium", "neuron", "configuration")
+PARAM_SECTIONS = ("magnesium", "mg_block", "release", "receptors", "spine_ca", "calcium", "neuron",
+                  "configuration", "culture", "metaplasticity")
 DESCRIPTION = "NMDA Ca2+ in background vs bursts at [Mg]o 0.8 / 1.2 mM; GluN2B after hours"
 
 #: Counts every E->E release and its NMDA Ca2+ on the postsynaptic neuron.
@@ -105,10 +107,9 @@ class _Runner:
     def _build(self, cfg, progress):
         from mgnet.models.backend import simulation_session
         from mgnet.models.culture import build_culture, culture_structure, structural_signature
-        from mgnet.models.parameters import CultureParams
         self.cfg, self.progress = cfg, progress
         self.opts = cfg.options
-        self.culture = CultureParams()
+        self.culture = cfg.params.culture
         self.device = self.opts.device
         # The NMDA Ca2+ of each release and the excess each postsynaptic spike adds to the
         # receptors it finds open (models/nmda_calcium.py) both count.
@@ -225,6 +226,15 @@ def _filtering(c: str, sample: dict, n_exc: int, opts, mg_cmp: float, metrics: d
     units[f"/filtering/{c}/ca_per_release_background"] = "a.u."
 
 
+def comparison_params(cfg, conds) -> dict:
+    """Parameters of every compared condition: the run's own resolved ones, and for the
+    others their preset with the config's ``[params]`` overrides (a value the user sets is
+    used in every condition of the comparison, not only in the run's own)."""
+    return {c: (cfg.params if c == cfg.condition
+                else with_overrides(condition_params(c), cfg.param_overrides))
+            for c in conds}
+
+
 def _relax_glun2b(runner, samples: dict, conds, params, f0, opts, progress, metrics: dict,
                   arrays: dict, units: dict) -> None:
     """Slow GluN2B relaxation of every condition from the baseline steady state
@@ -249,7 +259,7 @@ def _relax_glun2b(runner, samples: dict, conds, params, f0, opts, progress, metr
             s = samples[c] if np.array_equal(f, f0[c]) else runner.run(params[c], f_2b=f)
             return (s["load"][:, -1] - s["load"][:, 0]) / dur
         out = relax_glun2b(measure, f0[c], load_half, opts.hours * 3600.0,
-                           opts.slow_steps, getattr(params[c], "metaplasticity", None))
+                           opts.slow_steps, params[c].metaplasticity)
         slow[c] = out
         metrics[f"{c}_glun2b_after_hours"] = float(out["f_mean"][-1])
         arrays[f"/glun2b/{c}/f_mean"] = out["f_mean"]
@@ -278,7 +288,7 @@ def run(cfg, progress=None):
     from mgnet.analysis.run_file import RunData
     opts = cfg.options
     conds = [cfg.condition] + [c for c in opts.compare if c != cfg.condition]
-    params = {c: (cfg.params if c == cfg.condition else condition_params(c)) for c in conds}
+    params = comparison_params(cfg, conds)
     runner = _Runner(cfg, progress)
     try:
         n_exc = runner.cult.structure.n_exc

@@ -80,7 +80,7 @@ from .memory_schedule import (RECALL_KINDS, Schedule, draw_assemblies,  # noqa: 
 NAME = "memory-encoding"
 #: Parameter sections this experiment reads (others are refused by the config loader).
 PARAM_SECTIONS = ("magnesium", "mg_block", "release", "receptors", "spine_ca", "calcium",
-                  "neuron", "configuration", "plasticity")
+                  "neuron", "configuration", "plasticity", "culture")
 DESCRIPTION = "encoding, consolidation and cued recall of cell assemblies (T10, T11)"
 
 
@@ -317,11 +317,10 @@ class _Memory:
         from brian2 import SpikeGeneratorGroup, StateMonitor, Synapses, defaultclock
         from mgnet.models.backend import simulation_session
         from mgnet.models.culture import build_culture, culture_structure, structural_signature
-        from mgnet.models.parameters import CultureParams
         from mgnet.models.plasticity import advance_code
         self.cfg, self.opts, self.progress = cfg, cfg.options, progress
         opts = self.opts
-        self.culture = CultureParams(n_neurons=opts.n_neurons)
+        self.culture = cfg.params.culture
         # The rule is params.plasticity ([params.plasticity] preset = NAME and overrides).
         self.plasticity = cfg.params.plasticity
         p = cfg.params
@@ -420,13 +419,11 @@ def check_group(cfgs) -> None:
     """Raise ValueError unless ``cfgs`` share options, seed and network structure
     (:func:`mgnet.models.culture.structural_signature`), i.e. can share one build."""
     from mgnet.models.culture import structural_signature
-    from mgnet.models.parameters import CultureParams
     cfg0 = cfgs[0]
-    culture = CultureParams(n_neurons=cfg0.options.n_neurons)
-    sig = structural_signature(cfg0.params, culture)
+    sig = structural_signature(cfg0.params, cfg0.params.culture)
     for c in cfgs[1:]:
         if (c.options != cfg0.options or c.seed != cfg0.seed
-                or structural_signature(c.params, culture) != sig):
+                or structural_signature(c.params, c.params.culture) != sig):
             raise ValueError("run_group needs configs with equal options, seed and "
                              "network structure")
 

@@ -93,7 +93,8 @@ from .induction_readout import initial_state, pulse_check, readout_rho
 
 NAME = "plasticity-induction"
 #: Parameter sections this experiment reads (others are refused by the config loader).
-PARAM_SECTIONS = ("magnesium", "mg_block", "release", "stp", "receptors", "spine_ca", "calcium", "neuron", "configuration", "plasticity")
+PARAM_SECTIONS = ("magnesium", "mg_block", "release", "stp", "receptors", "spine_ca", "calcium",
+                  "neuron", "configuration", "plasticity", "culture")
 DESCRIPTION = "pairing, burst and STDP induction on DHiLo vs DLoHi branches (§4 items 4-5)"
 
 _GB = "Graupner & Brunel (2012) PNAS 109:3991 Fig 3 (Wang et al. 2005 protocol)"
@@ -156,6 +157,19 @@ class OPTIONS:
 
 SCALES = {"quick": {"n_branches": 12}, "default": {"n_branches": 80},
           "paper": {"n_branches": 160}}
+
+
+def resolve_params(params, opts, condition: str, overrides: dict):
+    """A section that ``options.contacts`` leaves unread is refused, not ignored: the
+    network's contacts take their release dynamics and gain from ``[params.culture]``,
+    the assay's from ``[params.stp]``."""
+    from .config import ConfigError
+    unread = "stp" if opts.contacts == "network" else "culture"
+    if overrides.get(unread):
+        raise ConfigError(f"params.{unread} is not read with options.contacts = "
+                          f"\"{opts.contacts}\"; allowed: "
+                          f"params.{'culture' if unread == 'stp' else 'stp'}")
+    return params
 
 
 def check_options(opts) -> None:
@@ -228,8 +242,8 @@ class _Setup:
 def _contact_dynamics(p, opts):
     """(release dynamics, network gain) of the contacts (``options.contacts``)."""
     if opts.contacts == "network":
-        from mgnet.models.parameters import CultureParams, ShortTermPlasticityParams
-        culture = CultureParams()
+        from mgnet.models.parameters import ShortTermPlasticityParams
+        culture = p.culture
         stp = ShortTermPlasticityParams(tau_f=culture.tau_f, tau_d=culture.tau_d)
         gain = float(culture.q_ee_scale)
     else:
@@ -460,7 +474,7 @@ def run(cfg, progress=None):
 
 EXPERIMENT = Experiment(
     name=NAME, order=60, description=DESCRIPTION, options=OPTIONS, run=run, scales=SCALES,
-    param_sections=PARAM_SECTIONS, check_options=check_options,
+    param_sections=PARAM_SECTIONS, check_options=check_options, resolve_params=resolve_params,
     reproduce=(Runs(("baseline", "elevated_mg"), (0,)),),
     # the longest of the assays (0.5-2 min per task, 2026-11-27)
     task_minutes=2.0)

@@ -69,3 +69,27 @@ def test_each_simulation_runs_once(monkeypatch):
         # the first relaxation step is the comparison run at f = 0.5
         assert load_mean[0] == np.mean((1.0 + 0.5) * _FakeRunner.spread / mg)
         assert len(set(np.round(load_mean, 12))) == 3     # the later steps moved f
+
+
+def test_compared_conditions_carry_the_configs_overrides():
+    """A value set in [params] reaches every compared condition (not only the run's own);
+    each keeps its own condition preset ([Mg]o)."""
+    import mgnet.experiments.background_filtering as bf
+    from brian2 import mM, nS
+    from mgnet.experiments.config import make_config
+    cfg = make_config("background-filtering", scale="quick",
+                      params={"metaplasticity": {"hill": 2.0},
+                              "calcium": {"ca_o": "2.0 mM"},
+                              "culture": {"bg_weight": "10 nS"}})
+    conds = [cfg.condition] + [c for c in cfg.options.compare if c != cfg.condition]
+    params = bf.comparison_params(cfg, conds)
+    assert len(params) >= 2
+    for c, p in params.items():
+        assert p.metaplasticity.hill == 2.0
+        assert float(p.calcium.ca_o / mM) == pytest.approx(2.0)
+        assert float(p.culture.bg_weight / nS) == pytest.approx(10.0)
+        assert p.magnesium.mg_o == bf.condition_params(c).magnesium.mg_o
+    plain = make_config("background-filtering", scale="quick")
+    assert bf.comparison_params(plain, conds) == {c: (plain.params if c == plain.condition
+                                                      else bf.condition_params(c))
+                                                  for c in conds}

@@ -72,6 +72,18 @@ def test_config_round_trip_and_checks(tmp_path):
         make_config("plasticity-induction", options={"pair_rate": "5 Hz"})
     with pytest.raises(ConfigError, match="params.plasticity.gamma_p"):
         make_config("plasticity-induction", params={"plasticity": {"gamma_p": -1.0}})
+    # one route per contact model: the section options.contacts does not read is refused
+    net = make_config("plasticity-induction", params={"culture": {"tau_f": "1 s"}})
+    assert float(net.params.culture.tau_f) == 1.0
+    with pytest.raises(ConfigError, match='params.stp is not read with options.contacts = '
+                                          '"network"'):
+        make_config("plasticity-induction", params={"stp": {"tau_f": "50 ms"}})
+    with pytest.raises(ConfigError, match="params.culture is not read"):
+        make_config("plasticity-induction", params={"culture": {"tau_f": "1 s"}},
+                    options={"contacts": "assay"})
+    assay = make_config("plasticity-induction", params={"stp": {"tau_f": "50 ms"}},
+                        options={"contacts": "assay"})
+    assert float(assay.params.stp.tau_f) == pytest.approx(0.05)
 
 
 def test_run_file_steps_and_initial_state(tmp_path):
