@@ -66,7 +66,7 @@ __all__ = ["CALIBRATION_FILE", "GRID", "KEYS", "TARGETS", "VALIDATE_COMMAND", "s
            "evaluate", "calibrate_culture", "add_parser", "run_cli", "main"]
 
 _REPO = Path(__file__).resolve().parent.parent
-#: Read by models/parameters.py on first use (CultureParams defaults).
+#: Read by models/params_culture.py on first use (CultureParams defaults).
 CALIBRATION_FILE = _REPO / "models" / "culture_calibration.toml"
 #: The validation (six conditions x seeds 0-4 at default scale, run files + report).
 VALIDATE_COMMAND = "mgnet reproduce --only culture-activity"

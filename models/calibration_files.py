@@ -5,7 +5,7 @@ The calibrate commands store what they calibrate as TOML files next to the model
 - ``models/calibration.toml``: ``mgnet calibrate t6 --write``; read by
   models/parameters.py (T6: ConfigurationParams defaults, ELEVATED_MG_I);
 - ``models/culture_calibration.toml``: ``mgnet calibrate-culture --write``; read by
-  models/parameters.py (CultureParams defaults);
+  models/params_culture.py (CultureParams defaults);
 - ``models/glun2b_chronic.toml``: ``mgnet calibrate-glun2b --write``; read by
   models/metaplasticity.py (the chronic arm's GluN2B fractions).
 

@@ -1,4 +1,4 @@
-"""Culture network parameters (science.md §4 item 7; models/culture.py, docs/culture.md)
+"""Culture network parameters (science.md §4 item 7; models/culture/, docs/culture.md)
 and the network calibration they read their calibrated defaults from.  Re-exported by
 :mod:`mgnet.models.parameters` (section ``culture`` of :class:`ModelParams`).
 """
@@ -17,7 +17,7 @@ __all__ = ["CultureParams", "CULTURE_CALIBRATION_FILE", "load_culture_calibratio
 
 
 # ---------------------------------------------------------------------------------
-# Mechanism 7: the culture network (science.md §4 item 7; models/culture.py,
+# Mechanism 7: the culture network (science.md §4 item 7; models/culture/,
 # docs/culture.md).  The network calibration (`experiments/calibrate_culture.py`,
 # `mgnet calibrate-culture --write`) writes models/culture_calibration.toml; its
 # [calibrated] values become the CultureParams defaults, read on first use.  If the file is
