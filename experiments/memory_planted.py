@@ -18,7 +18,7 @@ size q = q_down (1 + (b − 1) ρ) that the plastic contact would have at effica
 (:func:`mgnet.models.culture.initial_efficacy`, half UP) and ρ = 1 for the contacts with both
 ends in the planted assembly.  Because plasticity is off throughout, the contacts are the
 culture's static stochastic contacts (no Ca2+ or ρ bookkeeping): the same network a
-plastic culture is during recall (plasticity_on = 0 freezes ρ and q, models/plasticity.py),
+plastic culture is during recall (plasticity_on = 0 freezes ρ and q, models/plasticity/),
 at a fraction of the cost.  ``planted = false`` runs the same cues on the unplanted
 network (the "shuffled" control of the test suite).
 

@@ -19,7 +19,7 @@ __all__ = ["PlasticityParams", "PLASTICITY_PRESETS", "PLASTICITY_PRESET_SOURCES"
 
 # ---------------------------------------------------------------------------------
 # Mechanism 5: calcium-based synaptic plasticity (Graupner & Brunel 2012; science.md §4
-# item 5; models/plasticity.py, docs/plasticity.md).  Reads [Mg]o only through the NMDA
+# item 5; models/plasticity/, docs/plasticity.md).  Reads [Mg]o only through the NMDA
 # Ca2+ of each release (C_pre scales with it); the reference condition below fixes the unit.
 # ---------------------------------------------------------------------------------
 #: Where every published value below comes from.  The values are those of the SI Tables
