@@ -282,7 +282,7 @@ def _merge_runs(i0s, i1s, gap_bins):
     ``gap_bins`` merged; the gap is measured between the end of one run and the start of
     the next."""
     merged = [[i0s[0], i1s[0]]]
-    for a, b in zip(i0s[1:], i1s[1:]):
+    for a, b in zip(i0s[1:], i1s[1:], strict=True):
         if a - merged[-1][1] < gap_bins:
             merged[-1][1] = b
         else:
@@ -390,11 +390,11 @@ def burst_statistics(times_s, ids, n_neurons, t_start, t_stop, bursts):
     lo = np.searchsorted(times, starts, side="left")
     hi = np.searchsorted(times, stops, side="right")
     n_spk = (hi - lo).astype(float)
-    n_part = np.array([np.unique(nid[a:b]).size for a, b in zip(lo, hi)], dtype=float)
+    n_part = np.array([np.unique(nid[a:b]).size for a, b in zip(lo, hi, strict=True)], dtype=float)
     durations = stops - starts
 
     in_burst = np.zeros(times.size, dtype=bool)
-    for a, b in zip(lo, hi):
+    for a, b in zip(lo, hi, strict=True):
         in_burst[a:b] = True
     # Burst time inside the analysed window, for the between-burst exposure.
     burst_time = float(np.sum(np.clip(stops, t_start, t_stop) - np.clip(starts, t_start, t_stop)))

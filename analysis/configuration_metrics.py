@@ -24,10 +24,12 @@ Pure numpy/scipy: never imports Brian2.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
+
 from .statistics import binary_entropy, median_split
 
 __all__ = [

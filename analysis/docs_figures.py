@@ -14,8 +14,14 @@ from pathlib import Path
 
 from .figures.style import read_captions
 from .run_file import list_runs
-from .studies import (NOT_JUDGED, docs_figures, docs_titles, figure_verdicts, latest_scale,
-                      make_figures)
+from .studies import (
+    NOT_JUDGED,
+    docs_figures,
+    docs_titles,
+    figure_verdicts,
+    latest_scale,
+    make_figures,
+)
 
 __all__ = ["export_docs_figures", "readme_figures_block", "write_readme_figures",
            "DOCS_FIGURES", "DOCS_TITLES", "DOCS_MIN_HEIGHT_PX", "DOCS_MANIFEST",

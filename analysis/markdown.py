@@ -4,7 +4,8 @@ Pure Python: never imports Brian2.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["md_cell", "markdown_table"]
 

@@ -25,8 +25,8 @@ This module never imports brian2.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -44,8 +44,7 @@ METRICS = {
     "dfup_end": ("Δf_UP after consolidation", "{:+.3f}"),
     "q_stored_cue_0.5": ("recall Q, 50 % cue", "{:+.3f}"),
 }
-from .memory_perturbations import (params_of, perturbation,  # noqa: E402,F401
-                                   perturbation_label, split_perturbed)
+from .memory_perturbations import params_of, perturbation, perturbation_label, split_perturbed  # noqa: E402,F401
 
 
 def load_robustness(results: Path, scale: str | None = None):
@@ -95,7 +94,7 @@ def paired_effects(metrics: Mapping[str, Mapping[str, Mapping[int, Mapping]]],
         seeds = sorted(set(by_cond.get(REF, {})) & set(by_cond.get(TEST, {}))
                        & set(ref.get(REF, {})) & set(ref.get(TEST, {})))
         for name in names:
-            def v(table, cond):
+            def v(table, cond, name=name, seeds=seeds):
                 return np.array([table[cond][s].get(name, np.nan) for s in seeds], float)
             eff = v(by_cond, TEST) - v(by_cond, REF)
             base = v(ref, TEST) - v(ref, REF)
@@ -196,6 +195,7 @@ def robustness_figures(results: Path, out_dir: Path, scale: str | None = None,
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from .figures.robustness import plot_tornado
     from .figures.style import ci_label, save_figure
     rows = robustness_rows(results, scale, n_boot) if rows is None else rows
@@ -204,7 +204,7 @@ def robustness_figures(results: Path, out_dir: Path, scale: str | None = None,
     names = [m for m in METRICS if any(r["metric"] == m for r in rows)]
     fig, axes = plt.subplots(1, len(names), figsize=(4.6 * len(names), 0.5 * len(
         {r["perturbation"] for r in rows}) + 1.8), squeeze=False)
-    for ax, name in zip(axes[0], names):
+    for ax, name in zip(axes[0], names, strict=False):
         plot_tornado(ax, [r for r in rows if r["metric"] == name],
                      f"{TEST} − {REF}: {METRICS[name][0]}")
     fig.tight_layout()

@@ -38,7 +38,7 @@ def preset_rows(metrics: dict) -> list[list]:
     rows = []
     for p in str(metrics["presets"]).split(","):
         for c in ("own", "culture"):
-            def g(k):
+            def g(k, p=p, c=c):
                 return metrics[f"{p}__{c}__{k}"]
 
             def yn(k):

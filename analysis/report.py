@@ -26,16 +26,36 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from .docs_figures import (DOCS_FIGURES, DOCS_MANIFEST, DOCS_MIN_HEIGHT_PX, DOCS_TITLES,
-                           VERDICTS_FILE, export_docs_figures, readme_figures_block,
-                           write_readme_figures)
+from .docs_figures import (
+    DOCS_FIGURES,
+    DOCS_MANIFEST,
+    DOCS_MIN_HEIGHT_PX,
+    DOCS_TITLES,
+    VERDICTS_FILE,
+    export_docs_figures,
+    readme_figures_block,
+    write_readme_figures,
+)
 from .figures.style import read_captions
 from .markdown import markdown_table
 from .run_file import list_runs
-from .studies import (FIGURE_DPI, NOT_JUDGED, NOT_REPRODUCED, REPRODUCED, discover,
-                      figure_verdicts, latest_scale, load_runs, make_figures)
-from .studies.configuration import (FIGURE_TARGETS, NOT_A_TARGET, configuration_figures,
-                                    configuration_section)
+from .studies import (
+    FIGURE_DPI,
+    NOT_JUDGED,
+    NOT_REPRODUCED,
+    REPRODUCED,
+    discover,
+    figure_verdicts,
+    latest_scale,
+    load_runs,
+    make_figures,
+)
+from .studies.configuration import (
+    FIGURE_TARGETS,
+    NOT_A_TARGET,
+    configuration_figures,
+    configuration_section,
+)
 
 __all__ = ["make_figures", "write_report", "load_runs", "latest_scale",
            "configuration_figures", "configuration_section", "export_docs_figures",
@@ -108,7 +128,7 @@ def write_report(results: Path, scale: str | None = None) -> Path:
     results = Path(results)
     scale = scale or latest_scale(results)
     sections = [f"# mgnet reproduction report\n\nGenerated "
-                f"{_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')} "
+                f"{_dt.datetime.now(_dt.UTC).isoformat(timespec='seconds')} "
                 f"at scale `{scale}` from the run files under `{results / 'runs'}`.\n"]
     context: dict = {}
     for study in discover():

@@ -117,7 +117,7 @@ def machine_info() -> dict:
 
 
 def utc_now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def write_json(name: str, rows: list[dict], extra: dict | None = None) -> Path:

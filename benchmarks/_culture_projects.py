@@ -92,6 +92,7 @@ def run_culture(n: int, duration_s: float, seed: int, plastic: bool, directory: 
                 prefix: str | None = None) -> dict:
     """The culture (plastic or not) in its own standalone project; results and timings."""
     from brian2 import second
+
     from mgnet.models.culture import build_culture
     from mgnet.models.parameters import CultureParams, condition
     from mgnet.models.plasticity import CA_PRE_PATHWAY
@@ -141,6 +142,7 @@ def _add_background(group, prefix: str):
     """The culture's background drive on ``group`` (made with its ``_BACKGROUND_EQS``):
     the shared OU modulation, calibrated rate and weight; returns the modulation group."""
     from brian2 import NeuronGroup, linked_var
+
     from mgnet.models.background import poisson_drive
     from mgnet.models.culture import _BACKGROUND_DRIVE, _MODULATION_EQS
     from mgnet.models.parameters import CultureParams
@@ -169,8 +171,17 @@ def run_plain(ref: dict, duration_s: float, seed: int, directory: str, profile: 
     plasticity.  ``background=True`` (culture neurons only) adds the culture's background
     drive (pooled or per-neuron per ``switches``): its cost at identical synaptic events.
     """
-    from brian2 import (Network, NeuronGroup, SpikeGeneratorGroup, SpikeMonitor, Synapses,
-                        ms, mV, nS, second)
+    from brian2 import (
+        Network,
+        NeuronGroup,
+        SpikeGeneratorGroup,
+        SpikeMonitor,
+        Synapses,
+        ms,
+        mV,
+        nS,
+        second,
+    )
     t0 = time.perf_counter()
     with _session(directory, switches, seed) as session:
         n_exc, n_inh = ref["n_exc"], ref["n_inh"]
@@ -234,6 +245,7 @@ def run_neurons(n: int, duration_s: float, seed: int, directory: str,
                 switches: dict) -> dict:
     """The culture's neuron model alone (no input): cost of the state update."""
     from brian2 import Network, second
+
     from mgnet.models.neurons import make_neurons
     from mgnet.models.parameters import condition
     t0 = time.perf_counter()
@@ -253,6 +265,7 @@ def run_background(n: int, duration_s: float, seed: int, directory: str,
     """The culture's background drive alone: its variables, the shared OU modulation and
     g_ampa += bg_w per event at the calibrated rate and weight (no neuron dynamics)."""
     from brian2 import Network, NeuronGroup, second
+
     from mgnet.models.culture import _BACKGROUND_EQS
     t0 = time.perf_counter()
     with _session(directory, switches, seed) as session:

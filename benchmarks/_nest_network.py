@@ -88,6 +88,7 @@ def run_nest(nest, n: int, duration_s: float, seed: int, replay: dict | None = N
     ``recurrent=False``: neurons and background only (NEST's per-step cost, no events).
     """
     from brian2 import ms
+
     from mgnet.models.culture import contact_values, culture_structure
     from mgnet.models.parameters import CultureParams, condition
 
@@ -110,7 +111,7 @@ def run_nest(nest, n: int, duration_s: float, seed: int, replay: dict | None = N
     else:
         sources, src_ids = _replay_sources(nest, replay, ids, resolution_ms, delay_ms)
     # Recurrent connections: one quantal_stp_synapse per culture connection.
-    for name, c in (table.items() if recurrent else ()):
+    for c in (table.values() if recurrent else ()):
         _connect(nest, c, src_ids, ids, delay_ms, culture)
     # Background: OU-modulated Poisson, an independent train per target.
     sim_ms = duration_s * 1e3

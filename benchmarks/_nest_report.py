@@ -44,7 +44,7 @@ except ImportError:                                        # pragma: no cover
                "machine": {"platform": platform.platform(), "cores": os.cpu_count(),
                            "python": platform.python_version(),
                            "omp_num_threads": os.environ.get("OMP_NUM_THREADS")},
-               "created_utc": _dt.datetime.now(_dt.timezone.utc).strftime(
+               "created_utc": _dt.datetime.now(_dt.UTC).strftime(
                    "%Y-%m-%dT%H:%M:%SZ"), "args": sys.argv[1:]}
         doc.update(extra or {})
         path = os.path.join(out, f"{name}.json")

@@ -18,12 +18,10 @@ Run: ``.venv/bin/python benchmarks/bench_assay.py [--branches 80] [--skip-runtim
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
 import time
-import os
-
-import numpy as np
 
 from _common import row, write_json
 
@@ -39,8 +37,9 @@ def main() -> None:
     cache = tempfile.mkdtemp(prefix="mgnet-bench-")
     os.environ["MGNET_CACHE"] = cache  # cold build, measured
     from brian2 import mM, nS
-    from mgnet.models.backend import quiet_brian
+
     from mgnet.models.assay import AssaySample, run_field_assay
+    from mgnet.models.backend import quiet_brian
     from mgnet.models.configuration import equilibrium_pr, sample_branches
     from mgnet.models.parameters import condition
     quiet_brian()

@@ -85,11 +85,27 @@ import tempfile
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from _culture_projects import (ALL_ON, _add_background, _events, _finish, _session,  # noqa: E402,F401
-                               _steps, run_background, run_binary, run_culture,
-                               run_neurons, run_plain)
-from _culture_report import (TARGET_FLOOR, TARGET_PLASTIC, _category,  # noqa: E402,F401
-                             _print_profile, pathway_costs, report)
+from _culture_projects import (  # noqa: E402,F401
+    ALL_ON,
+    _add_background,
+    _events,
+    _finish,
+    _session,
+    _steps,
+    run_background,
+    run_binary,
+    run_culture,
+    run_neurons,
+    run_plain,
+)
+from _culture_report import (  # noqa: E402,F401
+    TARGET_FLOOR,
+    TARGET_PLASTIC,
+    _category,
+    _print_profile,
+    pathway_costs,
+    report,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -207,6 +223,7 @@ def _measure(args, cache: str, breakdown: bool) -> dict:
 def _save_raw(args, res: dict, load0, load1, breakdown: bool) -> None:
     """``benchmarks/out/bench_culture_raw.pkl``, for ``--from-raw``."""
     import pickle
+
     from _common import OUT_DIR
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     with open(OUT_DIR / "bench_culture_raw.pkl", "wb") as fh:     # for --from-raw

@@ -95,7 +95,7 @@ def summary(path: str) -> dict:
     out = {}
     t_stop = max(float(p.get("t_stop", 0.0)) for p in run.protocol.values()) \
         if run.protocol else None
-    for pop, (t, ids) in run.spikes.items():
+    for pop, (t, _ids) in run.spikes.items():
         n = int(run.metrics.get(f"n_{pop}", 0)) or None
         if n and t_stop:
             out[f"rate_{pop}_hz"] = len(t) / (n * t_stop)

@@ -114,10 +114,8 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
-from _nest_network import (_events, connection_table, nest_or_none, ou_rate,  # noqa: E402,F401
-                           run_nest)
-from _nest_report import (NAME, PER_STEP_KINDS, TARGET, _skip, mgnet_split,  # noqa: E402,F401
-                          report, row, write_json)
+from _nest_network import _events, connection_table, nest_or_none, ou_rate, run_nest  # noqa: E402,F401
+from _nest_report import NAME, PER_STEP_KINDS, TARGET, _skip, mgnet_split, report, row, write_json  # noqa: E402,F401
 
 SKIP_MESSAGE = "nest-simulator not installed: pip install -e .[bench]"
 
@@ -128,6 +126,7 @@ SKIP_MESSAGE = "nest-simulator not installed: pip install -e .[bench]"
 def run_mgnet(n: int, duration_s: float, seed: int, plastic: bool, directory: str,
               profile: bool = False) -> dict:
     from bench_culture import run_culture
+
     from mgnet.models.culture import culture_structure
     from mgnet.models.parameters import CultureParams, condition
     res = run_culture(n, duration_s, seed, plastic, directory, profile)

@@ -121,6 +121,7 @@ def state_bytes(syn) -> tuple[int, list[str]]:
 
 def worker(n: int, duration_s: float, seed: int, directory: str) -> dict:
     from brian2 import second
+
     from mgnet.models.backend import StandaloneSession, quiet_brian
     from mgnet.models.culture import build_culture
     from mgnet.models.parameters import CultureParams, condition

@@ -75,6 +75,7 @@ MG_O_MM = (0.5, 0.8, 1.0, 1.2, 1.6)
 def sweep_samples(n_runs: int) -> list[tuple]:
     """(label, ModelParams, CultureParams) of the [Mg]o x [Mg]i grid, first ``n_runs``."""
     from brian2 import mM
+
     from mgnet.models.parameters import ELEVATED_MG_I, CultureParams, condition
     base, culture = condition("baseline"), CultureParams()
     mg_i_mM = (0.35, 0.5, 0.8, round(float(ELEVATED_MG_I / mM), 3))
@@ -157,8 +158,8 @@ def _compile_once(args, pairs: list, tmp: str, duration) -> dict:
     contact_values(st, *pairs[0])
     values_s = time.perf_counter() - t1
     ends = [c["start"] for c in calls[1:]] + [t_co_end]
-    per_run = [e - c["start"] for c, e in zip(calls, ends)]
-    overhead = [w + values_s - c["loop_s"] for w, c in zip(per_run, calls)]
+    per_run = [e - c["start"] for c, e in zip(calls, ends, strict=True)]
+    overhead = [w + values_s - c["loop_s"] for w, c in zip(per_run, calls, strict=True)]
     print(f"  compile-once done: {total_co:.1f} s (first build {first_build:.1f} s)",
           flush=True)
     return {"res": res_co, "calls": calls, "total": total_co, "first_build": first_build,
@@ -191,6 +192,7 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="mgnet-bench-sweep-")
     import brian2
     from brian2 import second
+
     from mgnet.models.backend import quiet_brian
     quiet_brian()
     brian2.prefs.codegen.target = "cython"

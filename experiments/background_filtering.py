@@ -27,11 +27,12 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import StateMonitor, ms, second, mM
+from brian2 import StateMonitor, mM, ms, second
 
 from mgnet.models.metaplasticity import LOAD_NEURON_EQS, LOAD_ON_POST, relax_glun2b
 from mgnet.models.parameters import condition as condition_params
 from mgnet.models.parameters import param, with_overrides
+
 from .experiment import Experiment, Runs
 
 NAME = "background-filtering"
@@ -81,8 +82,9 @@ SCALES = {"quick": {"n_neurons": 300, "duration": 10 * second, "slow_steps": 2},
 
 
 def check_options(opts) -> None:
-    from .config import ConfigError
     from mgnet.models.parameters import CONDITIONS
+
+    from .config import ConfigError
     for c in opts.compare:
         if c not in CONDITIONS:
             raise ConfigError(f"options.compare: unknown condition '{c}'; allowed: "
@@ -275,6 +277,7 @@ def _block_at_rest(conds, params, block, metrics: dict) -> None:
     """The block's prediction at rest for every compared condition against the run's own
     (added to ``metrics``)."""
     from brian2 import mV
+
     from mgnet.models.magnesium import nmda_block
     for c in conds[1:]:
         b0 = float(nmda_block(-70 * mV, params[conds[0]].magnesium.mg_o, block))

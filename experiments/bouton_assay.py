@@ -35,6 +35,7 @@ from mgnet.models.assay import AssayProtocol, AssaySample, run_field_assay
 from mgnet.models.configuration import BranchPopulation, equilibrium_state, sample_branches
 from mgnet.models.parameters import param
 from mgnet.models.release_pool import rrp_sizes
+
 from .errors import ConfigError
 from .experiment import Experiment, Runs
 

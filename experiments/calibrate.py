@@ -59,24 +59,40 @@ import datetime as _dt
 import shlex
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from mgnet.experiments.calibration_cli import NOT_WRITTEN, add_write_flags, write_requested
 from mgnet.models.units import parse_value
 
-from .calibrate_t6_assay import (DEFAULT_N_BRANCHES, DEFAULT_SEED, N_TRIALS, RATE_HZ,
-                                 T6Evaluator, _per_trial_table, _stp_seconds,
-                                 functional_probability, min_releases)
-from .calibrate_t6_files import (CALIBRATION_FILE, CALIBRATION_SCHEMA_VERSION, DOCS_BEGIN,
-                                 DOCS_END, DOCS_FILE, _docs_block, _to_toml, _toml_table,
-                                 _update_docs, read_calibration)
-from .calibrate_t6_stages import (_GRID_DENSITY, _GRID_MG, _MG_MAX_FACTOR, CalibrationError,
-                                  _calibrate_baseline, _calibrate_density,
-                                  _calibrate_elevation, _constrain_exhaustion,
-                                  _density_root, _say)
+from .calibrate_t6_assay import (
+    DEFAULT_N_BRANCHES,
+    DEFAULT_SEED,
+    N_TRIALS,
+    RATE_HZ,
+    T6Evaluator,
+    _stp_seconds,
+    functional_probability,
+    min_releases,
+)
+from .calibrate_t6_files import (
+    CALIBRATION_FILE,
+    DOCS_FILE,
+    _to_toml,
+    _update_docs,
+    read_calibration,
+)
+from .calibrate_t6_stages import (
+    CalibrationError,
+    _calibrate_baseline,
+    _calibrate_density,
+    _calibrate_elevation,
+    _constrain_exhaustion,
+    _say,
+)
 
 __all__ = ["CalibrationError", "CALIBRATION_FILE", "DOCS_FILE", "DEFAULT_SEED",
            "DEFAULT_N_BRANCHES", "TARGET_BASELINE", "TARGET_ELEVATED", "N_TRIALS", "RATE_HZ",
@@ -208,7 +224,7 @@ def _provenance(command: str, t0: float) -> dict[str, Any]:
     from .provenance import git_state, package_version
     commit, dirty = git_state()
     return {
-        "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "git_commit": commit, "git_dirty": bool(dirty),
         "command": command,
         "mgnet_version": package_version("mgnet"),
@@ -339,7 +355,7 @@ def _nonneg_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got '{text}'")
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got '{text}'") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected an integer >= 0, got '{text}'")
     return value

@@ -54,8 +54,8 @@ import os
 import shlex
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
 
 import numpy as np
 
@@ -163,6 +163,7 @@ def _worker(args) -> list[dict]:
     (n, seed, duration_s, warmup_s, jobs) = args
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from brian2 import second
+
     from mgnet.models.backend import configure
     from mgnet.models.culture import simulate_culture
     from mgnet.models.parameters import CultureParams, condition
@@ -244,7 +245,7 @@ def calibrate_culture(*, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
         raise CalibrationError(f"grid must define {', '.join(KEYS)}")
     if not 0 <= warmup_s < min(search_duration_s, final_duration_s):
         raise CalibrationError("need 0 <= warmup < search and final durations")
-    points = [dict(zip(KEYS, vals)) for vals in itertools.product(*(grid[k] for k in KEYS))]
+    points = [dict(zip(KEYS, vals, strict=True)) for vals in itertools.product(*(grid[k] for k in KEYS))]
     say = (lambda msg: print(msg, flush=True)) if verbose else (lambda msg: None)
     say(f"culture calibration: {n} neurons, structure seed {seed}, {len(points)} grid "
         f"points x {search_duration_s:g} s, then {n_finalists} x {final_duration_s:g} s "
@@ -272,7 +273,7 @@ def calibrate_culture(*, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
         "final_duration_s": float(final_duration_s), "warmup_s": float(warmup_s),
         "grid": {k: list(v) for k, v in grid.items()}, "n_finalists": int(n_finalists),
         "targets": dict(TARGETS),
-        "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "git_commit": commit, "git_dirty": bool(dirty),
         "command": command or "python -m mgnet.experiments.calibrate_culture",
         "mgnet_version": package_version("mgnet"), "brian2_version": package_version("brian2"),
@@ -300,7 +301,7 @@ def _stage(points: list[dict], stage: str, duration_s: float, sim: dict, say) ->
     duration."""
     stats = evaluate([("baseline", p) for p in points], duration_s=duration_s, **sim)
     rows = []
-    for p, s in zip(points, stats):
+    for p, s in zip(points, stats, strict=True):
         rows.append({"stage": stage, **p, **s, "score": score(s)})
         say(f"  {stage:<5s} {_fmt_point(p)}: {_fmt_stats(s)}")
     return rows

@@ -51,6 +51,7 @@ def calibrate_glun2b(*, seed: int = DEFAULTS["seed"], n_neurons: int = DEFAULTS[
         included).
     """
     from mgnet.models.parameters import CONDITIONS
+
     from .background_filtering import run as run_filtering
     from .config import make_config
     from .provenance import git_state
@@ -74,7 +75,7 @@ def calibrate_glun2b(*, seed: int = DEFAULTS["seed"], n_neurons: int = DEFAULTS[
                                for c in conditions},
         "load_half": float(m["load_half"]), "seed": int(seed), "n_neurons": int(n_neurons),
         "hours": float(hours), "slow_steps": int(slow_steps), "duration_s": float(duration_s),
-        "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "git_commit": commit, "git_dirty": bool(dirty), "command": command,
         "runtime_s": time.time() - t0}
     if write:

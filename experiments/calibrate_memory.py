@@ -135,9 +135,10 @@ def calibrate_memory(results: Path, *, write: bool = False, command: str = "",
                      path: Path | None = None, seeds=SEEDS, log=print) -> dict:
     """Run the candidates on the calibration seeds, apply the rule, freeze the winner."""
     from mgnet.analysis.run_file import read_run
-    from .runner import default_run_path, run_experiments
+
     from .config import make_config
     from .provenance import git_state
+    from .runner import default_run_path, run_experiments
     t_start = time.time()
     per_protocol: dict = {n: [] for n in CANDIDATES}
     numbers: dict = {n: [] for n in CANDIDATES}
@@ -151,14 +152,14 @@ def calibrate_memory(results: Path, *, write: bool = False, command: str = "",
                 for n in CANDIDATES]
         base = cfgs[0].options
         outs = [default_run_path(results, c) for c in cfgs]
-        todo = [(c, o) for c, o in zip(cfgs, outs) if not o.exists()]
+        todo = [(c, o) for c, o in zip(cfgs, outs, strict=True) if not o.exists()]
         t0 = time.time()
         for c, o in todo:
             # One call per candidate: the candidates differ in their options, so they
             # cannot share run_experiments' one-build group (it refuses mixed options).
             run_experiments([c], [o], quiet=True)
         log(f"seed {seed}: {len(todo)} runs in {time.time() - t0:.0f} s")
-        for name, o in zip(CANDIDATES, outs):
+        for name, o in zip(CANDIDATES, outs, strict=True):
             run = read_run(o)
             per_protocol[name].append(targets(run.metrics, _bands(run)))
             numbers[name].append({k: float(run.metrics.get(k, np.nan)) for k in keys})
@@ -167,7 +168,7 @@ def calibrate_memory(results: Path, *, write: bool = False, command: str = "",
     result = {"winner": winner,
               "options": dict(CANDIDATES[winner], consolidation=FROZEN_CONSOLIDATION),
               "counted": counted, "numbers": numbers, "per_seed": per_protocol,
-              "seeds": list(seeds), "created_utc": _dt.datetime.now(_dt.timezone.utc)
+              "seeds": list(seeds), "created_utc": _dt.datetime.now(_dt.UTC)
               .isoformat(timespec="seconds"), "git_commit": commit, "git_dirty": bool(dirty),
               "command": command, "runtime_s": time.time() - t_start}
     if write:

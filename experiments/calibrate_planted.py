@@ -79,8 +79,9 @@ def main(argv=None) -> int:
     from mgnet.analysis.markdown import markdown_table
     from mgnet.analysis.memory_report import planted_run_metrics
     from mgnet.analysis.run_file import read_run
-    from .runner import default_run_path, run_experiments
+
     from .config import make_config
+    from .runner import default_run_path, run_experiments
     from .sweep import parse_seeds
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--results", default="results/calibration")
@@ -107,12 +108,12 @@ def main(argv=None) -> int:
                             options=dict(extra, cue_inh_weight=f"{w:g} nS"))
                 for w in weights]
         outs = [default_run_path(results, c) for c in cfgs]
-        todo = [(c, o) for c, o in zip(cfgs, outs) if not o.exists()]
+        todo = [(c, o) for c, o in zip(cfgs, outs, strict=True) if not o.exists()]
         t0 = time.time()
         if todo:
             run_experiments([c for c, _ in todo], [o for _, o in todo], quiet=True)
         print(f"seed {seed}: {len(todo)} runs in {time.time() - t0:.0f} s", flush=True)
-        for w, o in zip(weights, outs):
+        for w, o in zip(weights, outs, strict=True):
             by_weight[w].append(planted_run_metrics(read_run(o)))
     rows = summarise(by_weight)
     pick = choose(rows)
@@ -128,8 +129,8 @@ def main(argv=None) -> int:
              f"{float(o.cue_inh_delay) * 1e3:g} ms after each pulse, "
              f"{float(o.recall_window) * 1e3:g}-ms rate read-out; means over seeds of the "
              "per-run means over accepted cues.", "", markdown_table(table, head)]
-    lines += ["", "Rule: false activation <= %.2f, |control Q| <= %.2f, largest margin."
-              % (FA_MAX, CONTROL_Q_MAX), "",
+    lines += ["", f"Rule: false activation <= {FA_MAX:.2f}, |control Q| <= "
+              f"{CONTROL_Q_MAX:.2f}, largest margin.", "",
               "Chosen: " + (f"{pick['weight_nS']:g} nS" if pick else "none qualifies")]
     text = "\n".join(lines) + "\n"
     results.mkdir(parents=True, exist_ok=True)

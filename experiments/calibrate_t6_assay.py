@@ -88,10 +88,15 @@ class T6Evaluator:
     def __init__(self, n_branches: int = DEFAULT_N_BRANCHES, seed: int = DEFAULT_SEED, *,
                  config=None, release=None, stp=None, magnesium=None,
                  density_max: float | None = None):
-        from mgnet.models.configuration import sample_branches
-        from mgnet.models.parameters import (ConfigurationParams, MagnesiumParams, ReleaseParams,
-                                       param_info)
         from brian2 import mM
+
+        from mgnet.models.configuration import sample_branches
+        from mgnet.models.parameters import (
+            ConfigurationParams,
+            MagnesiumParams,
+            ReleaseParams,
+            param_info,
+        )
         self.config = config or ConfigurationParams()
         self.release = release or ReleaseParams()
         self.stp = stp

@@ -3,8 +3,9 @@ stdlib has a reader only) and the generated block of ``docs/calibration.md``."""
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from mgnet.models.calibration_files import SCHEMA_VERSION as CALIBRATION_SCHEMA_VERSION
 

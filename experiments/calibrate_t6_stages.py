@@ -99,14 +99,14 @@ def _calibrate_baseline(ev: T6Evaluator, target_silent: float, target_functional
     the 1e-4 level: one bouton more or less); the final density is re-checked with
     the full grid of stage 1b.  Returns ``(setpoint_median, density, info)``.
     """
-    from mgnet.models.parameters import param_info, ConfigurationParams
+    from mgnet.models.parameters import ConfigurationParams, param_info
     info_sp = param_info(ConfigurationParams)["setpoint_median"]
     lo, hi = float(info_sp["low"]), float(info_sp["high"])
     sp = float(ev.config.setpoint_median)
     density = _density_root(ev, target_silent, sp, float(ev.config.anatomical_density))
     history = []
     for _ in range(12):
-        g = lambda x: ev.fractions(density, ev.mg_base, x)["functional_per_branch"] \
+        g = lambda x, density=density: ev.fractions(density, ev.mg_base, x)["functional_per_branch"] \
             - target_functional  # noqa: E731
         a = b = sp
         ga = gb = g(a)

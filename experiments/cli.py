@@ -91,6 +91,7 @@ def _cmd_info(args) -> int:
     # machine without it (tests/test_cli_usability.py blocks the import to prove it).
     if args.json:
         import json
+
         from mgnet.analysis.run_file import summary
         print(json.dumps(summary(args.file, show_config=args.config), indent=1,
                          allow_nan=False))
@@ -344,7 +345,7 @@ def _seed(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"seed must be an integer >= 0, got '{text}'")
+        raise argparse.ArgumentTypeError(f"seed must be an integer >= 0, got '{text}'") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"seed must be an integer >= 0, got '{text}'")
     return value

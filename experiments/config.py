@@ -34,10 +34,12 @@ from typing import Any
 import numpy as np
 from brian2 import Quantity, get_dimensions
 
-from mgnet.models.parameters import CONDITIONS, PLASTICITY_PRESETS, ModelParams, \
-    condition as condition_params, with_overrides
+from mgnet.models.parameters import CONDITIONS, PLASTICITY_PRESETS, ModelParams, with_overrides
+from mgnet.models.parameters import condition as condition_params
+
 from . import registry as _registry
 from .errors import ConfigError
+
 # The quantity strings of config files, in a module of their own (re-exported here).
 from .quantities import format_quantity, parse_quantity
 from .scales import SCALES

@@ -18,9 +18,8 @@ Run: ``python -m mgnet.experiments.configuration_study [--seeds 0-4] [--n-branch
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from brian2 import mM, mV, nS
@@ -31,7 +30,11 @@ from mgnet.models.magnesium import nmda_block
 from mgnet.models.parameters import ModelParams, condition, with_overrides
 from mgnet.models.release_pool import simulate_pool, vesicle_probability
 from mgnet.models.synapses import contact_namespace
+
 from . import bouton_assay as ba
+
+if TYPE_CHECKING:                      # annotations only
+    from mgnet.analysis.run_file import RunData
 
 __all__ = ["numpy_assay", "condition_run", "dose_run", "study", "calibrated_overrides",
            "median_rows", "main"]
@@ -101,11 +104,12 @@ def condition_run(params: ModelParams, cond: str, seed: int, n_branches: int,
                    metrics={**ba.exhaustion_metrics(st)})
 
 
-def dose_run(params: ModelParams, seed: int, n_branches: int, levels_mM) -> "RunData":
+def dose_run(params: ModelParams, seed: int, n_branches: int, levels_mM) -> RunData:
     """In-memory RunData of the mg-dose-response experiment (numpy): branch groups at
     ``levels_mM`` (the first is the baseline condition's [Mg]i), measured Pr and measured
     [Mg]i exactly as :func:`mgnet.experiments.mg_dose_response.run` builds them."""
     from mgnet.analysis.run_file import RunData
+
     from . import mg_dose_response as md
     pop = sample_branches(n_branches, params.configuration, rng=seed)
     levels = np.asarray(levels_mM, dtype=float)
@@ -128,8 +132,9 @@ def dose_run(params: ModelParams, seed: int, n_branches: int, levels_mM) -> "Run
 def calibrated_overrides(overrides: dict, n_branches: int = 1000, verbose=False) -> dict:
     """Re-run the T6 calibration (in memory) with ``overrides`` applied; return the
     overrides plus the calibrated set-point median, density and elevated [Mg]i."""
-    from .calibrate import T6Evaluator, calibrate_t6  # noqa: F401
     import mgnet.experiments.calibrate as cal
+
+    from .calibrate import T6Evaluator, calibrate_t6  # noqa: F401
     base = with_overrides(ModelParams(), overrides)
     orig = cal.T6Evaluator.__init__
 

@@ -35,6 +35,7 @@ from brian2 import mM, second
 
 from mgnet.models import parameters as _parameters
 from mgnet.models.parameters import CultureParams, param
+
 from .errors import ConfigError
 from .experiment import CULTURE_CONDITIONS, Experiment, Runs
 
@@ -123,7 +124,7 @@ def metrics_from(result: dict, analysis: dict, t_start: float, t_stop: float) ->
     for k, v in analysis["stats"].items():
         m[k] = int(v) if k == "n_bursts" else float(v)
     ok_all = True
-    for name, (value, low, high, ok) in analysis["bands"].items():
+    for name, (_value, _low, _high, ok) in analysis["bands"].items():
         m[f"band_{name}_ok"] = bool(ok)
         ok_all &= ok
     m["bands_ok"] = int(sum(b[3] for b in analysis["bands"].values()))
@@ -174,7 +175,7 @@ def run_group(cfgs, progress=None):
     results = iter_culture(opts.n_neurons, samples, seed=seed, duration=opts.duration,
                            device_name=opts.device, progress=progress,
                            plasticity=cfgs[0].params.plasticity if opts.plastic else None)
-    for cfg, res in zip(cfgs, results):
+    for cfg, res in zip(cfgs, results, strict=True):
         yield _run_data(cfg, res)
 
 

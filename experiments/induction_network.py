@@ -19,7 +19,6 @@ from brian2 import mM, ms, nA, nS, second
 
 from .induction_protocols import InductionProtocol
 
-
 #: Current step pathway: 'on' at onset, 'off' one duration later.
 PULSE_ON_PRE = {"on": "I_ext_post = pulse_amp", "off": "I_ext_post = 0*amp"}
 
@@ -46,6 +45,7 @@ def pulse_latency(params, amplitude, duration) -> float:
     the step evokes exactly one spike.
     """
     from brian2 import Network, SpikeGeneratorGroup, SpikeMonitor, defaultclock
+
     from mgnet.models.neurons import make_neurons
     dt = float(defaultclock.dt)
     key = (repr(params.neuron), repr(params.receptors), repr(params.mg_block),
@@ -139,6 +139,7 @@ def _step_stimulus(inp: _Inputs, post, amplitude, duration) -> list:
 def _build_network(inp: _Inputs, params, magnesium, stp, gain, amplitude, duration):
     """(network, postsynaptic neurons, plastic contacts, spike monitor)."""
     from brian2 import Network, SpikeGeneratorGroup, SpikeMonitor
+
     from mgnet.models.neurons import make_neurons
     from mgnet.models.plasticity import make_plastic_contacts
     P, nb, values = inp.n_copies, inp.nb, inp.values

@@ -24,7 +24,7 @@ from pathlib import Path
 __all__ = ["add_parser", "run_cli", "default_config_toml"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def default_config_toml(experiment: str, condition: str, scale: str) -> str:
     """The default resolved configuration of a run, as ``config_toml`` holds it.
 
@@ -87,6 +87,7 @@ def run_cli(args: argparse.Namespace) -> int:
     one-line errors with exit status 2 (raised as the CLI's usage errors).
     """
     from mgnet.analysis.interop import MissingDependencyError, default_nwb_path, export_nwb
+
     from .errors import UsageError
 
     src = Path(args.run_file)

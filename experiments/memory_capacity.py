@@ -120,7 +120,7 @@ def check_options(opts) -> None:
     p = [int(v) for v in opts.p_values]
     if not p:
         raise ConfigError("options.p_values must list at least one number of patterns")
-    if any(b <= a for a, b in zip(p, p[1:])):
+    if any(b <= a for a, b in zip(p, p[1:], strict=False)):
         raise ConfigError("options.p_values must be strictly increasing")
     if p[0] < 1 or p[-1] > opts.n_patterns:
         raise ConfigError(f"options.p_values must lie in 1 .. n_patterns "

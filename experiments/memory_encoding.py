@@ -70,12 +70,22 @@ import numpy as np
 from brian2 import Hz, ms, nS, second
 
 from mgnet.models.parameters import param
+
 from .experiment import CULTURE_CONDITIONS, NOISE_STREAM, Experiment, Runs
+
 # The protocol and the run file live in their own modules; every name stays importable
 # from here (memory-capacity, -retention and -planted use them as ``me.NAME``).
-from .memory_run_data import PHASE_CODES, run_data as _run_data  # noqa: F401
-from .memory_schedule import (RECALL_KINDS, Schedule, draw_assemblies,  # noqa: F401
-                              make_recall, make_schedule, phase1_end, stream_seed)
+from .memory_run_data import PHASE_CODES  # noqa: F401
+from .memory_run_data import run_data as _run_data
+from .memory_schedule import (  # noqa: F401
+    RECALL_KINDS,
+    Schedule,
+    draw_assemblies,
+    make_recall,
+    make_schedule,
+    phase1_end,
+    stream_seed,
+)
 
 NAME = "memory-encoding"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -315,6 +325,7 @@ class _Memory:
 
     def _build(self, cfg, progress):
         from brian2 import SpikeGeneratorGroup, StateMonitor, Synapses, defaultclock
+
         from mgnet.models.backend import simulation_session
         from mgnet.models.culture import build_culture, culture_structure, structural_signature
         from mgnet.models.plasticity import advance_code

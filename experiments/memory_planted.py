@@ -205,6 +205,7 @@ class _Planted:
 
     def _build(self, cfg, progress):
         from brian2 import SpikeGeneratorGroup, Synapses
+
         from mgnet.models.backend import simulation_session
         from mgnet.models.culture import build_culture, culture_structure, structural_signature
         self.cfg, self.opts = cfg, cfg.options
@@ -309,9 +310,10 @@ def run_group(cfgs, progress=None):
 
 
 def _run_data(cfg, net, res, build_s):
+    from brian2 import mM
+
     from mgnet.analysis.memory_report import planted_run_metrics
     from mgnet.analysis.run_file import RunData
-    from brian2 import mM
     from mgnet.models.culture import contact_values
     sch, st, opts = net.schedule, net.structure, cfg.options
     ee = st.pathways["ee"]

@@ -90,6 +90,7 @@ def run_robustness(results: Path, scale: str = "default", workers: int | None = 
 
 if __name__ == "__main__":          # python -m mgnet.experiments.memory_robustness RESULTS
     import sys
+
     from .sweep import sweep
     _scale = sys.argv[2] if len(sys.argv) > 2 else "default"
     for _label, _item, _seed in plan(_scale):

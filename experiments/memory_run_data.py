@@ -21,9 +21,10 @@ PHASE_CODES = {"spontaneous": 0, "encoding": 1, "consolidation": 2}
 def run_data(cfg, mem, res, build_s):
     """RunData of the condition ``cfg`` from ``res``, the output of ``mem.run`` (a
     :class:`mgnet.experiments.memory_encoding._Memory` built in ``build_s`` seconds)."""
+    from brian2 import mM
+
     from mgnet.analysis.memory_report import run_metrics
     from mgnet.analysis.run_file import RunData
-    from brian2 import mM
     sch, st, opts = mem.schedule, mem.structure, cfg.options
     ee = st.pathways["ee"]
     from mgnet.models.culture import contact_values

@@ -151,7 +151,7 @@ def make_recall(rng, opts, members, cue_order, unencoded, unencoded_order, t_sta
         sources.append(targets)
         stim_i.append(np.full(len(pulses), src))
         stim_t.append(t + pulses)
-        for key, v in zip(rec, (kind, p, c, t, src)):
+        for key, v in zip(rec, (kind, p, c, t, src), strict=True):
             rec[key].append(v)
     recall = {"kind": np.array(rec["kind"], np.int64),
               "pattern": np.array(rec["pattern"], np.int64),

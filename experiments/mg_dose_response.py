@@ -21,7 +21,9 @@ from brian2 import mM
 
 from mgnet.models.assay import run_field_assay
 from mgnet.models.configuration import equilibrium_state
-from mgnet.models.parameters import condition as condition_params, param
+from mgnet.models.parameters import condition as condition_params
+from mgnet.models.parameters import param
+
 from . import bouton_assay as ba
 from .errors import ConfigError
 from .experiment import Experiment, Runs

@@ -22,7 +22,8 @@ def _field_default(f):
 def _display(value) -> str:
     """A value as it is written after ``--set KEY=`` (quantities with their unit)."""
     from brian2 import Quantity
-    from .config import toml_value, format_quantity
+
+    from .config import format_quantity, toml_value
     if isinstance(value, Quantity):
         return format_quantity(value)
     if isinstance(value, str):
@@ -33,6 +34,7 @@ def _display(value) -> str:
 def _plain(value):
     """A value as plain JSON (quantities as '<number> <unit>' strings)."""
     import tomllib
+
     from .config import toml_value
     return tomllib.loads(f"v = {toml_value(value)}")["v"]
 
@@ -41,6 +43,7 @@ def _unit(value) -> str:
     """The unit of a default: '1' for plain and dimensionless numbers, '' for text and
     booleans, the first item's unit for a list."""
     from brian2 import Quantity
+
     from .config import format_quantity
     if isinstance(value, tuple):
         return _unit(value[0]) if value else ""
@@ -88,9 +91,11 @@ def option_rows(experiment: str, *, scale: str = "default", condition: str = "ba
     mgnet.experiments.config.ConfigError
         Unknown experiment, scale or condition (one line, with the allowed names).
     """
-    from mgnet.models.parameters import CONDITIONS, condition as condition_params
+    from mgnet.models.parameters import CONDITIONS
+    from mgnet.models.parameters import condition as condition_params
+
     from . import registry
-    from .config import ConfigError, SCALES
+    from .config import SCALES, ConfigError
     exp = registry.get(experiment)
     if scale not in SCALES:
         raise ConfigError(f"unknown scale '{scale}'; allowed: {', '.join(SCALES)}")

@@ -82,13 +82,13 @@ from brian2 import Hz, mM, ms, nA, nS
 
 from mgnet.models.configuration import equilibrium_pr, sample_branches
 from mgnet.models.parameters import PLASTICITY_PRESETS, param
+
 from .experiment import Experiment, Runs
+
 # The protocols, the network and the read-out live in their own modules; every name
 # stays importable from here.
-from .induction_network import (PULSE_ON_PRE, pulse_latency,  # noqa: F401
-                                 simulate_induction, structure_signature)
-from .induction_protocols import (T_FIRST, InductionProtocol, _s,  # noqa: F401
-                                  protocols_of, stdp_label)
+from .induction_network import PULSE_ON_PRE, pulse_latency, simulate_induction, structure_signature  # noqa: F401
+from .induction_protocols import T_FIRST, InductionProtocol, _s, protocols_of, stdp_label  # noqa: F401
 from .induction_readout import initial_state, pulse_check, readout_rho
 
 NAME = "plasticity-induction"
@@ -385,7 +385,8 @@ def _protocol_metrics(metrics, s: _Setup, branches, rho, w, post_counts, check, 
     _, dhilo, dlohi = split
     for k, n in enumerate(x.name for x in s.protocols):
         rel = branches[f"rel_dw_{n}"]
-        mean = lambda m: float(np.nanmean(rel[m])) if np.isfinite(rel[m]).any() else float("nan")  # noqa: E731
+        mean = lambda m, rel=rel: (float(np.nanmean(rel[m])) if np.isfinite(rel[m]).any()  # noqa: E731
+                                   else float("nan"))
         metrics[f"rel_dw_{n}"] = mean(np.ones(nb, bool))
         metrics[f"rel_dw_{n}_dhilo"] = mean(dhilo)
         metrics[f"rel_dw_{n}_dlohi"] = mean(dlohi)

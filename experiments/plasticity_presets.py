@@ -47,6 +47,7 @@ import numpy as np
 from brian2 import Hz, mM, ms, mV, second
 
 from mgnet.models.parameters import PLASTICITY_PRESETS, MagnesiumParams, param
+
 from .errors import ConfigError
 from .experiment import Experiment, Runs
 
@@ -216,7 +217,12 @@ def test_preset(p, cond: dict, opts, culture, rng) -> dict:
     # (d) closed form: linear Ca2+, pairs -> the twin equals stdp_prediction's exact pulsed
     # linear mean (noise and cubic off).
     from mgnet.models.parameters import SpineCalciumParams
-    from mgnet.models.plasticity import calcium_events, event_segments, linear_moments, stdp_prediction
+    from mgnet.models.plasticity import (
+        calcium_events,
+        event_segments,
+        linear_moments,
+        stdp_prediction,
+    )
     q = dataclasses.replace(p, noise=False, bistable=False)
     lin = dict(cond, spine_ca=SpineCalciumParams(bap_amplitude=0 * mV))
     err = 0.0

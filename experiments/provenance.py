@@ -48,7 +48,7 @@ def provenance_attrs(cfg, backend: dict, run_id: str) -> dict:
         "seed": int(cfg.seed),
         "scale": cfg.scale,
         "run_id": run_id,
-        "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "mgnet_version": package_version("mgnet"),
         "git_commit": commit,
         "git_dirty": bool(dirty),

@@ -12,10 +12,11 @@ import functools
 import math
 import re
 
-from brian2 import Quantity, Unit, get_dimensions, second, molar
+from brian2 import Quantity, Unit, get_dimensions, molar, second
 from brian2.units import allunits, fundamentalunits, stdunits
 
 from mgnet.models.units import NUMBER
+
 from .errors import ConfigError
 
 __all__ = ["parse_quantity", "format_quantity"]
@@ -153,7 +154,7 @@ def parse_quantity(text: str) -> Quantity:
     return Quantity(_parse_unit(unit_text, Quantity(number)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _preferred_units(dim) -> tuple[str, ...]:
     """Everyday unit names (``stdunits``: mM, ms, nS, ...) and their reciprocals of ``dim``."""
     std = {n: u for n, u in _unit_table().items() if n in stdunits.__dict__}
@@ -212,5 +213,5 @@ def format_quantity(q) -> str:
         return min(exact, key=lambda t: (len(t), t.split(" ", 1)[1] not in preferred))
     dims = get_dimensions(q)
     parts = [n if p == 1 else f"{n}^{int(p)}"
-             for n, p in zip(_BASE_UNIT_NAMES, dims._dims) if p]
+             for n, p in zip(_BASE_UNIT_NAMES, dims._dims, strict=True) if p]
     return f"{value!r} {'*'.join(parts)}"

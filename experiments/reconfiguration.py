@@ -20,7 +20,9 @@ from brian2 import mM
 
 from mgnet.models.assay import run_field_assay
 from mgnet.models.configuration import bouton_mg, reconfiguration_time_course
-from mgnet.models.parameters import condition as condition_params, param
+from mgnet.models.parameters import condition as condition_params
+from mgnet.models.parameters import param
+
 from . import bouton_assay as ba
 from .errors import ConfigError
 from .experiment import Experiment, Runs
@@ -71,7 +73,7 @@ def run(cfg, progress=None):
     results = run_field_assay(pop.branch_id, samples, p, protocol=ba.protocol_of(opts),
                               seed=cfg.seed, device_name=opts.device, progress=progress)
     bout_parts, branch_parts = [], []
-    for k, (t, res) in enumerate(zip(times, results)):
+    for k, (t, res) in enumerate(zip(times, results, strict=True)):
         mg_eff = tc["m_b"][k]  # [Mg]i that has reached each branch's machinery
         rows = ba.bouton_rows(pop, tc["pr_true"][k], bouton_mg(pop, mg_eff), inputs["q"], res,
                               opts.n_spikes, branch_offset=k * pop.n_branches, inputs=inputs)

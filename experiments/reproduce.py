@@ -28,7 +28,9 @@ from .config import make_config
 from .experiment import CULTURE_CONDITIONS, NOISE_STREAM, QUICK_CONDITIONS
 from .sweep import run_configs
 
-__all__ = ["JOBS", "VARIANTS", "NOISE_STREAM", "CULTURE_CONDITIONS", "QUICK_CONDITIONS",
+# JOBS and VARIANTS are module attributes computed on first use (__getattr__ below)
+__all__ = ["JOBS", "VARIANTS",  # noqa: F822
+           "NOISE_STREAM", "CULTURE_CONDITIONS", "QUICK_CONDITIONS",
            "jobs", "variants", "job_names", "select_jobs", "reproduce", "plan",
            "cost_summary"]
 

@@ -205,7 +205,7 @@ def run_experiments(cfgs, outs, *, quiet: bool = False) -> list[Path]:
             results = exp.run_group(list(cfgs), bar.part())
         else:
             results = (exp.run(cfg, bar.part(k, len(cfgs))) for k, cfg in enumerate(cfgs))
-        for cfg, out, data in zip(cfgs, outs, results):
+        for cfg, out, data in zip(cfgs, outs, results, strict=True):
             info = backend
             device_option = getattr(cfg.options, "device", None)
             if device_option and device_option != backend["device"]:

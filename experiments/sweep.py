@@ -51,15 +51,26 @@ from .config import parse_sets
 from .errors import OutputPathError
 from .progress import progress_bar
 from .runner import check_output_dir, resolve_configs
-from .sweep_inputs import (_SEED_MAX, _SEEDS_ALLOWED, SweepError, _check_workers,
-                           format_seeds, parse_conditions, parse_seeds)
-from .sweep_manifest import (MANIFEST_VERSION, SweepResult, _now, _read_manifest,
-                             _write_json_atomic, manifest_path, new_manifest, previous_state,
-                             save_manifest)
-from .sweep_runs import _groups, _move_aside, plan_runs, run_is_current, set_aside, task_key
+from .sweep_inputs import (
+    _SEEDS_ALLOWED,
+    SweepError,
+    _check_workers,
+    format_seeds,
+    parse_conditions,
+    parse_seeds,
+)
+from .sweep_manifest import (
+    SweepResult,
+    manifest_path,
+    new_manifest,
+    previous_state,
+    save_manifest,
+)
+from .sweep_runs import _groups, plan_runs, run_is_current, set_aside, task_key
+
 # The task function and the temporary-file rules, in a module of their own: a Dask worker
 # imports only that (standard library) to run a task.
-from .sweep_task import _TMP_MARKER, _remove_orphans, orphan_temp_files, run_task
+from .sweep_task import orphan_temp_files, run_task
 
 __all__ = ["SweepError", "SweepResult", "parse_seeds", "parse_conditions", "format_seeds",
            "sweep", "run_configs", "run_task", "run_is_current", "orphan_temp_files",

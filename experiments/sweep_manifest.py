@@ -23,7 +23,7 @@ def manifest_path(results_dir, name: str) -> Path:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 def _write_json_atomic(path: Path, data: dict) -> None:

@@ -18,13 +18,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import (Network, SpikeGeneratorGroup, SpikeMonitor, StateMonitor, Hz, ms,
-                    second, mV, mM, nS)
+from brian2 import (
+    Hz,
+    Network,
+    SpikeGeneratorGroup,
+    SpikeMonitor,
+    StateMonitor,
+    mM,
+    ms,
+    mV,
+    nS,
+    second,
+)
 
 from mgnet.models.neurons import make_neurons
 from mgnet.models.parameters import param
 from mgnet.models.protocols import burst_times, one_ap_times
 from mgnet.models.synapses import make_contacts, tm_mean_release
+
 from .errors import ConfigError
 from .experiment import Experiment, Runs
 
@@ -158,7 +169,7 @@ def _release_metrics(opts: OPTIONS, p, prs: np.ndarray, pr_contact: np.ndarray,
     isi_1ap = np.full(opts.n_spikes - 1, float(1 / opts.one_ap_rate))
     isi_train = np.full(opts.spikes_per_train - 1, float(1 / opts.burst_rate))
     metrics = {}
-    for k, u in enumerate(prs):
+    for u in prs:
         sel = np.isclose(pr_contact, u)
         exp_1ap = float(np.mean(tm_mean_release(u, isi_1ap, tau_f, tau_d)))
         # Trains are separated by >= 2 s; the recursion across trains is included.

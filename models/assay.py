@@ -26,15 +26,22 @@ release draws), as with Ro 25-6981 in Zhou et al. (2024) Fig 3h.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
-from brian2 import Network, SpikeGeneratorGroup, SpikeMonitor, Hz, mM, nS, second
+from brian2 import Hz, Network, SpikeGeneratorGroup, SpikeMonitor, mM, nS, second
 
 from .backend import default_cache_dir, simulation_session
 from .neurons import make_neurons
 from .parameters import ModelParams, ReleasePoolParams
 from .protocols import burst_times, one_ap_times
-from .release_pool import (PREP_PATHWAY, pool_model, pool_namespace, pool_prep_code,
-                           pool_release_code, vesicle_probability)
+from .release_pool import (
+    PREP_PATHWAY,
+    pool_model,
+    pool_namespace,
+    pool_prep_code,
+    pool_release_code,
+    vesicle_probability,
+)
 from .synapses import make_contacts, nmda_table_assignments
 
 __all__ = ["AssaySample", "AssayProtocol", "run_field_assay", "ASSAY_COUNTERS_MODEL",

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Quantity, mM, mV, check_units
+from brian2 import Quantity, check_units, mM, mV
 
 from .parameters import MgBlockParams, ReleaseParams
 

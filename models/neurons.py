@@ -13,14 +13,18 @@ through ``run_args``.
 """
 from __future__ import annotations
 
-import numpy as np
-from brian2 import NeuronGroup, Equations, mM, second
+from brian2 import Equations, NeuronGroup
 
 from .backend import vectorise_state_update
 from .magnesium import block_expr, block_namespace
 from .nmda_calcium import NEURON_BAP_EQS, NEURON_BAP_RESET, nmda_peak_normalisation
-from .parameters import (MgBlockParams, NeuronParams, ReceptorParams, MagnesiumParams,
-                         SpineCalciumParams)
+from .parameters import (
+    MagnesiumParams,
+    MgBlockParams,
+    NeuronParams,
+    ReceptorParams,
+    SpineCalciumParams,
+)
 
 __all__ = ["MEMBRANE_EQS", "ADAPTATION_EQS", "AMPA_EQS", "NMDA_EQS", "NO_NMDA_EQS",
            "GABA_EQS", "neuron_equations", "neuron_namespace", "make_neurons",

@@ -58,12 +58,18 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from brian2 import TimedArray, mM, mV, ms, second
+from brian2 import TimedArray, mM, ms, mV, second
 
 from .backend import skip_unless
 from .magnesium import block_expr, nmda_block
-from .parameters import (CalciumParams, MagnesiumParams, MgBlockParams, NeuronParams,
-                         ReceptorParams, SpineCalciumParams)
+from .parameters import (
+    CalciumParams,
+    MagnesiumParams,
+    MgBlockParams,
+    NeuronParams,
+    ReceptorParams,
+    SpineCalciumParams,
+)
 
 __all__ = ["NEURON_BAP_EQS", "NEURON_BAP_RESET", "TRACE_MODEL", "nmda_ca_on_pre",
            "NMDA_CA_ON_POST", "bap_kernel", "ca_flux", "fractional_ca", "components",

@@ -29,19 +29,34 @@ import functools as _functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from brian2 import Quantity, mM, mV, ms, nS, pF, pA, nA, second, Hz, um, umolar  # noqa: F401
+from brian2 import Hz, Quantity, mM, ms, mV, nA, nS, pA, pF, second, um, umolar  # noqa: F401
 
 # absolute: tests load copies of this file
 from mgnet.models.calibration_files import Lazy, LazyMapping, read_calibration  # noqa: F401
 from mgnet.models.param_spec import param, param_info
-from mgnet.models.params_mechanisms import (CalciumParams, MagnesiumParams, MgBlockParams,
-                                            NeuronParams, ReceptorParams, ReleaseParams,
-                                            ShortTermPlasticityParams, SpineCalciumParams)
-from mgnet.models.params_culture import (CULTURE_CALIBRATION_FILE, CultureParams,
-                                         _culture_file, load_culture_calibration)
-from mgnet.models.params_plasticity import (PLASTICITY_PRESET_SOURCES, PLASTICITY_PRESETS,
-                                            MetaplasticityParams, PlasticityParams,
-                                            plasticity_preset)
+from mgnet.models.params_culture import (
+    CULTURE_CALIBRATION_FILE,
+    CultureParams,
+    _culture_file,
+    load_culture_calibration,
+)
+from mgnet.models.params_mechanisms import (
+    CalciumParams,
+    MagnesiumParams,
+    MgBlockParams,
+    NeuronParams,
+    ReceptorParams,
+    ReleaseParams,
+    ShortTermPlasticityParams,
+    SpineCalciumParams,
+)
+from mgnet.models.params_plasticity import (
+    PLASTICITY_PRESET_SOURCES,
+    PLASTICITY_PRESETS,
+    MetaplasticityParams,
+    PlasticityParams,
+    plasticity_preset,
+)
 
 __all__ = [
     "param", "param_info", "MgBlockParams", "MagnesiumParams", "ReleaseParams",
@@ -400,7 +415,7 @@ CONDITIONS: LazyMapping = LazyMapping({
 })
 
 
-def nmda_ca_mg_o(params: "ModelParams"):
+def nmda_ca_mg_o(params: ModelParams):
     """[Mg]o seen by the NMDA Ca2+ of releases (``mg_block.nmda_ca_mg_o``)."""
     if params.mg_block.nmda_ca_mg_o == "baseline":
         return MagnesiumParams().mg_o
@@ -420,7 +435,8 @@ def condition(name: str, base: ModelParams | None = None) -> ModelParams:
     return with_overrides(base or ModelParams(), CONDITIONS[name])
 
 
-__all__ += ["CultureParams", "CULTURE_CALIBRATED", "CULTURE_CALIBRATION_FILE",
+# CULTURE_CALIBRATED is read on first use (__getattr__ below)
+__all__ += ["CultureParams", "CULTURE_CALIBRATED", "CULTURE_CALIBRATION_FILE",  # noqa: F822
             "load_culture_calibration"]
 
 

@@ -8,7 +8,7 @@ import functools as _functools
 from dataclasses import dataclass
 from pathlib import Path as _Path
 
-from brian2 import Quantity, mM, mV, ms, nS, pF, pA, nA, second, Hz, um, umolar  # noqa: F401
+from brian2 import Hz, Quantity, mM, ms, mV, nA, nS, pA, pF, second, um, umolar  # noqa: F401
 
 from mgnet.models.calibration_files import Lazy, read_calibration
 from mgnet.models.param_spec import param

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from brian2 import Quantity, mM, mV, ms, nS, pF, pA, nA, second, Hz, um, umolar  # noqa: F401
+from brian2 import Hz, Quantity, mM, ms, mV, nA, nS, pA, pF, second, um, umolar  # noqa: F401
 
 from mgnet.models.param_spec import param
 

@@ -9,7 +9,7 @@ Functions return spike times as Brian2 quantities, starting at ``t0``.
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Hz, second, check_units
+from brian2 import Hz, check_units, second
 
 __all__ = ["one_ap_times", "burst_times", "protocol_duration"]
 

@@ -59,14 +59,25 @@ readouts : bool
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Synapses, second, nS
+from brian2 import Synapses, nS, second
 
-from .backend import apply_assignments  # noqa: F401  (re-exported; it lives in backend)
-from .backend import skip_unless, synapse_code_object_class, prefetch_pathway
+from .backend import (
+    apply_assignments,  # noqa: F401  (re-exported; it lives in backend)
+    prefetch_pathway,
+    skip_unless,
+    synapse_code_object_class,
+)
 from .nmda_calcium import NMDA_CA_ON_POST as _NMDA_CA_ON_POST
 from .nmda_calcium import TRACE_MODEL, nca_namespace, nmda_ca_on_pre, table_values
-from .parameters import (CalciumParams, MagnesiumParams, MgBlockParams, NeuronParams,
-                         ReceptorParams, ShortTermPlasticityParams, SpineCalciumParams)
+from .parameters import (
+    CalciumParams,
+    MagnesiumParams,
+    MgBlockParams,
+    NeuronParams,
+    ReceptorParams,
+    ShortTermPlasticityParams,
+    SpineCalciumParams,
+)
 
 __all__ = ["STP_MODEL", "STP_READOUT_MODEL", "STP_ON_PRE", "STP_COUNT_ON_PRE",
            "STP_TIME_ON_PRE", "EXC_RECEPTOR_ON_PRE", "INH_RECEPTOR_ON_PRE", "NMDA_Q_MODEL",

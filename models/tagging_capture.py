@@ -40,7 +40,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Quantity, mV, ms, second
+from brian2 import Quantity, ms, mV, second
 
 from mgnet.models.parameters import param
 
@@ -209,7 +209,7 @@ class STCState:
     t: float = 0.0
 
     @classmethod
-    def fresh(cls, P: STCParams, post_index) -> "STCState":
+    def fresh(cls, P: STCParams, post_index) -> STCState:
         post = np.asarray(post_index, int)
         n_neur = int(post.max()) + 1 if len(post) else 0
         return cls(h=np.full(len(post), _f(P.h0, mV)), z=np.zeros(len(post)), post=post,
@@ -396,7 +396,7 @@ def two_neuron_protocol(name: str, P: STCParams, rng, *, t_after: float = 8 * 36
 
     # merge windows closer than the Ca2+ tail into event blocks
     tail = 0.3 + _f(P.delay, second)
-    for k, (t0, dur, rate) in enumerate(windows):
+    for t0, dur, rate in windows:
         if s.t < t0:
             advance(s, P, t0 - s.t, dt_slow=dt_slow, rng=rng, record=record,
                     record_every=record_every)
@@ -409,7 +409,7 @@ def two_neuron_protocol(name: str, P: STCParams, rng, *, t_after: float = 8 * 36
         reg = regimes(calcium_on_grid(t_ev, a_ev, _f(P.tau_ca, second), dt_fast, n), P)
         # runs of one regime are one exact OU step (p and z change over hours)
         edges = np.flatnonzero(np.diff(reg)) + 1
-        for a, b in zip(np.r_[0, edges], np.r_[edges, n]):
+        for a, b in zip(np.r_[0, edges], np.r_[edges, n], strict=True):
             _step(s, reg[a:a + 1], (b - a) * dt_fast, C, rng)
             track(s)
     end = t_after

@@ -18,7 +18,9 @@ def brian(request):
     on when the garbage collector last ran.
     """
     import gc
+
     import brian2
+
     from mgnet.models.backend import configure
     gc.collect()
     configure(device="runtime", codegen_target="cython", threads=1, seed=12345)

@@ -50,7 +50,9 @@ def test_build_jobs_bounded_by_the_cores_or_the_environment(monkeypatch):
     """make -j N: N = MGNET_BUILD_JOBS if set (a positive integer), else the cores this
     process may run on, never Brian2's unbounded -j."""
     import os
+
     import pytest
+
     from mgnet.models.backend import build_jobs
     monkeypatch.delenv("MGNET_BUILD_JOBS", raising=False)
     assert build_jobs() == len(os.sched_getaffinity(0))
@@ -68,6 +70,7 @@ def test_standalone_session_sets_and_restores_the_build_flags(tmp_path, monkeypa
     preferences (so runtime Cython compilations keep their flags and cache keys)."""
     from brian2 import get_device, prefs
     from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+
     from mgnet.models.backend import standalone_session
     monkeypatch.setenv("MGNET_BUILD_JOBS", "2")
     before = {k: list(prefs[k]) for k in ("codegen.cpp.extra_compile_args_gcc",
@@ -89,6 +92,7 @@ def test_apply_assignments_sets_values_and_timed_arrays():
     function: a decorator slip once turned it into an inert context manager)."""
     import numpy as np
     from brian2 import NeuronGroup, TimedArray, ms, mV
+
     from mgnet.models.backend import apply_assignments
     g = NeuronGroup(3, "v : volt", name="apply_assignments_probe")
     ta = TimedArray(np.zeros(4), dt=1 * ms)

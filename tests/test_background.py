@@ -162,6 +162,7 @@ def test_culture_fires_alike_with_either_background(tmp_path):
     3.15 +- 0.15 vs 3.27 +- 0.13 bursts.)  About 5 minutes."""
     import brian2
     from brian2 import second
+
     from mgnet.analysis.bursts import detect_network_bursts
     from mgnet.models.backend import optimisations, standalone_session
     from mgnet.models.culture import build_culture

@@ -46,8 +46,9 @@ class _FakeRunner:
 
 @pytest.mark.filterwarnings("ignore:Mean of empty slice:RuntimeWarning")  # no bursts
 def test_each_simulation_runs_once(monkeypatch):
-    import mgnet.experiments.background_filtering as bf
     from brian2 import mM
+
+    import mgnet.experiments.background_filtering as bf
     from mgnet.experiments.config import make_config
     monkeypatch.setattr(bf, "_Runner", _FakeRunner)
     cfg = make_config("background-filtering", scale="quick",
@@ -74,8 +75,9 @@ def test_each_simulation_runs_once(monkeypatch):
 def test_compared_conditions_carry_the_configs_overrides():
     """A value set in [params] reaches every compared condition (not only the run's own);
     each keeps its own condition preset ([Mg]o)."""
-    import mgnet.experiments.background_filtering as bf
     from brian2 import mM, nS
+
+    import mgnet.experiments.background_filtering as bf
     from mgnet.experiments.config import make_config
     cfg = make_config("background-filtering", scale="quick",
                       params={"metaplasticity": {"hill": 2.0},

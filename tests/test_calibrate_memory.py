@@ -66,6 +66,7 @@ def test_protocol_file_round_trip_sets_the_memory_default_protocol(tmp_path, mon
                    "presentation_interval": "1 s", "consolidation": "30 s"}
     monkeypatch.setattr(cm, "PROTOCOL_FILE", path)
     from brian2 import second
+
     from mgnet.experiments import memory_encoding as me
     frozen = me.frozen_protocol()
     assert frozen["presentations"] == 15 and frozen["consolidation"] == 30 * second

@@ -7,8 +7,15 @@ import pytest
 from scipy.stats import binom
 
 from mgnet.experiments import calibrate as cal
-from mgnet.experiments.calibrate import (CalibrationError, T6Evaluator, calibrate_t6,
-                                   functional_probability, min_releases, parse_mg, format_mg)
+from mgnet.experiments.calibrate import (
+    CalibrationError,
+    T6Evaluator,
+    calibrate_t6,
+    format_mg,
+    functional_probability,
+    min_releases,
+    parse_mg,
+)
 
 FAST = 300          # branches for the fast tests
 SEED = 11
@@ -57,6 +64,7 @@ def test_mg_strings_roundtrip():
 def test_thinning_matches_sample_branches_distribution():
     """The common-random-numbers population has the distribution of sample_branches."""
     import dataclasses
+
     from mgnet.models.configuration import sample_branches
     from mgnet.models.parameters import ConfigurationParams
     ev = T6Evaluator(400, SEED)
@@ -204,9 +212,10 @@ def test_stored_values_reproduce_t6_on_an_independent_population():
     """Fresh sample_branches draw (another seed, fewer branches): within 1 point plus
     three standard errors of the smaller sample."""
     data = _stored()
-    from mgnet.models.configuration import equilibrium_pr, sample_branches
-    from mgnet.models.parameters import ConfigurationParams, ELEVATED_MG_I, MagnesiumParams
     from brian2 import mM
+
+    from mgnet.models.configuration import equilibrium_pr, sample_branches
+    from mgnet.models.parameters import ELEVATED_MG_I, ConfigurationParams, MagnesiumParams
     mag = MagnesiumParams()
     pop = sample_branches(FAST * 2, ConfigurationParams(), rng=data["fixed"]["seed"] + 101)
     for mg, key in ((float(mag.mg_i / mM), "silent_fraction_baseline"),
@@ -222,6 +231,7 @@ def test_stored_values_reproduce_t6_on_an_independent_population():
 def test_parameters_use_the_calibration_file():
     data = _stored()
     from brian2 import mM
+
     import mgnet.models.parameters as P
     assert P.T6_CALIBRATED
     assert P.CALIBRATION_FILE == cal.CALIBRATION_FILE
@@ -243,6 +253,7 @@ def _load_parameters_copy(directory, toml_text=None):
     import importlib.util
     import shutil
     import sys
+
     import mgnet.models.parameters as P
     shutil.copy(P.__file__, directory / "parameters.py")
     if toml_text is not None:
@@ -284,13 +295,14 @@ def test_calibration_files_are_read_on_first_use_not_at_import(tmp_path):
     with pytest.raises(ValueError, match="calibrate t6 --write"):
         P.ConfigurationParams()
     with pytest.raises(ValueError, match="calibrate t6 --write"):
-        P.ELEVATED_MG_I
+        _ = P.ELEVATED_MG_I
 
 
 def test_calibration_files_carry_a_schema_version(tmp_path):
     """Each calibration file states its layout version; another (or none) is refused."""
     import tomllib
     from pathlib import Path
+
     from mgnet.models import calibration_files
     from mgnet.models.calibration_files import SCHEMA_VERSION, read_calibration
     root = Path(calibration_files.__file__).parent

@@ -345,7 +345,7 @@ def test_same_config_and_seed_reproduce_and_another_seed_differs(e2e, capsys):
     assert err == ""
     second = read_run(again)
     for pop in ("presynaptic", "postsynaptic"):
-        for a, b in zip(first.spikes[pop], second.spikes[pop]):
+        for a, b in zip(first.spikes[pop], second.spikes[pop], strict=True):
             np.testing.assert_array_equal(a, b)
     for key in ("n_release_1ap", "n_release_burst", "wca", "wca_burst"):
         np.testing.assert_array_equal(first.boutons[key], second.boutons[key])
@@ -452,10 +452,12 @@ def test_reproduce_only_runs_just_those_jobs_and_reuses_complete_runs(tmp_path, 
     run file is reused, a stale one is moved aside and re-run, nothing else is started,
     and the runs of one seed share one task (one build for all its conditions)."""
     import contextlib
+
+    from dask.distributed import Client, LocalCluster
+
     import mgnet.analysis.report as report
     import mgnet.experiments.sweep as sw
     from mgnet.analysis.run_file import RunData, write_run
-    from dask.distributed import Client, LocalCluster
     from mgnet.experiments.cli import default_run_path
     from mgnet.experiments.provenance import package_version
 
@@ -478,7 +480,7 @@ def test_reproduce_only_runs_just_those_jobs_and_reuses_complete_runs(tmp_path, 
         exp, seed = cfgs[0].experiment, cfgs[0].seed
         with open(log, "a") as fh:
             fh.write(f"{exp} {seed} {','.join(c.condition for c in cfgs)}\n")
-        for cfg, out in zip(cfgs, outs):
+        for cfg, out in zip(cfgs, outs, strict=True):
             assert out == str(default_run_path(results.resolve(), cfg))
             plant(cfg, cfg.to_toml())
         return {"returncode": 0, "wall_s": 0.0, "error": None, "host": "h",

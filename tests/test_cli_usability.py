@@ -54,6 +54,7 @@ def test_version_comes_from_the_package_metadata(capsys):
 def test_version_falls_back_to_pyproject_in_a_source_checkout(monkeypatch):
     import tomllib
     from importlib import metadata
+
     from mgnet.experiments.cli import mgnet_version
 
     def missing(name):
@@ -137,8 +138,8 @@ def test_info_works_without_brian2(run_file, tmp_path, argv):
 @pytest.fixture
 def no_simulation(monkeypatch):
     """Fail loudly if anything gets as far as configuring Brian2 or a Dask cluster."""
-    import mgnet.models.backend
     import mgnet.experiments.sweep as sw
+    import mgnet.models.backend
 
     def started(*args, **kwargs):
         raise AssertionError("a simulation was started before the output was checked")
@@ -323,6 +324,7 @@ def test_run_draws_the_bar_on_a_terminal(tmp_path, monkeypatch, capsys):
 
 def test_sweep_uses_the_same_bar(monkeypatch):
     import inspect
+
     from mgnet.experiments import progress, sweep
     source = inspect.getsource(sweep.run_configs)
     assert "progress_bar(" in source and "tqdm(" not in source
@@ -447,6 +449,7 @@ def test_bad_set_is_one_line_exit_2_and_runs_nothing(case, tmp_path, capsys, pla
 # ------------------------------------------------------------------ mgnet options
 def test_options_lists_every_option_with_default_unit_and_range(capsys):
     import dataclasses
+
     from mgnet.experiments import registry
     code, out, err = run_cli(capsys, ["options", "synapse-check"])
     assert code == 0 and err == ""

@@ -12,8 +12,16 @@ import pytest
 from brian2 import Hz, Quantity, get_dimensions, mM, ms, mV, nS, pA, pF, second, um
 
 from mgnet.experiments import synapse_check
-from mgnet.experiments.config import (ConfigError, RunConfig, coerce_value, format_quantity,
-                                load_config, make_config, parse_quantity, to_toml)
+from mgnet.experiments.config import (
+    ConfigError,
+    RunConfig,
+    coerce_value,
+    format_quantity,
+    load_config,
+    make_config,
+    parse_quantity,
+    to_toml,
+)
 from mgnet.models.parameters import CONDITIONS, ELEVATED_MG_I, MagnesiumParams, param_info
 
 
@@ -367,8 +375,10 @@ def test_plasticity_preset_resolves_and_single_values_override():
     assert p.preset == "DP" and p.theta_p == 1.5
     assert p.c_post == PLASTICITY_PRESETS["DP"].c_post and p.tau == PLASTICITY_PRESETS["DP"].tau
     # The resolved config round-trips: every value is written and read back the same.
+    import pathlib
+    import tempfile
+
     from mgnet.experiments.config import load_config
-    import tempfile, pathlib
     with tempfile.TemporaryDirectory() as d:
         f = pathlib.Path(d) / "c.toml"
         f.write_text(cfg.to_toml())

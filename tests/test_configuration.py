@@ -10,8 +10,12 @@ import dataclasses
 import numpy as np
 import pytest
 
-from mgnet.models.configuration import (equilibrium_pr, reconfiguration_time_course,
-                                  sample_branches, _sum_pr_at, release_probabilities)
+from mgnet.models.configuration import (
+    equilibrium_pr,
+    reconfiguration_time_course,
+    release_probabilities,
+    sample_branches,
+)
 from mgnet.models.parameters import ConfigurationParams, ReleaseParams
 
 
@@ -208,6 +212,7 @@ def test_competence_spread_is_the_pr_spread_minus_the_mg_part():
     """The default competence sigma is derived (not guessed): log-variance of Pr (0.7^2)
     minus k^2 times the [Mg]i log-variance between and within branches."""
     import math
+
     from mgnet.models.parameters import PR_LOG_SIGMA, competence_sigma_from_pr
     c, k = ConfigurationParams(), ReleaseParams().k
     expected = competence_sigma_from_pr(PR_LOG_SIGMA, c.mg_i_branch_cv, c.mg_i_bouton_cv, k)

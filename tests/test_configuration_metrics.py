@@ -49,8 +49,8 @@ H = {
 
 
 def _boutons():
-    cols = list(zip(*[_ROWS[b] for b in _ORDER]))
-    d = {k: np.array(v, dtype=float) for k, v in zip(_KEYS, cols)}
+    cols = list(zip(*[_ROWS[b] for b in _ORDER], strict=True))
+    d = {k: np.array(v, dtype=float) for k, v in zip(_KEYS, cols, strict=True)}
     d["branch_id"] = d["branch_id"].astype(int)
     return d
 

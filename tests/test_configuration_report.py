@@ -362,7 +362,7 @@ def test_hand_computed_capacity_bits(tmp_path):
     run = write(tmp_path, "bouton-assay", "baseline", boutons,
                 {"branch_id": np.array([9, 4]), "length_um": np.array([10.0, 20.0])})
     cd = cr.condition_data(run)
-    cap = dict(zip(cd.branches["orig_branch_id"].tolist(), cd.branches["capacity_bits"]))
+    cap = dict(zip(cd.branches["orig_branch_id"].tolist(), cd.branches["capacity_bits"], strict=True))
     h01 = -0.1 * math.log2(0.1) - 0.9 * math.log2(0.9)  # 0.4689955935892812
     h025 = -0.25 * math.log2(0.25) - 0.75 * math.log2(0.75)  # 0.8112781244591328
     assert cap[4] == pytest.approx((1 + 1 + h01) * 10 / 20, rel=1e-12)
@@ -439,7 +439,7 @@ def test_reconfiguration_timecourse(tmp_path):
     run = write(tmp_path, "reconfiguration", "baseline", cat(parts_b), cat(parts_br))
     rows = cr.reconfiguration_timecourse(run)
     assert [r["time_h"] for r in rows] == times
-    for r, b, br in zip(rows, parts_b, parts_br):
+    for r, b, br in zip(rows, parts_b, parts_br, strict=True):
         cd = cr.condition_data(RunData(attrs={}, boutons=b, branches=br), "x")
         assert r["D"] == pytest.approx(np.mean(cd.branches["D"]))
         assert r["n_branches"] == 20
@@ -748,6 +748,7 @@ def test_fig1b_circles_exactly_the_exhausted_branches_and_counts_seeds():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from mgnet.analysis.figures.configuration import plot_hyperbola
     rng = np.random.default_rng(14)
     tabs, exh = {}, {}

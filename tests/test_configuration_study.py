@@ -19,7 +19,6 @@ from mgnet.experiments import mg_dose_response as md
 from mgnet.models.configuration import sample_branches
 from mgnet.models.parameters import condition
 
-
 LEVELS = (0.5, 0.7015)
 
 

@@ -114,8 +114,7 @@ def test_population_from_counts_matches_sample_branches(params):
     """Same distributions as mgnet.models.configuration.sample_branches for the same counts:
     competence median, key-competence correlation and set-point median (tolerances from
     the sampling error of 20 000 boutons / 2000 branches)."""
-    from mgnet.models.configuration import sample_branches
-    from mgnet.models.configuration import population_from_counts
+    from mgnet.models.configuration import population_from_counts, sample_branches
     cfg = params.configuration
     ref = sample_branches(2000, cfg, rng=1)
     counts = np.bincount(ref.branch_id)
@@ -135,7 +134,8 @@ def test_population_from_counts_matches_sample_branches(params):
 # --------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def built(culture_params, params):
-    from brian2 import ms, defaultclock
+    from brian2 import defaultclock, ms
+
     from mgnet.models.backend import configure
     from mgnet.models.culture import build_culture
     configure(device="runtime", codegen_target="cython", threads=1, seed=1)
@@ -158,6 +158,7 @@ def test_excitatory_pr_is_the_equilibrium_configuration(built, cond, culture_par
     """U of every E->E and E->I contact equals mgnet.models.configuration.equilibrium_pr at the
     condition's [Mg]i for its bouton (silent boutons: 0); [Mg]o reaches mg_o."""
     from brian2 import mM, nS
+
     from mgnet.models.configuration import equilibrium_pr
     from mgnet.models.parameters import condition
     p = condition(cond)
@@ -185,6 +186,7 @@ def test_silent_fraction_matches_t6_calibration(built):
     (Pr = 0) fraction at baseline equals calibration.toml's inactive_fraction_baseline
     (0.513) within sampling error (~3e4 contacts)."""
     import tomllib
+
     from mgnet.models.parameters import CALIBRATION_FILE, condition
     built.set_condition(condition("baseline"))
     with open(CALIBRATION_FILE, "rb") as fh:
@@ -198,6 +200,7 @@ def test_elevated_mg_recruits_silent_contacts(built, culture_params):
     of the total Pr equals that of an independent sample_branches population (the
     culture's branches are the configuration model's, only regrouped per neuron)."""
     from brian2 import mM
+
     from mgnet.models.configuration import equilibrium_pr, sample_branches
     from mgnet.models.parameters import condition
     vals, ref = {}, {}
@@ -219,7 +222,8 @@ def test_elevated_mg_recruits_silent_contacts(built, culture_params):
 
 def test_mg_o_reaches_the_nmda_block(built):
     """mg_block of the neurons equals the Jahr–Stevens block at their v and [Mg]o."""
-    from brian2 import mM, mV
+    from brian2 import mV
+
     from mgnet.models.magnesium import nmda_block
     from mgnet.models.parameters import condition
     for cond in ("baseline", "elevated_mg_o_only"):
@@ -258,6 +262,7 @@ def test_plastic_blocks_reach_only_ee(culture_params, params):
 # --------------------------------------------------------------------------------------
 def _simulate(culture, params, seed=4, duration_s=1.0, sim_seed=7, n=N, spine_ca=()):
     from brian2 import second
+
     from mgnet.models.culture import simulate_culture
     (r,) = simulate_culture(n, [(params, culture)], seed=seed, duration=duration_s * second,
                             device_name="runtime", sim_seed=sim_seed, spine_ca=spine_ca)
@@ -289,6 +294,7 @@ def test_readouts_are_an_exact_ablation_of_the_plastic_culture(culture_params, p
     statements differently (measured: 0.4 % of contacts differ by <= 2e-15).  Two Cython
     compilations of the plastic culture: slow."""
     from brian2 import second
+
     from mgnet.models.backend import configure
     from mgnet.models.culture import build_culture
     from mgnet.models.parameters import PlasticityParams
@@ -325,7 +331,8 @@ def test_background_mean_conductance_campbell(culture_params, params):
     neuron is bg_rate * bg_weight * tau_ampa (exact for the Euler-discretised decay too).
     Tolerance: 5 standard errors of the mean of a shot noise (variance r w^2 tau / 2,
     correlation time tau) over N neurons and T."""
-    from brian2 import StateMonitor, ms, nS, second, Hz
+    from brian2 import StateMonitor, ms, nS, second
+
     from mgnet.models.backend import configure
     from mgnet.models.culture import build_culture
     configure(device="runtime", seed=3)
@@ -353,6 +360,7 @@ def test_background_modulation_is_an_ou_process_with_the_calibrated_sd(culture_p
     the sample SD is within 15 % and the lag-tau autocorrelation within 0.12 of e^-1
     (the sampling SD of both is ~ sqrt(tau/T) ~ 5 %)."""
     from brian2 import StateMonitor, ms, second
+
     from mgnet.models.backend import configure
     from mgnet.models.culture import build_culture
     configure(device="runtime", seed=5)
@@ -377,8 +385,8 @@ def test_isolated_neurons_fire_like_single_neurons(culture_params, params):
     the culture's run_args variable) with the same background.  Counts of adapting
     neurons are sub-Poisson, so a 5-sigma Poisson bound on the difference is
     conservative."""
-    import brian2
-    from brian2 import Network, SpikeMonitor, Hz, nS, second
+    from brian2 import Hz, Network, SpikeMonitor, nS, second
+
     from mgnet.models.backend import configure
     from mgnet.models.neurons import make_neurons
     c = _isolated(culture_params)
@@ -406,6 +414,7 @@ def test_runtime_condition_change_is_paired(culture_params, params):
     """simulate_culture: samples on one structure start from the same RNG state, so an
     identical condition twice gives identical spikes (paired comparisons)."""
     from brian2 import second
+
     from mgnet.models.culture import simulate_culture
     from mgnet.models.parameters import condition
     c = _culture(culture_params, bg_weight=16.0)
@@ -420,10 +429,11 @@ def test_runtime_condition_change_is_paired(culture_params, params):
 def test_experiment_quick_run_file(tmp_path):
     """culture-activity through config -> run -> run file: SONATA populations exc/inh,
     burst metrics and band flags in /metrics."""
-    from mgnet.analysis.run_file import read_run, write_run
+    from brian2 import nS
+
+    from mgnet.analysis.run_file import read_run
     from mgnet.experiments.cli import run_experiment
     from mgnet.experiments.config import make_config
-    from brian2 import nS
     from mgnet.experiments.errors import ConfigError
     cfg = make_config("culture-activity", scale="quick",
                       options={"n_neurons": 200, "duration": "2 s", "warmup": "0.5 s"},
@@ -467,6 +477,7 @@ def test_standalone_compile_once_run_args(culture_params, params, tmp_path):
     """cpp_standalone: one compiled project re-run with run_args; identical condition ->
     identical spikes; background off via run_args -> silent."""
     from brian2 import second
+
     from mgnet.models.culture import simulate_culture
     c = _culture(culture_params, bg_weight=16.0)
     off = _culture(culture_params, bg_rate=0.0)
@@ -487,6 +498,7 @@ def test_runtime_and_standalone_fire_at_the_same_rate(culture_params, params, tm
     two devices (different random streams) must agree within a 5-sigma Poisson bound
     (counts of adapting neurons are sub-Poisson, so the bound is conservative)."""
     from brian2 import second
+
     from mgnet.models.culture import simulate_culture
     c = _isolated(culture_params)
     T = 4.0
@@ -513,6 +525,7 @@ def test_ee_contacts_carry_the_gain_separately_from_their_receptor_content(built
     receptor content q_nmda/(q_nmda_ref nmda_gain) that the NMDA Ca2+ reads is the bouton
     size alone; E->I carries q_ee_scale x q_ei_scale; the tables match [Mg]o."""
     from brian2 import nS
+
     from mgnet.models.synapses import check_tables
     ee = built.synapses["ee"]
     ref = float(built.params.receptors.q_ampa / nS) * built.params.receptors.nmda_ampa_ratio
@@ -583,6 +596,7 @@ def test_membrane_block_only_ablation_keeps_the_calcium_at_the_baseline_mg(built
     (nca_mg_o) stay at the baseline 0.8 mM; the check accepts exactly that pairing, and
     the Ca2+ code reads nca_mg_o, not the neuron's mg_o."""
     from brian2 import mM
+
     from mgnet.models.nmda_calcium import nmda_ca_on_pre
     from mgnet.models.parameters import condition, nmda_ca_mg_o
     abl = condition("elevated_mg_membrane_block_only")

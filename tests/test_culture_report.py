@@ -50,9 +50,16 @@ def test_planted_filtering_is_recovered(tmp_path):
 import re  # noqa: E402
 
 from mgnet.analysis.bursts import CULTURE_BANDS  # noqa: E402
-from mgnet.analysis.culture_report import (CONDITION_ORDER, FIGURE_FILES, OUT,  # noqa: E402
-                                     activity_figures, activity_rows, activity_section,
-                                     condition_summary, load_activity_records)
+from mgnet.analysis.culture_report import (  # noqa: E402
+    CONDITION_ORDER,
+    FIGURE_FILES,
+    OUT,
+    activity_figures,
+    activity_rows,
+    activity_section,
+    condition_summary,
+    load_activity_records,
+)
 
 SEEDS = (0, 1, 2, 3, 4)
 #: Inside-band ranges the planted statistics are drawn from.
@@ -114,7 +121,7 @@ def _run_table(text):
     rows = {}
     for ln in lines[2:]:
         cells = [c.strip() for c in ln.strip("|").split("|")]
-        rows[(cells[0], int(cells[1]))] = dict(zip(header, cells))
+        rows[(cells[0], int(cells[1]))] = dict(zip(header, cells, strict=True))
     return header, rows
 
 
@@ -135,7 +142,7 @@ def test_planted_out_of_band_value_is_flagged_exactly_there(planted):
     # One sentence per condition; only aged names a statistic, with the planted value.
     sentences = [ln for ln in text.splitlines() if ln.startswith("- **")]
     assert len(sentences) == len(CONDITION_ORDER)
-    for c, line in zip(CONDITION_ORDER, sentences):
+    for c, line in zip(CONDITION_ORDER, sentences, strict=True):
         assert line.startswith(f"- **{c}**")
         if c == "aged":
             assert "IBI CV outside 0.3–1 in 1/5 (0.12; below)" in line

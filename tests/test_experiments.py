@@ -60,6 +60,7 @@ def test_bouton_assay_runtime(tmp_path, condition):
 
 def test_dose_response_and_reconfiguration_runtime(tmp_path):
     from brian2 import mM
+
     from mgnet.models.parameters import ELEVATED_MG_I
     dose = _run(tmp_path, "mg-dose-response", n=6,
                 extra='groups = ["baseline", "elevated_mg"]\n')

@@ -18,8 +18,8 @@ import pytest
 
 from mgnet.analysis import interop
 from mgnet.analysis.interop import (
-    MissingDependencyError,
     RUN_COLUMNS,
+    MissingDependencyError,
     changed_parameters,
     config_hash,
     export_nwb,
@@ -85,7 +85,7 @@ def make_run(rng_seed: int = 0, **attr_over) -> RunData:
     members[1, rng.choice(N_EXC, 6, replace=False)] = True
     t0, t1 = 1.0, T_STOP
     metrics = {f"rate_{p}_hz": float(np.sum((t >= t0) & (t < t1)) / (n * (t1 - t0)))
-               for (p, (t, _)), n in zip(spikes.items(), (N_EXC, N_INH))}
+               for (p, (t, _)), n in zip(spikes.items(), (N_EXC, N_INH), strict=True)}
     metrics.update({"n_exc": N_EXC, "n_inh": N_INH, "n_bursts": 2, "ibi_cv": float("nan"),
                     "all_bands_ok": False, "note": "synthetic", "analysis_t_start_s": t0})
     return RunData(
@@ -146,7 +146,7 @@ def test_to_neo_spiketrains_epochs_and_annotations(run_path):
     for pop, n in (("exc", N_EXC), ("inh", N_INH)):
         trains = [st for st in seg.spiketrains if st.annotations["population"] == pop]
         assert [st.annotations["node_id"] for st in trains] == list(range(n))
-        for st, ref in zip(trains, numpy_trains(run_path, pop, n)):
+        for st, ref in zip(trains, numpy_trains(run_path, pop, n), strict=True):
             assert st.units == pq.s
             # read_run divides the stored ms by 1000 exactly as numpy does here
             assert np.array_equal(st.magnitude, ref)
@@ -187,7 +187,7 @@ def test_elephant_statistics_match_numpy(run_path):
     ref = numpy_trains(run_path, "exc", N_EXC)
     t0, t1 = 1.0, T_STOP
     cvs = []
-    for st, t in zip(trains, ref):
+    for st, t in zip(trains, ref, strict=True):
         if not len(t):
             continue     # elephant refuses an empty train; covered by the population rate
         rate = es.mean_firing_rate(st, t_start=t0 * pq.s, t_stop=t1 * pq.s)
@@ -243,7 +243,7 @@ def test_export_nwb_round_trip_and_validation(run_path, tmp_path):
         for pop, n in (("exc", N_EXC), ("inh", N_INH)):
             sel = units[units["population"] == pop]
             assert list(sel["node_id"]) == list(range(n))
-            for got, ref in zip(sel["spike_times"], numpy_trains(run_path, pop, n)):
+            for got, ref in zip(sel["spike_times"], numpy_trains(run_path, pop, n), strict=True):
                 assert np.array_equal(np.asarray(got), ref)
         members = np.stack(units["assemblies"].to_numpy())
         np.testing.assert_array_equal(members[:N_EXC].T, run.patterns)

@@ -1,9 +1,9 @@
 """NMDA Mg2+ block and the Pr([Mg]i) law against published values and closed forms."""
 import numpy as np
 import pytest
-from brian2 import mV, mM
+from brian2 import mM, mV
 
-from mgnet.models.magnesium import (BLOCK_EXPR, BLOCK_PRESETS, block_expr, nmda_block, pr_from_mg)
+from mgnet.models.magnesium import BLOCK_EXPR, BLOCK_PRESETS, block_expr, nmda_block, pr_from_mg
 from mgnet.models.parameters import MgBlockParams, ReleaseParams
 
 

@@ -5,11 +5,11 @@ import dataclasses
 
 import numpy as np
 import pytest
-from tests.conftest import followed_pulses, quick_cli_run
 
 from mgnet.experiments.config import ConfigError, make_config
 from mgnet.experiments.memory_capacity import OPTIONS, _CapacityMemory, check_options
 from mgnet.experiments.memory_encoding import make_schedule
+from tests.conftest import followed_pulses, quick_cli_run
 
 
 def _opts(**kw):
@@ -81,7 +81,7 @@ def quick_run(tmp_path_factory):
 
 @pytest.mark.slow      # about a minute (runtime device, 300 neurons, two simulations)
 def test_quick_run_layout_and_metrics_recompute(quick_run):
-    from mgnet.analysis.memory_report import capacity_recomputed, capacity_p_values
+    from mgnet.analysis.memory_report import capacity_p_values, capacity_recomputed
     cfg, run = quick_run
     assert capacity_p_values(run) == [1, 2]
     assert set(run.spikes) == {"exc_p1", "inh_p1", "exc_p2", "inh_p2"}

@@ -5,10 +5,10 @@ import dataclasses
 
 import numpy as np
 import pytest
-from tests.conftest import followed_pulses, quick_cli_run
 
 from mgnet.experiments.config import ConfigError, make_config
-from mgnet.experiments.memory_encoding import OPTIONS, SCALES, check_options, make_schedule
+from mgnet.experiments.memory_encoding import OPTIONS, check_options, make_schedule
+from tests.conftest import followed_pulses, quick_cli_run
 
 
 def _opts(**kw):
@@ -35,7 +35,7 @@ def test_schedule_counts_nesting_and_phase_boundaries():
     assert len(tr["start"]) == 4 * 3 * o.trains_per_presentation
     period = 1.0 / float(o.pulse_rate)
     assert np.allclose(tr["stop"] - tr["start"], o.pulses_per_train * period)
-    for t, p in zip(s.stim_t[enc], s.stim_i[enc]):
+    for t, p in zip(s.stim_t[enc], s.stim_i[enc], strict=True):
         hit = (tr["start"] <= t + 1e-12) & (t < tr["stop"] - 1e-12) & (tr["pattern"] == p)
         assert hit.sum() == 1
     assert set(tr["presentation"]) == set(range(4))
@@ -147,7 +147,7 @@ def test_plastic_culture_keeps_the_calibrated_mean_quantal_size():
     probability beta, from the structure seed) the quantal size is the calibrated one,
     within 4 binomial standard errors of the UP fraction."""
     from mgnet.models.culture import culture_structure, initial_efficacy, plastic_quantal_sizes
-    from mgnet.models.parameters import CultureParams, PLASTICITY_PRESETS
+    from mgnet.models.parameters import PLASTICITY_PRESETS, CultureParams
     pl = PLASTICITY_PRESETS["hippocampal_cultures"]
     st = culture_structure(300, CultureParams(), seed=2)
     rho = initial_efficacy(st, pl)
@@ -170,7 +170,8 @@ def test_chronic_arm_resolves_the_conditions_glun2b_fraction():
     condition (models/glun2b_chronic.toml) into the resolved parameters; acute keeps the
     [params.receptors] value; setting both is refused (a set value is never ignored)."""
     import pytest
-    from mgnet.experiments.config import ConfigError, make_config
+
+    from mgnet.experiments.config import ConfigError
     from mgnet.models.metaplasticity import chronic_glun2b
     for cond in ("baseline", "elevated_mg"):
         cfg = make_config("memory-encoding", condition=cond, options={"glun2b": "chronic"})
@@ -192,6 +193,7 @@ def test_the_plastic_phase_ends_after_the_consolidation_snapshot_in_every_proces
     run-to-run differences, docs/memory.md "Fixed: a memory-encoding run was not
     bit-reproducible")."""
     from brian2 import Clock, second
+
     from mgnet.experiments.memory_encoding import phase1_end
     dt = 1e-4
     for n in (2, 5, 30):

@@ -6,9 +6,15 @@ import numpy as np
 import pytest
 
 from mgnet.analysis.bursts import detect_network_bursts
-from mgnet.analysis.memory_metrics import (active_from_spikes, cues_in_bursts, rates_in_window,
-                                     recall_overlap, recall_q, up_fraction_difference,
-                                     up_fraction_z)
+from mgnet.analysis.memory_metrics import (
+    active_from_spikes,
+    cues_in_bursts,
+    rates_in_window,
+    recall_overlap,
+    recall_q,
+    up_fraction_difference,
+    up_fraction_z,
+)
 
 
 def poisson_spikes(rng, rates_hz, t0, t1):
@@ -86,7 +92,7 @@ def test_sham_cue_gives_q_and_m_near_zero():
     members = np.zeros(n, bool)
     members[rng.choice(n, m, replace=False)] = True
     q, ov = [], []
-    for trial in range(20):
+    for _ in range(20):
         cued = np.zeros(n, bool)
         cued[rng.choice(np.flatnonzero(~members), 100, replace=False)] = True
         rates = np.where(cued, 80.0, 6.0)          # everyone else at one rate

@@ -40,7 +40,7 @@ def test_schedule_has_every_control_and_spaced_cues():
 
 def test_planted_efficacy_sets_exactly_the_in_assembly_contacts_up():
     from mgnet.models.culture import culture_structure, initial_efficacy
-    from mgnet.models.parameters import CultureParams, PLASTICITY_PRESETS
+    from mgnet.models.parameters import PLASTICITY_PRESETS, CultureParams
     pl = PLASTICITY_PRESETS["hippocampal_cultures"]
     st = culture_structure(300, CultureParams(), seed=1000)
     members = np.zeros(st.n_exc, bool)

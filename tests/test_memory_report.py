@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 from mgnet.analysis import memory_metrics as mm
-from mgnet.analysis.memory_report import (SNR_CRITERION, memory_section, paired_table,
-                                    run_metrics)
+from mgnet.analysis.memory_report import SNR_CRITERION, memory_section, paired_table, run_metrics
 from mgnet.analysis.run_file import RunData, write_run
 
 B = 5.0          # UP/DOWN weight ratio of the planted rule
@@ -191,9 +190,14 @@ def test_section_says_when_neither_condition_encodes(tmp_path):
 # ======================================================================================
 # memory-capacity and memory-retention on planted run files
 # ======================================================================================
-from mgnet.analysis.memory_report import (CAPACITY_THRESHOLD, capacity_run_metrics,  # noqa: E402
-                                    capacity_section, capacity_subrun, retention_metrics,
-                                    retention_section)
+from mgnet.analysis.memory_report import (  # noqa: E402
+    CAPACITY_THRESHOLD,
+    capacity_run_metrics,
+    capacity_section,
+    capacity_subrun,
+    retention_metrics,
+    retention_section,
+)
 
 P_VALUES = (1, 2, 4)
 
@@ -435,7 +439,7 @@ def test_planted_verdict_on_planted_metrics(monkeypatch):
     from types import SimpleNamespace
 
     import mgnet.analysis.memory_report as mr
-    from mgnet.analysis.memory_report import planted     # where planted_verdict looks up
+    from mgnet.analysis.memory_report import planted  # where planted_verdict looks up
 
     def fake_runs(gap):
         rng = np.random.default_rng(0)
@@ -467,6 +471,7 @@ def test_per_run_metrics_are_computed_once_per_content():
     cache is keyed by the run's content, so equal data hit it and any changed array,
     even in a fresh object with the same attributes, misses it."""
     import dataclasses
+
     from mgnet.analysis import memory_report as mr
     calls = []
 

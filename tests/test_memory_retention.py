@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.conftest import quick_cli_run
 
 from mgnet.experiments.config import make_config
 from mgnet.experiments.memory_encoding import make_schedule
+from tests.conftest import quick_cli_run
 
 
 def test_default_design_and_its_cost():
@@ -44,8 +44,7 @@ def quick_run(tmp_path_factory):
 
 @pytest.mark.slow      # about a minute (runtime device, 300 neurons)
 def test_quick_run_forgetting_curve_and_metrics_recompute(quick_run):
-    from mgnet.analysis.memory_report import (retention_curves, retention_recomputed,
-                                        snapshots)
+    from mgnet.analysis.memory_report import retention_curves, retention_recomputed, snapshots
     run = quick_run
     t, phase, _ = snapshots(run)
     assert t[-1] == pytest.approx(run.protocol["recall"]["t_start"])

@@ -12,10 +12,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mgnet.analysis.memory_robustness import (REF, TEST, paired_effects, params_of,
-                                              perturbation, perturbation_label,
-                                              robustness_figures, robustness_rows,
-                                              robustness_section, split_perturbed)
+from mgnet.analysis.memory_robustness import (
+    REF,
+    TEST,
+    paired_effects,
+    params_of,
+    perturbation,
+    perturbation_label,
+    robustness_figures,
+    robustness_rows,
+    robustness_section,
+    split_perturbed,
+)
 from mgnet.analysis.run_file import RunData, write_run
 from tests.test_memory_report import _planted
 
@@ -139,8 +147,13 @@ def test_the_robustness_plan_perturbs_one_parameter_by_20_percent_on_comparison_
     comparison seeds, never the calibration seeds (>= 1000)."""
     from mgnet.experiments.cli import config_tag
     from mgnet.experiments.config import make_config
-    from mgnet.experiments.memory_robustness import (CONDITIONS, PARAMETERS, SEEDS,
-                                                     perturbations, plan)
+    from mgnet.experiments.memory_robustness import (
+        CONDITIONS,
+        PARAMETERS,
+        SEEDS,
+        perturbations,
+        plan,
+    )
     from mgnet.experiments.sweep import _resolve_configs
     assert CONDITIONS == (REF, TEST)
     items = plan("default")

@@ -7,7 +7,8 @@
 """
 import numpy as np
 import pytest
-from brian2 import mV, mM, nS, ms, second
+from brian2 import mM, ms, mV, nS, second
+from scipy.integrate import trapezoid
 
 from mgnet.models.magnesium import nmda_block
 from mgnet.models.parameters import MagnesiumParams, ReceptorParams, SpineCalciumParams
@@ -63,7 +64,7 @@ def test_block_in_brian_equals_numpy(brian):
 def test_spine_ca_of_one_release_closed_form(brian):
     """One release at rest: Ca = Pf B(V) (E_Ca-V)/(E_Ca-V_ref) [(1-f) + f kappa_2b w_2b]."""
     from mgnet.models.neurons import make_neurons
-    from mgnet.models.synapses import make_contacts, contact_namespace
+    from mgnet.models.synapses import contact_namespace, make_contacts
     b = brian
     rec = ReceptorParams()
     sca = SpineCalciumParams()
@@ -96,8 +97,8 @@ def test_spine_ca_of_one_release_closed_form(brian):
 
 def test_kappa_is_charge_ratio():
     """kappa_2b = charge of a unit-peak GluN2B conductance / that of GluN2A."""
-    from mgnet.models.synapses import contact_namespace
     from mgnet.models.neurons import nmda_peak_normalisation
+    from mgnet.models.synapses import contact_namespace
     rec = ReceptorParams()
     t = np.arange(0, 5.0, 1e-5)
 
@@ -105,7 +106,7 @@ def test_kappa_is_charge_ratio():
         tr = float(rec.tau_nmda_rise)
         g = np.exp(-t / float(td)) - np.exp(-t / tr)
         g /= g.max()
-        return np.trapezoid(g, t) if hasattr(np, "trapezoid") else np.trapz(g, t)
+        return trapezoid(g, t)
     ratio = charge(rec.tau_nmda_2b) / charge(rec.tau_nmda_2a)
     assert contact_namespace()["kappa_2b"] == pytest.approx(ratio, rel=1e-3)
     # The normalisation makes the peak exactly 1.
@@ -163,7 +164,9 @@ def _standalone_fi(directory, vectorised: bool):
     starting with v = NaN, simulated in a cpp_standalone project; (spike times per
     neuron, final v in mV, generated state-update code)."""
     import gc
+
     import brian2
+
     from mgnet.models.backend import optimisations, standalone_session
     from mgnet.models.neurons import make_neurons
     n = 64
@@ -214,7 +217,7 @@ def test_vectorised_state_update_equals_the_scalar_loop(tmp_path):
     if syms is not None:         # x86_64 glibc: the loop calls libmvec's vector exp
         assert "v_exp" in syms and not _vector_exp_symbols(tmp_path / "sca"), syms
     assert sum(len(t) for t in t_sca) > 100, "the drive must make neurons fire"
-    for a, b in zip(t_vec, t_sca):
+    for a, b in zip(t_vec, t_sca, strict=True):
         np.testing.assert_array_equal(a, b)
     assert np.isnan(v_vec[-1]) and np.isnan(v_sca[-1])
     np.testing.assert_allclose(v_vec[:-1], v_sca[:-1], rtol=0, atol=1e-6)

@@ -19,12 +19,19 @@ import dataclasses
 import numpy as np
 import pytest
 from brian2 import mM, ms, mV, nS, second
+from scipy.integrate import trapezoid
 
 from mgnet.models import nmda_calcium as nca
 from mgnet.models import plasticity as pl
 from mgnet.models.magnesium import nmda_block
-from mgnet.models.parameters import (CalciumParams, MagnesiumParams, NeuronParams, PlasticityParams,
-                               ShortTermPlasticityParams, SpineCalciumParams)
+from mgnet.models.parameters import (
+    CalciumParams,
+    MagnesiumParams,
+    NeuronParams,
+    PlasticityParams,
+    ShortTermPlasticityParams,
+    SpineCalciumParams,
+)
 
 RELIABLE = ShortTermPlasticityParams(tau_f=1e-3 * ms, tau_d=1e-3 * ms)
 #: NMDA Ca2+ only (no VDCC jump), at the culture's medium: C_pre,eff/C_pre is the release's
@@ -146,8 +153,8 @@ def test_tables_match_direct_integrals():
         f1 = nca.ca_flux((base + kern) * mV, 0.8 * mM)
         for x, tau in (("2a", comp["tau_2a"]), ("2b", comp["tau_2b"]), ("r", comp["tau_r"])):
             e = np.exp(-u / tau)
-            eta = np.trapezoid(e * (f1 - f0), u) if hasattr(np, "trapezoid") else np.trapz(e * (f1 - f0), u)
-            iso = np.trapezoid(e * f0, u) if hasattr(np, "trapezoid") else np.trapz(e * f0, u)
+            eta = trapezoid(e * (f1 - f0), u)
+            iso = trapezoid(e * f0, u)
             assert tab[f"nca_eta_{x}"][k] == pytest.approx(eta, rel=1e-4, abs=1e-9), (x, r_mV)
             assert tab[f"nca_iso_{x}"][k] == pytest.approx(iso, rel=1e-4), (x, r_mV)
 

@@ -83,9 +83,9 @@ def test_public_names_of_issue_17():
         assert getattr(mgnet.analysis, name) is getattr(interop, name)
     assert {"load_metrics", "analysis"} <= set(dir(mgnet))
     with pytest.raises(AttributeError):
-        mgnet.no_such_name
+        _ = mgnet.no_such_name
     with pytest.raises(AttributeError):
-        mgnet.analysis.no_such_name
+        _ = mgnet.analysis.no_such_name
     assert isinstance(mgnet.__version__, str) and mgnet.__version__
 
 

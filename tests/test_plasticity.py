@@ -20,10 +20,16 @@ import numpy as np
 import pytest
 from brian2 import mM, ms, mV, nS, pA, second
 
-from mgnet.models.parameters import (PLASTICITY_PRESETS, CalciumParams, NeuronParams,
-                               PlasticityParams, MagnesiumParams, ShortTermPlasticityParams,
-                               SpineCalciumParams)
 from mgnet.models import plasticity as pl
+from mgnet.models.parameters import (
+    PLASTICITY_PRESETS,
+    CalciumParams,
+    MagnesiumParams,
+    NeuronParams,
+    PlasticityParams,
+    ShortTermPlasticityParams,
+    SpineCalciumParams,
+)
 
 #: Deterministic single-site release (U = 1 and instantaneous recovery): every spike
 #: releases, so the rule is tested without release noise.

@@ -54,6 +54,7 @@ def test_half_life_of_a_trace_in_bursts_is_the_geometric_closed_form():
     """After h = half_life_bursts(m) bursts that each move a contact the fraction m of the
     way to the bursts' fixed point, (1 - m)^h = 1/2 of a trace is left (rel. 1e-12)."""
     import math
+
     from mgnet.analysis.presets_report import half_life_bursts
     for m in (0.01, 0.11, 0.42, 0.9):
         h = half_life_bursts(m)

@@ -118,6 +118,7 @@ def test_readme_example_runs_through_the_runner(block_curve, tmp_path):
     runs into a run file, and is in reproduce's plan.  Physics: the block factor rises
     with depolarisation, and 1.2 mM [Mg]o blocks more at -65 mV than 0.8 mM."""
     from brian2 import mV
+
     from mgnet.analysis.run_file import read_run
     from mgnet.experiments.config import from_toml, make_config
     from mgnet.experiments.reproduce import plan
@@ -131,7 +132,7 @@ def test_readme_example_runs_through_the_runner(block_curve, tmp_path):
     outs = [default_run_path(tmp_path / "results", c) for c in cfgs]
     paths = run_experiments(cfgs, outs, quiet=True)
     unblocked = []
-    for cfg, path in zip(cfgs, paths):
+    for cfg, path in zip(cfgs, paths, strict=True):
         run = read_run(path)
         v, b = run.arrays["/block/v"], run.arrays["/block/unblocked"]
         assert len(v) == 11 and np.all(np.diff(b) > 0)
@@ -151,6 +152,6 @@ def test_readme_example_runs_through_the_runner(block_curve, tmp_path):
     assert isinstance(study, Study) and study.experiments == ("block-curve",)
     (section,) = study.sections(tmp_path / "results", "quick", {})
     assert section.startswith("## NMDA block curve")
-    for cond, value in zip(("baseline", "elevated_mg"), unblocked):
+    for cond, value in zip(("baseline", "elevated_mg"), unblocked, strict=True):
         assert f"| {cond} | {value:.3f} |" in section
     assert study.sections(tmp_path / "empty", "quick", {}) == []

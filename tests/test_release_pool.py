@@ -9,8 +9,12 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from mgnet.models.release_pool import (refill_probability, rrp_sizes, simulate_pool,
-                                 vesicle_probability)
+from mgnet.models.release_pool import (
+    refill_probability,
+    rrp_sizes,
+    simulate_pool,
+    vesicle_probability,
+)
 from mgnet.models.synapses import tm_mean_release
 
 TAU_F, K0, KMAX, KD, TAU_CA = 0.1, 2.0, 30.0, 2.0, 0.05
@@ -28,7 +32,7 @@ def test_refill_probability_is_the_dkr_integral():
     """1 - exp(-∫ k(t) dt) with k = k0 + (kmax - k0) C e^(-t/τ) / (C e^(-t/τ) + KD)."""
     for c in (0.0, 1.0, 5.0):
         for dt in (0.01, 0.05, 0.3, 2.0):
-            k = lambda t: K0 + (KMAX - K0) * c * np.exp(-t / TAU_CA) / (  # noqa: E731
+            k = lambda t, c=c: K0 + (KMAX - K0) * c * np.exp(-t / TAU_CA) / (  # noqa: E731
                 c * np.exp(-t / TAU_CA) + KD)
             integral, _ = quad(k, 0, dt)
             assert refill_probability(dt, c, K0, KMAX, KD, TAU_CA) == pytest.approx(

@@ -569,7 +569,7 @@ def _downgrade_to_schema_1(path):
     units "s", ``sorting`` a string, schema_version 1."""
     with h5py.File(path, "r+") as f:
         f.attrs["schema_version"] = np.int64(1)
-        for pop, grp in f["spikes"].items():
+        for grp in f["spikes"].values():
             code = int(grp.attrs["sorting"])
             del grp.attrs["sorting"]
             grp.attrs["sorting"] = {0: "none", 1: "by_id", 2: "by_time"}[code]
@@ -701,8 +701,8 @@ def test_libsonata_reads_every_kind_of_spikes(tmp_path):
         got_ids = np.array([i for i, _ in got], dtype=np.int64)
         got_ms = np.array([t for _, t in got], dtype=float)
         # the same (node, time) pairs, whatever order the reader returns them in
-        want = sorted(zip(np.asarray(ids, np.int64).tolist(), (ts * 1000.0).tolist()))
-        assert sorted(zip(got_ids.tolist(), got_ms.tolist())) == want, pop
+        want = sorted(zip(np.asarray(ids, np.int64).tolist(), (ts * 1000.0).tolist(), strict=True))
+        assert sorted(zip(got_ids.tolist(), got_ms.tolist(), strict=True)) == want, pop
         if len(ts):
             assert sp.times == pytest.approx((ts.min() * 1000.0, ts.max() * 1000.0))
             # a time-window query (binary search when sorted by time) in ms
@@ -711,7 +711,7 @@ def test_libsonata_reads_every_kind_of_spikes(tmp_path):
             assert len(sp.get(tstart=t0, tstop=t1)) == inside, pop
     # and mgnet reads the same file back in seconds
     back = read_run(path)
-    for pop, (ts, ids) in spikes.items():
+    for pop, (ts, _ids) in spikes.items():
         np.testing.assert_array_max_ulp(back.spikes[pop][0], ts, maxulp=1)
 
 

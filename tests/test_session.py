@@ -76,6 +76,7 @@ def test_the_checker_flags_hand_made_sessions():
 # ----------------------------------------------------------------------------- cache key
 def test_cache_key_follows_signature_and_build_flags(tmp_path, monkeypatch):
     from brian2 import defaultclock, ms
+
     from mgnet.models.backend import StandaloneSession, flags, optimisations
 
     sig = (np.arange(5), "params", 3)
@@ -130,7 +131,7 @@ W_BUILD, W_RUN = 0.3, 0.7
 def _network(w):
     """Poisson input onto 5 leaky units through synapses that transmit with probability
     1/2 (rand() in the synapse code: the random stream matters); explicit names."""
-    from brian2 import (Hz, Network, NeuronGroup, PoissonGroup, SpikeMonitor, Synapses, ms)
+    from brian2 import Hz, Network, NeuronGroup, PoissonGroup, SpikeMonitor, Synapses, ms
     src = PoissonGroup(20, rates=80 * Hz, name="sess_src")
     tgt = NeuronGroup(5, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0",
                       method="exact", name="sess_tgt")
@@ -178,6 +179,7 @@ def test_standalone_rerun_with_run_args_reproduces_a_fresh_build(tmp_path):
     made with that w, at every rerun; the device, flags and runtime mode come back."""
     from brian2 import get_device, prefs
     from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+
     from mgnet.models.backend import StandaloneSession, simulation_session
     link_before = list(prefs.codegen.cpp.extra_link_args)
     with simulation_session("cpp_standalone", "sess", ("rerun", W_BUILD), seed=5,

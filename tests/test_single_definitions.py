@@ -28,7 +28,9 @@ def _definitions(pattern: str) -> list[str]:
 # ------------------------------------------------------------------------ entropy
 def test_one_binary_entropy():
     assert _definitions(r"^\s*def binary_entropy\b") == ["analysis/statistics/proportions.py"]
-    from mgnet.analysis import configuration_metrics as cm, memory_metrics as mm, statistics
+    from mgnet.analysis import configuration_metrics as cm
+    from mgnet.analysis import memory_metrics as mm
+    from mgnet.analysis import statistics
     assert cm.binary_entropy is statistics.binary_entropy is mm.binary_entropy
 
 
@@ -94,7 +96,9 @@ def test_one_toml_writer():
 
 def test_toml_value_round_trips():
     import tomllib
+
     from brian2 import mM
+
     from mgnet.experiments.config import parse_quantity, toml_value
     values = {"b": True, "nb": np.bool_(False), "i": 3, "ni": np.int64(-7), "f": 0.1,
               "nf": np.float64(1 / 3), "nan": float("nan"), "inf": np.inf, "ninf": -np.inf,
@@ -129,6 +133,7 @@ def test_one_float_unit_parser():
 def test_parse_value_units_and_edges():
     import subprocess
     import sys
+
     from mgnet.models.units import parse_value
     assert parse_value("0.83 mM", "mM") == 0.83
     assert parse_value("830 uM", "mM") == 830 * 1e-3
@@ -141,7 +146,8 @@ def test_parse_value_units_and_edges():
                        ("1 furlong", "s"), ("", "ms"), (None, "mM"), ("1 mM", "kg")]:
         with pytest.raises(ValueError):
             parse_value(text, unit)
-    from mgnet.analysis import configuration_report as cr, interop
+    from mgnet.analysis import configuration_report as cr
+    from mgnet.analysis import interop
     assert interop._seconds("50 ms") == 0.05 and interop._seconds("0.8 mM") is None
     assert np.isnan(cr.param_value({"a": {"b": "0.5 mM"}}, "a.b", "kg"))
     from mgnet.experiments.calibrate import parse_mg

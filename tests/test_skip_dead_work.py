@@ -14,8 +14,6 @@ loads and stores, the prefetching pathway template) changes no physics.
 """
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 from brian2 import ms, nS, second
@@ -134,8 +132,8 @@ def _plastic_run(b, skip: bool, noise: bool, seed: int = 3):
     """12 contacts from 4 presynaptic trains (Pr 0.4, culture time constants) onto two
     stub neurons with their own spike trains; 3 s."""
     from mgnet.models.parameters import ShortTermPlasticityParams
-    from tests.test_plasticity import _plastic, _stub_target
     from mgnet.models.plasticity import PlasticityParams
+    from tests.test_plasticity import _plastic, _stub_target
     rng = np.random.default_rng(11)
     t_end = 3.0
     post = _stub_target(b, [np.sort(rng.uniform(0.05, 2.9, 25)),
@@ -218,12 +216,13 @@ def test_silent_contacts_draw_nothing_and_the_others_release_as_tm_says(brian):
 def _standalone_plastic(directory, switches):
     """A small plastic network (culture-like release, noise on) in cpp_standalone."""
     import gc
+
     import brian2
     gc.collect()        # no living object of an earlier project: unnumbered file names
     from mgnet.models.backend import standalone_session
     from mgnet.models.parameters import ShortTermPlasticityParams
-    from tests.test_plasticity import _plastic, _stub_target
     from mgnet.models.plasticity import PlasticityParams
+    from tests.test_plasticity import _plastic, _stub_target
     rng = np.random.default_rng(2)
     with optimisations(**switches), standalone_session(directory):
         b = brian2
@@ -254,7 +253,8 @@ def test_standalone_gates_and_prefetch(tmp_path):
     """cpp_standalone: the gated C++ gives the documented semantics, and prefetching the
     postsynaptic pathway's contacts changes no result (identical arrays)."""
     import brian2
-    from mgnet.models.backend import standalone_session, synapse_code_object_class
+
+    from mgnet.models.backend import standalone_session
     d = tmp_path / "gates"
     with standalone_session(d):
         net, g, s = _gated_network(brian2)
@@ -279,6 +279,7 @@ def test_plastic_culture_alike_with_and_without_skipping(tmp_path):
     network bursts and the final UP fraction of the E->E contacts agree within 5
     standard errors of their difference.  About 5 minutes."""
     import brian2
+
     from mgnet.analysis.bursts import detect_network_bursts
     from mgnet.models.backend import standalone_session
     from mgnet.models.culture import build_culture

@@ -10,7 +10,6 @@ from scipy import stats
 
 from mgnet.analysis import statistics as st
 
-
 # ------------------------------------------------------------------------------ hyperbola
 
 

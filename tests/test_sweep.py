@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import h5py
@@ -27,12 +28,15 @@ import numpy as np
 import pytest
 
 from mgnet.analysis.run_file import list_runs
-import tomllib
-
 from mgnet.experiments.cli import config_tag, main
 from mgnet.experiments.config import make_config
-from mgnet.experiments.sweep import (SweepError, format_seeds, orphan_temp_files, parse_conditions,
-                               parse_seeds)
+from mgnet.experiments.sweep import (
+    SweepError,
+    format_seeds,
+    orphan_temp_files,
+    parse_conditions,
+    parse_seeds,
+)
 from tests.test_cli import all_files, assert_one_line_error
 
 REPO = Path(__file__).resolve().parent.parent
@@ -352,6 +356,7 @@ def test_runs_differing_only_in_options_get_their_own_dask_task():
     condition and seed with other options; Dask merges submissions that share a key, so
     each task needs its own (at quick scale one of each pair was silently not run)."""
     from pathlib import Path
+
     from mgnet.experiments.cli import default_run_path
     from mgnet.experiments.reproduce import plan
     from mgnet.experiments.sweep import _groups, task_key

@@ -10,7 +10,6 @@ from brian2 import mV, second
 from mgnet.models import tagging_capture as tc
 from mgnet.models.parameters import PLASTICITY_PRESETS
 
-
 P = tc.stc_preset("li_2016_synapse")
 H0 = float(P.h0 / mV)
 
@@ -111,7 +110,7 @@ def test_z_saturation_closed_form(sign, tagged):
     s.h[:] = H0 + sign * 3.0           # tagged, Σ|h − h0| = 3 mV > θ_pro
     t = np.arange(0, 4 * 3600 + 1, 600.0)
     zs = []
-    for k, tk in enumerate(t):
+    for k in range(len(t)):
         zs.append(float(s.z[0]))
         if k < len(t) - 1:
             tc.advance(s, Q, 600.0, dt_slow=1.0)
@@ -218,6 +217,7 @@ def test_protection_study_runs_and_reports():
     tables, and the one-event early-phase numbers of the default preset beside the
     plasticity-presets twin's (burst 0.42, presentation 0.33 at 100 draws; here 20 draws)."""
     import json
+
     from mgnet.analysis.stc_report import stc_tables
     from mgnet.experiments import stc_protection as sp
     res = sp.run(("project:hippocampal_cultures",), draws=2, hours=0.02, library_size=20,

@@ -32,27 +32,66 @@ numpy/scipy: never imports Brian2.
 
 from __future__ import annotations
 
-from .data import (ASSAY_EXPERIMENT, DOSE_EXPERIMENT, RECONFIG_EXPERIMENT, BASELINE,
-                   ELEVATED, CONDITION_ORDER, PAPER_SAMPLE_SIZE, MAX_EXHAUSTED_FRACTION,
-                   CALIBRATIONS, FIGURE_FILES, ConfigurationDataError, ConfigurationRuns,
-                   load_configuration_runs, ConditionData, condition_data, run_params,
-                   param_value, assay_conditions)
-from .measures import (timepoint_data, reconfiguration_timecourse, pooled_assay_table,
-                       mann_whitney, capacity_gain_matched)
-from .verdicts import TARGETS
-from .targets_t5_t9 import glun2b_share
-from .targets import (target_t1, target_t2, target_t3, target_t4, target_t5, target_t6,
-                      target_t7, target_t8, target_t9, aggregate_rows,
-                      configuration_targets)
-from .tables import (exhaustion_table, UNCERTAIN_PARAMETERS, parameter_table,
-                     sample_size_notes, nmda_charge_ratio)
+from ..configuration_metrics import FUNCTIONAL_PR_THRESHOLD  # noqa: F401
+from .data import (
+                   ASSAY_EXPERIMENT,
+                   BASELINE,
+                   CALIBRATIONS,
+                   CONDITION_ORDER,
+                   DOSE_EXPERIMENT,
+                   ELEVATED,
+                   FIGURE_FILES,
+                   MAX_EXHAUSTED_FRACTION,
+                   PAPER_SAMPLE_SIZE,
+                   RECONFIG_EXPERIMENT,
+                   ConditionData,
+                   ConfigurationDataError,
+                   ConfigurationRuns,
+                   assay_conditions,
+                   condition_data,
+                   load_configuration_runs,
+                   param_value,
+                   run_params,
+)
+from .measures import (
+                   capacity_gain_matched,
+                   mann_whitney,
+                   pooled_assay_table,
+                   reconfiguration_timecourse,
+                   timepoint_data,
+)
 from .reasons import failure_reason, failure_summary
+from .tables import (
+                   UNCERTAIN_PARAMETERS,
+                   exhaustion_table,
+                   nmda_charge_ratio,
+                   parameter_table,
+                   sample_size_notes,
+)
+from .targets import (
+                   aggregate_rows,
+                   configuration_targets,
+                   target_t1,
+                   target_t2,
+                   target_t3,
+                   target_t4,
+                   target_t5,
+                   target_t6,
+                   target_t7,
+                   target_t8,
+                   target_t9,
+)
+from .targets_t5_t9 import (
+                   T6_PAPER,  # noqa: F401
+                   T6_TOLERANCE,  # noqa: F401
+                   glun2b_share,
+)
 
 # Not in __all__, but importable from here before the split: kept importable.
-from .verdicts import _verdict  # noqa: F401
-from .targets_t5_t9 import T6_PAPER  # noqa: F401
-from .targets_t5_t9 import T6_TOLERANCE  # noqa: F401
-from ..configuration_metrics import FUNCTIONAL_PR_THRESHOLD  # noqa: F401
+from .verdicts import (
+                   TARGETS,
+                   _verdict,  # noqa: F401
+)
 
 __all__ = [
     "ASSAY_EXPERIMENT",

@@ -4,17 +4,18 @@ bouton-assay, dose-response and reconfiguration run files, and pooling them per 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from mgnet.models.units import parse_value
+
 from ..configuration_metrics import FUNCTIONAL_PR_THRESHOLD, branch_metrics
 from ..figures.style import CONDITION_ORDER as _STYLE_ORDER
 from ..run_file import RunData, list_runs, read_run
-
 
 ASSAY_EXPERIMENT = "bouton-assay"
 DOSE_EXPERIMENT = "mg-dose-response"

@@ -4,7 +4,8 @@ table, Mann–Whitney comparisons and the capacity gain at matched ΣPr.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import stats as _st
@@ -12,8 +13,7 @@ from scipy import stats as _st
 from ..configuration_metrics import pool_branch_tables
 from ..run_file import RunData
 from ..statistics import ancova
-from .data import (BASELINE, ELEVATED, ConfigurationDataError, _as_runs, ConditionData,
-                   _pool, _label)
+from .data import BASELINE, ELEVATED, ConditionData, ConfigurationDataError, _as_runs, _label, _pool
 from .tables import _fraction_ci
 
 

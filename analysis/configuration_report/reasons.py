@@ -3,13 +3,14 @@ parameters.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from .data import MAX_EXHAUSTED_FRACTION
-from .verdicts import _f, _pct, _p
 from .tables import nmda_charge_ratio
+from .verdicts import _f, _p, _pct
 
 
 def _fmt_param(v: Mapping[str, Any], key: str, nd: int = 2) -> str:

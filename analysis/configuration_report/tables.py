@@ -4,14 +4,21 @@ and the NMDA charge ratio.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import stats as _st
 
 from ..run_file import RunData
-from .data import (ASSAY_EXPERIMENT, DOSE_EXPERIMENT, PAPER_SAMPLE_SIZE,
-                   MAX_EXHAUSTED_FRACTION, _as_runs, ConditionData)
+from .data import (
+    ASSAY_EXPERIMENT,
+    DOSE_EXPERIMENT,
+    MAX_EXHAUSTED_FRACTION,
+    PAPER_SAMPLE_SIZE,
+    ConditionData,
+    _as_runs,
+)
 
 
 def _fraction_ci(k: int, n: int) -> tuple[float, float]:

@@ -3,21 +3,54 @@ the rows and :func:`configuration_targets`, the table the report and the study p
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from ..run_file import RunData
-from .data import (DOSE_EXPERIMENT, BASELINE, ELEVATED, ConfigurationDataError, _as_runs,
-                   ConditionData, _label, assay_conditions)
-from .verdicts import _row, _not_run, _need
-from .targets_t1_t4 import (_t1_values, _t1_text, _t1_checks, _t2_values, _t2_text,
-                            _t2_checks, _t3_values, _t3_text, _t3_checks, _t4_values,
-                            _t4_text, _t4_checks)
-from .targets_t5_t9 import (_t5_values, _t5_text, _t5_checks, _t6_values, _t6_text,
-                            _t6_checks, _t7_values, _t7_text, _t7_checks, _t8_values,
-                            _t8_text, _t8_checks, _t9_values, _t9_text, _t9_checks)
-
+from .data import (
+    BASELINE,
+    DOSE_EXPERIMENT,
+    ELEVATED,
+    ConditionData,
+    ConfigurationDataError,
+    _as_runs,
+    _label,
+    assay_conditions,
+)
+from .targets_t1_t4 import (
+    _t1_checks,
+    _t1_text,
+    _t1_values,
+    _t2_checks,
+    _t2_text,
+    _t2_values,
+    _t3_checks,
+    _t3_text,
+    _t3_values,
+    _t4_checks,
+    _t4_text,
+    _t4_values,
+)
+from .targets_t5_t9 import (
+    _t5_checks,
+    _t5_text,
+    _t5_values,
+    _t6_checks,
+    _t6_text,
+    _t6_values,
+    _t7_checks,
+    _t7_text,
+    _t7_values,
+    _t8_checks,
+    _t8_text,
+    _t8_values,
+    _t9_checks,
+    _t9_text,
+    _t9_values,
+)
+from .verdicts import _need, _not_run, _row
 
 _T9_NOTE = ("matched ΣPr: log-capacity regressed on log ΣPr plus a group indicator (ANCOVA); "
             "stratified estimate over 5 ΣPr quantile strata shown as a check")

@@ -3,18 +3,24 @@ law of Pr, ΔPr of low-Pr boutons).
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from ..configuration_metrics import FUNCTIONAL_PR_THRESHOLD
 from ..run_file import RunData
-from ..statistics import (hyperbolic_fit, ks_test, linear_fit, power_law_fit,
-                          relative_change, spearman)
-from .data import BASELINE, ELEVATED, ConditionData, run_params, param_value
+from ..statistics import (
+    hyperbolic_fit,
+    ks_test,
+    linear_fit,
+    power_law_fit,
+    relative_change,
+    spearman,
+)
+from .data import BASELINE, ELEVATED, ConditionData, param_value, run_params
 from .measures import pooled_assay_table
-from .verdicts import _f, _pct, _p, _check, _col, _rng
-
+from .verdicts import _check, _col, _f, _p, _pct, _rng
 
 # Every target is (values from the runs) -> (text, checks from the values), so that a row
 # aggregated over seeds (median values) is judged by the same rules as one seed.

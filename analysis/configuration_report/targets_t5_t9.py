@@ -3,16 +3,16 @@ exponent and GluN2B share, DHiLo vs DLoHi transmission, coding capacity).
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from ..configuration_metrics import ConfigurationSplit, dhilo_dlohi_split
 from ..statistics import ks_test, offset_power_fit, power_law_fit, relative_change, spearman
 from .data import BASELINE, ELEVATED, ConditionData, param_value
-from .measures import (_pooled_silent, pooled_assay_table, mann_whitney,
-                       capacity_gain_matched)
-from .verdicts import _f, _pct, _p, _check, _col, _rng
+from .measures import _pooled_silent, capacity_gain_matched, mann_whitney, pooled_assay_table
+from .verdicts import _check, _col, _f, _p, _pct, _rng
 
 
 def _shift_values(conds: Mapping[str, ConditionData]) -> dict:

@@ -3,12 +3,13 @@ and verdict into one table row.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-from .data import ASSAY_EXPERIMENT, _fig, ConditionData
+from .data import ASSAY_EXPERIMENT, ConditionData, _fig
 
 
 @dataclass(frozen=True)

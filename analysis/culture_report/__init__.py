@@ -24,23 +24,33 @@ Command: ``mgnet reproduce --only culture-activity`` then ``mgnet figures`` (or
 
 from __future__ import annotations
 
-from .filtering import (filtering_rows, filtering_section, FILTERING_FIGURE,
-                        filtering_figures)
-from .activity import (ACTIVITY_EXPERIMENT, CONDITION_ORDER, STAT_COLUMNS, MIN_ANALYSED_S,
-                       MIN_SEEDS, FIGURE_FILES, load_activity_records, activity_rows,
-                       condition_summary, calibration_points)
-from .section import outside_sentences, activity_section
-from .drawing import activity_figures
-
 # Not in __all__, but importable from here before the split: kept importable.
-from .activity import RATE_COLUMNS  # noqa: F401
-from .activity import BAND_NOTES  # noqa: F401
-from .activity import CALIBRATED_OPTIONS  # noqa: F401
-from .activity import CONTEXT_OPTIONS  # noqa: F401
-from .activity import OUT  # noqa: F401
-from .activity import RASTER_WINDOW_S  # noqa: F401
-from .activity import RASTER_CONDITIONS  # noqa: F401
-from .section import _acceptance  # noqa: F401
+from .activity import (
+                        ACTIVITY_EXPERIMENT,
+                        BAND_NOTES,  # noqa: F401
+                        CALIBRATED_OPTIONS,  # noqa: F401
+                        CONDITION_ORDER,
+                        CONTEXT_OPTIONS,  # noqa: F401
+                        FIGURE_FILES,
+                        MIN_ANALYSED_S,
+                        MIN_SEEDS,
+                        OUT,  # noqa: F401
+                        RASTER_CONDITIONS,  # noqa: F401
+                        RASTER_WINDOW_S,  # noqa: F401
+                        RATE_COLUMNS,  # noqa: F401
+                        STAT_COLUMNS,
+                        activity_rows,
+                        calibration_points,
+                        condition_summary,
+                        load_activity_records,
+)
+from .drawing import activity_figures
+from .filtering import FILTERING_FIGURE, filtering_figures, filtering_rows, filtering_section
+from .section import (
+                        _acceptance,  # noqa: F401
+                        activity_section,
+                        outside_sentences,
+)
 
 __all__ = ["filtering_rows", "filtering_section", "ACTIVITY_EXPERIMENT", "CONDITION_ORDER",
            "STAT_COLUMNS", "FIGURE_FILES", "MIN_ANALYSED_S", "MIN_SEEDS",

@@ -5,8 +5,8 @@ calibration points the runs used.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import h5py
 import numpy as np
@@ -14,7 +14,6 @@ import numpy as np
 from ..bursts import CULTURE_BANDS, check_bands
 from ..figures.style import CONDITION_ORDER as _STYLE_ORDER
 from ..run_file import list_runs
-
 
 # ======================================================================================
 # culture-activity: the culture bands (science.md §4 item 7) per condition and seed
@@ -138,7 +137,7 @@ def activity_rows(records: Sequence[Mapping],
         checked = check_bands({k: m.get(k, float("nan")) for k in bands}, bands)
         values = {k: v[0] for k, v in checked.items()}
         ok = {k: v[3] for k, v in checked.items()}
-        f = lambda k: float(m.get(k, float("nan")))  # noqa: E731
+        f = lambda k, m=m: float(m.get(k, float("nan")))  # noqa: E731
         rows.append({"condition": str(rec["condition"]), "seed": int(rec["seed"]),
                      "run_id": str(rec.get("run_id", "")), "values": values, "ok": ok,
                      "n_ok": int(sum(ok.values())), "n_bands": len(ok),

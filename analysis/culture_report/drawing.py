@@ -5,20 +5,27 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
 from ..bursts import CULTURE_BANDS, population_rate
 from ..run_file import read_run
-from .activity import (STAT_COLUMNS, FIGURE_FILES, RASTER_WINDOW_S, RASTER_CONDITIONS,
-                       load_activity_records, activity_rows)
+from .activity import (
+    FIGURE_FILES,
+    RASTER_CONDITIONS,
+    RASTER_WINDOW_S,
+    STAT_COLUMNS,
+    activity_rows,
+    load_activity_records,
+)
 
 
 def _detector_threshold() -> float:
     """Default threshold (Hz per neuron) of :func:`mgnet.analysis.bursts.detect_network_bursts`."""
     import inspect
+
     from ..bursts import detect_network_bursts
     return float(inspect.signature(detect_network_bursts).parameters["threshold"].default)
 
@@ -75,6 +82,7 @@ def _raster_panel(run) -> tuple:
 def _raster_figure(records: Sequence[Mapping], out_dir: Path, dpi: int) -> list[Path]:
     """``culture_raster.png`` of :func:`activity_figures` (empty list if not drawn)."""
     import matplotlib.pyplot as plt
+
     from ..figures import culture as fc
     from ..figures.style import save_figure
     seed = _raster_seed(records)
@@ -123,6 +131,7 @@ def _raster_figure(records: Sequence[Mapping], out_dir: Path, dpi: int) -> list[
 def _bands_figure(records: Sequence[Mapping], out_dir: Path, dpi: int) -> list[Path]:
     """``culture_bands.png`` of :func:`activity_figures` (empty list if not drawn)."""
     import matplotlib.pyplot as plt
+
     from ..figures import culture as fc
     from ..figures.style import save_figure
     rows = activity_rows(records)
@@ -133,7 +142,7 @@ def _bands_figure(records: Sequence[Mapping], out_dir: Path, dpi: int) -> list[P
     nrow = math.ceil(len(keys) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.4 * nrow), squeeze=False)
     try:
-        for ax, k in zip(axes.ravel(), keys):
+        for ax, k in zip(axes.ravel(), keys, strict=False):
             values = {c: [r["values"][k] for r in rows if r["condition"] == c] for c in conds}
             fc.plot_statistic_by_condition(ax, values, CULTURE_BANDS[k],
                                            label=STAT_COLUMNS.get(k, (k,))[0],

@@ -104,6 +104,7 @@ def filtering_figures(results: Path, out_dir: Path, scale: str | None = None) ->
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from ..figures.culture import plot_filtering, plot_glun2b
     paths = list_runs(Path(results) / "runs", "background-filtering", scale)
     if not paths:

@@ -4,17 +4,28 @@ where the statistics landed, calibration provenance and cost.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
-from ..markdown import markdown_table
 from ..bursts import CULTURE_BANDS
-from .activity import (STAT_COLUMNS, RATE_COLUMNS, BAND_NOTES, CALIBRATED_OPTIONS,
-                       CONTEXT_OPTIONS, MIN_ANALYSED_S, MIN_SEEDS, FIGURE_FILES, OUT,
-                       load_activity_records, activity_rows, condition_summary,
-                       calibration_points)
+from ..markdown import markdown_table
+from .activity import (
+    BAND_NOTES,
+    CALIBRATED_OPTIONS,
+    CONTEXT_OPTIONS,
+    FIGURE_FILES,
+    MIN_ANALYSED_S,
+    MIN_SEEDS,
+    OUT,
+    RATE_COLUMNS,
+    STAT_COLUMNS,
+    activity_rows,
+    calibration_points,
+    condition_summary,
+    load_activity_records,
+)
 
 
 def _band_text(lo: float, hi: float) -> str:

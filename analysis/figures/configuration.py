@@ -24,15 +24,27 @@ Every function draws on Axes it is given and does no file I/O; inputs are the ta
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from ..configuration_metrics import FUNCTIONAL_PR_THRESHOLD
 from ..statistics import hyperbolic_fit, linear_fit, power_law_fit
-from .style import (CONDITION_COLORS, DHILO_COLOR, DLOHI_COLOR, FIT_COLOR, GREY, INK,
-                    LIGHT_GREY, REFERENCE_COLOR, SEM, condition_color, level_colors)
+from .style import (
+    CONDITION_COLORS,
+    DHILO_COLOR,
+    DLOHI_COLOR,
+    FIT_COLOR,
+    GREY,
+    INK,
+    LIGHT_GREY,
+    REFERENCE_COLOR,
+    SEM,
+    condition_color,
+    level_colors,
+)
 
 __all__ = [
     "CONDITION_COLORS",
@@ -249,11 +261,11 @@ def _strip_box(ax, data: Sequence[np.ndarray], labels: Sequence[str], colors: Se
     pos = np.arange(1, len(data) + 1)
     ax.boxplot([d if d.size else [np.nan] for d in data], positions=pos, widths=0.5,
                showfliers=False, medianprops={"color": INK})
-    for p, d, c in zip(pos, data, colors):
+    for p, d, c in zip(pos, data, colors, strict=True):
         ax.scatter(p + rng.uniform(-0.15, 0.15, d.size), d, s=6, alpha=0.5, color=c,
                    edgecolors="none")
     ax.set_xticks(pos)
-    ax.set_xticklabels([f"{lab}\nn = {d.size}" for lab, d in zip(labels, data)],
+    ax.set_xticklabels([f"{lab}\nn = {d.size}" for lab, d in zip(labels, data, strict=True)],
                        fontsize=_SMALL, rotation=15)
 
 
@@ -330,7 +342,7 @@ def plot_timecourse(axes, rows: Sequence[Mapping[str, float]]):
     t = np.array([r["time_h"] for r in rows], float)
     specs = [("D", "D (/10 µm)"), ("mean_pr", "P̄r"), ("sum_pr", "ΣPr (/10 µm)"),
              ("silent_fraction", "silent fraction")]
-    for ax, (key, lab) in zip(axes, specs):
+    for ax, (key, lab) in zip(axes, specs, strict=False):
         y = np.array([r[key] for r in rows], float)
         err = np.array([r.get(f"{key}_sem", np.nan) for r in rows], float)
         ax.errorbar(t, y, yerr=np.where(np.isfinite(err), err, 0), fmt="o-", ms=3, lw=1.2,

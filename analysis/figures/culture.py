@@ -24,13 +24,22 @@ Command: ``mgnet figures`` (after ``mgnet reproduce --only culture-activity``).
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .style import (BAND_COLOR, BURST_SHADE_COLOR, CONDITION_COLORS, GREY, INK,
-                    INTERVAL_COLORS, LIGHT_GREY, POPULATION_COLORS, REFERENCE_COLOR,
-                    condition_color)
+from .style import (
+    BAND_COLOR,
+    BURST_SHADE_COLOR,
+    CONDITION_COLORS,
+    GREY,
+    INK,
+    INTERVAL_COLORS,
+    LIGHT_GREY,
+    POPULATION_COLORS,
+    REFERENCE_COLOR,
+    condition_color,
+)
 
 __all__ = ["plot_raster", "plot_population_rate", "plot_statistic_by_condition",
            "plot_filtering", "plot_glun2b", "CONDITION_COLORS", "BAND_COLOR"]
@@ -41,7 +50,7 @@ def _shade_bursts(ax, bursts, t0: float, t1: float, color: str = BURST_SHADE_COL
     if bursts is None:
         return
     starts, stops = (np.asarray(b, float) for b in bursts)
-    for a, b in zip(starts, stops):
+    for a, b in zip(starts, stops, strict=True):
         if b >= t0 and a <= t1:
             ax.axvspan(max(a, t0), min(b, t1), color=color, alpha=0.18, lw=0, zorder=0)
 

@@ -24,12 +24,19 @@ Command: ``mgnet figures`` (after ``mgnet run memory-encoding`` / ``memory-capac
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
-from .style import (CONDITION_COLORS, GREY, HIGHLIGHT_COLOR, INK, KIND_COLORS, LIGHT_GREY,
-                    condition_color)
+from .style import (
+    CONDITION_COLORS,
+    GREY,
+    HIGHLIGHT_COLOR,
+    INK,
+    KIND_COLORS,
+    LIGHT_GREY,
+    condition_color,
+)
 
 __all__ = ["COLORS", "plot_snr_curves", "plot_completion", "plot_paired", "plot_weight_hist",
            "plot_groups", "plot_capacity", "plot_vs_p", "plot_capacity_per_seed",
@@ -100,7 +107,7 @@ def plot_paired(ax, pairs: Mapping[str, Mapping[str, np.ndarray]], key: str,
     ax.axhline(0, color=LIGHT_GREY, lw=0.5)
     ax.set_xticks(range(len(labels)))
     ns = [int(np.isfinite(np.asarray(pairs[lab][key], float)).sum()) for lab in labels]
-    ax.set_xticklabels([f"{lab} (n = {n})" for lab, n in zip(labels, ns)], rotation=30,
+    ax.set_xticklabels([f"{lab} (n = {n})" for lab, n in zip(labels, ns, strict=True)], rotation=30,
                        ha="right", fontsize=7)
     ax.set_ylabel(ylabel)
     ax.set_title("paired differences: dots = seeds, line = mean\n(no error bars; "
@@ -134,7 +141,7 @@ def plot_groups(ax, values: Mapping[str, Mapping[str, np.ndarray]],
         n = max((np.asarray(by_group[g]).size for g in groups), default=0)
         ax.bar(x, means, width=width, color=condition_color(c), alpha=0.6,
                label=f"{c} (n = {n} seeds)")
-        for xi, g in zip(x, groups):
+        for xi, g in zip(x, groups, strict=True):
             v = np.asarray(by_group[g], float)
             ax.plot(np.full(v.size, xi), v, ".", color=INK, ms=2)
     ax.axhline(0.5, color=LIGHT_GREY, lw=0.5, ls=":")

@@ -14,12 +14,11 @@ Command: ``mgnet figures`` (after ``mgnet run plasticity-induction``).
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .style import (CONDITION_COLORS, DHILO_COLOR, DLOHI_COLOR, GREY, INK, LTD_COLOR,
-                    LTP_COLOR)
+from .style import CONDITION_COLORS, DHILO_COLOR, DLOHI_COLOR, GREY, INK, LTD_COLOR, LTP_COLOR
 
 __all__ = ["plot_stdp_curve", "plot_protocol_split", "GROUP_COLORS", "BI_POO_WINDOWS"]
 

@@ -5,7 +5,7 @@ Pure drawing: :func:`plot_tornado` takes the rows of
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

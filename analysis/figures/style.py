@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 __all__ = ["OKABE_ITO", "CONDITION_ORDER", "CONDITION_COLORS", "condition_color",
            "order_conditions", "condition_key", "DHILO_COLOR", "DLOHI_COLOR", "INK", "GREY",
@@ -222,7 +222,7 @@ def _save_panels(fig, path: Path, dpi: int, axes: list, split: str) -> list[str]
     frames = [ax.get_window_extent(renderer).transformed(inv) for ax in axes]
     if split == "columns":
         cols: dict = {}
-        for t, f in zip(tight, frames):
+        for t, f in zip(tight, frames, strict=True):
             cols.setdefault(round(f.x0, 1), []).append((t, f))
         tight = [Bbox.union([t for t, _ in g]) for _, g in sorted(cols.items())]
         frames = [Bbox.union([f for _, f in g]) for _, g in sorted(cols.items())]
@@ -248,7 +248,7 @@ def _panel_extent(k: int, tight: list, frames: list, fb):
     x0, y0 = max(bb.x0 - 0.05, 0), max(bb.y0 - 0.05, 0)
     x1, y1 = min(bb.x1 + 0.05, fb.x1), min(bb.y1 + 0.05, fb.y1)
     # keep the neighbours' labels out: stop at the nearest neighbour's extent
-    for j, (ob, of) in enumerate(zip(tight, frames)):
+    for j, (ob, of) in enumerate(zip(tight, frames, strict=True)):
         if j == k:
             continue
         if of.y1 > fr.y0 and of.y0 < fr.y1:          # same row

@@ -24,14 +24,18 @@ files store spike times in ms and :func:`~mgnet.analysis.run_file.read_run` conv
 from __future__ import annotations
 
 from .base import MissingDependencyError
-from .contents import (population_sizes, config_tables, interval_tables,
-                       spike_time_resolution)
-from .neo_export import to_neo
-from .nwb_export import default_nwb_path, export_nwb
-from .tables import RUN_COLUMNS, config_hash, changed_parameters, load_metrics, spikes_frame
 
 # Not in __all__, but importable from here before the split: kept importable.
-from .contents import _seconds  # noqa: F401
+from .contents import (
+                       _seconds,  # noqa: F401
+                       config_tables,
+                       interval_tables,
+                       population_sizes,
+                       spike_time_resolution,
+)
+from .neo_export import to_neo
+from .nwb_export import default_nwb_path, export_nwb
+from .tables import RUN_COLUMNS, changed_parameters, config_hash, load_metrics, spikes_frame
 
 __all__ = [
     "MissingDependencyError",

@@ -11,7 +11,6 @@ import numpy as np
 
 from ..run_file import RunData, read_run
 
-
 _INSTALL_HINT = "pip install 'mgnet[analysis]'"
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from mgnet.models.units import parse_value
-from ..run_file import RunData, RunFileError
 
+from ..run_file import RunData, RunFileError
 
 # ----------------------------------------------------------------------- shared pieces
 

@@ -8,10 +8,14 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..run_file import RunData
-from .base import _require, _as_run
-from .contents import (population_sizes, _split_by_node, interval_tables, _time_span,
-                       _run_annotations)
-
+from .base import _as_run, _require
+from .contents import (
+    _run_annotations,
+    _split_by_node,
+    _time_span,
+    interval_tables,
+    population_sizes,
+)
 
 # --------------------------------------------------------------------------------- Neo
 

@@ -15,10 +15,14 @@ from typing import Any
 import numpy as np
 
 from ..run_file import RunData
-from .base import _require, _as_run, _scalar
-from .contents import (population_sizes, _split_by_node, interval_tables,
-                       spike_time_resolution, _run_annotations)
-
+from .base import _as_run, _require, _scalar
+from .contents import (
+    _run_annotations,
+    _split_by_node,
+    interval_tables,
+    population_sizes,
+    spike_time_resolution,
+)
 
 # --------------------------------------------------------------------------------- NWB
 
@@ -109,9 +113,9 @@ def _nwb_file(pynwb, run: RunData, run_file: str | os.PathLike | RunData):
     try:
         created = datetime.datetime.fromisoformat(str(a["created_utc"]))
     except ValueError:
-        created = datetime.datetime.now(datetime.timezone.utc)
+        created = datetime.datetime.now(datetime.UTC)
     if created.tzinfo is None:
-        created = created.replace(tzinfo=datetime.timezone.utc)
+        created = created.replace(tzinfo=datetime.UTC)
     provenance = {k: _json_safe(_scalar(v)) for k, v in a.items() if k != "config_toml"}
     dirty = " (dirty working tree)" if a.get("git_dirty") else ""
     return pynwb.NWBFile(
@@ -224,7 +228,7 @@ def _write_new(pynwb, nwb, out: Path) -> None:
             raise
         except OSError:
             if out.exists():
-                raise FileExistsError(f"{out} already exists; choose another output (--out)")
+                raise FileExistsError(f"{out} already exists; choose another output (--out)") from None
             os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

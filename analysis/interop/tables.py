@@ -15,9 +15,8 @@ import h5py
 import numpy as np
 
 from ..run_file import READABLE_SCHEMA_VERSIONS, RunData, RunFileError, list_runs, read_run
-from .base import _require, _as_run, _scalar
+from .base import _as_run, _require, _scalar
 from .contents import _parse_toml
-
 
 #: Columns of :func:`load_metrics` that describe the run; every other column is a metric.
 RUN_COLUMNS = ("experiment", "condition", "seed", "scale", "run_id", "path", "created_utc",

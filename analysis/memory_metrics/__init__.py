@@ -27,19 +27,35 @@ patterns). This module never imports brian2.
 
 from __future__ import annotations
 
-from .structure import (assembly_weight_stats, assembly_snr, silent_fraction,
-                        weight_histograms, contacts_per_connection)
-from .recall import (recall_overlap, recall_latency, false_activation, completion_curve,
-                     active_from_spikes, presentations_to_criterion)
-from .capacity import capacity, capacity_from_trials
-from .retention import lifetime, forgetting_curve, state_kappa, trace_lifetime
-from .information import bits_per_synapse, stored_bits_per_synapse
-from .instrument import (rates_in_window, recall_q, cues_in_bursts, up_fraction_difference,
-                         up_fraction_z)
 from ..statistics import binary_entropy
+from .capacity import capacity, capacity_from_trials
+from .information import bits_per_synapse, stored_bits_per_synapse
+from .instrument import (
+                        cues_in_bursts,
+                        rates_in_window,
+                        recall_q,
+                        up_fraction_difference,
+                        up_fraction_z,
+)
+from .recall import (
+                        active_from_spikes,
+                        completion_curve,
+                        false_activation,
+                        presentations_to_criterion,
+                        recall_latency,
+                        recall_overlap,
+)
+from .retention import forgetting_curve, lifetime, state_kappa, trace_lifetime
 
 # Not in __all__, but importable from here before the split: kept importable.
-from .structure import _co_member  # noqa: F401
+from .structure import (
+                        _co_member,  # noqa: F401
+                        assembly_snr,
+                        assembly_weight_stats,
+                        contacts_per_connection,
+                        silent_fraction,
+                        weight_histograms,
+)
 
 __all__ = [
     "assembly_weight_stats",

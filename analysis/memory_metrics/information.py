@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..statistics import binary_entropy
-from .structure import _synapse_arrays, _co_member
-
+from .structure import _co_member, _synapse_arrays
 
 # --------------------------------------------------------------------------------------------
 # information

@@ -8,7 +8,6 @@ import numpy as np
 
 from .structure import _as_mask
 
-
 # --------------------------------------------------------------------------------------------
 # instrument of issue 14: rate read-out Q, burst rejection, Δf_UP and its z-score
 

@@ -159,7 +159,11 @@ def state_kappa(reference, states):
     return float(kappa[0]) if one else kappa
 
 
-def trace_lifetime(times, kappa, level=math.exp(-1)):
+#: 1/e, the default level of :func:`trace_lifetime`.
+ONE_OVER_E = math.exp(-1)
+
+
+def trace_lifetime(times, kappa, level=ONE_OVER_E):
     """Lifetime of a synaptic-state configuration: first time κ falls below ``level``.
 
     :func:`lifetime` applied to a :func:`state_kappa` curve (times relative to the

@@ -35,32 +35,107 @@ from __future__ import annotations
 
 from ..run_file import RunData  # noqa: F401
 from .cache import _METRICS_CACHE, _METRICS_CACHE_MAX, _fingerprint, _once_per_run  # noqa: F401
-from .runs import (CHRONIC, CONDITION_ORDER, EXPERIMENT, _by_condition_seed,  # noqa: F401
-                   _default_stream, _load, _ordered, condition_label, glun2b_arm,
-                   load_memory_runs)
-from .recall import (BURST_GUARD, EARLY_WINDOW, KIND_NAMES, REJECT_WINDOW,  # noqa: F401
-                     network_bursts, recall_metrics, recall_trials, unencoded_members)
-from .encoding_metrics import (N_PSEUDO, SNR_CRITERION, _burst_rate,  # noqa: F401
-                               _in_out_means, _snr_all, recomputed, run_metrics,
-                               snapshots, weights_at)
-from .tables import (COMPARISONS, HEADLINE, MIN_PAIRS_FOR_CI, _fmt_ci,  # noqa: F401
-                     _judge, _paired_md, _paired_tables, _row, _signed, _summary,
-                     _verdict_word, comparisons, paired_table)
-from .control import (ENCODED_OVERLAP, ENCODED_SNR, PROTOCOL_FILE,  # noqa: F401
-                      _control_caption, _control_sentence, _encoded, positive_control)
-from .encoding import (KEY_METRICS, _arm_sentence, _metrics_by_condition,  # noqa: F401
-                       memory_figures, memory_section)
-from .capacity import (CAPACITY_EXPERIMENT, CAPACITY_KEYS, CAPACITY_THRESHOLD,  # noqa: F401
-                       _nanmedian, _trial_overlaps, capacity_figures, capacity_p_values,
-                       capacity_recomputed, capacity_run_metrics, capacity_section,
-                       capacity_subrun)
-from .retention import (LIFETIME_LEVELS, RETENTION_EXPERIMENT, RETENTION_KEYS,  # noqa: F401
-                        TRACE_LEVEL, retention_curves, retention_figures,
-                        retention_metrics, retention_recomputed, retention_section)
-from .planted import (KIND_LABELS, PLANTED_EXPERIMENT, PLANTED_KEYS,  # noqa: F401
-                      _planted_vs_control, _variant, planted_figures, planted_recomputed,
-                      planted_run_metrics, planted_section, planted_verdict)
+from .capacity import (  # noqa: F401
+                   CAPACITY_EXPERIMENT,
+                   CAPACITY_KEYS,
+                   CAPACITY_THRESHOLD,
+                   _nanmedian,
+                   _trial_overlaps,
+                   capacity_figures,
+                   capacity_p_values,
+                   capacity_recomputed,
+                   capacity_run_metrics,
+                   capacity_section,
+                   capacity_subrun,
+)
+from .control import (  # noqa: F401
+                   ENCODED_OVERLAP,
+                   ENCODED_SNR,
+                   PROTOCOL_FILE,
+                   _control_caption,
+                   _control_sentence,
+                   _encoded,
+                   positive_control,
+)
+from .encoding import (  # noqa: F401
+                   KEY_METRICS,
+                   _arm_sentence,
+                   _metrics_by_condition,
+                   memory_figures,
+                   memory_section,
+)
+from .encoding_metrics import (  # noqa: F401
+                   N_PSEUDO,
+                   SNR_CRITERION,
+                   _burst_rate,
+                   _in_out_means,
+                   _snr_all,
+                   recomputed,
+                   run_metrics,
+                   snapshots,
+                   weights_at,
+)
 from .noise_floor import PLANTED_NOISE_KEYS, _without_stream, noise_floor_section  # noqa: F401
+from .planted import (  # noqa: F401
+                   KIND_LABELS,
+                   PLANTED_EXPERIMENT,
+                   PLANTED_KEYS,
+                   _planted_vs_control,
+                   _variant,
+                   planted_figures,
+                   planted_recomputed,
+                   planted_run_metrics,
+                   planted_section,
+                   planted_verdict,
+)
+from .recall import (  # noqa: F401
+                   BURST_GUARD,
+                   EARLY_WINDOW,
+                   KIND_NAMES,
+                   REJECT_WINDOW,
+                   network_bursts,
+                   recall_metrics,
+                   recall_trials,
+                   unencoded_members,
+)
+from .retention import (  # noqa: F401
+                   LIFETIME_LEVELS,
+                   RETENTION_EXPERIMENT,
+                   RETENTION_KEYS,
+                   TRACE_LEVEL,
+                   retention_curves,
+                   retention_figures,
+                   retention_metrics,
+                   retention_recomputed,
+                   retention_section,
+)
+from .runs import (  # noqa: F401
+                   CHRONIC,
+                   CONDITION_ORDER,
+                   EXPERIMENT,
+                   _by_condition_seed,
+                   _default_stream,
+                   _load,
+                   _ordered,
+                   condition_label,
+                   glun2b_arm,
+                   load_memory_runs,
+)
+from .tables import (  # noqa: F401
+                   COMPARISONS,
+                   HEADLINE,
+                   MIN_PAIRS_FOR_CI,
+                   _fmt_ci,
+                   _judge,
+                   _paired_md,
+                   _paired_tables,
+                   _row,
+                   _signed,
+                   _summary,
+                   _verdict_word,
+                   comparisons,
+                   paired_table,
+)
 
 __all__ = ["PLANTED_EXPERIMENT", "planted_run_metrics", "planted_recomputed",
            "planted_section", "planted_figures", "noise_floor_section", "recall_trials",

@@ -7,12 +7,11 @@ computation per run.
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
 from ..run_file import RunData
-
 
 #: content fingerprint -> metrics; filled by the ``*recomputed`` functions, so that the
 #: sections and the figures of one report (and the robustness study) recompute a run's

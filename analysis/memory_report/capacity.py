@@ -20,7 +20,6 @@ from .recall import REJECT_WINDOW
 from .runs import _by_condition_seed, _load, _ordered
 from .tables import _fmt_ci, _paired_md, _paired_tables, _row, _summary, _verdict_word
 
-
 CAPACITY_EXPERIMENT = "memory-capacity"
 #: Median recall overlap (non-cued members minus non-members active) above which P
 #: stored assemblies count as recalled: the report's :data:`ENCODED_OVERLAP`.  With
@@ -259,13 +258,13 @@ def _capacity_outcome(metrics: dict, conds: list[str], p_values: list[int], thr:
                            for m in metrics[c].values()]) for c in conds}
     if all(pooled[c]["capacity"] == 0 for c in conds):
         return (
-            f"- **Capacity.** In this model no condition recalls any assembly at any P: "
-            f"the largest median recall overlap is "
+            "- **Capacity.** In this model no condition recalls any assembly at any P: "
+            "the largest median recall overlap is "
             + ", ".join(f"{best[c]:+.3f} ({c})" for c in conds)
             + f", below the threshold {thr:g}, and even a single encoded assembly "
             f"(P = {p_values[0]}) ends encoding at SNR "
             + ", ".join(f"{snr1[c]:+.3f} ({c})" for c in conds)
-            + f". The capacity is 0 in every condition: a floor that says nothing was "
+            + ". The capacity is 0 in every condition: a floor that says nothing was "
             "recalled, not that the conditions store equally little, so the model "
             "cannot say whether elevated Mg raises the capacity.")
     text = ("- **Capacity.** Capacity (pooled trials, median overlap > "
@@ -282,6 +281,7 @@ def capacity_figures(results: Path, out_dir: Path, scale: str | None = None) -> 
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from ..figures.memory import plot_capacity, plot_capacity_per_seed, plot_vs_p
     runs = _load(results, CAPACITY_EXPERIMENT, scale)
     if not runs:

@@ -11,7 +11,6 @@ import numpy as np
 
 from .encoding_metrics import SNR_CRITERION
 
-
 #: The positive control's frozen protocol (experiments/calibrate_memory.py writes it).
 PROTOCOL_FILE = Path(__file__).resolve().parents[2] / "experiments" / "configs" / \
     "memory_protocol.toml"

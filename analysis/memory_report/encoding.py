@@ -8,22 +8,18 @@ runs.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
 from ..figures.style import ci_label, save_figure
 from ..markdown import markdown_table
 from ..run_file import RunData
-from .control import ENCODED_SNR, _control_caption, _control_sentence, _encoded, \
-    positive_control
-from .encoding_metrics import SNR_CRITERION, final_weights_by_membership, recomputed, \
-    snapshots
+from .control import ENCODED_SNR, _control_caption, _control_sentence, _encoded, positive_control
+from .encoding_metrics import SNR_CRITERION, final_weights_by_membership, recomputed, snapshots
 from .runs import CHRONIC, CONDITION_ORDER, _by_condition_seed, load_memory_runs
-from .tables import COMPARISONS, HEADLINE, _fmt_ci, _judge, _verdict_word, comparisons, \
-    paired_table
-
+from .tables import COMPARISONS, HEADLINE, _fmt_ci, _judge, _verdict_word, comparisons, paired_table
 
 #: Metrics shown in the comparison tables: name -> (label, format).
 KEY_METRICS = {
@@ -318,8 +314,14 @@ def memory_figures(results: Path, out_dir: Path, scale: str | None = None) -> li
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from ..figures.memory import (plot_completion, plot_groups, plot_paired,
-                                 plot_snr_curves, plot_weight_hist)
+
+    from ..figures.memory import (
+        plot_completion,
+        plot_groups,
+        plot_paired,
+        plot_snr_curves,
+        plot_weight_hist,
+    )
     runs = load_memory_runs(results, scale)
     if not runs:
         return []
@@ -349,7 +351,7 @@ def memory_figures(results: Path, out_dir: Path, scale: str | None = None) -> li
         f"error bars). n = {n_txt} seeds. {_control_caption()}"))
     written.append(p)
     pairs = {}
-    for ref, test, q in COMPARISONS:
+    for ref, test, _q in COMPARISONS:
         if ref in metrics and test in metrics:
             seeds = sorted(set(metrics[ref]) & set(metrics[test]))
             pairs[f"{test} − {ref}"] = {

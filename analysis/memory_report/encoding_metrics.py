@@ -17,7 +17,6 @@ from ..run_file import RunData
 from .cache import _once_per_run
 from .recall import REJECT_WINDOW, recall_metrics, unencoded_members
 
-
 #: SNR an assembly must reach to count as encoded (presentations-to-criterion).  With the
 #: bistable rule and half the contacts initially UP, the SNR of a fully potentiated
 #: assembly is about 1 (σout is the UP/DOWN spread), so 0.5 is "half-way".

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import textwrap
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
@@ -18,11 +18,9 @@ from ..markdown import markdown_table
 from ..run_file import RunData
 from .cache import _once_per_run
 from .encoding_metrics import N_PSEUDO
-from .recall import EARLY_WINDOW, KIND_NAMES, REJECT_WINDOW, recall_metrics, \
-    unencoded_members
+from .recall import EARLY_WINDOW, KIND_NAMES, REJECT_WINDOW, recall_metrics, unencoded_members
 from .runs import _default_stream, _load
 from .tables import _summary
-
 
 PLANTED_EXPERIMENT = "memory-planted"
 
@@ -196,6 +194,7 @@ def planted_figures(results: Path, out_dir: Path, scale: str | None = None) -> l
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from ..figures.memory import plot_cue_kinds
     runs = [r for r in _load(results, PLANTED_EXPERIMENT, scale) if _default_stream(r)]
     if not runs:
@@ -205,11 +204,11 @@ def planted_figures(results: Path, out_dir: Path, scale: str | None = None) -> l
         groups.setdefault(f"{_variant(r)}, {r.attrs['condition']}", []).append(
             planted_recomputed(r))
     fig, axes = plt.subplots(len(groups), 3, figsize=(14, 3.6 * len(groups)), squeeze=False)
-    for row, (variant, ms) in zip(axes, sorted(groups.items())):
+    for row, (variant, ms) in zip(axes, sorted(groups.items()), strict=False):
         fracs = sorted({float(k.split("_cue_")[1]) for m in ms for k in m
                         if k.startswith("q_stored_cue_")})
         for ax, (key, label) in zip(row, (("q", "Q"), ("m", "overlap m"),
-                                          ("hit", "non-cued members active"))):
+                                          ("hit", "non-cued members active")), strict=False):
             vals = {k: (np.array(fracs), np.array([[m.get(f"{key}_{k}_cue_{c:g}", np.nan)
                                                     for c in fracs] for m in ms]))
                     for k in KIND_NAMES.values()}

@@ -12,7 +12,6 @@ import numpy as np
 from .. import memory_metrics as mm
 from ..run_file import RunData
 
-
 #: Default pre-cue window checked for network bursts (s; run files record theirs).
 REJECT_WINDOW = 0.5
 #: Bursts starting less than this before a cue count as evoked by it (s):

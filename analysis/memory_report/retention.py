@@ -15,11 +15,16 @@ from ..markdown import markdown_table
 from ..run_file import RunData
 from .cache import _once_per_run
 from .control import ENCODED_SNR, _control_caption
-from .encoding_metrics import (SNR_CRITERION, _snr_all, final_weights_by_membership,
-                               recomputed, snapshots, weights_at)
+from .encoding_metrics import (
+    SNR_CRITERION,
+    _snr_all,
+    final_weights_by_membership,
+    recomputed,
+    snapshots,
+    weights_at,
+)
 from .runs import _by_condition_seed, _load, _ordered
 from .tables import _fmt_ci, _paired_md, _paired_tables, _row, _summary, _verdict_word
-
 
 RETENTION_EXPERIMENT = "memory-retention"
 #: Forgetting levels of the assembly SNR: science.md §6 ("lifetime until SNR < 1") and
@@ -236,6 +241,7 @@ def retention_figures(results: Path, out_dir: Path, scale: str | None = None) ->
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from ..figures.memory import plot_forgetting, plot_weight_hist
     runs = _load(results, RETENTION_EXPERIMENT, scale)
     if not runs:

@@ -3,12 +3,11 @@ the default random stream, the chronic GluN2B arm and the condition order of the
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ..figures.style import CONDITION_ORDER as _STYLE_ORDER
 from ..run_file import RunData
-
 
 #: The experiment of the main comparison (section "Memory encoding").
 EXPERIMENT = "memory-encoding"
@@ -23,7 +22,7 @@ def load_memory_runs(results: Path, scale: str | None = None) -> list[RunData]:
     """Complete memory-encoding runs in ``results/runs`` (of one scale if given) on
     their default random stream (stream variants are the noise floor's,
     :func:`noise_floor_section`)."""
-    from ..memory_perturbations import split_perturbed   # robustness runs: own section
+    from ..memory_perturbations import split_perturbed  # robustness runs: own section
     from ..run_file import list_runs, read_run
     paths = list_runs(Path(results) / "runs", EXPERIMENT, scale)
     runs = split_perturbed([(p, read_run(p)) for p in paths])[0]

@@ -8,13 +8,12 @@ sections (mean ± SD over seeds, difference [CI], verdict words).
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from ..markdown import markdown_table
 from .runs import CHRONIC
-
 
 #: (reference, test, question) of the paired comparisons (acute arm; the chronic arm
 #: repeats the first five with :data:`CHRONIC` appended to both labels).
@@ -110,7 +109,7 @@ def _judge(tables: Mapping[str, list[dict]]) -> None:
     if not judged:
         return
     adj = holm([r["p"] for r in judged])
-    for r, p in zip(judged, adj):
+    for r, p in zip(judged, adj, strict=True):
         r["p_holm"] = float(p)
         r["holm_resolved"] = r["resolved"] if p < 0.05 else 0
 

@@ -42,18 +42,26 @@ Never imports brian2.  Used by :mod:`mgnet.analysis.report` (``mgnet figures`` /
 
 from __future__ import annotations
 
-from .data import (EXPERIMENT, BASELINE, ELEVATED, MAIN_PROTOCOLS, FIGURE_FILES,
-                   PlasticityDataError, stdp_dt_ms, protocol_names, branch_changes,
-                   pooled_split, load_plasticity_runs)
-from .summaries import (two_sample_bootstrap, induction_summary, condition_comparison,
-                        stdp_curves)
-from .section import plasticity_section
-from .drawing import plasticity_figures
-
 # Not in __all__, but importable from here before the split: kept importable.
-from .data import CONTROL  # noqa: F401
-from .data import MEASURES  # noqa: F401
-from .data import PATHWAY  # noqa: F401
+from .data import (
+                   BASELINE,
+                   CONTROL,  # noqa: F401
+                   ELEVATED,
+                   EXPERIMENT,
+                   FIGURE_FILES,
+                   MAIN_PROTOCOLS,
+                   MEASURES,  # noqa: F401
+                   PATHWAY,  # noqa: F401
+                   PlasticityDataError,
+                   branch_changes,
+                   load_plasticity_runs,
+                   pooled_split,
+                   protocol_names,
+                   stdp_dt_ms,
+)
+from .drawing import plasticity_figures
+from .section import plasticity_section
+from .summaries import condition_comparison, induction_summary, stdp_curves, two_sample_bootstrap
 
 __all__ = ["EXPERIMENT", "BASELINE", "ELEVATED", "MAIN_PROTOCOLS", "PlasticityDataError",
            "protocol_names", "stdp_dt_ms", "branch_changes", "pooled_split",

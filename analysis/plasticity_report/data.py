@@ -4,14 +4,13 @@ per-branch weight change of each protocol and the DHiLo / DLoHi split of the bra
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
 from ..configuration_metrics import dhilo_dlohi_split
 from ..run_file import RunData, list_runs, read_run
-
 
 EXPERIMENT = "plasticity-induction"
 BASELINE, ELEVATED = "baseline", "elevated_mg"

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from ..run_file import RunData
 from ..figures.style import ci_label, save_figure
-from .data import (CONTROL, FIGURE_FILES, PlasticityDataError, stdp_dt_ms, protocol_names,
-                   load_plasticity_runs)
+from ..run_file import RunData
+from .data import (
+    CONTROL,
+    FIGURE_FILES,
+    PlasticityDataError,
+    load_plasticity_runs,
+    protocol_names,
+    stdp_dt_ms,
+)
 from .summaries import induction_summary, stdp_curves
 
 
@@ -22,6 +28,7 @@ def plasticity_figures(results: Path, out_dir: Path | None = None, scale: str | 
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from ..figures import plasticity as fp
     results = Path(results)
     runs = list(runs) if runs is not None else load_plasticity_runs(results, scale)

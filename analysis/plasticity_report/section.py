@@ -2,18 +2,27 @@
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
 from ..markdown import markdown_table
 from ..run_file import RunData
 from ..statistics import interval_description
-from .data import (BASELINE, ELEVATED, MAIN_PROTOCOLS, CONTROL, FIGURE_FILES,
-                   PlasticityDataError, stdp_dt_ms, protocol_names, _key,
-                   load_plasticity_runs)
-from .summaries import induction_summary, condition_comparison, stdp_curves
+from .data import (
+    BASELINE,
+    CONTROL,
+    ELEVATED,
+    FIGURE_FILES,
+    MAIN_PROTOCOLS,
+    PlasticityDataError,
+    _key,
+    load_plasticity_runs,
+    protocol_names,
+    stdp_dt_ms,
+)
+from .summaries import condition_comparison, induction_summary, stdp_curves
 
 
 def _pct(x: float, nd: int = 3) -> str:
@@ -219,14 +228,14 @@ def _stdp_lines(curves: Mapping) -> list[str]:
     parts = ["", f"### STDP curve ({what})", ""]
     for cond, c in curves["by_condition"].items():
         i_max, i_min = int(np.nanargmax(c["mean"])), int(np.nanargmin(c["mean"]))
-        pts = ", ".join(f"{dt:+g} ms: {_pct(m, 2)}" for dt, m in zip(c["dt_ms"], c["mean"]))
+        pts = ", ".join(f"{dt:+g} ms: {_pct(m, 2)}" for dt, m in zip(c["dt_ms"], c["mean"], strict=True))
         parts.append(f"- {cond}: maximum at Δt = {c['dt_ms'][i_max]:+g} ms "
                      f"({_pct_ci({k: c[k][i_max] for k in ('mean', 'low', 'high')})}), "
                      f"minimum at Δt = {c['dt_ms'][i_min]:+g} ms "
                      f"({_pct_ci({k: c[k][i_min] for k in ('mean', 'low', 'high')})}). "
                      f"Points: {pts}.")
         res = [(dt, _resolved(lo, hi)) for dt, lo, hi in zip(c["dt_ms"], c["low"],
-                                                              c["high"])]
+                                                              c["high"], strict=True)]
         pot = [f"{dt:+g}" for dt, s in res if s > 0]
         dep = [f"{dt:+g}" for dt, s in res if s < 0]
         parts.append(f"  Resolved potentiation (CI > 0) at Δt = {', '.join(pot) or 'none'} "

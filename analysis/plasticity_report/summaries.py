@@ -3,15 +3,26 @@ elevated vs baseline paired by seed and branch, and the STDP curve.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from ..run_file import RunData
 from .. import statistics as _stats
+from ..run_file import RunData
 from ..statistics import bootstrap_ci, holm, paired_bootstrap
-from .data import (BASELINE, ELEVATED, CONTROL, MEASURES, PlasticityDataError, stdp_dt_ms,
-                   protocol_names, branch_changes, _key, pooled_split)
+from .data import (
+    BASELINE,
+    CONTROL,
+    ELEVATED,
+    MEASURES,
+    PlasticityDataError,
+    _key,
+    branch_changes,
+    pooled_split,
+    protocol_names,
+    stdp_dt_ms,
+)
 
 
 def two_sample_bootstrap(a: Any, b: Any, n_boot: int = 2000, ci: float = 0.95,
@@ -157,7 +168,7 @@ def condition_comparison(runs: Sequence[RunData], *, a: str = BASELINE, b: str =
                 pass
         out.append(row)
     # The protocols of one comparison are one family of tests.
-    for row, p_adj in zip(out, holm([row["p_value"] for row in out])):
+    for row, p_adj in zip(out, holm([row["p_value"] for row in out]), strict=True):
         row["p_holm"] = float(p_adj)
     return out
 
@@ -190,7 +201,7 @@ def stdp_curves(runs: Sequence[RunData], *, n_boot: int = 2000, ci: float = 0.95
     look = {(r["condition"], r["protocol"], r["group"]): r for r in summ["rows"]}
     dts = np.array([stdp_dt_ms(p) for p in stdp])
     for cond in summ["conditions"]:
-        def curve(group):
+        def curve(group, cond=cond):
             rr = [look[(cond, p, group)] for p in stdp]
             return {"dt_ms": dts, "mean": np.array([r["mean"] for r in rr]),
                     "low": np.array([r["low"] for r in rr]),

@@ -29,7 +29,7 @@ def datasets(data: RunData) -> list[tuple[str, Any]]:
         value = getattr(data, g.field)
         if g.layout == "populations":
             for pop, pair in value.items():
-                out.extend((f"/{g.name}/{pop}/{c.name}", arr) for c, arr in zip(g.columns, pair))
+                out.extend((f"/{g.name}/{pop}/{c.name}", arr) for c, arr in zip(g.columns, pair, strict=True))
         elif g.layout in ("table", "trials"):
             out.extend((f"/{g.name}/{col}", arr) for col, arr in (value or {}).items())
         elif g.layout == "pathways":

@@ -24,21 +24,41 @@ Brian2.
 
 from __future__ import annotations
 
-from .fits import (HyperbolicFit, hyperbolic_fit, LinearFit, linear_fit, PowerLawFit,
-                   power_law_fit, OffsetPowerFit, offset_power_fit)
-from .rank_tests import KSResult, ks_test, SpearmanResult, spearman
-from .bootstrap import (CI_METHODS, DEFAULT_CI_METHOD, MEASURED_COVERAGE, COVERAGE_N,
-                        COVERAGE_REPETITIONS, interval_description, BootstrapCI,
-                        bootstrap_ci)
-from .effect_size import hedges_correction, cohen_dz, hedges_g
-from .comparisons import (SignFlipTest, sign_flip_test, PairedBootstrap, paired_bootstrap,
-                          TwoSampleBootstrap, two_sample_bootstrap)
-from .multiple import holm, benjamini_hochberg
-from .regression import AncovaResult, ancova, relative_change, MedianSplit, median_split
-from .proportions import binomial_sd, binary_entropy
-
 # Not in __all__, but importable from here before the split: kept importable.
-from .bootstrap import _INTERVAL_NAMES  # noqa: F401
+from .bootstrap import (
+                   _INTERVAL_NAMES,  # noqa: F401
+                   CI_METHODS,
+                   COVERAGE_N,
+                   COVERAGE_REPETITIONS,
+                   DEFAULT_CI_METHOD,
+                   MEASURED_COVERAGE,
+                   BootstrapCI,
+                   bootstrap_ci,
+                   interval_description,
+)
+from .comparisons import (
+                   PairedBootstrap,
+                   SignFlipTest,
+                   TwoSampleBootstrap,
+                   paired_bootstrap,
+                   sign_flip_test,
+                   two_sample_bootstrap,
+)
+from .effect_size import cohen_dz, hedges_correction, hedges_g
+from .fits import (
+                   HyperbolicFit,
+                   LinearFit,
+                   OffsetPowerFit,
+                   PowerLawFit,
+                   hyperbolic_fit,
+                   linear_fit,
+                   offset_power_fit,
+                   power_law_fit,
+)
+from .multiple import benjamini_hochberg, holm
+from .proportions import binary_entropy, binomial_sd
+from .rank_tests import KSResult, SpearmanResult, ks_test, spearman
+from .regression import AncovaResult, MedianSplit, ancova, median_split, relative_change
 
 __all__ = [
     "binary_entropy",

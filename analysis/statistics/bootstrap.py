@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import inspect
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from scipy import stats as _st
 
-from .base import _AsDict, _as_1d
-
+from .base import _as_1d, _AsDict
 
 # --------------------------------------------------------------------------------------------
 # bootstrap confidence intervals (scipy.stats.bootstrap)

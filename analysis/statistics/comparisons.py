@@ -9,11 +9,17 @@ from typing import Any
 import numpy as np
 from scipy import stats as _st
 
-from .base import _AsDict, _as_1d, _paired_finite
-from .bootstrap import (DEFAULT_CI_METHOD, _EXACT_SIGNFLIP_MAX_N, _rng_kwargs, _check_ci,
-                        _mean, _mean_se, _interval)
+from .base import _as_1d, _AsDict, _paired_finite
+from .bootstrap import (
+    _EXACT_SIGNFLIP_MAX_N,
+    DEFAULT_CI_METHOD,
+    _check_ci,
+    _interval,
+    _mean,
+    _mean_se,
+    _rng_kwargs,
+)
 from .effect_size import cohen_dz, hedges_g
-
 
 # --------------------------------------------------------------------------------------------
 # paired sign-flip test (scipy.stats.permutation_test)

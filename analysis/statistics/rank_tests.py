@@ -8,8 +8,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as _st
 
-from .base import _AsDict, _as_1d, _paired_finite
-
+from .base import _as_1d, _AsDict, _paired_finite
 
 # --------------------------------------------------------------------------------------------
 # tests between samples

@@ -10,8 +10,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as _st
 
-from .base import _AsDict, _as_1d
-
+from .base import _as_1d, _AsDict
 
 # --------------------------------------------------------------------------------------------
 # ANCOVA

@@ -15,8 +15,7 @@ import importlib
 import pkgutil
 from pathlib import Path
 
-from .base import (FIGURE_DPI, NOT_JUDGED, NOT_REPRODUCED, REPRODUCED, Study, latest_scale,
-                   load_runs)
+from .base import FIGURE_DPI, NOT_JUDGED, NOT_REPRODUCED, REPRODUCED, Study, latest_scale, load_runs
 
 __all__ = ["Study", "discover", "make_figures", "figure_verdicts", "docs_figures",
            "docs_titles", "load_runs", "latest_scale", "FIGURE_DPI", "REPRODUCED",

@@ -11,9 +11,9 @@ Never imports brian2.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..run_file import list_runs, read_run
 

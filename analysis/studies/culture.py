@@ -24,8 +24,7 @@ def figures(results: Path, out_dir: Path, scale: str | None) -> list[Path]:
 def verdicts(results: Path, scale: str | None, context: dict) -> dict[str, dict]:
     """The culture figures are judged on the culture bands (science.md §4 item 7); the
     filtering figure shows a prediction."""
-    from ..culture_report import (FIGURE_FILES, _acceptance, activity_rows,
-                                  load_activity_records)
+    from ..culture_report import FIGURE_FILES, _acceptance, activity_rows, load_activity_records
     out = {FILTERING_FIGURE: {"status": NOT_JUDGED,
                               "label": "prediction (T10 premise; no paper target)",
                               "detail": ""}}

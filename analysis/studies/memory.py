@@ -19,8 +19,13 @@ PLANTED_FIGURE = "memory_planted.png"
 
 
 def sections(results: Path, scale: str | None, context: dict) -> list[str]:
-    from ..memory_report import (capacity_section, memory_section, noise_floor_section,
-                                 planted_section, retention_section)
+    from ..memory_report import (
+        capacity_section,
+        memory_section,
+        noise_floor_section,
+        planted_section,
+        retention_section,
+    )
     from ..memory_robustness import robustness_section
     encoding = memory_section(results, scale)
     if encoding:               # the robustness of its comparison closes the section
@@ -31,8 +36,7 @@ def sections(results: Path, scale: str | None, context: dict) -> list[str]:
 
 
 def figures(results: Path, out_dir: Path, scale: str | None) -> list[Path]:
-    from ..memory_report import (capacity_figures, memory_figures, planted_figures,
-                                 retention_figures)
+    from ..memory_report import capacity_figures, memory_figures, planted_figures, retention_figures
     from ..memory_robustness import robustness_figures
     encoding = memory_figures(results, out_dir, scale)
     if encoding:

@@ -48,17 +48,33 @@ device, seed and build flags.
 """
 from __future__ import annotations
 
+from .code_objects import (
+                           PREFETCH_DISTANCE,
+                           code_object_class,
+                           prefetch_pathway,
+                           synapse_code_object_class,
+                           vectorise_state_update,
+)
 from .device import backend_info, configure, quiet_brian, seed_all
 from .flags import STANDALONE_COMPILE_ARGS, STANDALONE_LINK_ARGS, build_flags, build_jobs
-from .optimisations import OPTIMISATIONS, optimisations
 from .gates import skip_unless
-from .code_objects import (PREFETCH_DISTANCE, code_object_class, prefetch_pathway,
-                           synapse_code_object_class, vectorise_state_update)
-from .projects import (build_standalone, default_cache_dir, project_key, project_lock,
-                       remove_rerun_results, rerun_results_directory, warm_start_project)
-from .sessions import (RuntimeSession, StandaloneSession, simulation_session,
-                       standalone_session)
-from .sessions import apply_assignments  # noqa: F401  (re-exported, not in __all__)
+from .optimisations import OPTIMISATIONS, optimisations
+from .projects import (
+                           build_standalone,
+                           default_cache_dir,
+                           project_key,
+                           project_lock,
+                           remove_rerun_results,
+                           rerun_results_directory,
+                           warm_start_project,
+)
+from .sessions import (
+                           RuntimeSession,
+                           StandaloneSession,
+                           apply_assignments,  # noqa: F401  (re-exported, not in __all__)
+                           simulation_session,
+                           standalone_session,
+)
 
 __all__ = ["configure", "seed_all", "backend_info", "quiet_brian", "project_lock",
            "warm_start_project", "build_standalone", "STANDALONE_COMPILE_ARGS",

@@ -26,9 +26,9 @@ def _code_object_classes() -> dict:
     generators honour :func:`skip_unless` gates (numpy runs gated blocks
     unconditionally, the reference)."""
     if not _CODE_OBJECT_CLASSES:
-        from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
         from brian2.codegen.runtime.cython_rt import CythonCodeObject
         from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
+        from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
         generators = _generator_classes()
         for key, base in (("cpp_standalone", CPPStandaloneCodeObject),
                           ("cython", CythonCodeObject), ("numpy", NumpyCodeObject)):

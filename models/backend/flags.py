@@ -35,7 +35,7 @@ def build_jobs() -> int:
         try:
             n = int(env)
         except ValueError:
-            raise ValueError(f"MGNET_BUILD_JOBS must be a positive integer, got {env!r}")
+            raise ValueError(f"MGNET_BUILD_JOBS must be a positive integer, got {env!r}") from None
         if n < 1:
             raise ValueError(f"MGNET_BUILD_JOBS must be a positive integer, got {env!r}")
         return n

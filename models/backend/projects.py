@@ -104,6 +104,7 @@ def build_standalone(directory, *, warm_start: bool = True) -> dict:
     "warm_start": sibling name or None}``.
     """
     import time
+
     from brian2 import get_device
     t0 = time.time()
     with project_lock(directory, exclusive=True):

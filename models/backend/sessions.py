@@ -12,13 +12,19 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
 import brian2
+import numpy as np
 from brian2 import prefs, set_device
 
 from .flags import _STANDALONE_PREFS, _apply_standalone_prefs, build_flags
-from .projects import (build_standalone, default_cache_dir, project_key, project_lock,
-                       remove_rerun_results, rerun_results_directory)
+from .projects import (
+    build_standalone,
+    default_cache_dir,
+    project_key,
+    project_lock,
+    remove_rerun_results,
+    rerun_results_directory,
+)
 
 __all__ = ["StandaloneSession", "RuntimeSession", "simulation_session", "standalone_session",
            "apply_assignments"]

@@ -57,17 +57,30 @@ here.
 """
 from __future__ import annotations
 
-from .network import (PLASTIC_BLOCK_KEYS, Culture, build_culture, initial_efficacy,
-                      plastic_quantal_sizes)
-from .simulation import (iter_culture, project_signature, simulate_culture,
-                         structural_signature)
-from .structure import (PATHWAYS, ContactValues, CultureStructure, Pathway, contact_values,
-                        culture_structure, deal_into_branches,
-                        effective_connection_probability)
-
 # private names that other modules and tests import from here
-from .network import _BACKGROUND_DRIVE, _BACKGROUND_EQS, _MODULATION_EQS  # noqa: F401
-from .network import _assignment_name, _nmda_gain  # noqa: F401
+from .network import (  # noqa: F401  # noqa: F401
+                      _BACKGROUND_DRIVE,
+                      _BACKGROUND_EQS,
+                      _MODULATION_EQS,
+                      PLASTIC_BLOCK_KEYS,
+                      Culture,
+                      _assignment_name,
+                      _nmda_gain,
+                      build_culture,
+                      initial_efficacy,
+                      plastic_quantal_sizes,
+)
+from .simulation import iter_culture, project_signature, simulate_culture, structural_signature
+from .structure import (
+                      PATHWAYS,
+                      ContactValues,
+                      CultureStructure,
+                      Pathway,
+                      contact_values,
+                      culture_structure,
+                      deal_into_branches,
+                      effective_connection_probability,
+)
 
 __all__ = ["PATHWAYS", "Pathway", "CultureStructure", "ContactValues", "Culture",
            "effective_connection_probability",

@@ -4,16 +4,22 @@ Part of :mod:`mgnet.models.culture`."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 from brian2 import Hz, Network, NeuronGroup, SpikeMonitor, linked_var, mV, nS, pA, second
 
 from ..background import poisson_drive
 from ..neurons import make_neurons
-from ..parameters import (CultureParams, ModelParams, PlasticityParams,
-                          ShortTermPlasticityParams, nmda_ca_mg_o)
+from ..parameters import (
+    CultureParams,
+    ModelParams,
+    PlasticityParams,
+    ShortTermPlasticityParams,
+    nmda_ca_mg_o,
+)
 from ..synapses import apply_assignments, check_tables, make_contacts, nmda_table_assignments
 from .structure import PATHWAYS, CultureStructure, contact_values, culture_structure
 

@@ -157,6 +157,7 @@ def _session_runs(n_neurons, samples, values, structure, signature, t0, *, seed,
                   device_name, sim_seed, progress, cache_dir, spine_ca, plasticity):
     """Build once in a simulation session, then run every sample (:func:`iter_culture`)."""
     import time
+
     from ..backend import simulation_session
     params0, culture0 = samples[0]
     base = {"n_exc": structure.n_exc, "n_inh": structure.n_inh,
@@ -172,7 +173,7 @@ def _session_runs(n_neurons, samples, values, structure, signature, t0, *, seed,
 
         build_s = time.time() - t0
         compile_s = session.prepare(cult.net, simulate, progress=progress)["compile_s"]
-        for k, ((p, c), vals) in enumerate(zip(samples, values)):
+        for k, ((p, c), vals) in enumerate(zip(samples, values, strict=True)):
             if progress:
                 progress(f"sample {k + 1}/{len(samples)}", k / len(samples))
             t1 = time.time()

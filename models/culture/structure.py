@@ -8,11 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
 from brian2 import mM, mV, nS
 
-from ..configuration import (BranchPopulation, bouton_mg, equilibrium_pr,
-                             population_from_counts)
+from ..configuration import BranchPopulation, bouton_mg, equilibrium_pr, population_from_counts
 from ..parameters import ConfigurationParams, CultureParams, ModelParams
 
 __all__ = ["PATHWAYS", "Pathway", "CultureStructure", "ContactValues",

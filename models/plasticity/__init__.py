@@ -78,17 +78,32 @@ Brunel's predictions).
 """
 from __future__ import annotations
 
-from ..parameters import (PLASTICITY_PRESETS, PLASTICITY_PRESET_SOURCES, PlasticityParams,
-                          plasticity_preset)
-from .rule import CA_PRE_PATHWAY, advance_code, c_post_at, plasticity_namespace
-from .numpy_twin import advance_rho, cubic_relax, current_rho
+from ..parameters import (
+                          PLASTICITY_PRESET_SOURCES,
+                          PLASTICITY_PRESETS,
+                          PlasticityParams,
+                          plasticity_preset,
+)
 from .calcium import calcium_events, reference_nmda_ca
-from .closed_form import (change_in_strength, event_segments, linear_moments,
-                          pair_segments, protocol_outcome, stdp_prediction,
-                          time_above_thresholds)
-from .closed_form import _pieces  # noqa: F401  (re-exported, not in __all__)
-from .contacts import (make_plastic_contacts, plasticity_blocks, q_down_for, rho_to_weight,
-                       weight_to_rho)
+from .closed_form import (
+                          _pieces,  # noqa: F401  (re-exported, not in __all__)
+                          change_in_strength,
+                          event_segments,
+                          linear_moments,
+                          pair_segments,
+                          protocol_outcome,
+                          stdp_prediction,
+                          time_above_thresholds,
+)
+from .contacts import (
+                          make_plastic_contacts,
+                          plasticity_blocks,
+                          q_down_for,
+                          rho_to_weight,
+                          weight_to_rho,
+)
+from .numpy_twin import advance_rho, cubic_relax, current_rho
+from .rule import CA_PRE_PATHWAY, advance_code, c_post_at, plasticity_namespace
 
 __all__ = ["PlasticityParams", "PLASTICITY_PRESETS", "PLASTICITY_PRESET_SOURCES",
            "plasticity_preset", "CA_PRE_PATHWAY", "advance_code", "plasticity_blocks", "plasticity_namespace",

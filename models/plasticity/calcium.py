@@ -12,8 +12,15 @@ from brian2 import mV, second
 
 from ..magnesium import block_namespace
 from ..nmda_calcium import NMDA_CA_ON_POST, nmda_ca_on_pre
-from ..parameters import (CalciumParams, MagnesiumParams, MgBlockParams, NeuronParams,
-                          PlasticityParams, ReceptorParams, SpineCalciumParams)
+from ..parameters import (
+    CalciumParams,
+    MagnesiumParams,
+    MgBlockParams,
+    NeuronParams,
+    PlasticityParams,
+    ReceptorParams,
+    SpineCalciumParams,
+)
 from ..synapses import contact_namespace, spine_ca_on_pre
 from .numpy_twin import _exec, _si_namespace
 from .rule import c_post_at

@@ -115,7 +115,7 @@ def linear_moments(tops, lengths, params: PlasticityParams, rho0, repeats: int =
     r = _rates(params)
     T_hi, T_mid = _pieces(np.asarray(tops, float), np.asarray(lengths, float), params)
     A, B, W = 1.0, 0.0, 0.0   # one repeat: m -> A m + B, v -> A^2 v + W
-    for th, tm in zip(T_hi, T_mid):
+    for th, tm in zip(T_hi, T_mid, strict=True):
         for seg, T in (("hi", th), ("mid", tm)):
             k, target, s2 = r[seg]["k"], r[seg]["target"], r[seg]["s2"]
             e = math.exp(-k * T)
@@ -187,7 +187,7 @@ def stdp_prediction(dt_list, params: PlasticityParams | None = None, *, n_pairs:
             var_inf = sig2 * (ap + ad) / (2 * G)
             decay = math.exp(-T_total / tau_eff)
             var_T = var_inf * (1 - decay ** 2)
-            mean = lambda r0: rho_bar + (r0 - rho_bar) * decay  # noqa: E731
+            mean = lambda r0, rho_bar=rho_bar, decay=decay: rho_bar + (r0 - rho_bar) * decay  # noqa: E731
         else:
             rho_bar, tau_eff, var_inf = np.nan, np.inf, np.inf if sig2 * (ap + ad) > 0 else 0.0
             var_T = sig2 * (ap + ad) * T_total / tau
@@ -200,7 +200,7 @@ def stdp_prediction(dt_list, params: PlasticityParams | None = None, *, n_pairs:
             down = float(mean(1.0) < params.rho_star)
         m_p, v_p = linear_moments(tops, lengths, params, rho0, repeats=n_pairs)
         for k, v in zip(keys, (ad, ap, rho_bar, tau_eff, var_inf, mean(rho0), m_p, v_p,
-                               up, down, change_in_strength(up, down, params.beta, params.b))):
+                               up, down, change_in_strength(up, down, params.beta, params.b)), strict=True):
             out[k][n] = v
     return out
 

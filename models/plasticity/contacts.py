@@ -8,13 +8,27 @@ from brian2 import second
 
 from ..backend import skip_unless
 from ..magnesium import block_namespace
-from ..parameters import (CalciumParams, MagnesiumParams, MgBlockParams, NeuronParams,
-                          PlasticityParams, ReceptorParams, ShortTermPlasticityParams,
-                          SpineCalciumParams)
+from ..parameters import (
+    CalciumParams,
+    MagnesiumParams,
+    MgBlockParams,
+    NeuronParams,
+    PlasticityParams,
+    ReceptorParams,
+    ShortTermPlasticityParams,
+    SpineCalciumParams,
+)
 from ..synapses import make_contacts
 from .calcium import reference_nmda_ca
-from .rule import (CA_PRE_PATHWAY, _advance_code, _check, _model, _pop_code, _push_code,
-                   plasticity_namespace)
+from .rule import (
+    CA_PRE_PATHWAY,
+    _advance_code,
+    _check,
+    _model,
+    _pop_code,
+    _push_code,
+    plasticity_namespace,
+)
 
 __all__ = ["plasticity_blocks", "make_plastic_contacts", "q_down_for", "rho_to_weight",
            "weight_to_rho"]

@@ -59,7 +59,8 @@ def _si_namespace(ns: dict) -> dict:
     for k, v in ns.items():
         if isinstance(v, TimedArray):
             vals, dt = np.asarray(v.values, dtype=float).tolist(), float(v.dt)
-            out[k] = (lambda x, vals=vals, dt=dt, n=len(vals):
+            # defaults bind this table's values (not the loop's last ones)
+            out[k] = (lambda x, vals=vals, dt=dt, n=len(vals):  # noqa: B008
                       vals[min(max(int(math.floor(x / dt + 1e-9)), 0), n - 1)])
         elif isinstance(v, Quantity):
             out[k] = float(v) if np.ndim(v) == 0 else np.asarray(v, dtype=float)
