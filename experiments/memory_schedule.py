@@ -65,15 +65,28 @@ def phase1_end(t_cons: float, round_period: float, dt: float) -> float:
     beyond that rounding band makes the tick belong to it in every process; plasticity
     stays on for those extra steps (≤ 1 ms for round periods up to 5 s at dt = 0.1 ms).
     """
-    from brian2 import Clock
     tick = int(round(t_cons / round_period))
     if abs(tick * round_period - t_cons) > 1e-9 * round_period:
         return t_cons + dt                  # t_cons is no snapshot tick: nothing to include
-    snap = Clock(dt=round_period * second, name="phase1_end_probe")
     k = 1
-    while snap._calc_timestep(t_cons + k * dt) <= tick:
+    while clock_timestep(t_cons + k * dt, round_period) <= tick:
         k += 1
     return t_cons + k * dt
+
+
+def clock_timestep(target_t: float, clock_dt: float) -> int:
+    """The time step Brian2 gives a run end ``target_t`` (s) on a clock of step
+    ``clock_dt`` (s): :meth:`brian2.Clock._calc_timestep`, computed without making a
+    :class:`~brian2.Clock`.  A probe clock would be registered with the device, and in
+    ``cpp_standalone`` mode a discarded one leaves dead entries in the device's array
+    cache that break ``device.run(run_args=...)`` (every default-scale memory run
+    failed with "weakly-referenced object no longer exists"); tests compare the two."""
+    from brian2 import Clock
+    new_i = np.int64(np.round(target_t / clock_dt))
+    new_t = new_i * clock_dt
+    if new_t == target_t or np.abs(new_t - target_t) / clock_dt <= Clock.epsilon_dt:
+        return int(new_i)
+    return int(np.ceil(target_t / clock_dt))
 
 
 def _round_up(x: float, step: float) -> float:

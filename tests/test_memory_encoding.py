@@ -203,3 +203,40 @@ def test_the_plastic_phase_ends_after_the_consolidation_snapshot_in_every_proces
         assert snap._calc_timestep(t1) == n + 1          # the tick at t_cons is inside
         # a few 0.1-ms steps only (the rounding band is 1e-4 of the snapshot clock's dt)
         assert dt - 1e-12 <= t1 - t_cons <= 1e-4 * round_period + dt + 1e-12
+
+
+def test_phase1_end_makes_no_brian2_clock(monkeypatch):
+    """phase1_end runs while a cpp_standalone network is being defined: a probe Clock it
+    made would be registered with the device and, once discarded, break
+    ``device.run(run_args=...)`` ("weakly-referenced object no longer exists"; every
+    default-scale memory run failed).  It uses Brian2's rounding rule without a Clock,
+    and that rule agrees with Clock._calc_timestep."""
+    import brian2
+    from brian2 import second
+    from mgnet.experiments.memory_schedule import clock_timestep, phase1_end
+    rng = np.random.default_rng(3)
+    for clock_dt in (1e-4, 0.5, 2.0, 2.5):
+        clock = brian2.Clock(dt=clock_dt * second)
+        for t in np.concatenate([rng.uniform(0, 100, 200),
+                                 np.arange(1, 40) * clock_dt + rng.normal(0, 1e-4 * clock_dt,
+                                                                         39)]):
+            assert clock_timestep(float(t), clock_dt) == clock._calc_timestep(float(t))
+
+    def no_clock(*args, **kwargs):
+        raise AssertionError("phase1_end made a Brian2 Clock")
+    monkeypatch.setattr(brian2.Clock, "__init__", no_clock)
+    assert phase1_end(30.0, 2.0, 1e-4) > 30.0
+
+
+@pytest.mark.standalone     # a cpp_standalone compile of the plastic culture (minutes)
+def test_standalone_run_args_rerun_of_a_memory_run(tmp_path):
+    """The device that `make reproduce` uses at default scale: the compiled memory
+    network reruns with run_args (the path that failed when a probe Clock was left on
+    the device)."""
+    from mgnet.analysis.run_file import read_run
+    from mgnet.experiments.cli import run_experiment
+    cfg = make_config("memory-encoding", scale="quick", options={"device": "cpp_standalone"})
+    run = read_run(run_experiment(cfg, tmp_path / "m.h5", quiet=True))
+    assert run.attrs["device"] == "cpp_standalone"
+    assert run.spikes["exc"][0].size > 0
+    assert np.isfinite(run.metrics["up_fraction_end"])
