@@ -16,7 +16,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import second
 
 #: Codes of ``/recall/kind``.
 RECALL_KINDS = {"stored": 0, "sham": 1, "unencoded": 2}

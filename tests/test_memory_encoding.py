@@ -213,6 +213,7 @@ def test_phase1_end_makes_no_brian2_clock(monkeypatch):
     and that rule agrees with Clock._calc_timestep."""
     import brian2
     from brian2 import second
+
     from mgnet.experiments.memory_schedule import clock_timestep, phase1_end
     rng = np.random.default_rng(3)
     for clock_dt in (1e-4, 0.5, 2.0, 2.5):
