@@ -168,9 +168,7 @@ def run_plain(ref: dict, duration_s: float, seed: int, directory: str, profile: 
     (:func:`mgnet.models.neurons.make_neurons`, ``baseline``) and otherwise the same network:
     the same replay, contacts, delay, monitor and ``g += w`` synapses (onto ``g_ampa``
     from excitatory and ``g_gaba`` from inhibitory sources), no background, release or
-    plasticity.  ``background=True`` (culture neurons only) adds the culture's background
-    drive (pooled or per-neuron per ``switches``): its cost at identical synaptic events.
-    """
+    plasticity; ``background=True`` adds the culture's background (``switches``)."""
     from brian2 import (
         Network,
         NeuronGroup,

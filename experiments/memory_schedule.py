@@ -68,12 +68,12 @@ def phase1_end(t_cons: float, round_period: float, dt: float) -> float:
     if abs(tick * round_period - t_cons) > 1e-9 * round_period:
         return t_cons + dt                  # t_cons is no snapshot tick: nothing to include
     k = 1
-    while clock_timestep(t_cons + k * dt, round_period) <= tick:
+    while rounded_timestep(t_cons + k * dt, round_period) <= tick:
         k += 1
     return t_cons + k * dt
 
 
-def clock_timestep(target_t: float, clock_dt: float) -> int:
+def rounded_timestep(target_t: float, clock_dt: float) -> int:
     """The time step Brian2 gives a run end ``target_t`` (s) on a clock of step
     ``clock_dt`` (s): :meth:`brian2.Clock._calc_timestep`, computed without making a
     :class:`~brian2.Clock`.  A probe clock would be registered with the device, and in

@@ -165,7 +165,8 @@ def resolve_params(params, opts, condition: str, overrides: dict):
     the assay's from ``[params.stp]``."""
     from .config import ConfigError
     unread = "stp" if opts.contacts == "network" else "culture"
-    if overrides.get(unread):
+    default = type(getattr(params, unread))()      # no condition changes these sections
+    if any(repr(v) != repr(getattr(default, k)) for k, v in overrides.get(unread, {}).items()):
         raise ConfigError(f"params.{unread} is not read with options.contacts = "
                           f"\"{opts.contacts}\"; allowed: "
                           f"params.{'culture' if unread == 'stp' else 'stp'}")

@@ -46,7 +46,15 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Hz, mM, ms, mV, second
 
-from mgnet.models.parameters import PLASTICITY_PRESETS, MagnesiumParams, param
+from mgnet.models.parameters import PLASTICITY_PRESETS, MagnesiumParams, SpineCalciumParams, param
+from mgnet.models.plasticity import (
+    c_post_at,
+    calcium_events,
+    event_segments,
+    linear_moments,
+    protocol_outcome,
+    stdp_prediction,
+)
 
 from .errors import ConfigError
 from .experiment import Experiment, Runs
@@ -163,7 +171,6 @@ def _presentation(trains: int, pulses: int, delay: float):
 # Tests of one preset at one condition
 # --------------------------------------------------------------------------------------
 def _outcome(pre, post, p, cond, release=None, v_sub=None):
-    from mgnet.models.plasticity import calcium_events, protocol_outcome
     t, a = calcium_events(pre, post, p, release=release, v_sub=v_sub, **cond)
     t_end = max([0.0] + [float(np.max(x)) for x in (pre, post) if len(x)]) + 1.0
     return protocol_outcome(t, a, p, t_end)
@@ -216,13 +223,6 @@ def test_preset(p, cond: dict, opts, culture, rng) -> dict:
     out["async_up"], out["async_down"] = r["up"], r["down"]
     # (d) closed form: linear Ca2+, pairs -> the twin equals stdp_prediction's exact pulsed
     # linear mean (noise and cubic off).
-    from mgnet.models.parameters import SpineCalciumParams
-    from mgnet.models.plasticity import (
-        calcium_events,
-        event_segments,
-        linear_moments,
-        stdp_prediction,
-    )
     q = dataclasses.replace(p, noise=False, bistable=False)
     lin = dict(cond, spine_ca=SpineCalciumParams(bap_amplitude=0 * mV))
     err = 0.0
@@ -234,7 +234,6 @@ def test_preset(p, cond: dict, opts, culture, rng) -> dict:
         c_pre = a[np.isclose(t, pre[0] + float(q.delay))][0]
         pred = stdp_prediction([dt], q, n_pairs=n, frequency=f, rho0=0.5, c_pre=c_pre)
         # the prediction holds C_post fixed at the preset's value: compare at that C_post
-        from mgnet.models.plasticity import c_post_at
         if abs(c_post_at(q, cond.get("calcium")) - float(q.c_post)) < 1e-12:
             err = max(err, abs(float(m) - float(pred["rho_pulsed"][0])))
     out["closed_form_error"] = err

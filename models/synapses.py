@@ -26,8 +26,7 @@ The assays' spine Ca2+ read-out decays with τ_Ca between events (closed form), 
 transients are summed in ``wca_2a``, ``wca_2b`` and ``wca_bap`` (arbitrary units: one
 unblocked GluN2A-only release at the reference potential and [Ca]o gives 1).
 
-**Composing other mechanisms, and leaving work out.**  These arguments of
-:func:`make_contacts`:
+**Composing other mechanisms, and leaving work out** (arguments of :func:`make_contacts`):
 
 extra_model, extra_on_pre, extra_on_post, extra_namespace
     Blocks of other mechanisms (e.g. plasticity) composed after these.  They may read
@@ -52,21 +51,15 @@ track_spine_ca : bool
 readouts : bool
     Store the read-outs of the virtual assays (default): ``release`` of the latest
     spike, the counters ``n_release``/``n_spikes`` and the spine Ca2+ state ``ca``,
-    ``t_ca``, ``wca_*`` (with its postsynaptic bAP pathway).  Nothing feeds back on
-    them, so False (networks that never read them) changes neither spikes nor the
-    random stream; ``release`` is then a temporary of the release step.
+    ``t_ca``, ``wca_*`` (with its postsynaptic bAP pathway).  Nothing feeds back on them,
+    so False changes neither spikes nor the random stream (``release`` is a temporary).
 """
 from __future__ import annotations
 
 import numpy as np
 from brian2 import Synapses, nS, second
 
-from .backend import (
-    apply_assignments,  # noqa: F401  (re-exported; it lives in backend)
-    prefetch_pathway,
-    skip_unless,
-    synapse_code_object_class,
-)
+from .backend import prefetch_pathway, skip_unless, synapse_code_object_class
 from .nmda_calcium import NMDA_CA_ON_POST as _NMDA_CA_ON_POST
 from .nmda_calcium import TRACE_MODEL, nca_namespace, nmda_ca_on_pre, table_values
 from .parameters import (
@@ -83,7 +76,7 @@ __all__ = ["STP_MODEL", "STP_READOUT_MODEL", "STP_ON_PRE", "STP_COUNT_ON_PRE",
            "STP_TIME_ON_PRE", "EXC_RECEPTOR_ON_PRE", "INH_RECEPTOR_ON_PRE", "NMDA_Q_MODEL",
            "NMDA_CA_MODEL", "SPINE_CA_STATE_MODEL", "SPINE_CA_MODEL", "SPINE_CA_STATE_ON_PRE",
            "NMDA_CA_ON_POST", "SPINE_CA_ON_POST", "SPINE_CA_BAP_ONLY_ON_POST",
-           "spine_ca_on_pre", "nmda_table_assignments", "apply_assignments", "check_tables",
+           "spine_ca_on_pre", "nmda_table_assignments", "check_tables",
            "contact_namespace",
            "make_contacts", "tm_mean_release", "tm_steady_state_x"]
 

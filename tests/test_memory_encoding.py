@@ -214,14 +214,14 @@ def test_phase1_end_makes_no_brian2_clock(monkeypatch):
     import brian2
     from brian2 import second
 
-    from mgnet.experiments.memory_schedule import clock_timestep, phase1_end
+    from mgnet.experiments.memory_schedule import phase1_end, rounded_timestep
     rng = np.random.default_rng(3)
     for clock_dt in (1e-4, 0.5, 2.0, 2.5):
         clock = brian2.Clock(dt=clock_dt * second)
         for t in np.concatenate([rng.uniform(0, 100, 200),
                                  np.arange(1, 40) * clock_dt + rng.normal(0, 1e-4 * clock_dt,
                                                                          39)]):
-            assert clock_timestep(float(t), clock_dt) == clock._calc_timestep(float(t))
+            assert rounded_timestep(float(t), clock_dt) == clock._calc_timestep(float(t))
 
     def no_clock(*args, **kwargs):
         raise AssertionError("phase1_end made a Brian2 Clock")

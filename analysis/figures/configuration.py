@@ -5,8 +5,7 @@ Reproduces panels of Zhou, Bi & Liu (2024) *Nat Commun* 15:3406
 
 - Fig 1b — D vs P̄r across branches with the fitted hyperbola D = k/P̄r; insets D vs 1/P̄r and
   ΣPr vs P̄r (T1): :func:`plot_hyperbola`;
-- Fig 1c — bouton Pr distributions at baseline and elevated Mg, histogram and ECDF (T2, T6):
-  :func:`plot_pr_distributions`;
+- Fig 1c — bouton Pr histogram and ECDF by condition (T2, T6): :func:`plot_pr_distributions`;
 - Fig 1d — Pr_burst and ΔPr = Pr_burst − Pr against Pr (T4): :func:`plot_burst_facilitation`;
 - Fig 1e–f — branch ΣPr and ΣPr_burst by condition (T2, T5): :func:`plot_sum_pr_by_condition`;
 - Fig 3a — spine Ca²⁺ wCa vs Pr, log–log with power-law fit (T7): :func:`plot_wca_vs_pr`;
@@ -17,9 +16,8 @@ Reproduces panels of Zhou, Bi & Liu (2024) *Nat Commun* 15:3406
   :func:`plot_capacity`; basal G vs burst G_burst transmission of DHiLo and DLoHi branches
   (T8): :func:`plot_g_vs_gburst`.
 
-Every function draws on Axes it is given and does no file I/O; inputs are the tables of
-:mod:`mgnet.analysis.configuration_report` (recomputed from raw bouton rows).  Command:
-``mgnet figures`` (draws them all to ``results/figures/``).
+Every function draws on Axes it is given (no file I/O) from the tables of
+:mod:`mgnet.analysis.configuration_report`; ``mgnet figures`` draws them to results/figures/.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from brian2 import Hz, Network, NeuronGroup, SpikeMonitor, linked_var, mV, nS, pA, second
 
+from ..backend import apply_assignments
 from ..background import poisson_drive
 from ..neurons import make_neurons
 from ..parameters import (
@@ -20,7 +21,7 @@ from ..parameters import (
     ShortTermPlasticityParams,
     nmda_ca_mg_o,
 )
-from ..synapses import apply_assignments, check_tables, make_contacts, nmda_table_assignments
+from ..synapses import check_tables, make_contacts, nmda_table_assignments
 from .structure import PATHWAYS, CultureStructure, contact_values, culture_structure
 
 __all__ = ["Culture", "build_culture", "PLASTIC_BLOCK_KEYS", "initial_efficacy",
