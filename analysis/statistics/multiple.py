@@ -11,12 +11,23 @@ import numpy as np
 # --------------------------------------------------------------------------------------------
 
 
-def _pvalue_family(pvalues: Any) -> tuple[np.ndarray, np.ndarray]:
+def _adjusted(pvalues: Any, step) -> np.ndarray:
+    """Adjusted p-values of a family: the finite p-values sorted, ``step(sorted, m)`` gives
+    their adjusted values in that order (capped at 1 here), put back in the input's
+    order; non-finite entries are not counted in m and stay NaN."""
     p = np.asarray(pvalues, dtype=float)
     ok = np.isfinite(p)
     if np.any((p[ok] < 0) | (p[ok] > 1)):
         raise ValueError("p-values must lie in [0, 1]")
-    return p, ok
+    out = np.full(p.shape, np.nan)
+    vals = p[ok]
+    m = vals.size
+    if m:
+        order = np.argsort(vals, kind="stable")
+        res = np.empty(m)
+        res[order] = np.minimum(step(vals[order], m), 1.0)
+        out[ok] = res
+    return out
 
 
 def holm(pvalues: Any) -> np.ndarray:
@@ -37,17 +48,7 @@ def holm(pvalues: Any) -> np.ndarray:
     ndarray
         Adjusted p-values, same shape and order as the input.
     """
-    p, ok = _pvalue_family(pvalues)
-    out = np.full(p.shape, np.nan)
-    vals = p[ok]
-    m = vals.size
-    if m:
-        order = np.argsort(vals, kind="stable")
-        adj = np.maximum.accumulate((m - np.arange(m)) * vals[order])
-        res = np.empty(m)
-        res[order] = np.minimum(adj, 1.0)
-        out[ok] = res
-    return out
+    return _adjusted(pvalues, lambda s, m: np.maximum.accumulate((m - np.arange(m)) * s))
 
 
 def benjamini_hochberg(pvalues: Any) -> np.ndarray:
@@ -67,15 +68,5 @@ def benjamini_hochberg(pvalues: Any) -> np.ndarray:
     ndarray
         Adjusted p-values, same shape and order as the input.
     """
-    p, ok = _pvalue_family(pvalues)
-    out = np.full(p.shape, np.nan)
-    vals = p[ok]
-    m = vals.size
-    if m:
-        order = np.argsort(vals, kind="stable")
-        scaled = vals[order] * m / np.arange(1, m + 1)
-        adj = np.minimum.accumulate(scaled[::-1])[::-1]
-        res = np.empty(m)
-        res[order] = np.minimum(adj, 1.0)
-        out[ok] = res
-    return out
+    return _adjusted(pvalues, lambda s, m: np.minimum.accumulate((s * m / np.arange(1, m + 1))
+                                                                  [::-1])[::-1])
