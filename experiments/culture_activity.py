@@ -37,7 +37,7 @@ from mgnet.models import parameters as _parameters
 from mgnet.models.parameters import CultureParams, param
 
 from .errors import ConfigError
-from .experiment import CULTURE_CONDITIONS, Experiment, Runs
+from .experiment import CULTURE_CONDITIONS, Experiment, Runs, network_run_fields
 
 NAME = "culture-activity"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -227,12 +227,7 @@ def _run_data(cfg, res):
             synapses[name] = {"pre": pw.pre.astype(np.int64), "post": pw.post.astype(np.int64),
                               "contact": pw.contact.astype(np.int64),
                               "pr": np.asarray(res["values"][name].pr, float)}
-    attrs = {}
-    if opts.device == "cpp_standalone":
-        attrs = {"device": "cpp_standalone", "codegen_target": "cpp_standalone"}
-    return RunData(attrs=attrs, spikes={k: (np.asarray(t, float), np.asarray(i, np.int64))
-                                        for k, (t, i) in res["spikes"].items()},
-                   synapses=synapses,
+    return RunData(**network_run_fields(opts.device, res["spikes"]), synapses=synapses,
                    protocol={"spontaneous": {"t_start": 0.0, "t_stop": t_stop,
                                              "plasticity": bool(opts.plastic)}},
                    metrics=metrics, arrays={**arrays, **arrays_extra},

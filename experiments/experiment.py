@@ -19,9 +19,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .scales import SCALES
 
-__all__ = ["Experiment", "Runs", "CULTURE_CONDITIONS", "QUICK_CONDITIONS", "NOISE_STREAM"]
+__all__ = ["Experiment", "Runs", "CULTURE_CONDITIONS", "QUICK_CONDITIONS", "NOISE_STREAM",
+           "network_run_fields"]
 
 #: The conditions of science.md §5, in report order (culture validation, memory).
 CULTURE_CONDITIONS = ("baseline", "elevated_mg", "elevated_mg_o_only", "elevated_mg_i_only",
@@ -145,3 +148,14 @@ class Experiment:
             if self.quick_trim:
                 conditions = tuple(c for c in conditions if c in QUICK_CONDITIONS)
         return conditions, seeds
+
+
+def network_run_fields(device: str, spikes: Mapping) -> dict:
+    """``attrs`` and ``spikes`` of a network experiment's run data: the device of a
+    compiled run (the runner records the runtime one itself) and the spike trains as
+    ``{population: (times s float64, ids int64)}``."""
+    attrs = ({"device": "cpp_standalone", "codegen_target": "cpp_standalone"}
+             if device == "cpp_standalone" else {})
+    return {"attrs": attrs,
+            "spikes": {k: (np.asarray(t, float), np.asarray(i, np.int64))
+                       for k, (t, i) in spikes.items()}}

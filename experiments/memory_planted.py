@@ -57,7 +57,7 @@ from brian2 import Hz, ms, nS, second
 from mgnet.models.parameters import param
 
 from . import memory_encoding as me
-from .experiment import NOISE_STREAM, Experiment, Runs
+from .experiment import NOISE_STREAM, Experiment, Runs, network_run_fields
 
 NAME = "memory-planted"
 #: Parameter sections this experiment reads (others are refused by the config loader).
@@ -332,12 +332,7 @@ def _run_data(cfg, net, res, build_s):
                 "recall": {"t_start": sch.t_spont, "t_stop": sch.t_end, "plasticity": False}}
     units = {"/synapses/ee/q_down": "nS", "/recall/source": "1", "/recall/cued": "1",
              "/recall/kind": "1", "/controls/unencoded_members": "1"}
-    attrs = {}
-    if net.device == "cpp_standalone":
-        attrs = {"device": "cpp_standalone", "codegen_target": "cpp_standalone"}
-    data = RunData(attrs=attrs,
-                   spikes={k: (np.asarray(t, float), np.asarray(i, np.int64))
-                           for k, (t, i) in res["spikes"].items()},
+    data = RunData(**network_run_fields(net.device, res["spikes"]),
                    synapses={"ee": table}, protocol=protocol, patterns=sch.members,
                    recall=recall,
                    arrays={"/controls/unencoded_members":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .experiment import network_run_fields
 from .memory_schedule import stream_seed
 
 #: Phase codes of the weight snapshots (/snapshots/phase).
@@ -56,12 +57,7 @@ def run_data(cfg, mem, res, build_s):
                 "consolidation": {"t_start": sch.t_enc, "t_stop": sch.t_cons,
                                   "plasticity": True},
                 "recall": {"t_start": sch.t_cons, "t_stop": sch.t_end, "plasticity": False}}
-    attrs = {}
-    if mem.device == "cpp_standalone":
-        attrs = {"device": "cpp_standalone", "codegen_target": "cpp_standalone"}
-    data = RunData(attrs=attrs,
-                   spikes={k: (np.asarray(t, float), np.asarray(i, np.int64))
-                           for k, (t, i) in res["spikes"].items()},
+    data = RunData(**network_run_fields(mem.device, res["spikes"]),
                    synapses={"ee": table}, protocol=protocol, patterns=sch.members,
                    recall=recall,
                    arrays={"/snapshots/t": snap_t, "/snapshots/phase": phase,
