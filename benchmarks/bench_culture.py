@@ -34,7 +34,8 @@ binary's CPU time (start-up, loop, writing the results) divided by its events:
   :data:`mgnet.models.backend.OPTIMISATIONS`; **plastic_novec**, the same with the scalar
   neuron loop (the same spikes: the vector exp changes the potentials by ~1e-14 mV);
   **plastic_noprefetch**, without the prefetching postsynaptic pathway (the same
-  spikes); **plastic_noskip**, without the skipped dead synapse work (``skip_unless``
+  spikes); **plastic_noloop**, with Brian2's own time loop, which reads the CPU clock
+  at every step (the same spikes); **plastic_noskip**, without the skipped dead synapse work (``skip_unless``
   gates, region-local loads and stores: Brian2's own code generation; fewer random
   draws with it, so another random stream); **plastic_before**, every optimisation off
   (for these parts the code of commit 3eb2f17, up to the restructured code strings).
@@ -48,8 +49,8 @@ binary's CPU time (start-up, loop, writing the results) divided by its events:
 * **plain** - the engine's limit for the *same* events: N LIF neurons (one ``v``, one
   ``g``, Euler) driven by a SpikeGeneratorGroup replaying exactly the spikes of
   *plastic* through four ``Synapses`` with ``on_pre='g_post += w'`` and the culture's
-  (pre, post) contact arrays and delay.  Stock Brian2 code: no project template.
-  **plain_np** replays *nonplastic*'s spikes.
+  (pre, post) contact arrays and delay.  Stock Brian2 code: no project template, and
+  Brian2's own time loop.  **plain_np** replays *nonplastic*'s spikes.
 * **floor** - *plain* with the culture's own neurons (:func:`mgnet.models.neurons.make_neurons`,
   ``baseline``: AdEx with fast and slow adaptation, AMPA, GluN2A/2B NMDA through B(V),
   GABA_A; two ``exp`` per neuron and step) fed by ``g += w`` onto ``g_ampa``/``g_gaba``;
@@ -87,6 +88,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from _culture_projects import (  # noqa: E402,F401
     ALL_ON,
+    STOCK,
     _add_background,
     _events,
     _finish,
@@ -147,6 +149,7 @@ def _projects(args, cache: str, res: dict, breakdown: bool) -> list[tuple]:
     off_all = {k: False for k in ALL_ON}
     off_skip = dict(ALL_ON, skip_dead_work=False)
     off_pf = dict(ALL_ON, prefetch_post=False)
+    off_loop = dict(ALL_ON, lean_network_loop=False)
     steps = [
         ("plastic", lambda: run_culture(n, dur, seed, True, d("plastic"))),
         ("plastic_novec", lambda: run_culture(n, dur, seed, True, d("plastic_novec"),
@@ -156,12 +159,15 @@ def _projects(args, cache: str, res: dict, breakdown: bool) -> list[tuple]:
                                                    switches=off_pf)),
         ("plastic_noskip", lambda: run_culture(n, dur, seed, True, d("plastic_noskip"),
                                                switches=off_skip)),
+        ("plastic_noloop", lambda: run_culture(n, dur, seed, True, d("plastic_noloop"),
+                                               switches=off_loop)),
         ("plastic_before", lambda: run_culture(n, dur, seed, True, d("plastic_before"),
                                                switches=off_all)),
         ("nonplastic", lambda: run_culture(n, dur, seed, False, d("nonplastic"))),
-        ("plain", lambda: run_plain(res["plastic"], dur, seed, d("plain"))),
+        ("plain", lambda: run_plain(res["plastic"], dur, seed, d("plain"),
+                                    switches=STOCK)),
         ("plain_np", lambda: run_plain(res["nonplastic"], dur, seed, d("plain_np"),
-                                       prefix="plainnp_")),
+                                       prefix="plainnp_", switches=STOCK)),
         ("floor", lambda: run_plain(res["plastic"], dur, seed, d("floor"),
                                     prefix="floor_", neurons="culture")),
         ("floor_scalar", lambda: run_plain(res["plastic"], dur, seed, d("floor_scalar"),
@@ -189,7 +195,8 @@ def _projects(args, cache: str, res: dict, breakdown: bool) -> list[tuple]:
                                                     d("profiled_before"), profile=True,
                                                     switches=off_all, prefix="pb_")),
             ("plain_profiled", lambda: run_plain(res["plastic"], dur, seed,
-                                                 d("plain_profiled"), profile=True)),
+                                                 d("plain_profiled"), profile=True,
+                                                 switches=STOCK)),
         ]
     return steps
 

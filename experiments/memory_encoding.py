@@ -385,11 +385,14 @@ class _Memory:
         self.compile = self.session.prepare(cult.net, self._phases, progress=progress)
 
     def _phases(self):
+        from mgnet.models.plasticity import end_plasticity
         ee = self.cult.synapses["ee"]
-        ee.plasticity_on = 1
+        end_plasticity(ee, ended=False)
         self.snap.active = True
         self.cult.net.run(self.t1, namespace={})
-        ee.plasticity_on = 0
+        # Recall: plasticity frozen to the end of the run, so the contacts' Ca2+ is no
+        # longer tracked (the same spikes and rho, less work)
+        end_plasticity(ee)
         self.snap.active = False
         self.cult.net.run(self.t2, namespace={})
 

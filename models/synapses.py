@@ -47,7 +47,8 @@ track_spine_ca : bool
     Compute the NMDA Ca2+ of excitatory contacts (the temporaries above, the
     receptor traces) and, with ``readouts``, track the spine Ca2+ (default).  False
     leaves it out: for networks that never read it; release and conductances, and
-    the random stream, are the same.
+    the random stream, are the same.  A condition (the plasticity rule's ``calcium_on``)
+    skips that code where it is 0 (:func:`mgnet.models.plasticity.end_plasticity`).
 readouts : bool
     Store the read-outs of the virtual assays (default): ``release`` of the latest
     spike, the counters ``n_release``/``n_spikes`` and the spine Ca2+ state ``ca``,
@@ -71,6 +72,7 @@ from .parameters import (
     ShortTermPlasticityParams,
     SpineCalciumParams,
 )
+from .tm_closed_form import tm_mean_release, tm_steady_state_x
 
 __all__ = ["STP_MODEL", "STP_READOUT_MODEL", "STP_ON_PRE", "STP_COUNT_ON_PRE",
            "STP_TIME_ON_PRE", "EXC_RECEPTOR_ON_PRE", "INH_RECEPTOR_ON_PRE", "NMDA_Q_MODEL",
@@ -274,7 +276,7 @@ def make_contacts(source, target, i, j, *, pr, q=None, kind: str = "exc",
                   extra_model: str = "", extra_on_pre: str = "", extra_on_post: str = "",
                   extra_on_release: str = "", extra_namespace: dict | None = None, dt=None,
                   extra_pre_pathways: dict[str, str] | None = None,
-                  extra_pathway_delays: dict | None = None, track_spine_ca: bool = True,
+                  extra_pathway_delays: dict | None = None, track_spine_ca: bool | str = True,
                   readouts: bool = True, nmda_gain: float = 1.0) -> Synapses:
     """Create one synapse per contact from ``source`` to ``target``.
 
@@ -387,10 +389,16 @@ def _namespace_and_tables(target, name: str, nmda_ca: bool, stp, receptors, spin
     return ns, tables
 
 
-def _contact_code(kind: str, nmda: bool, track_spine_ca: bool, readouts: bool, block,
-                  receptors: ReceptorParams, extra_on_release: str, extra_on_post: str):
+def _contact_code(kind: str, nmda: bool, track_spine_ca: bool | str, readouts: bool,
+                  block, receptors: ReceptorParams, extra_on_release: str,
+                  extra_on_post: str):
     """(model, release pathway up to the receptors' code, postsynaptic pathway, default
     quantal size) of contacts of ``kind`` (see :func:`make_contacts`)."""
+    def gated(code: str, name: str) -> str:
+        # a condition as track_spine_ca: the NMDA Ca2+ code is skipped where it is 0
+        cond = track_spine_ca if isinstance(track_spine_ca, str) else None
+        return skip_unless(cond, code, name) if cond and code else code
+
     model = STP_MODEL + (STP_READOUT_MODEL if readouts else "")
     on_pre = STP_ON_PRE + (STP_COUNT_ON_PRE if readouts else "") + extra_on_release
     on_post = ""
@@ -398,9 +406,10 @@ def _contact_code(kind: str, nmda: bool, track_spine_ca: bool, readouts: bool, b
         model += NMDA_Q_MODEL + (NMDA_CA_MODEL if nmda else "")
         model += SPINE_CA_STATE_MODEL if readouts else ""
         if nmda:
-            on_pre += EXC_RECEPTOR_ON_PRE + spine_ca_on_pre(block, state=readouts)
+            on_pre += EXC_RECEPTOR_ON_PRE + gated(spine_ca_on_pre(block, state=readouts),
+                                                  "spine_ca_tracked")
             wants_post = readouts or "cx_2" in extra_on_post
-            on_post = NMDA_CA_ON_POST if wants_post else ""
+            on_post = gated(NMDA_CA_ON_POST if wants_post else "", "spine_ca_post_tracked")
             on_post += SPINE_CA_ON_POST if readouts else ""
         else:
             on_pre += AMPA_ONLY_ON_PRE
@@ -453,48 +462,3 @@ def _initialise_contacts(syn, i, j, pr_arr, q, kind: str, receptors: ReceptorPar
         syn.nca_mg_o = magnesium.mg_o
     if kind == "exc" and spine_ca_readouts:
         syn.t_ca = -1e6 * second
-
-
-# ---------------------------------------------------------------------------------
-# Tsodyks–Markram closed forms (trial-averaged), used by tests and analysis docs
-# ---------------------------------------------------------------------------------
-def tm_mean_release(U: float, isis, tau_f: float, tau_d: float) -> np.ndarray:
-    """Expected release per spike of a rested contact for a spike train.
-
-    Parameters
-    ----------
-    U : float
-        Release probability of the first spike.
-    isis : array_like
-        Inter-spike intervals (seconds) between consecutive spikes; the train has
-        ``len(isis) + 1`` spikes.
-    tau_f, tau_d : float
-        Facilitation and recovery time constants (seconds).
-
-    Returns
-    -------
-    numpy.ndarray
-        u_n x_n for each spike n (the deterministic TM recursion).
-    """
-    isis = np.asarray(isis, dtype=float)
-    u, x = 0.0, 1.0
-    out = []
-    for n in range(len(isis) + 1):
-        if n > 0:
-            d = isis[n - 1]
-            u = u * np.exp(-d / tau_f)
-            x = 1 - (1 - x) * np.exp(-d / tau_d)
-        u = u + U * (1 - u)
-        out.append(u * x)
-        x = x * (1 - u)
-    return np.array(out)
-
-
-def tm_steady_state_x(U: float, rate: float, tau_d: float) -> float:
-    """Steady-state availability without facilitation (u = U) for periodic spikes.
-
-    Exact discrete form x* = (1 - e^{-Δ/τD}) / (1 - (1 - U) e^{-Δ/τD}), Δ = 1/rate;
-    for Δ << τD it tends to the continuous TM result 1 / (1 + U rate τD).
-    """
-    e = np.exp(-1.0 / (rate * tau_d))
-    return (1 - e) / (1 - (1 - U) * e)

@@ -243,7 +243,9 @@ def _standalone_plastic(directory, switches):
                      rho_init=rng.uniform(0, 1, len(i)), q=0.5 * nS, name="sa_c")
         b.seed(8)
         b.Network(pre, post, c).run(2.0 * second)
-        b.get_device().build(run=True, directory=str(directory))
+        from mgnet.models.backend import network_source
+        with network_source(b.get_device()):     # the time loop of the package's builds
+            b.get_device().build(run=True, directory=str(directory))
         return {k: np.asarray(getattr(c, k)[:], dtype=float).copy()
                 for k in ("rho", "c_pl", "t_pl", "q", "n_release")}
 

@@ -37,6 +37,9 @@ off one at a time by the benchmarks' ablation with :func:`optimisations`):
 * ``prefetch_post``: the postsynaptic pathway of the contacts (scattered in memory)
   prefetches the arrays of the contact a few places ahead (:func:`prefetch_pathway`,
   template ``models/templates/cpp_standalone/synapses_prefetch.cpp``); same results.
+* ``lean_network_loop``: a standalone project's time loop reads the process CPU clock
+  once per run, not once per time step (:func:`network_source`, template
+  ``models/templates/cpp_standalone/network.cpp``); same results.
 
 The package's modules: :mod:`.device` (:func:`configure`, seeds, :func:`backend_info`),
 :mod:`.flags` (build flags, :func:`build_flags`), :mod:`.sessions` (the sessions),
@@ -51,6 +54,7 @@ from __future__ import annotations
 from .code_objects import (
                            PREFETCH_DISTANCE,
                            code_object_class,
+                           network_source,
                            prefetch_pathway,
                            synapse_code_object_class,
                            vectorise_state_update,
@@ -83,4 +87,5 @@ __all__ = ["configure", "seed_all", "backend_info", "quiet_brian", "project_lock
            "default_cache_dir", "rerun_results_directory", "remove_rerun_results",
            "OPTIMISATIONS",
            "optimisations", "code_object_class", "vectorise_state_update", "skip_unless",
+           "network_source",
            "synapse_code_object_class", "prefetch_pathway", "PREFETCH_DISTANCE"]

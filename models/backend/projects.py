@@ -106,10 +106,13 @@ def build_standalone(directory, *, warm_start: bool = True) -> dict:
     import time
 
     from brian2 import get_device
+
+    from .code_objects import network_source
     t0 = time.time()
     with project_lock(directory, exclusive=True):
         src = warm_start_project(directory) if warm_start else None
-        get_device().build(run=False, directory=str(directory))
+        with network_source(get_device()):      # the project's time loop
+            get_device().build(run=False, directory=str(directory))
     return {"compile_s": time.time() - t0, "warm_start": src.name if src else None}
 
 

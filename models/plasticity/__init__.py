@@ -65,8 +65,10 @@ projects it to any time (deterministic part) for read-out.
 
 Only this module's names start with ``pl_`` in the Brian2 namespace; per-contact
 variables: ``rho``, ``c_pl``, ``t_pl``, ``q_down``, ``c_pre_sum`` (a read-out), ``n_pend``,
-``cpend_k`` and the shared switch ``plasticity_on`` (0 freezes ρ and q, e.g. for
-recall; Ca2+ keeps being tracked).
+``cpend_k`` and the shared switches ``plasticity_on`` (0 freezes ρ and q, e.g. for
+recall; Ca2+ keeps being tracked) and ``calcium_on`` (0: the rule's Ca2+ is no longer
+tracked; only with plasticity frozen for the rest of the simulation,
+:func:`end_plasticity`).
 
 The subpackage's modules: :mod:`.rule` (the Brian2 code of the rule and its constants),
 :mod:`.contacts` (plastic contacts: :func:`plasticity_blocks`,
@@ -96,6 +98,7 @@ from .closed_form import (
                           time_above_thresholds,
 )
 from .contacts import (
+                          end_plasticity,
                           make_plastic_contacts,
                           plasticity_blocks,
                           q_down_for,
@@ -106,7 +109,7 @@ from .numpy_twin import advance_rho, cubic_relax, current_rho
 from .rule import CA_PRE_PATHWAY, advance_code, c_post_at, plasticity_namespace
 
 __all__ = ["PlasticityParams", "PLASTICITY_PRESETS", "PLASTICITY_PRESET_SOURCES",
-           "plasticity_preset", "CA_PRE_PATHWAY", "advance_code", "plasticity_blocks", "plasticity_namespace",
+           "plasticity_preset", "CA_PRE_PATHWAY", "advance_code", "plasticity_blocks", "plasticity_namespace", "end_plasticity",
            "reference_nmda_ca", "make_plastic_contacts", "rho_to_weight", "weight_to_rho",
            "q_down_for", "cubic_relax", "advance_rho", "current_rho", "event_segments",
            "time_above_thresholds", "pair_segments", "linear_moments", "stdp_prediction",

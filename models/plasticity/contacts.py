@@ -30,8 +30,8 @@ from .rule import (
     plasticity_namespace,
 )
 
-__all__ = ["plasticity_blocks", "make_plastic_contacts", "q_down_for", "rho_to_weight",
-           "weight_to_rho"]
+__all__ = ["plasticity_blocks", "make_plastic_contacts", "end_plasticity", "q_down_for",
+           "rho_to_weight", "weight_to_rho"]
 
 
 def plasticity_blocks(params: PlasticityParams | None = None, *,
@@ -70,7 +70,11 @@ def plasticity_blocks(params: PlasticityParams | None = None, *,
     # increments ("release"), so a release uses q = w(rho) of its own time, and only for
     # a release: after a failure it is skipped (q is used only by a release; the next
     # event's advance covers the interval exactly; mgnet.models.backend.skip_unless).
-    on_pre = {"release": skip_unless("release", adv, "pl_release"),
+    # Once the Ca2+ is no longer tracked (calcium_on = 0, end_plasticity) the advance
+    # at a release is skipped as well: plasticity is frozen for good, so it would
+    # change only c_pl and t_pl.
+    on_pre = {"release": skip_unless("calcium_on", skip_unless("release", adv, "pl_release"),
+                                     "pl_release_tracked"),
               "pre": _push_code(params, nmda, readouts),
               CA_PRE_PATHWAY: _pop_code(params)}
     if nmda:
@@ -173,9 +177,50 @@ def make_plastic_contacts(source, target, i, j, *, pr, q=None,
                         extra_on_post=on_post + extra_on_post,
                         extra_namespace={**ns, **(extra_namespace or {})},
                         extra_pre_pathways={CA_PRE_PATHWAY: on_pre[CA_PRE_PATHWAY]},
-                        extra_pathway_delays={CA_PRE_PATHWAY: ca_delay}, readouts=readouts)
+                        extra_pathway_delays={CA_PRE_PATHWAY: ca_delay}, readouts=readouts,
+                        track_spine_ca=True if readouts else "calcium_on")
+    # end_plasticity may switch off the postsynaptic pathway only if it carries nothing
+    # but the rule's Ca2+ (no read-outs, no other mechanism's code)
+    syn._post_is_plasticity_only = not readouts and not extra_on_post
+    syn._calcium_gated = not readouts
     _initialise_plastic_state(syn, params, rho_arr, q, receptors, t_start)
     return syn
+
+
+def end_plasticity(syn, ended: bool = True) -> None:
+    """End plasticity for the rest of the simulation (``ended=True``), or start it.
+
+    Ended: ρ and q are frozen (``plasticity_on = 0``, as for a reversible freeze) and the
+    rule's Ca2+ is no longer tracked (``calcium_on = 0``): the release pathway skips
+    the NMDA Ca2+, the receptor traces, the advance and the push of C_pre,eff, and the
+    delayed Ca2+ pathway and the postsynaptic (bAP) pathway are switched off (the
+    latter only when it carries nothing else).  Exact for everything the network does
+    afterwards, since plasticity stays frozen: the same spikes, ρ and q as with
+    ``plasticity_on = 0`` alone (no random numbers are drawn by the skipped code while
+    ρ is frozen).  The contacts' Ca2+ state (``c_pl``, ``t_pl``, the traces, the
+    pending amplitudes) is stale afterwards, so ``ended=False`` (``plasticity_on = 1``,
+    ``calcium_on = 1``, pathways on) is for a network that starts from a state stored
+    before the end (a rerun), or at build time.  Used for the recall phase of the memory
+    experiments, where most of the simulated time is recall.
+
+    Raises
+    ------
+    ValueError
+        For contacts with assay read-outs (``readouts=True``): their spine Ca2+ is read,
+        so it keeps being tracked; freeze them with ``plasticity_on = 0``.
+    """
+    gated = getattr(syn, "_calcium_gated", None)
+    if gated is None:
+        raise ValueError("end_plasticity needs contacts built by make_plastic_contacts")
+    if not gated:
+        raise ValueError("contacts with assay read-outs keep tracking their Ca2+: freeze "
+                         "them with plasticity_on = 0")
+    on = 0 if ended else 1
+    syn.plasticity_on = on
+    syn.calcium_on = on
+    getattr(syn, CA_PRE_PATHWAY).active = not ended
+    if syn._post_is_plasticity_only and hasattr(syn, "post"):
+        syn.post.active = not ended
 
 
 def _check_target_block(target, block: MgBlockParams) -> None:
@@ -202,7 +247,7 @@ def _initialise_plastic_state(syn, params: PlasticityParams, rho_arr: np.ndarray
                               receptors: ReceptorParams | None, t_start) -> None:
     """The order of the Ca2+ pathway and the initial plasticity state of new contacts:
     ``rho = rho_init``, ``q_down`` (q at ``rho_init``), ``c_pl = 0``, ``t_pl = t_start``,
-    no pending Ca2+ and ``plasticity_on = 1``."""
+    no pending Ca2+, ``plasticity_on = 1`` and ``calcium_on = 1``."""
     # The pop must follow the push of the same time step when the delay is 0 (Brian2
     # gives every presynaptic pathway order -1 and the postsynaptic one +1).
     getattr(syn, CA_PRE_PATHWAY).order = 0
@@ -216,3 +261,4 @@ def _initialise_plastic_state(syn, params: PlasticityParams, rho_arr: np.ndarray
     syn.t_pl = 0 * second if t_start is None else t_start
     syn.n_pend = 0
     syn.plasticity_on = 1
+    syn.calcium_on = 1

@@ -178,7 +178,9 @@ def _model(params: PlasticityParams, readouts: bool = True) -> str:
                if readouts else "") +
             "n_pend : 1           # presynaptic Ca2+ transients in flight (<= pending_slots)\n"
             + pend +
-            "plasticity_on : 1 (shared)  # 1: rho evolves, 0: frozen (recall)\n")
+            "plasticity_on : 1 (shared)  # 1: rho evolves, 0: frozen (recall)\n"
+            "calcium_on : 1 (shared)     # 1: the Ca2+ of the rule is tracked, 0: not "
+            "(end_plasticity)\n")
 
 
 def _push_code(params: PlasticityParams, nmda: bool, readouts: bool = True) -> str:
@@ -194,8 +196,10 @@ def _push_code(params: PlasticityParams, nmda: bool, readouts: bool = True) -> s
         cond = f"n_pend == {s - 1}" if s < k else f"n_pend >= {k - 1}"   # last slot merges overflow
         lines.append(f"cpend_{s} += pl_a*int({cond})")
     # A failure pushes 0 (its amplitude is proportional to release): only the count.
-    return (skip_unless("release", "\n".join(lines) + "\n", "pl_push")
+    push = (skip_unless("release", "\n".join(lines) + "\n", "pl_push")
             + f"n_pend = clip(n_pend + 1, 0, {k})\n")
+    # Nothing is pushed once the Ca2+ is no longer tracked (end_plasticity).
+    return skip_unless("calcium_on", push, "pl_push_tracked")
 
 
 def _pop_code(params: PlasticityParams) -> str:
