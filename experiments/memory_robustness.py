@@ -4,9 +4,13 @@ baseline effect of ``memory-encoding`` with one uncertain parameter moved by ±2
 Every perturbation is one ``[params]`` override (a ``--set`` item) applied to both
 conditions, so the run files of one perturbation carry one config tag
 (:func:`mgnet.experiments.cli.config_tag`) and line up in pairs; the unperturbed runs are
-the comparison's own default run files.  The runs go through the sweep engine (one
-``sweep`` per perturbation, manifest ``results/sweeps/robustness_<scale>_<label>.json``),
-so they are resumable and never move another perturbation's files aside.  The analysis
+the comparison's own default run files.  The runs go through the sweep engine
+(:func:`mgnet.experiments.sweep.run_configs`), all at once so that every core is busy:
+``mgnet reproduce`` submits them with its other runs, :func:`run_robustness` alone
+(manifest ``results/sweeps/robustness_<scale>.json``); :func:`group_key` gives each
+perturbation and seed one task (one build, both conditions).  They are resumable, and
+their run files have names of their own (the config tag), so no run moves another
+perturbation's file aside.  The analysis
 (``mgnet.analysis.memory_robustness``) reads the perturbation back from each run file's
 resolved config, not from this table.
 
@@ -31,7 +35,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = ["FACTORS", "PARAMETERS", "CONDITIONS", "SEEDS", "perturbations", "plan",
-           "run_robustness"]
+           "configs", "group_key", "run_robustness"]
 
 #: Relative changes of every parameter.
 FACTORS = (0.8, 1.2)
@@ -76,25 +80,41 @@ def plan(scale: str = "default"):
             for label, item in perturbations(scale)]
 
 
+def configs(scale: str = "default") -> list:
+    """The resolved ``memory-encoding`` configs of every perturbation x seed x condition
+    of :func:`plan`, in its order (each perturbation's ``--set`` item applied)."""
+    from .sweep import _resolve_configs
+    return [cfg for _label, item, seed in plan(scale)
+            for cfg in _resolve_configs("memory-encoding", CONDITIONS, [seed], scale, None,
+                                        [item])]
+
+
+def group_key(cfg) -> str:
+    """Task key of a robustness run (``run_configs(group_key=...)``): its config tag,
+    the same for both conditions of one perturbation and different between
+    perturbations, so each perturbation and seed is one build."""
+    from .runner import config_tag
+    return config_tag(cfg)
+
+
 def run_robustness(results: Path, scale: str = "default", workers: int | None = None,
-                   scheduler: str | None = None, progress: bool = True) -> list:
-    """Run every perturbation x seed x condition of :func:`plan` (resumable)."""
-    from .sweep import sweep
-    out = []
-    for label, item, seed in plan(scale):
-        out.append(sweep("memory-encoding", CONDITIONS, [seed], scale, results,
-                         workers=workers, scheduler=scheduler, progress=progress,
-                         name=f"robustness_{scale}_{label}_seed{seed}", sets=[item]))
-    return out
+                   scheduler: str | None = None, progress: bool = True):
+    """Run every perturbation x seed x condition of :func:`plan` (resumable) in one
+    sweep (manifest ``robustness_<scale>``); returns its
+    :class:`~mgnet.experiments.sweep.SweepResult`."""
+    from .sweep import run_configs
+    return run_configs(configs(scale), results, workers=workers, scheduler=scheduler,
+                       progress=progress, name=f"robustness_{scale}",
+                       command=f"python -m mgnet.experiments.memory_robustness {results} "
+                               f"{scale}",
+                       header={"scale": scale, "robustness": [i for _, i in
+                                                              perturbations(scale)]},
+                       desc="robustness", group_key=group_key)
 
 
 if __name__ == "__main__":          # python -m mgnet.experiments.memory_robustness RESULTS
     import sys
 
-    from .sweep import sweep
-    _scale = sys.argv[2] if len(sys.argv) > 2 else "default"
-    for _label, _item, _seed in plan(_scale):
-        _r = sweep("memory-encoding", CONDITIONS, [_seed], _scale, Path(sys.argv[1]),
-                   workers=1, progress=False,
-                   name=f"robustness_{_scale}_{_label}_seed{_seed}", sets=[_item])
-        print(_label, _seed, _r.manifest_path, _r.counts, flush=True)
+    _r = run_robustness(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "default",
+                        progress=False)
+    print(_r.manifest_path, _r.counts, flush=True)

@@ -13,8 +13,9 @@ run again.
 experiments (e.g. the culture validation: baseline at seeds 0-4, the other five
 conditions at seed 0);
 figures and the report are still drawn from every run file present.  With
-memory-encoding selected, the robustness sweep of issue 14 item 5 runs after the other
-runs (:mod:`mgnet.experiments.memory_robustness`, one sweep per perturbation).
+memory-encoding selected, the runs of the robustness sweep of issue 14 item 5
+(:mod:`mgnet.experiments.memory_robustness`: each perturbation and seed one task) are
+submitted with the others, after them, so that both cores stay busy to the end.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from .sweep import run_configs
 __all__ = ["JOBS", "VARIANTS",  # noqa: F822
            "NOISE_STREAM", "CULTURE_CONDITIONS", "QUICK_CONDITIONS",
            "jobs", "variants", "job_names", "select_jobs", "reproduce", "plan",
-           "cost_summary"]
+           "robustness_configs", "cost_summary"]
 
 
 def jobs() -> list[tuple[str, tuple[str, ...], tuple[int, ...]]]:
@@ -122,6 +123,23 @@ def _ordered(configs: list) -> list:
     return sorted(configs, key=lambda c: -weight.get(c.experiment, 0.0))
 
 
+def robustness_configs(scale: str, only=None) -> list:
+    """The robustness runs of issue 14 item 5 (:func:`mgnet.experiments.memory_robustness.
+    configs`) when memory-encoding is among the experiments run, else []."""
+    if "memory-encoding" not in _wanted(only):
+        return []
+    from .memory_robustness import configs
+    return configs(scale)
+
+
+def _group_key(robust: list):
+    """``run_configs``' group key: a robustness run's config tag (one task per
+    perturbation and seed), "" for every other run (grouped as usual)."""
+    from .memory_robustness import group_key
+    ids = {id(c) for c in robust}
+    return lambda cfg: group_key(cfg) if id(cfg) in ids else ""
+
+
 def cost_summary(manifest: dict) -> str:
     """CPU time per experiment from a sweep manifest (tasks run in this invocation or
     an earlier one), and the wall time it implies on this machine's cores when the
@@ -162,13 +180,15 @@ def reproduce(results: Path, scale: str = "default", workers: int | None = None,
 
     results = Path(results)
     configs = _ordered(plan(scale, only))
+    robust = robustness_configs(scale, only)
     command = f"mgnet reproduce --scale {scale} --results {results}" + (
         f" --only {only if isinstance(only, str) else ','.join(only)}" if only else "")
     t0 = time.time()
-    res = run_configs(configs, results, workers=workers, scheduler=scheduler,
+    res = run_configs(configs + robust, results, workers=workers, scheduler=scheduler,
                       progress=progress, name=f"reproduce_{scale}", command=command,
                       header={"scale": scale, "only": only}, desc="reproduce",
-                      log=lambda msg: print(msg, file=sys.stderr, flush=True))
+                      log=lambda msg: print(msg, file=sys.stderr, flush=True),
+                      group_key=_group_key(robust))
     c = res.counts
     print(f"runs: {c['done']} done, {c['skipped']} up to date, {c['failed']} failed of "
           f"{c['total']} in {time.time() - t0:.0f} s (manifest {res.manifest_path})",
@@ -178,12 +198,6 @@ def reproduce(results: Path, scale: str = "default", workers: int | None = None,
         labels = [f"{t['experiment']} {t['condition']} seed {t['seed']}: {t['error']}"
                   for t in res.failed]
         raise RuntimeError(f"{len(labels)} run(s) failed: {'; '.join(labels)}")
-    if any(job[0] == "memory-encoding" for job in select_jobs(only)):
-        # Robustness (issue 14 item 5): +-20 % of uncertain parameters, one sweep each.
-        from .memory_robustness import run_robustness
-        for r in run_robustness(results, scale, workers, scheduler, progress):
-            if r.failed:
-                raise RuntimeError(f"robustness runs failed: {r.manifest_path}")
     t1 = time.time()
     figures = make_figures(results, scale)
     for f in figures:

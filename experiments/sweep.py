@@ -216,7 +216,7 @@ def sweep(experiment: str, conditions, seeds, scale: str | None, results_dir, *,
 def run_configs(cfgs, results_dir, *, workers: int | None = None,
                 scheduler: str | None = None, progress: bool = True,
                 name: str, command: str, header: dict | None = None,
-                desc: str = "runs", log=None) -> SweepResult:
+                desc: str = "runs", log=None, group_key=None) -> SweepResult:
     """Run resolved configs (any experiments) on Dask, resumably, with a manifest.
 
     The engine of :func:`sweep` and ``mgnet reproduce``: a complete run file of the
@@ -225,7 +225,8 @@ def run_configs(cfgs, results_dir, *, workers: int | None = None,
     ``results/sweeps/<name>.json`` records every run.  Tasks are submitted in the
     order of ``cfgs`` (put the longest first).  ``log(message)``, if given, hears which
     runs are up to date and which files were moved aside.  Each task runs exactly the
-    configs of ``cfgs`` (their resolved texts, :func:`run_task`).
+    configs of ``cfgs`` (their resolved texts, :func:`run_task`).  ``group_key(cfg)``,
+    if given, keeps runs with different keys in different tasks (:func:`_groups`).
     """
     _check_workers(workers, scheduler)
     results, mpath = _output_paths(cfgs, results_dir, name)
@@ -234,7 +235,7 @@ def run_configs(cfgs, results_dir, *, workers: int | None = None,
     # ---- decide per run (read only): reuse a current run file, or run
     tasks, todo = plan_runs(cfgs, results, prev_tasks, log)
     manifest["tasks"] = tasks
-    groups = _groups(todo)
+    groups = _groups(todo, group_key)
 
     def save():
         save_manifest(mpath, manifest)

@@ -53,7 +53,7 @@ def _move_aside(results: Path, out: Path, stamp: str) -> Path:
     return dest
 
 
-def _groups(todo: list) -> list[list]:
+def _groups(todo: list, key=None) -> list[list]:
     """The runs of each Dask task: lists of ``todo`` items ``(task, cfg, out)``.
 
     Runs of one experiment, seed, scale and options whose experiment has a
@@ -61,16 +61,19 @@ def _groups(todo: list) -> list[list]:
     per condition: design.md §5); every other run is its own task.  Runs that differ in
     options (reproduce's variants) never share a task; the chronic arm's conditions
     share their options but resolve to different GluN2B fractions (a run value), so they
-    share one build like the acute conditions do.
+    share one build like the acute conditions do.  ``key(cfg)``, if given, separates
+    runs further: only runs with equal keys share a task (``mgnet reproduce`` keys the
+    robustness runs by their config tag, so each perturbation gets its own build).
     """
     grouped: dict = {}
     singles = []
     for item in todo:
         cfg = item[1]
         if registry.get(cfg.experiment).run_group is not None:
-            key = (cfg.experiment, cfg.seed, cfg.scale,
-                   repr(sorted(_dc_table(cfg.options).items())))
-            grouped.setdefault(key, []).append(item)
+            task = (cfg.experiment, cfg.seed, cfg.scale,
+                    repr(sorted(_dc_table(cfg.options).items())),
+                    key(cfg) if key is not None else None)
+            grouped.setdefault(task, []).append(item)
         else:
             singles.append([item])
     return list(grouped.values()) + singles

@@ -185,6 +185,33 @@ def test_the_robustness_plan_perturbs_one_parameter_by_20_percent_on_comparison_
     assert len(plan("quick")) == 1
 
 
+def test_reproduce_runs_each_perturbation_and_seed_as_one_task_with_the_others():
+    """mgnet reproduce submits the robustness runs with its other runs (both cores busy):
+    each perturbation x seed is one task of its two conditions (one build), the other
+    runs are grouped as without the robustness runs (the acute and the chronic arm of a
+    seed one task each), and only memory-encoding brings the robustness runs along."""
+    from mgnet.experiments.memory_robustness import CONDITIONS, perturbations, plan
+    from mgnet.experiments.reproduce import _group_key, robustness_configs
+    from mgnet.experiments.reproduce import plan as reproduce_plan
+    from mgnet.experiments.sweep_runs import _groups
+    robust = robustness_configs("default")
+    assert len(robust) == len(plan("default")) * len(CONDITIONS)
+    assert robustness_configs("default", only="culture-activity") == []
+    main = reproduce_plan("default", "memory-encoding")
+    todo = lambda cfgs: [({}, c, None) for c in cfgs]  # noqa: E731
+    alone = _groups(todo(main))
+    together = _groups(todo(main + robust), _group_key(robust))
+    rob = [g for g in together if any(any(c is i[1] for c in robust) for i in g)]
+    assert len(rob) == len(plan("default")) == 3 * len(perturbations("default"))
+    for g in rob:
+        assert sorted(i[1].condition for i in g) == sorted(CONDITIONS)
+        assert len({i[1].seed for i in g}) == 1
+        assert all(any(c is i[1] for c in robust) for i in g)
+    others = [g for g in together if g not in rob]
+    assert sorted(len(g) for g in others) == sorted(len(g) for g in alone)
+    assert {len(g) for g in alone} >= {6, 7}        # chronic arm, acute conditions
+
+
 def test_chronic_arm_and_noise_floor_runs_are_not_perturbations():
     """The chronic arm resolves its own GluN2B fraction (a [params] value) and the noise
     floor changes only the stream: neither is a robustness perturbation, so neither is
