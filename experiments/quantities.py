@@ -175,7 +175,16 @@ def format_quantity(q) -> str:
     """
     if not isinstance(q, Quantity) or q.is_dimensionless:
         return repr(float(q))
-    value = float(q)
+    # Cached by the exact value (its repr tells -0.0 from 0.0) and the dimensions: a
+    # resolved config writes some 70 quantities, most of them the same in every config.
+    return _format_dimensioned(repr(float(q)), get_dimensions(q))
+
+
+@functools.lru_cache(maxsize=8192)
+def _format_dimensioned(value_repr: str, dims) -> str:
+    """:func:`format_quantity` of the quantity ``float(value_repr)`` with ``dims``."""
+    value = float(value_repr)
+    q = Quantity(value, dim=dims)
     candidates = []
     # Zero and non-finite values have no "best" unit of their own: ask for one of size 1.
     probe = q if value != 0 and math.isfinite(value) else Quantity(1.0, dim=get_dimensions(q))
