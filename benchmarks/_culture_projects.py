@@ -48,7 +48,6 @@ def _session(directory: str, switches: dict | None, seed: int):
 
 def _finish(net, session, t0: float, profile: bool) -> dict:
     """Compile and run the project whose network ``net`` has been 'run'; timings."""
-    from brian2 import second
     t_build = time.perf_counter() - t0
     t1 = time.perf_counter()
     session.build()
@@ -60,11 +59,21 @@ def _finish(net, session, t0: float, profile: bool) -> dict:
     cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t_cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     t_loop = float(session.brian_device._last_run_time)
-    prof = []
-    if profile:
-        prof = [(name, float(t / second)) for name, t in net.get_profiling_info()]
+    prof = _profiling_info(session) if profile else []
     return {"build_s": t_build, "compile_s": t_compile, "run_s": t_run, "loop_s": t_loop,
             "cpu_s": t_cpu, "profile": prof, "directory": session.directory}
+
+
+def _profiling_info(session) -> list[tuple[str, float]]:
+    """(code object, seconds) of the session's last run, longest first.  Brian2's
+    ``net.get_profiling_info()`` reads ``results/`` of the project, but a session's run
+    writes into a results directory of its own (``rerun_results_directory``)."""
+    from mgnet.models.backend import rerun_results_directory
+    path = os.path.join(session.directory, rerun_results_directory(session.n_runs),
+                        "profiling_info.txt")
+    with open(path) as fh:
+        rows = [(name, float(val)) for name, val in (line.split() for line in fh if line.strip())]
+    return sorted(rows, key=lambda r: r[1], reverse=True)
 
 
 def run_binary(directory: str, tag: str) -> dict:
