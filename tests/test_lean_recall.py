@@ -42,7 +42,8 @@ def _two_phases(b, ended: bool, readouts: bool = False):
                  name=f"lean_c_{tag}")
     net = b.Network(pre, post, c)
     b.seed(4)
-    end_plasticity(c, ended=False) if not readouts else None
+    if not readouts:
+        end_plasticity(c, ended=False)          # as the memory experiments' first phase
     net.run(1.5 * second)
     rho_mid = np.asarray(c.rho[:]).copy()
     if ended:

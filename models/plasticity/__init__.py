@@ -109,7 +109,8 @@ from .numpy_twin import advance_rho, cubic_relax, current_rho
 from .rule import CA_PRE_PATHWAY, advance_code, c_post_at, plasticity_namespace
 
 __all__ = ["PlasticityParams", "PLASTICITY_PRESETS", "PLASTICITY_PRESET_SOURCES",
-           "plasticity_preset", "CA_PRE_PATHWAY", "advance_code", "plasticity_blocks", "plasticity_namespace", "end_plasticity",
+           "plasticity_preset", "CA_PRE_PATHWAY", "advance_code", "plasticity_blocks",
+           "plasticity_namespace", "end_plasticity",
            "reference_nmda_ca", "make_plastic_contacts", "rho_to_weight", "weight_to_rho",
            "q_down_for", "cubic_relax", "advance_rho", "current_rho", "event_segments",
            "time_above_thresholds", "pair_segments", "linear_moments", "stdp_prediction",
