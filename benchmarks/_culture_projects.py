@@ -59,21 +59,9 @@ def _finish(net, session, t0: float, profile: bool) -> dict:
     cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t_cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     t_loop = float(session.brian_device._last_run_time)
-    prof = _profiling_info(session) if profile else []
+    prof = session.profiling_info() if profile else []
     return {"build_s": t_build, "compile_s": t_compile, "run_s": t_run, "loop_s": t_loop,
             "cpu_s": t_cpu, "profile": prof, "directory": session.directory}
-
-
-def _profiling_info(session) -> list[tuple[str, float]]:
-    """(code object, seconds) of the session's last run, longest first.  Brian2's
-    ``net.get_profiling_info()`` reads ``results/`` of the project, but a session's run
-    writes into a results directory of its own (``rerun_results_directory``)."""
-    from mgnet.models.backend import rerun_results_directory
-    path = os.path.join(session.directory, rerun_results_directory(session.n_runs),
-                        "profiling_info.txt")
-    with open(path) as fh:
-        rows = [(name, float(val)) for name, val in (line.split() for line in fh if line.strip())]
-    return sorted(rows, key=lambda r: r[1], reverse=True)
 
 
 def run_binary(directory: str, tag: str) -> dict:

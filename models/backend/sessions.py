@@ -9,6 +9,7 @@ mode).  :func:`standalone_session` is a session on an explicit directory.  Part 
 """
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -221,6 +222,16 @@ class StandaloneSession(_Session):
         with project_lock(self.directory, exclusive=False):
             get_device().run(run_args=args,
                              results_directory=rerun_results_directory(self.n_runs))
+
+    def profiling_info(self) -> list[tuple[str, float]]:
+        """(code object, seconds) of the last run of a project built with Brian2
+        profiling, longest first.  ``net.get_profiling_info()`` reads the project's
+        ``results/``, which a session's runs do not write (their own directories)."""
+        path = os.path.join(self.directory, rerun_results_directory(self.n_runs),
+                            "profiling_info.txt")
+        with open(path) as fh:
+            rows = [(name, float(val)) for name, val in (ln.split() for ln in fh if ln.strip())]
+        return sorted(rows, key=lambda r: r[1], reverse=True)
 
     def _remove_results(self, upto: int) -> None:
         if upto > self._removed:
