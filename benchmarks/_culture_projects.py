@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 ALL_ON = {"vectorised_neurons": True, "pooled_background": True, "skip_dead_work": True,
-          "prefetch_post": True, "lean_network_loop": True}
+          "prefetch_post": True, "lean_network_loop": True, "shared_exp": True}
 #: The plain reference networks are stock Brian2: no project template, Brian2's own
 #: time loop (which reads the CPU clock at every step).
 STOCK = dict({k: False for k in ALL_ON})

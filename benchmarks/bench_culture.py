@@ -35,7 +35,9 @@ binary's CPU time (start-up, loop, writing the results) divided by its events:
   neuron loop (the same spikes: the vector exp changes the potentials by ~1e-14 mV);
   **plastic_noprefetch**, without the prefetching postsynaptic pathway (the same
   spikes); **plastic_noloop**, with Brian2's own time loop, which reads the CPU clock
-  at every step (the same spikes); **plastic_noskip**, without the skipped dead synapse work (``skip_unless``
+  at every step (the same spikes); **plastic_noshared**, with Brian2's ``exp`` for the
+  short-term-plasticity decays instead of ``exp_shared`` (the same spikes);
+  **plastic_noskip**, without the skipped dead synapse work (``skip_unless``
   gates, region-local loads and stores: Brian2's own code generation; fewer random
   draws with it, so another random stream); **plastic_before**, every optimisation off
   (for these parts the code of commit 3eb2f17, up to the restructured code strings).
@@ -150,6 +152,7 @@ def _projects(args, cache: str, res: dict, breakdown: bool) -> list[tuple]:
     off_skip = dict(ALL_ON, skip_dead_work=False)
     off_pf = dict(ALL_ON, prefetch_post=False)
     off_loop = dict(ALL_ON, lean_network_loop=False)
+    off_shared = dict(ALL_ON, shared_exp=False)
     steps = [
         ("plastic", lambda: run_culture(n, dur, seed, True, d("plastic"))),
         ("plastic_novec", lambda: run_culture(n, dur, seed, True, d("plastic_novec"),
@@ -161,6 +164,8 @@ def _projects(args, cache: str, res: dict, breakdown: bool) -> list[tuple]:
                                                switches=off_skip)),
         ("plastic_noloop", lambda: run_culture(n, dur, seed, True, d("plastic_noloop"),
                                                switches=off_loop)),
+        ("plastic_noshared", lambda: run_culture(n, dur, seed, True, d("plastic_noshared"),
+                                                 switches=off_shared)),
         ("plastic_before", lambda: run_culture(n, dur, seed, True, d("plastic_before"),
                                                switches=off_all)),
         ("nonplastic", lambda: run_culture(n, dur, seed, False, d("nonplastic"))),

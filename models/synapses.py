@@ -60,7 +60,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import Synapses, nS, second
 
-from .backend import prefetch_pathway, skip_unless, synapse_code_object_class
+from .backend import exp_shared, prefetch_pathway, skip_unless, synapse_code_object_class
 from .nmda_calcium import NMDA_CA_ON_POST as _NMDA_CA_ON_POST
 from .nmda_calcium import TRACE_MODEL, nca_namespace, nmda_ca_on_pre, table_values
 from .parameters import (
@@ -105,8 +105,8 @@ n_spikes : 1          # presynaptic spikes counted since reset
 STP_ON_PRE = """
 release = 0*U                                                          # (a silent contact at rest)
 """ + skip_unless("U + u + (1 - avail) > 0", """
-u = u*exp(-(t - t_last)/tau_f)                                         # facilitation decays
-avail = avail + (1 - avail)*int(rand() < 1 - exp(-(t - t_last)/tau_d))  # stochastic refill
+u = u*exp_shared(-(t - t_last)/tau_f)                                  # facilitation decays
+avail = avail + (1 - avail)*int(rand() < 1 - exp_shared(-(t - t_last)/tau_d))  # stochastic refill
 u = u + U*(1 - u)                                                      # TM facilitation jump
 release = avail*int(rand() < u)                                        # Bernoulli release
 avail = avail - release                                                # site emptied
@@ -212,6 +212,8 @@ def contact_namespace(stp: ShortTermPlasticityParams | None = None,
                        tables=tables, mg_o=mg_o, block=block, mg_i=mg_i)
     ns.update({
         "tau_f": stp.tau_f, "tau_d": stp.tau_d,
+        # exp of the STP decays (repeated by the contacts of one presynaptic neuron)
+        "exp_shared": exp_shared(),
         "norm_2a": comp["norm_2a"], "norm_2b": comp["norm_2b"],
         # Charge of a unit-peak GluN2B conductance relative to GluN2A.
         "kappa_2b": comp["norm_2b"] * comp["kappa_2b"] / (comp["norm_2a"] * comp["kappa_2a"]),

@@ -162,14 +162,15 @@ def test_release_in_spike_step_gives_finite_nonnegative_ca(brian):
 def _standalone_fi(directory, vectorised: bool):
     """Neurons with a range of injected currents and NMDA conductances, one of them
     starting with v = NaN, simulated in a cpp_standalone project; (spike times per
-    neuron, final v in mV, generated state-update code)."""
+    neuron, final v in mV, generated state-update and threshold code, the spike
+    monitor's (i, t) in recorded order).  150 neurons: threshold blocks of 64, 64, 22."""
     import gc
 
     import brian2
 
     from mgnet.models.backend import optimisations, standalone_session
     from mgnet.models.neurons import make_neurons
-    n = 64
+    n = 150
     # Brian2 numbers a code object's name (fi_stateupdater_codeobject_1) while one of
     # that name from an earlier project of this process is still alive (reference
     # cycles live until the garbage collector runs); the file read below has the name.
@@ -185,8 +186,10 @@ def _standalone_fi(directory, vectorised: bool):
         brian2.get_device().build(run=True, directory=str(directory))
         times = [np.asarray(spk.t[spk.i == k] / ms) for k in range(n)]
         v = np.asarray(g.v / mV)
-    code = (directory / "code_objects" / "fi_stateupdater_codeobject.cpp").read_text()
-    return times, v, code
+        order = (np.asarray(spk.i), np.asarray(spk.t / ms))
+    code = "".join((directory / "code_objects" / f"fi_{kind}_codeobject.cpp").read_text()
+                   for kind in ("stateupdater", "spike_thresholder"))
+    return times, v, code, order
 
 
 def _vector_exp_symbols(directory) -> str | None:
@@ -209,10 +212,15 @@ def test_vectorised_state_update_equals_the_scalar_loop(tmp_path):
     computes the same arithmetic as Brian2's scalar loop; only glibc's vector exp rounds
     differently (a few ulp).  Deterministic neurons over 1 s: every spike in the same
     time step, final potentials equal to 1e-6 mV, and a NaN potential stays NaN (runaway
-    detection relies on it, which is why -ffinite-math-only is not used)."""
-    t_vec, v_vec, code_vec = _standalone_fi(tmp_path / "vec", True)
-    t_sca, v_sca, code_sca = _standalone_fi(tmp_path / "sca", False)
+    detection relies on it, which is why -ffinite-math-only is not used).  The threshold
+    test in SIMD blocks records the same spikes in the same order."""
+    t_vec, v_vec, code_vec, order_vec = _standalone_fi(tmp_path / "vec", True)
+    t_sca, v_sca, code_sca, order_sca = _standalone_fi(tmp_path / "sca", False)
     assert "#pragma omp simd" in code_vec and "#pragma omp simd" not in code_sca
+    # the thresholds in SIMD blocks (threshold_simd): the same events in the same order
+    assert "reduction(|:_any)" in code_vec and "_any" not in code_sca
+    for a, b in zip(order_vec, order_sca, strict=True):
+        np.testing.assert_array_equal(a, b)
     syms = _vector_exp_symbols(tmp_path / "vec")
     if syms is not None:         # x86_64 glibc: the loop calls libmvec's vector exp
         assert "v_exp" in syms and not _vector_exp_symbols(tmp_path / "sca"), syms

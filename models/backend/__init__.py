@@ -21,7 +21,9 @@ off one at a time by the benchmarks' ablation with :func:`optimisations`):
 
 * ``vectorised_neurons``: the neuron state update of a standalone project runs as a
   SIMD loop (:func:`vectorise_state_update`, template
-  ``models/templates/cpp_standalone/stateupdate_simd.cpp``); runtime mode is unchanged.
+  ``models/templates/cpp_standalone/stateupdate_simd.cpp``), and its threshold is tested
+  in SIMD blocks of 64 neurons, walking only a block with a spike in order (template
+  ``threshold_simd.cpp``: the same spikes in the same order); runtime mode is unchanged.
 * ``pooled_background``: Poisson background drive as one Poisson count per population
   and step, scattered onto uniformly random neurons
   (:class:`mgnet.models.background.PooledPoissonInput`, templates ``pooled_poisson`` for
@@ -40,12 +42,17 @@ off one at a time by the benchmarks' ablation with :func:`optimisations`):
 * ``lean_network_loop``: a standalone project's time loop reads the process CPU clock
   once per run, not once per time step (:func:`network_source`, template
   ``models/templates/cpp_standalone/network.cpp``); same results.
+* ``shared_exp``: the short-term-plasticity decays of the release pathway call
+  :func:`exp_shared`, whose C++ implementation remembers its last two arguments (the
+  contacts of one presynaptic neuron repeat them) and returns ``exp`` of them bit for
+  bit without recomputing it; runtime mode is unchanged; same results.
 
 The package's modules: :mod:`.device` (:func:`configure`, seeds, :func:`backend_info`),
 :mod:`.flags` (build flags, :func:`build_flags`), :mod:`.sessions` (the sessions),
 :mod:`.projects` (project directories: lock, warm start, build, cache key),
 :mod:`.optimisations` (:data:`OPTIMISATIONS`), :mod:`.gates` (:func:`skip_unless`),
-:mod:`.generators` (the gated C++ and Cython generators) and :mod:`.code_objects` (the
+:mod:`.generators` (the gated C++ and Cython generators), :mod:`.functions`
+(:func:`exp_shared`) and :mod:`.code_objects` (the
 CodeObject classes with the project's templates).  Only this package sets Brian2's
 device, seed and build flags.
 """
@@ -61,10 +68,12 @@ from .code_objects import (
 )
 from .device import backend_info, configure, quiet_brian, seed_all
 from .flags import STANDALONE_COMPILE_ARGS, STANDALONE_LINK_ARGS, build_flags, build_jobs
+from .functions import exp_shared
 from .gates import skip_unless
 from .optimisations import OPTIMISATIONS, optimisations
 from .projects import (
                            build_standalone,
+                           canonical_main_queue,
                            default_cache_dir,
                            project_key,
                            project_lock,
@@ -87,5 +96,5 @@ __all__ = ["configure", "seed_all", "backend_info", "quiet_brian", "project_lock
            "default_cache_dir", "rerun_results_directory", "remove_rerun_results",
            "OPTIMISATIONS",
            "optimisations", "code_object_class", "vectorise_state_update", "skip_unless",
-           "network_source",
+           "network_source", "exp_shared", "canonical_main_queue",
            "synapse_code_object_class", "prefetch_pathway", "PREFETCH_DISTANCE"]

@@ -6,6 +6,7 @@ the time loop of a standalone project (:func:`network_source`).
 Part of :mod:`mgnet.models.backend`."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 from brian2 import prefs
@@ -35,8 +36,10 @@ def _code_object_classes() -> dict:
         generators = _generator_classes()
         for key, base in (("cpp_standalone", CPPStandaloneCodeObject),
                           ("cython", CythonCodeObject), ("numpy", NumpyCodeObject)):
-            attrs = {"templater": base.templater.derive(_TEMPLATES_PACKAGE,
-                                                        templates_dir=f"templates/{key}"),
+            templater = base.templater.derive(_TEMPLATES_PACKAGE,
+                                              templates_dir=f"templates/{key}")
+            _sort_by_case(templater)
+            attrs = {"templater": templater,
                      "__doc__": f"{base.__name__} with the templates of "
                                 f"models/templates/{key}"}
             plain = type(f"Mgnet{base.__name__}", (base,), attrs)
@@ -48,6 +51,25 @@ def _code_object_classes() -> dict:
                     {"generator_class": generators[key],
                      "__doc__": plain.__doc__ + " and skip_unless gates"})
     return _CODE_OBJECT_CLASSES
+
+
+def _sort_by_case(templater) -> None:
+    """Make the ``sort`` filter of ``templater``'s templates case-sensitive.
+
+    Jinja's ``sort`` ignores case by default, and Brian2's ``synapses_create_*``
+    templates sort the names of a set of arrays with it: ``_array_x_u`` and
+    ``_array_x_U`` compare equal and keep the set's order, which changes from process
+    to process (hashes of objects), so the same network generated two different files
+    and a project built again by another process recompiled them.  Case-sensitive,
+    the order is the same in every process (the statements it orders are independent
+    resizes: results are unchanged)."""
+    from jinja2.filters import do_sort
+
+    def sort(environment, value, reverse=False, case_sensitive=True, attribute=None):
+        return do_sort(environment, value, reverse=reverse, case_sensitive=case_sensitive,
+                       attribute=attribute)
+    sort.jinja_pass_arg = do_sort.jinja_pass_arg
+    templater.env.filters["sort"] = sort
 
 
 def _device_target() -> str:
@@ -115,7 +137,9 @@ def vectorise_state_update(group) -> bool:
     The template ``stateupdate_simd`` is Brian2's ``stateupdate`` with ``#pragma omp
     simd`` on the neuron loop and a declaration of glibc's vector ``exp``: the same
     arithmetic, several neurons per instruction; results differ from the scalar loop
-    only by the rounding of ``exp`` (a few ulp).  Does nothing (returns False) in runtime
+    only by the rounding of ``exp`` (a few ulp).  The thresholds are tested in SIMD
+    blocks too (template ``threshold_simd``; exact: the same events in the same order),
+    unless the condition draws random numbers.  Does nothing (returns False) in runtime
     mode, when :data:`OPTIMISATIONS` ``["vectorised_neurons"]`` is off, or when the
     equations are stochastic (random numbers are drawn from one sequential stream).
     """
@@ -126,7 +150,24 @@ def vectorise_state_update(group) -> bool:
     updater = group.state_updater
     updater.codeobj_class = code_object_class()
     updater.template = "stateupdate_simd"
+    _vectorise_thresholds(group)
     return True
+
+
+#: Random functions of Brian2's abstract code: a condition that calls one must be
+#: evaluated exactly once per neuron and step.
+_RANDOM_CALLS = re.compile(r"\b(rand|randn|poisson|binomial\w*)\s*\(")
+
+
+def _vectorise_thresholds(group) -> None:
+    """Evaluate the event conditions of ``group`` (its threshold) in SIMD blocks
+    (template ``threshold_simd``: the same events in the same order); conditions that
+    draw random numbers keep Brian2's loop."""
+    for event, thresholder in getattr(group, "thresholder", {}).items():
+        if _RANDOM_CALLS.search(str(group.events[event])):
+            continue
+        thresholder.codeobj_class = code_object_class()
+        thresholder.template = "threshold_simd"
 
 
 @contextmanager

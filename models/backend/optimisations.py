@@ -11,7 +11,7 @@ __all__ = ["OPTIMISATIONS", "optimisations"]
 #: Switches of the optimisations (all on; the benchmarks' ablation turns them off).
 OPTIMISATIONS = {"vectorised_neurons": True, "pooled_background": True,
                  "skip_dead_work": True, "prefetch_post": True,
-                 "lean_network_loop": True}
+                 "lean_network_loop": True, "shared_exp": True}
 
 
 @contextmanager

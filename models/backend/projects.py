@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["project_lock", "rerun_results_directory", "remove_rerun_results",
-           "warm_start_project", "build_standalone", "default_cache_dir", "project_key"]
+           "warm_start_project", "build_standalone", "canonical_main_queue",
+           "default_cache_dir", "project_key"]
 
 
 @contextmanager
@@ -99,7 +100,8 @@ def build_standalone(directory, *, warm_start: bool = True) -> dict:
     """Compile the network defined on the active cpp_standalone device into ``directory``.
 
     Takes the exclusive :func:`project_lock`, warm-starts an unbuilt directory from a
-    sibling (:func:`warm_start_project`) and calls ``device.build(run=False)``; an
+    sibling (:func:`warm_start_project`), puts the device's statements in an order of
+    their own (:func:`canonical_main_queue`) and calls ``device.build(run=False)``; an
     up-to-date project recompiles nothing.  Returns ``{"compile_s": wall seconds,
     "warm_start": sibling name or None}``.
     """
@@ -111,9 +113,34 @@ def build_standalone(directory, *, warm_start: bool = True) -> dict:
     t0 = time.time()
     with project_lock(directory, exclusive=True):
         src = warm_start_project(directory) if warm_start else None
+        # the same main.cpp in every process (no recompilation of an unchanged project)
+        canonical_main_queue(get_device().main_queue)
         with network_source(get_device()):      # the project's time loop
             get_device().build(run=False, directory=str(directory))
     return {"compile_s": time.time() - t0, "warm_start": src.name if src else None}
+
+
+def canonical_main_queue(queue: list) -> None:
+    """Put the statements of a standalone device's ``main_queue`` (what becomes
+    ``main.cpp``) in an order that does not depend on the process, in place.
+
+    Brian2 queues the start and end times of every clock of a run by iterating over a
+    set of clocks, whose order changes from process to process (object hashes), so the
+    same network gave another ``main.cpp`` in every process and a project built again
+    by another process recompiled it.  Each maximal run of consecutive single-value
+    assignments (``set_by_single_value``) is sorted by array name, stably: assignments
+    to different arrays commute, and those to one array keep their order, so the
+    program is the same."""
+    k = 0
+    while k < len(queue):
+        if queue[k][0] != "set_by_single_value":
+            k += 1
+            continue
+        end = k
+        while end < len(queue) and queue[end][0] == "set_by_single_value":
+            end += 1
+        queue[k:end] = sorted(queue[k:end], key=lambda op: op[1][0])
+        k = end
 
 
 def default_cache_dir() -> Path:
