@@ -65,3 +65,19 @@ def test_generated_sources_do_not_depend_on_the_process(tmp_path):
     assert sorted(a) == sorted(b)
     differ = [k for k in a if a[k] != b[k]]
     assert not differ, f"generated differently in two processes: {differ}"
+
+
+def test_canonical_main_queue_sorts_only_runs_of_single_values_stably():
+    """Runs of consecutive single-value assignments are sorted by array name; an
+    array assigned twice keeps its order (the last value wins as before), and no
+    assignment crosses another kind of statement."""
+    from mgnet.models.backend import canonical_main_queue
+    q = [("set_by_single_value", ("_b", 0, "1")), ("set_by_single_value", ("_a", 0, "2")),
+         ("set_by_single_value", ("_b", 0, "3")), ("run_network", ("net", [])),
+         ("set_by_single_value", ("_z", 0, "4")), ("set_by_single_value", ("_U", 0, "5")),
+         ("set_by_single_value", ("_u", 0, "6")), ("seed", 1),
+         ("set_by_single_value", ("_c", 0, "7"))]
+    canonical_main_queue(q)
+    assert [op[1][0] if op[0] == "set_by_single_value" else op[0] for op in q] == [
+        "_a", "_b", "_b", "run_network", "_U", "_u", "_z", "seed", "_c"]
+    assert [op[1][2] for op in q[:3]] == ["2", "1", "3"]

@@ -378,3 +378,20 @@ def test_runs_differing_only_in_options_get_their_own_dask_task():
                if getattr(items[0][1].options, "glun2b", None) == "chronic"]
     assert len(chronic) == 1 and len(chronic[0]) == 2
     assert len({str(i[2]) for i in chronic[0]}) == 2
+
+
+def test_local_workers_run_without_dasks_malloc_trim_threshold():
+    """Local Dask workers start without MALLOC_TRIM_THRESHOLD_ (Dask's default for its
+    nannies fixes glibc's mmap threshold: 1.5 M page faults per memory run), and keep
+    the rest of Dask's worker environment (one thread per library)."""
+    import os
+
+    import dask
+    import distributed  # noqa: F401  (its configuration)
+
+    from mgnet.experiments.sweep import _dask_client
+    assert "MALLOC_TRIM_THRESHOLD_" in dask.config.get("distributed.nanny.pre-spawn-environ")
+    with _dask_client(1, None) as client:
+        seen = client.run(lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+                                   os.environ.get("OMP_NUM_THREADS")))
+    assert list(seen.values()) == [(None, "1")]
