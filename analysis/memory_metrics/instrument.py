@@ -167,21 +167,32 @@ def up_fraction_difference(up, pre, post, members):
     float or ndarray
         Δf_UP (NaN for an assembly without in-assembly contacts).
     """
-    up = np.asarray(up)
-    up = (up > 0.5) if up.dtype != bool else up
+    out = up_fraction_differences([up], pre, post, members)[0]
+    return float(out[0]) if np.asarray(members).ndim == 1 else out
+
+
+def up_fraction_differences(ups, pre, post, members) -> list[np.ndarray]:
+    """:func:`up_fraction_difference` (one value per assembly, an array) of each contact
+    state vector of ``ups`` (e.g. every snapshot of a run), the in-assembly contacts of
+    each assembly found once."""
     pre = np.asarray(pre).ravel().astype(np.int64, copy=False)
     post = np.asarray(post).ravel().astype(np.int64, copy=False)
     m = _as_pattern_matrix(members)
-    out = np.full(m.shape[0], np.nan)
-    n_up, n = float(up.sum()), up.size
-    for k, row in enumerate(m):
-        both = row[pre] & row[post]
-        n_in = int(both.sum())
-        if n_in == 0 or n_in == n:
-            continue
-        up_in = float(up[both].sum())
-        out[k] = up_in / n_in - (n_up - up_in) / (n - n_in)
-    return float(out[0]) if np.asarray(members).ndim == 1 else out
+    inside = [row[pre] & row[post] for row in m]
+    result = []
+    for up in ups:
+        up = np.asarray(up)
+        up = (up > 0.5) if up.dtype != bool else up
+        out = np.full(m.shape[0], np.nan)
+        n_up, n = float(up.sum()), up.size
+        for k, both in enumerate(inside):
+            n_in = int(both.sum())
+            if n_in == 0 or n_in == n:
+                continue
+            up_in = float(up[both].sum())
+            out[k] = up_in / n_in - (n_up - up_in) / (n - n_in)
+        result.append(out)
+    return result
 
 
 def up_fraction_z(up, pre, post, members, *, population=None, n_pseudo=1000, seed=0):

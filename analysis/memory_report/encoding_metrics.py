@@ -227,9 +227,11 @@ def _dfup_metrics(run: RunData, names, ks, pre, post, members) -> dict:
         z = mm.up_fraction_z(up[k], pre, post, members, n_pseudo=N_PSEUDO, seed=0)
         out[f"dfup_{label}"] = float(np.nanmean(z["delta"]))
         out[f"dfup_z_{label}"] = float(np.nanmean(z["z"]))
-    for k, n in enumerate(names):
-        out[f"dfup_s{k:03d}"] = float(np.nanmean(mm.up_fraction_difference(
-            np.asarray(ee[n], float) > 0.5, pre, post, members)))
+    from ..memory_metrics.instrument import up_fraction_differences
+    curve = up_fraction_differences((np.asarray(ee[n], float) > 0.5 for n in names),
+                                    pre, post, members)
+    for k, d in enumerate(curve):
+        out[f"dfup_s{k:03d}"] = float(np.nanmean(d))
     unenc = unencoded_members(run)
     if unenc.shape[0]:
         out["dfup_unencoded_after_encoding"] = float(np.nanmean(
