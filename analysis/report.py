@@ -8,6 +8,8 @@
   run file.
 - :func:`make_figures` (from :mod:`mgnet.analysis.studies`) draws every figure whose run
   files exist to ``results/figures/*.png``.
+- :func:`figures_and_report` does both, each study's figures and sections in one task,
+  the studies in parallel processes (``mgnet reproduce``).
 - :func:`export_docs_figures` (from :mod:`mgnet.analysis.docs_figures`) writes small PNG
   copies of the main figures to ``docs/figures`` (``make docs-figures`` →
   ``mgnet figures --docs``).
@@ -39,6 +41,7 @@ from .docs_figures import (
 from .figures.style import read_captions
 from .markdown import markdown_table
 from .run_file import list_runs
+from .run_file.shared import shared_reads
 from .studies import (
     FIGURE_DPI,
     NOT_JUDGED,
@@ -49,6 +52,7 @@ from .studies import (
     latest_scale,
     load_runs,
     make_figures,
+    run_studies,
 )
 from .studies.configuration import (
     FIGURE_TARGETS,
@@ -57,7 +61,7 @@ from .studies.configuration import (
     configuration_section,
 )
 
-__all__ = ["make_figures", "write_report", "load_runs", "latest_scale",
+__all__ = ["make_figures", "write_report", "figures_and_report", "load_runs", "latest_scale",
            "configuration_figures", "configuration_section", "export_docs_figures",
            "figure_verdicts", "add_captions", "readme_figures_block",
            "write_readme_figures", "DOCS_FIGURES", "DOCS_TITLES", "DOCS_MANIFEST",
@@ -124,16 +128,48 @@ def _provenance(results: Path, scale: str | None) -> list[str]:
 
 def write_report(results: Path, scale: str | None = None) -> Path:
     """Write ``report.md`` and ``report.html`` from the run files under ``results``
-    made at ``scale`` (default: the scale of the newest run file)."""
+    made at ``scale`` (default: the scale of the newest run file), in this process, with
+    the figures already drawn (their captions)."""
+    results = Path(results)
+    with shared_reads():
+        scale = scale or latest_scale(results)
+        sections = [_heading(results, scale)]
+        context: dict = {}
+        for study in discover():
+            sections += study.sections(results, scale, context)
+        return _write(results, scale, sections, context)
+
+
+def figures_and_report(results: Path, scale: str | None = None,
+                       workers: int | None = None) -> tuple[list[Path], Path]:
+    """:func:`make_figures` and :func:`write_report` in one step: each study's figures
+    and sections in one task, the tasks in up to ``workers`` processes (default one per
+    core; 1: in this process; :mod:`mgnet.analysis.studies._tasks`).  Returns the
+    written figures (study by study, in report order) and the report's path; the files
+    are those of ``make_figures`` then ``write_report``."""
     results = Path(results)
     scale = scale or latest_scale(results)
-    sections = [f"# mgnet reproduction report\n\nGenerated "
-                f"{_dt.datetime.now(_dt.UTC).isoformat(timespec='seconds')} "
-                f"at scale `{scale}` from the run files under `{results / 'runs'}`.\n"]
+    heading = _heading(results, scale)
+    outs = run_studies(results, scale, figures=True, sections=True, workers=workers)
     context: dict = {}
-    for study in discover():
-        sections += study.sections(results, scale, context)
+    for out in outs:
+        context.update(out.context)
+    with shared_reads():
+        report = _write(results, scale, [heading] + [s for o in outs for s in o.sections],
+                        context)
+    return [p for o in outs for p in o.figures], report
 
+
+def _heading(results: Path, scale: str | None) -> str:
+    """The report's title and when, at which scale and from where it was generated."""
+    return (f"# mgnet reproduction report\n\nGenerated "
+            f"{_dt.datetime.now(_dt.UTC).isoformat(timespec='seconds')} "
+            f"at scale `{scale}` from the run files under `{results / 'runs'}`.\n")
+
+
+def _write(results: Path, scale: str | None, sections: list[str], context: dict) -> Path:
+    """Captions under the figures of ``sections``, the provenance, then ``report.md``,
+    ``report.html`` and the figure verdicts file; returns the path of ``report.md``."""
     # A caption under every figure, with its paper verdict from the rows above.
     verdicts = figure_verdicts(results, scale, context=context)
     captions = read_captions(results / "figures")

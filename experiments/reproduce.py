@@ -176,7 +176,7 @@ def reproduce(results: Path, scale: str = "default", workers: int | None = None,
     ``results``, not only from the selected jobs.
     """
     # figures and report: matplotlib and every report module, loaded only when drawn
-    from mgnet.analysis.report import make_figures, write_report
+    from mgnet.analysis.report import figures_and_report
 
     results = Path(results)
     configs = _ordered(plan(scale, only))
@@ -199,10 +199,10 @@ def reproduce(results: Path, scale: str = "default", workers: int | None = None,
                   for t in res.failed]
         raise RuntimeError(f"{len(labels)} run(s) failed: {'; '.join(labels)}")
     t1 = time.time()
-    figures = make_figures(results, scale)
+    # each study's figures and report sections in one task, the studies in parallel
+    figures, report = figures_and_report(results, scale=scale)
     for f in figures:
         print(f"wrote {f}", file=sys.stderr)
-    report = write_report(results, scale=scale)
     print(f"figures and report: {time.time() - t1:.0f} s; mgnet reproduce took "
           f"{time.time() - t0:.0f} s", file=sys.stderr, flush=True)
     return report

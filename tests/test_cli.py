@@ -495,8 +495,8 @@ def test_reproduce_only_runs_just_those_jobs_and_reuses_complete_runs(tmp_path, 
 
     monkeypatch.setattr(sw, "run_task", fake_task)
     monkeypatch.setattr(sw, "_dask_client", in_process_client)
-    monkeypatch.setattr(report, "make_figures", lambda results, scale: [])
-    monkeypatch.setattr(report, "write_report", lambda results, scale: results / "report.md")
+    monkeypatch.setattr(report, "figures_and_report",
+                        lambda results, scale: ([], results / "report.md"))
 
     current = make_config("culture-activity", condition="baseline", seed=0, scale="default")
     stale = make_config("culture-activity", condition="aged", seed=0, scale="default")

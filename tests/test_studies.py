@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+import numpy as np
 import pytest
 
 from mgnet.analysis import studies
@@ -74,3 +75,50 @@ def test_two_studies_with_one_order_are_refused(extra_study_dir):
     '''))
     with pytest.raises(ValueError, match="share the order"):
         studies.discover()
+
+
+def test_studies_in_two_processes_match_one(tmp_path):
+    """Issue 18: the studies' tasks in two processes write the figures (same list, same
+    order, same pixels), captions and report of one process; make_figures alike."""
+    import shutil
+
+    from matplotlib.image import imread
+
+    from mgnet.analysis.figures.style import read_captions
+    from mgnet.analysis.report import figures_and_report, make_figures
+    from tests.test_configuration_report import write_full_results
+    one, two = write_full_results(tmp_path / "one"), tmp_path / "two"
+    shutil.copytree(one, two)
+    figs1, report1 = figures_and_report(one, "quick", workers=1)
+    figs2, report2 = figures_and_report(two, "quick", workers=2)
+    assert figs1 and [p.relative_to(one) for p in figs1] == [p.relative_to(two) for p in figs2]
+    assert [p.relative_to(two) for p in make_figures(two, "quick", workers=2)] == [
+        p.relative_to(one) for p in figs1]
+
+    def body(path, root):           # the line naming the time and the folder aside
+        lines = path.read_text().replace(str(root), "ROOT").splitlines()
+        return [line for line in lines if not line.startswith("Generated ")]
+    assert body(report1, one) == body(report2, two)
+    assert read_captions(one / "figures") == read_captions(two / "figures")
+    pngs = sorted(p.relative_to(one) for p in (one / "figures").rglob("*.png"))
+    assert len(pngs) > len(figs1)       # the single panels too
+    assert pngs == sorted(p.relative_to(two) for p in (two / "figures").rglob("*.png"))
+    for rel in pngs:
+        assert np.array_equal(imread(one / rel), imread(two / rel))
+
+
+def test_a_failing_study_fails_the_step_as_with_one_process(tmp_path):
+    """A study's exception (here a run file that no longer validates) reaches the caller
+    of the two-process step with its type and message, as with one process."""
+    import h5py
+
+    from mgnet.analysis.report import make_figures
+    from mgnet.analysis.run_file import RunFileError
+    from tests.test_configuration_report import write_full_results
+    root = write_full_results(tmp_path)
+    path = next((root / "runs" / "mg-dose-response").glob("*.h5"))
+    with h5py.File(path, "r+") as f:
+        del f["branches/length_um"].attrs["units"]
+    for workers in (1, 2):
+        with pytest.raises(RunFileError, match="has no units attribute"):
+            make_figures(root, "quick", workers=workers)

@@ -19,9 +19,10 @@ Command: ``mgnet figures`` (every figure module saves through here).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 __all__ = ["OKABE_ITO", "CONDITION_ORDER", "CONDITION_COLORS", "condition_color",
@@ -29,7 +30,8 @@ __all__ = ["OKABE_ITO", "CONDITION_ORDER", "CONDITION_COLORS", "condition_color"
            "LIGHT_GREY", "FIT_COLOR", "REFERENCE_COLOR", "HIGHLIGHT_COLOR", "INTERVAL_COLORS",
            "KIND_COLORS", "POPULATION_COLORS", "BAND_COLOR", "BURST_SHADE_COLOR",
            "LTP_COLOR", "LTD_COLOR", "level_colors", "save_figure", "VECTOR_FORMAT",
-           "MIN_PANEL_HEIGHT_PX", "CAPTIONS_FILE", "read_captions", "SEM", "SD", "RANGE",
+           "MIN_PANEL_HEIGHT_PX", "CAPTIONS_FILE", "read_captions", "write_captions",
+           "recording_captions", "SEM", "SD", "RANGE",
            "ci_label", "describe_n"]
 
 #: Okabe–Ito colours by name (hex sRGB).
@@ -152,6 +154,31 @@ def read_captions(folder: Path) -> dict:
         return {}
 
 
+def write_captions(folder: Path, entries: Mapping[str, dict]) -> None:
+    """Add ``entries`` (file name -> caption entry) to the ``captions.json`` of ``folder``."""
+    captions = read_captions(folder)
+    captions.update(entries)
+    (Path(folder) / CAPTIONS_FILE).write_text(json.dumps(captions, indent=1, sort_keys=True,
+                                                         ensure_ascii=False) + "\n")
+
+
+#: Captions kept by :func:`recording_captions` (folder -> file name -> entry), or None.
+_RECORDED: dict | None = None
+
+
+@contextlib.contextmanager
+def recording_captions() -> Iterator[dict]:
+    """Keep the captions that :func:`save_figure` would write into ``captions.json``
+    in the yielded dict (folder -> file name -> entry) instead, for a caller that draws
+    in several processes and writes them once, in order, with :func:`write_captions`."""
+    global _RECORDED
+    outer, _RECORDED = _RECORDED, {}
+    try:
+        yield _RECORDED
+    finally:
+        _RECORDED = outer
+
+
 def _panel_axes(fig) -> list:
     """Top-level, visible, non-empty axes of ``fig`` (inset and colour-bar axes excluded),
     in reading order (rows, then columns)."""
@@ -200,10 +227,10 @@ def save_figure(fig, path: Path, dpi: int = 150, *, caption: str | None = None,
     entry = {"caption": caption or "", "panels": panels}
     if panel_captions:
         entry["panel_captions"] = list(panel_captions)
-    captions = read_captions(path.parent)
-    captions[path.name] = entry
-    (path.parent / CAPTIONS_FILE).write_text(json.dumps(captions, indent=1, sort_keys=True,
-                                                        ensure_ascii=False) + "\n")
+    if _RECORDED is not None:
+        _RECORDED.setdefault(str(path.parent), {})[path.name] = entry
+    else:
+        write_captions(path.parent, {path.name: entry})
     if close:
         import matplotlib.pyplot as plt
         plt.close(fig)

@@ -4,6 +4,8 @@ z-score against random pseudo-assemblies.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .structure import _as_mask
@@ -165,21 +167,32 @@ def up_fraction_difference(up, pre, post, members):
     float or ndarray
         Δf_UP (NaN for an assembly without in-assembly contacts).
     """
-    up = np.asarray(up)
-    up = (up > 0.5) if up.dtype != bool else up
+    out = up_fraction_differences([up], pre, post, members)[0]
+    return float(out[0]) if np.asarray(members).ndim == 1 else out
+
+
+def up_fraction_differences(ups, pre, post, members) -> list[np.ndarray]:
+    """:func:`up_fraction_difference` (one value per assembly, an array) of each contact
+    state vector of ``ups`` (e.g. every snapshot of a run), the in-assembly contacts of
+    each assembly found once."""
     pre = np.asarray(pre).ravel().astype(np.int64, copy=False)
     post = np.asarray(post).ravel().astype(np.int64, copy=False)
     m = _as_pattern_matrix(members)
-    out = np.full(m.shape[0], np.nan)
-    n_up, n = float(up.sum()), up.size
-    for k, row in enumerate(m):
-        both = row[pre] & row[post]
-        n_in = int(both.sum())
-        if n_in == 0 or n_in == n:
-            continue
-        up_in = float(up[both].sum())
-        out[k] = up_in / n_in - (n_up - up_in) / (n - n_in)
-    return float(out[0]) if np.asarray(members).ndim == 1 else out
+    inside = [row[pre] & row[post] for row in m]
+    result = []
+    for up in ups:
+        up = np.asarray(up)
+        up = (up > 0.5) if up.dtype != bool else up
+        out = np.full(m.shape[0], np.nan)
+        n_up, n = float(up.sum()), up.size
+        for k, both in enumerate(inside):
+            n_in = int(both.sum())
+            if n_in == 0 or n_in == n:
+                continue
+            up_in = float(up[both].sum())
+            out[k] = up_in / n_in - (n_up - up_in) / (n - n_in)
+        result.append(out)
+    return result
 
 
 def up_fraction_z(up, pre, post, members, *, population=None, n_pseudo=1000, seed=0):
@@ -226,22 +239,24 @@ def up_fraction_z(up, pre, post, members, *, population=None, n_pseudo=1000, see
     n = m.shape[1]
     pop = np.ones(n, bool) if population is None else _as_mask(population, n).ravel()
     pool = np.flatnonzero(pop)
-    C = np.zeros((n, n))
     U = np.zeros((n, n))
-    np.add.at(C, (post, pre), 1.0)
     np.add.at(U, (post[up], pre[up]), 1.0)
     n_all, up_all = float(up.size), float(up.sum())
-    rng = np.random.default_rng(seed)
+    draw = (pool.astype(np.int64).tobytes(), n, tuple(dict.fromkeys(int(r.sum()) for r in m)),
+            int(n_pseudo), seed)
+    if isinstance(seed, (int, np.integer)):     # a fixed seed: the same draws every call
+        draws, contacts = _pseudo_assemblies(*draw), _contacts_in(pre, post, draw)
+    else:
+        draws = _pseudo_assemblies.__wrapped__(*draw)
+        contacts = _count_in(pre, post, n, draws)
     delta = up_fraction_difference(up, pre, post, m)
     res = {k: np.full(m.shape[0], np.nan) for k in ("null_mean", "null_sd", "z")}
     null_cache: dict = {}
     for k, row in enumerate(m):
         size = int(row.sum())
         if size not in null_cache:
-            X = np.zeros((int(n_pseudo), n))
-            for j in range(int(n_pseudo)):
-                X[j, rng.choice(pool, size, replace=False)] = 1.0
-            n_in = np.einsum("ij,ij->i", X @ C, X)
+            X = draws[size]
+            n_in = contacts[size]
             u_in = np.einsum("ij,ij->i", X @ U, X)
             ok = (n_in > 0) & (n_in < n_all)
             d = np.full(int(n_pseudo), np.nan)
@@ -257,3 +272,51 @@ def up_fraction_z(up, pre, post, members, *, population=None, n_pseudo=1000, see
     if one:
         out = {k: float(np.asarray(v).ravel()[0]) for k, v in out.items()}
     return out
+
+
+@functools.lru_cache(maxsize=4)
+def _pseudo_assemblies(pool: bytes, n: int, sizes: tuple[int, ...], n_pseudo: int,
+                       seed) -> dict[int, np.ndarray]:
+    """The pseudo-assemblies of :func:`up_fraction_z`: for each size (in ``sizes``' order,
+    which is the order of the draws) an ``n_pseudo`` x ``n`` indicator matrix of random sets
+    drawn without replacement from the neurons ``pool`` (int64 bytes), the generator seeded
+    with ``seed``.  The same arguments give the same draws, so they are kept (read-only):
+    every snapshot of every run with the same population and sizes shares them."""
+    rng = np.random.default_rng(seed)
+    neurons = np.frombuffer(pool, dtype=np.int64)
+    out = {}
+    for size in sizes:
+        X = np.zeros((n_pseudo, n))
+        for j in range(n_pseudo):
+            X[j, rng.choice(neurons, size, replace=False)] = 1.0
+        X.flags.writeable = False
+        out[size] = X
+    return out
+
+
+#: (digest of the contacts, the draws' arguments) -> in-assembly contacts per size.
+_CONTACTS_IN: dict = {}
+
+
+def _contacts_in(pre: np.ndarray, post: np.ndarray, draw: tuple) -> dict[int, np.ndarray]:
+    """:func:`_count_in` for the pseudo-assemblies ``_pseudo_assemblies(*draw)``, kept
+    for the next call with the same contacts and draws (the run's other snapshots)."""
+    import hashlib
+    h = hashlib.blake2b(digest_size=20)
+    for a in (pre, post):
+        h.update(np.ascontiguousarray(a, dtype=np.int64).tobytes())
+    key = (h.hexdigest(), draw)
+    if key not in _CONTACTS_IN:
+        if len(_CONTACTS_IN) >= 8:
+            _CONTACTS_IN.clear()
+        _CONTACTS_IN[key] = _count_in(pre, post, draw[1], _pseudo_assemblies(*draw))
+    return _CONTACTS_IN[key]
+
+
+def _count_in(pre: np.ndarray, post: np.ndarray, n: int,
+              draws: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """Contacts with both ends in each pseudo-assembly of ``draws`` (size -> counts xᵀCx,
+    C_ij the contacts from j to i; exact whole numbers)."""
+    C = np.zeros((n, n))
+    np.add.at(C, (post, pre), 1.0)
+    return {size: np.einsum("ij,ij->i", X @ C, X) for size, X in draws.items()}

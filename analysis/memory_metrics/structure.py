@@ -98,7 +98,12 @@ def assembly_weight_stats(w, pre, post, members, *, exclude_mixed=False, aggrega
     if members.ndim != 1:
         raise ValueError("assembly_snr takes one pattern (1-D membership)")
     both, neither = _co_member(pre, post, members)
-    out = neither if exclude_mixed else ~both
+    return _weight_stats(w, both, neither if exclude_mixed else ~both)
+
+
+def _weight_stats(w: np.ndarray, both: np.ndarray, out: np.ndarray) -> dict:
+    """:func:`assembly_weight_stats` of the float weights ``w`` with the "in" contacts
+    ``both`` and the "out" contacts ``out`` (boolean masks) already chosen."""
     w_in, w_out = w[both], w[out]
     nan = float("nan")
     mean_in = float(w_in.mean()) if w_in.size else nan

@@ -23,7 +23,14 @@ _METRICS_CACHE_MAX = 4096
 def _fingerprint(run: RunData) -> str:
     """A digest of every field of ``run`` (attributes, spikes, tables, protocol, patterns,
     recall, extra arrays, metrics): content-addressed, so two RunData with the same data
-    share it, whatever object or file they came from."""
+    share it, whatever object or file they came from.  Computed once per run read in a
+    :func:`~mgnet.analysis.run_file.shared.shared_reads` block."""
+    from ..run_file.shared import memo
+    return memo(run, "fingerprint", lambda: _digest(run))
+
+
+def _digest(run: RunData) -> str:
+    """:func:`_fingerprint`, computed."""
     import dataclasses
     import hashlib
     h = hashlib.blake2b(digest_size=20)

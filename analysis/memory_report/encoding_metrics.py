@@ -53,7 +53,24 @@ def final_weights_by_membership(run: RunData) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _snr_all(w, pre, post, members) -> float:
-    return float(np.nanmean([mm.assembly_snr(w, pre, post, m) for m in members]))
+    """Mean assembly SNR (:func:`~mgnet.analysis.memory_metrics.assembly_snr`) over the
+    assemblies ``members``."""
+    return _snr_curve([w], pre, post, members)[0]
+
+
+def _snr_curve(weights, pre, post, members) -> np.ndarray:
+    """:func:`_snr_all` of every weight vector of ``weights`` (the snapshots of one run),
+    the in/out contacts of each assembly found once instead of once per snapshot."""
+    from ..memory_metrics.structure import _weight_stats
+    pre = np.asarray(pre).ravel().astype(np.int64, copy=False)
+    post = np.asarray(post).ravel().astype(np.int64, copy=False)
+    masks = []
+    for m in members:
+        both, _ = mm._co_member(pre, post, np.asarray(m, bool))
+        masks.append((both, ~both))
+    return np.array([float(np.nanmean([
+        _weight_stats(np.asarray(w, dtype=float).ravel(), both, out)["snr"]
+        for both, out in masks])) for w in weights])
 
 
 def _in_out_means(w, pre, post, members):
@@ -105,7 +122,7 @@ def run_metrics(run: RunData, *, b: float, recall_window: float,
     t, phase, names = snapshots(run)
     proto = run.protocol
     t_spont, t_enc = proto["spontaneous"]["t_stop"], proto["encoding"]["t_stop"]
-    snr = np.array([_snr_all(weights_at(run, n, b), pre, post, members) for n in names])
+    snr = _snr_curve((weights_at(run, n, b) for n in names), pre, post, members)
     k_pre = int(np.flatnonzero(t <= t_spont + 1e-9)[-1])
     k_enc = int(np.flatnonzero(t <= t_enc + 1e-9)[-1])
     k_end = t.size - 1
@@ -210,9 +227,11 @@ def _dfup_metrics(run: RunData, names, ks, pre, post, members) -> dict:
         z = mm.up_fraction_z(up[k], pre, post, members, n_pseudo=N_PSEUDO, seed=0)
         out[f"dfup_{label}"] = float(np.nanmean(z["delta"]))
         out[f"dfup_z_{label}"] = float(np.nanmean(z["z"]))
-    for k, n in enumerate(names):
-        out[f"dfup_s{k:03d}"] = float(np.nanmean(mm.up_fraction_difference(
-            np.asarray(ee[n], float) > 0.5, pre, post, members)))
+    from ..memory_metrics.instrument import up_fraction_differences
+    curve = up_fraction_differences((np.asarray(ee[n], float) > 0.5 for n in names),
+                                    pre, post, members)
+    for k, d in enumerate(curve):
+        out[f"dfup_s{k:03d}"] = float(np.nanmean(d))
     unenc = unencoded_members(run)
     if unenc.shape[0]:
         out["dfup_unencoded_after_encoding"] = float(np.nanmean(

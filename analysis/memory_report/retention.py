@@ -17,7 +17,7 @@ from .cache import _once_per_run
 from .control import ENCODED_SNR, _control_caption
 from .encoding_metrics import (
     SNR_CRITERION,
-    _snr_all,
+    _snr_curve,
     final_weights_by_membership,
     recomputed,
     snapshots,
@@ -68,7 +68,7 @@ def retention_curves(run: RunData) -> dict:
     t, _, names = snapshots(run)
     k_enc = int(np.flatnonzero(t <= run.protocol["encoding"]["t_stop"] + 1e-9)[-1])
     names = names[k_enc:]
-    snr = np.array([_snr_all(weights_at(run, n, b), pre, post, members) for n in names])
+    snr = _snr_curve((weights_at(run, n, b) for n in names), pre, post, members)
     ref = np.asarray(ee[names[0]], float) > 0.5
     kappa = mm.state_kappa(ref, np.array([np.asarray(ee[n], float) > 0.5 for n in names]))
     return {"t": t[k_enc:] - t[k_enc], "snr": snr, "kappa": np.asarray(kappa, float)}

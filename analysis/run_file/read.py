@@ -13,6 +13,7 @@ import numpy as np
 
 from . import schema
 from .data import RunData, RunFileError, readable_text, to_python
+from .shared import cached
 from .validate import content_problems, unit_problems
 from .write import TMP_MARKER
 
@@ -257,6 +258,11 @@ def read_run(path: str | os.PathLike) -> RunData:
         (``status != "complete"``) or fails any check of :func:`validate_run`. The
         message names the file and the first problem.
     """
+    return cached("run", path, lambda: _read_valid(path))
+
+
+def _read_valid(path: str | os.PathLike) -> RunData:
+    """:func:`read_run` without the sharing of :func:`.shared.shared_reads`."""
     data, problems = inspect(path)
     if problems or data is None:
         raise RunFileError(message(path, problems or ["cannot be read"]))
@@ -335,11 +341,10 @@ def list_runs(directory: str | os.PathLike, experiment: str | None = None,
         if TMP_MARKER in p.name or not p.is_file():
             continue
         try:
-            if not h5py.is_hdf5(p):
-                continue
-            with h5py.File(p, "r") as f:
-                attrs = {k: to_python(f.attrs[k]) for k in ("schema_version", "status", "experiment", "scale") if k in f.attrs}
+            attrs = cached("list_attrs", p, lambda p=p: _listing_attrs(p))
         except OSError:
+            continue
+        if attrs is None:
             continue
         if (attrs.get("schema_version") not in schema.READABLE_SCHEMA_VERSIONS
                 or attrs.get("status") != "complete"):
@@ -350,3 +355,12 @@ def list_runs(directory: str | os.PathLike, experiment: str | None = None,
             continue
         found.append(p)
     return found
+
+
+def _listing_attrs(p: Path) -> dict | None:
+    """The root attributes :func:`list_runs` selects on (None: not an HDF5 file)."""
+    if not h5py.is_hdf5(p):
+        return None
+    with h5py.File(p, "r") as f:
+        return {k: to_python(f.attrs[k]) for k in ("schema_version", "status", "experiment",
+                                                    "scale") if k in f.attrs}

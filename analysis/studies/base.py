@@ -28,7 +28,10 @@ REPRODUCED, NOT_REPRODUCED, NOT_JUDGED = "reproduced", "not reproduced", "not ju
 
 #: ``sections(results, scale, context) -> list of markdown sections``.  ``context`` is one
 #: dict per report, shared by the studies in their order (a study may leave values there
-#: for its own :attr:`Study.verdicts`, e.g. rows it already computed).
+#: for its own :attr:`Study.verdicts`, e.g. rows it already computed); when the studies run
+#: in parallel processes (:func:`mgnet.analysis.studies.run_studies`, ``mgnet reproduce``)
+#: each study's sections start from an empty one and what they leave is merged, in study
+#: order, before the verdicts.
 SectionsFn = Callable[[Path, "str | None", dict], list]
 #: ``figures(results, out_dir, scale) -> written paths``.
 FiguresFn = Callable[[Path, Path, "str | None"], list]
