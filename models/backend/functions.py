@@ -6,9 +6,9 @@ object tend to repeat.  A presynaptic spike reaches all contacts of its neuron o
 the other in the release pathway, and the short-term-plasticity decays
 ``exp(-(t - t_last)/tau)`` of those contacts have the same argument (they all saw the
 neuron's previous spike at the same time).  The C++ implementation keeps the last two
-distinct arguments with their values and returns a kept value when the argument is
-*equal* to its argument, otherwise calls ``exp``: the result is ``exp(x)`` bit for bit,
-only the calls are fewer (arguments are compared by their bits).  The Cython and numpy implementations are ``exp`` itself.
+distinct arguments with their values; an argument whose bits equal a kept one gets the
+kept value, any other is passed to ``exp``.  The result is ``exp(x)`` bit for bit, only
+the calls are fewer.  The Cython and numpy implementations are ``exp`` itself.
 """
 from __future__ import annotations
 
@@ -54,9 +54,9 @@ def _make(shared: bool):
     f = Function(np.exp, arg_units=[1], return_unit=1, arg_types=["float"],
                  return_type="float", stateless=True, auto_vectorise=False)
     if shared:
-        f.implementations.add_implementation("cpp", code=EXP_SHARED_CPP,
-                                             name="_mgnet_exp_shared",
-                                             compiler_kwds={"headers": ["<cstring>", "<cstdint>"]})
+        f.implementations.add_implementation(
+            "cpp", code=EXP_SHARED_CPP, name="_mgnet_exp_shared",
+            compiler_kwds={"headers": ["<cstring>", "<cstdint>"]})
     else:
         f.implementations.add_implementation("cpp", code="", name="exp")
     f.implementations.add_implementation("cython", code=_EXP_SHARED_CYTHON,
