@@ -144,7 +144,7 @@ def figures_and_report(results: Path, scale: str | None = None,
                        workers: int | None = None) -> tuple[list[Path], Path]:
     """:func:`make_figures` and :func:`write_report` in one step: each study's figures
     and sections in one task, the tasks in up to ``workers`` processes (default one per
-    core; 1: in this process; :mod:`mgnet.analysis.studies._tasks`).  Returns the
+    core; 1: in this process; :func:`mgnet.analysis.studies.run_studies`).  Returns the
     written figures (study by study, in report order) and the report's path; the files
     are those of ``make_figures`` then ``write_report``."""
     results = Path(results)

@@ -434,3 +434,18 @@ def test_silent_fraction_and_histograms():
     d = weight_histograms(w, bins=30, density=True)
     assert np.sum(d["all"] * np.diff(d["edges"])) == pytest.approx(1.0)
     assert set(d) == {"edges", "all"}
+
+
+def test_assembly_snr_snapshots_equals_assembly_snr_per_snapshot():
+    """The snapshot helper (in/out contacts found once) gives assembly_snr of each weight
+    vector and assembly exactly."""
+    from mgnet.analysis.memory_metrics.structure import assembly_snr_snapshots
+    rng = np.random.default_rng(3)
+    pre, post = rng.integers(0, 30, 400), rng.integers(0, 30, 400)
+    members = np.zeros((2, 30), bool)
+    members[0, :8], members[1, 10:18] = True, True
+    weights = [rng.uniform(0, 1, 400) for _ in range(3)]
+    got = assembly_snr_snapshots(weights, pre, post, members)
+    from mgnet.analysis.memory_metrics import assembly_snr
+    want = [[assembly_snr(w, pre, post, m) for m in members] for w in weights]
+    np.testing.assert_array_equal(got, np.array(want))

@@ -121,6 +121,26 @@ def _weight_stats(w: np.ndarray, both: np.ndarray, out: np.ndarray) -> dict:
     }
 
 
+def assembly_snr_snapshots(weights, pre, post, members) -> np.ndarray:
+    """:func:`assembly_snr` of every weight vector of ``weights`` (e.g. the snapshots of
+    one run) for every assembly of ``members`` (boolean, assemblies x neurons): an array
+    snapshots x assemblies, the in/out contacts of each assembly found once instead of
+    once per snapshot (``exclude_mixed=False``, no aggregation)."""
+    pre = np.asarray(pre).ravel().astype(np.int64, copy=False)
+    post = np.asarray(post).ravel().astype(np.int64, copy=False)
+    masks = []
+    for m in np.asarray(members, dtype=bool):
+        both, _ = _co_member(pre, post, m)
+        masks.append((both, ~both))
+    rows = []
+    for w in weights:
+        w = np.asarray(w, dtype=float).ravel()
+        if w.shape != pre.shape:
+            raise ValueError("w, pre and post must have the same length")
+        rows.append([_weight_stats(w, both, out)["snr"] for both, out in masks])
+    return np.array(rows, dtype=float).reshape(len(rows), len(masks))
+
+
 def assembly_snr(w, pre, post, members, *, exclude_mixed=False, aggregate=False):
     """Assembly weight signal-to-noise ratio SNR = (⟨w⟩in − ⟨w⟩out) / σout.
 

@@ -59,18 +59,10 @@ def _snr_all(w, pre, post, members) -> float:
 
 
 def _snr_curve(weights, pre, post, members) -> np.ndarray:
-    """:func:`_snr_all` of every weight vector of ``weights`` (the snapshots of one run),
-    the in/out contacts of each assembly found once instead of once per snapshot."""
-    from ..memory_metrics.structure import _weight_stats
-    pre = np.asarray(pre).ravel().astype(np.int64, copy=False)
-    post = np.asarray(post).ravel().astype(np.int64, copy=False)
-    masks = []
-    for m in members:
-        both, _ = mm._co_member(pre, post, np.asarray(m, bool))
-        masks.append((both, ~both))
-    return np.array([float(np.nanmean([
-        _weight_stats(np.asarray(w, dtype=float).ravel(), both, out)["snr"]
-        for both, out in masks])) for w in weights])
+    """:func:`_snr_all` of every weight vector of ``weights`` (the snapshots of one run)."""
+    from ..memory_metrics.structure import assembly_snr_snapshots
+    return np.array([float(np.nanmean(row)) for row in
+                     assembly_snr_snapshots(weights, pre, post, members)])
 
 
 def _in_out_means(w, pre, post, members):
