@@ -101,11 +101,12 @@ def report(args, res: dict, load0, load1, breakdown: bool) -> None:
     ratio, floor, ok_p, ok_f = _print_targets(res)
     abl = _ablation(args, res, ratio, floor, breakdown)
     _print_ablation(res, abl)
+    limits = _neuron_limits(res)
     overhead, pw, pw_before = None, {}, {}
     if breakdown:
         overhead, pw, pw_before = _print_breakdown(args, res)
     rows = _summary_rows(args, res, load0, load1, ratio, floor, ok_p, ok_f)
-    rows += _detail_rows(abl, pw, pw_before)
+    rows += _detail_rows(abl, pw, pw_before) + limits
     write_json("bench_culture", rows, {"results": {
         k: {kk: vv for kk, vv in r.items()
             if kk not in ("spikes", "pre_post", "directory")}
@@ -226,6 +227,31 @@ def _ablation(args, res: dict, ratio: float, floor: float, breakdown: bool) -> l
              cost("profiled") / cost("plain_profiled"), ratio),
         ]
     return abl
+
+
+def _neuron_limits(res: dict) -> list[dict]:
+    """What bounds the vectorised neuron update: ns per neuron-step with N neurons, with
+    every state array in the first-level cache, and at the memory network's size;
+    printed, and returned as JSON rows."""
+    keys = [k for k in ("neurons", "neurons_cached", "neurons_memory") if k in res]
+    if len(keys) < 3:
+        return []
+    ns = {k: 1e9 * _per_neuron_step(res, k) for k in keys}
+    size = {k: res[k]["n_neurons"] for k in keys}
+    print(f"\nneuron update alone (vectorised), ns per neuron-step: {size['neurons']} "
+          f"neurons {ns['neurons']:.2f}; {size['neurons_cached']} neurons (every state "
+          f"array in the first-level cache) {ns['neurons_cached']:.2f}; "
+          f"{size['neurons_memory']} neurons (the memory network) "
+          f"{ns['neurons_memory']:.2f}")
+    print("(equal costs at both sizes: the update is bound by its arithmetic, not by "
+          "memory; a higher cost at another size is the loop's remainder after its last "
+          "full SIMD block, which runs scalar)")
+    return [row(f"neuron update alone, ns per neuron-step, {size[k]} neurons", ns[k],
+                reference=f"{size['neurons_cached']} neurons: "
+                          f"{ns['neurons_cached']:.3g}",
+                ratio=ns[k] / ns["neurons_cached"],
+                note="ratio = this size / cache-resident size")
+            for k in ("neurons", "neurons_memory")]
 
 
 def _print_ablation(res: dict, abl: list[tuple]) -> None:

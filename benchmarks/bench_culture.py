@@ -62,6 +62,9 @@ binary's CPU time (start-up, loop, writing the results) divided by its events:
   background's cost at identical synaptic events.
 * **neurons**, **neurons_scalar** - the culture's neurons alone (no input): ns per
   neuron and step of the state update (with the threshold test), vectorised and scalar.
+  **neurons_cached** and **neurons_memory**: the same neuron-steps at 256 neurons (every
+  state array in the first-level cache: what bounds the update) and at the memory
+  network's 500 (the loop's remainder after its last full SIMD block runs scalar).
 * **background**, **background_direct** - the culture's background drive alone (its
   ``bg_*`` variables, the shared OU modulation, ``g_ampa += bg_w`` per event at the
   calibrated rate), pooled and per-neuron: ns per neuron and step.
@@ -110,6 +113,13 @@ from _culture_report import (  # noqa: E402,F401
     pathway_costs,
     report,
 )
+
+#: The neuron update at a size whose 13 state arrays fit any first-level cache (256
+#: doubles each, 27 kB): if it costs as much per neuron-step as at 2000 neurons, the
+#: update is bound by its arithmetic, not by memory.
+CACHED_NEURONS = 256
+#: The default memory-encoding network's size (400 E + 100 I; the runs of make reproduce).
+MEMORY_NEURONS = 500
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -188,6 +198,12 @@ def _projects(args, cache: str, res: dict, breakdown: bool) -> list[tuple]:
         ("neurons", lambda: run_neurons(n, dur, seed, d("neurons"), ALL_ON)),
         ("neurons_scalar", lambda: run_neurons(n, dur, seed, d("neurons_scalar"),
                                                off_vec)),
+        # What bounds the neuron update: the same neuron-steps with every state array in
+        # the first-level cache, and at the memory network's size (400 E + 100 I).
+        ("neurons_cached", lambda: run_neurons(CACHED_NEURONS, dur * n / CACHED_NEURONS,
+                                               seed, d("neurons_cached"), ALL_ON)),
+        ("neurons_memory", lambda: run_neurons(MEMORY_NEURONS, dur * n / MEMORY_NEURONS,
+                                               seed, d("neurons_memory"), ALL_ON)),
         ("background", lambda: run_background(n, dur, seed, d("background"), ALL_ON)),
         ("background_direct", lambda: run_background(n, dur, seed,
                                                      d("background_direct"), off_bg)),
