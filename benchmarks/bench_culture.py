@@ -118,8 +118,13 @@ from _culture_report import (  # noqa: E402,F401
 #: doubles each, 27 kB): if it costs as much per neuron-step as at 2000 neurons, the
 #: update is bound by its arithmetic, not by memory.
 CACHED_NEURONS = 256
-#: The default memory-encoding network's size (400 E + 100 I; the runs of make reproduce).
-MEMORY_NEURONS = 500
+
+
+def _memory_neurons() -> int:
+    """The default memory-encoding network's size (its ``n_neurons`` option: 400 E +
+    100 I, the runs of ``make reproduce``)."""
+    from mgnet.experiments.config import make_config
+    return int(make_config("memory-encoding").options.n_neurons)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -163,6 +168,7 @@ def _projects(args, cache: str, res: dict, breakdown: bool) -> list[tuple]:
     off_pf = dict(ALL_ON, prefetch_post=False)
     off_loop = dict(ALL_ON, lean_network_loop=False)
     off_shared = dict(ALL_ON, shared_exp=False)
+    n_mem = _memory_neurons()
     steps = [
         ("plastic", lambda: run_culture(n, dur, seed, True, d("plastic"))),
         ("plastic_novec", lambda: run_culture(n, dur, seed, True, d("plastic_novec"),
@@ -202,8 +208,8 @@ def _projects(args, cache: str, res: dict, breakdown: bool) -> list[tuple]:
         # the first-level cache, and at the memory network's size (400 E + 100 I).
         ("neurons_cached", lambda: run_neurons(CACHED_NEURONS, dur * n / CACHED_NEURONS,
                                                seed, d("neurons_cached"), ALL_ON)),
-        ("neurons_memory", lambda: run_neurons(MEMORY_NEURONS, dur * n / MEMORY_NEURONS,
-                                               seed, d("neurons_memory"), ALL_ON)),
+        ("neurons_memory", lambda: run_neurons(n_mem, dur * n / n_mem, seed,
+                                               d("neurons_memory"), ALL_ON)),
         ("background", lambda: run_background(n, dur, seed, d("background"), ALL_ON)),
         ("background_direct", lambda: run_background(n, dur, seed,
                                                      d("background_direct"), off_bg)),
